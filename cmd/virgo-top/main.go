@@ -1,0 +1,55 @@
+// Command virgo-top is a monitoring agent and a live terminal console in one
+// binary. main stays thin: parse flags and subcommands, build the config,
+// pick the mode, map errors to exit codes.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+// Exit codes, documented in the README.
+const (
+	exitOK      = 0
+	exitFailure = 1
+	exitUsage   = 2
+)
+
+// errUsage marks errors that are the user's to fix (bad flag, bad config).
+var errUsage = errors.New("usage")
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	err := dispatch(args, stdout, stderr)
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, errHelp):
+		return exitOK
+	case errors.Is(err, errUsage):
+		fmt.Fprintf(stderr, "virgo-top: %v\n", trimUsage(err))
+		return exitUsage
+	default:
+		var ec exitCoder
+		if errors.As(err, &ec) {
+			fmt.Fprintf(stderr, "virgo-top: %v\n", err)
+			return ec.ExitCode()
+		}
+		fmt.Fprintf(stderr, "virgo-top: %v\n", err)
+		return exitFailure
+	}
+}
+
+// exitCoder is an error that carries its own exit code (e.g. rate limit).
+type exitCoder interface {
+	error
+	ExitCode() int
+}
