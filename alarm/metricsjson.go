@@ -1,0 +1,149 @@
+package alarm
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// ParseMetricsJSON decodes a JSON object of metrics, as given to
+// `virgo-top alarm test --metrics`. Each member is one of:
+//
+//   - a JSON number: {"usage_average": 12.5}
+//   - a JSON string: {"link_state": "up"}
+//   - a JSON boolean, kept as the string "true" or "false"
+//   - Virgo's wire shape {"t": TYPE, "v": VALUE, "u": UNIT} where v is a
+//     string: decimal for double, decimal or hex ("0x1f") for the integer
+//     types int32, uint32, int64, uint64 and gauge, and text for string
+//     (and bool). A missing t is inferred from v.
+func ParseMetricsJSON(data []byte) (Metrics, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var raw map[string]json.RawMessage
+	if err := dec.Decode(&raw); err != nil {
+		return nil, fmt.Errorf("metrics JSON: %w", err)
+	}
+	if raw == nil {
+		return nil, errors.New("metrics JSON: expected an object, found null")
+	}
+	if len(bytes.TrimSpace(data[dec.InputOffset():])) > 0 {
+		return nil, errors.New("metrics JSON: unexpected data after the object")
+	}
+	m := make(Metrics, len(raw))
+	for name, r := range raw {
+		v, err := decodeMetric(r)
+		if err != nil {
+			return nil, fmt.Errorf("metrics JSON: metric %q: %w", name, err)
+		}
+		m[name] = v
+	}
+	return m, nil
+}
+
+func decodeMetric(r json.RawMessage) (Value, error) {
+	d := json.NewDecoder(bytes.NewReader(r))
+	d.UseNumber()
+	var x any
+	if err := d.Decode(&x); err != nil {
+		return Value{}, err
+	}
+	switch v := x.(type) {
+	case json.Number:
+		f, err := strconv.ParseFloat(v.String(), 64)
+		if err != nil {
+			return Value{}, fmt.Errorf("number %s: %w", v, err)
+		}
+		return NumberValue(f), nil
+	case string:
+		return StringValue(v), nil
+	case bool:
+		return StringValue(strconv.FormatBool(v)), nil
+	case map[string]any:
+		return decodeWire(v)
+	case nil:
+		return Value{}, errors.New("value is null")
+	}
+	return Value{}, errors.New("value must be a number, string, boolean or {\"t\",\"v\",\"u\"} object")
+}
+
+// decodeWire decodes Virgo's {"t":..., "v":..., "u":...} metric shape.
+func decodeWire(o map[string]any) (Value, error) {
+	var t string
+	if tv, ok := o["t"]; ok {
+		s, ok := tv.(string)
+		if !ok {
+			return Value{}, errors.New(`"t" must be a string`)
+		}
+		t = s
+	}
+	vv, ok := o["v"]
+	if !ok {
+		return Value{}, errors.New(`missing "v"`)
+	}
+	var s string
+	switch v := vv.(type) {
+	case string:
+		s = v
+	case json.Number: // lenient: a bare number where the wire has a string
+		s = v.String()
+	case bool:
+		s = strconv.FormatBool(v)
+	default:
+		return Value{}, errors.New(`"v" must be a string`)
+	}
+	switch t {
+	case "string", "bool":
+		return StringValue(s), nil
+	case "double":
+		f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+		if err != nil {
+			return Value{}, fmt.Errorf("double value %q is not a number", s)
+		}
+		return NumberValue(f), nil
+	case "int32", "uint32", "int64", "uint64", "gauge":
+		f, err := parseWireInt(s)
+		if err != nil {
+			return Value{}, fmt.Errorf("%s value %q: %w", t, s, err)
+		}
+		return NumberValue(f), nil
+	case "":
+		if f, err := parseWireInt(s); err == nil {
+			return NumberValue(f), nil
+		}
+		if f, ok := asNumber(StringValue(s)); ok {
+			return NumberValue(f), nil
+		}
+		return StringValue(s), nil
+	}
+	return Value{}, fmt.Errorf("unknown type %q (want string, bool, double, int32, uint32, int64, uint64 or gauge)", t)
+}
+
+// parseWireInt parses a decimal or 0x-hex integer, optionally negative.
+func parseWireInt(s string) (float64, error) {
+	s = strings.TrimSpace(s)
+	neg := false
+	body := s
+	if strings.HasPrefix(body, "-") {
+		neg, body = true, body[1:]
+	}
+	var (
+		u   uint64
+		err error
+	)
+	if strings.HasPrefix(body, "0x") || strings.HasPrefix(body, "0X") {
+		u, err = strconv.ParseUint(body[2:], 16, 64)
+	} else {
+		u, err = strconv.ParseUint(body, 10, 64)
+	}
+	if err != nil {
+		return 0, errors.New("not a decimal or 0x-hex integer")
+	}
+	f := float64(u)
+	if neg {
+		f = -f
+	}
+	return f, nil
+}

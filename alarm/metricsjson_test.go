@@ -1,0 +1,91 @@
+package alarm
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func TestParseMetricsJSON(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		want Metrics
+	}{
+		{"plain", `{"usage_average": 12.5, "link_state": "up", "count": 3}`,
+			Metrics{"usage_average": num(12.5), "link_state": str("up"), "count": num(3)}},
+		{"bool", `{"up": true, "down": false}`, Metrics{"up": str("true"), "down": str("false")}},
+		{"empty", ` {} `, Metrics{}},
+		{"wire double", `{"cpu": {"t":"double","v":"12.5","u":"percent"}}`, Metrics{"cpu": num(12.5)}},
+		{"wire hex int64", `{"free": {"t":"int64","v":"0x1f","u":"bytes"}}`, Metrics{"free": num(31)}},
+		{"wire decimal int64", `{"actual_free": {"t":"int64","v":"8338522112","u":"bytes"}}`, Metrics{"actual_free": num(8338522112)}},
+		{"wire gauge hex", `{"rx": {"t":"gauge","v":"0x1F1E33"}}`, Metrics{"rx": num(0x1f1e33)}},
+		{"wire uint64 max", `{"m": {"t":"uint64","v":"0xffffffffffffffff"}}`, Metrics{"m": num(18446744073709551615)}},
+		{"wire negative int32", `{"n": {"t":"int32","v":"-12"}}`, Metrics{"n": num(-12)}},
+		{"wire string", `{"options": {"t":"string","v":"rw,noatime"}}`, Metrics{"options": str("rw,noatime")}},
+		{"wire string that looks numeric stays string", `{"version": {"t":"string","v":"2.8"}}`, Metrics{"version": str("2.8")}},
+		{"wire no type numeric", `{"x": {"v":"7"}}`, Metrics{"x": num(7)}},
+		{"wire no type hex", `{"x": {"v":"0x10"}}`, Metrics{"x": num(16)}},
+		{"wire no type float", `{"x": {"v":"1.5e3"}}`, Metrics{"x": num(1500)}},
+		{"wire no type text", `{"x": {"v":"up"}}`, Metrics{"x": str("up")}},
+		{"wire number v", `{"x": {"t":"double","v":2.5}}`, Metrics{"x": num(2.5)}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := ParseMetricsJSON([]byte(tc.in))
+			if err != nil {
+				t.Fatalf("ParseMetricsJSON: %v", err)
+			}
+			if !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("got %+v, want %+v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestParseMetricsJSONErrors(t *testing.T) {
+	tests := []struct{ name, in, want string }{
+		{"not json", `nope`, "metrics JSON: invalid character"},
+		{"array", `[1]`, "metrics JSON: json: cannot unmarshal array"},
+		{"null", `null`, "metrics JSON: expected an object, found null"},
+		{"trailing", `{} {}`, "metrics JSON: unexpected data after the object"},
+		{"null value", `{"a": null}`, `metrics JSON: metric "a": value is null`},
+		{"array value", `{"a": [1]}`, `metrics JSON: metric "a": value must be a number, string, boolean or {"t","v","u"} object`},
+		{"huge number", `{"a": 1e999}`, `metrics JSON: metric "a": number 1e999: `},
+		{"missing v", `{"a": {"t":"double"}}`, `metrics JSON: metric "a": missing "v"`},
+		{"bad t", `{"a": {"t":"float","v":"1"}}`, `metrics JSON: metric "a": unknown type "float" (want string, bool, double, int32, uint32, int64, uint64 or gauge)`},
+		{"t not string", `{"a": {"t":1,"v":"1"}}`, `metrics JSON: metric "a": "t" must be a string`},
+		{"bad double", `{"a": {"t":"double","v":"abc"}}`, `metrics JSON: metric "a": double value "abc" is not a number`},
+		{"bad hex", `{"a": {"t":"int64","v":"0xzz"}}`, `metrics JSON: metric "a": int64 value "0xzz": not a decimal or 0x-hex integer`},
+		{"float in int", `{"a": {"t":"uint32","v":"1.5"}}`, `metrics JSON: metric "a": uint32 value "1.5": not a decimal or 0x-hex integer`},
+		{"v object", `{"a": {"t":"string","v":{}}}`, `metrics JSON: metric "a": "v" must be a string`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m, err := ParseMetricsJSON([]byte(tc.in))
+			if err == nil {
+				t.Fatalf("ParseMetricsJSON succeeded: %+v", m)
+			}
+			// Errors from encoding/json and strconv are matched by prefix.
+			if !strings.HasPrefix(err.Error(), tc.want) {
+				t.Errorf("error:\n got %s\nwant %s...", err, tc.want)
+			}
+		})
+	}
+}
+
+// TestAlarmTestFlow is the `virgo-top alarm test` path: criteria text plus
+// metrics JSON in Virgo's shape give a state and message.
+func TestAlarmTestFlow(t *testing.T) {
+	c := mustParse(t, `if (percentage(metric['used'], metric['total']) > 90) { return new AlarmStatus(CRITICAL, 'Memory #{used} of #{total} bytes used'); }
+return new AlarmStatus(OK, 'Memory fine');`)
+	m, err := ParseMetricsJSON([]byte(`{"used":{"t":"int64","v":"0x3b9aca00","u":"bytes"},"total":{"t":"int64","v":"1050000000","u":"bytes"}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := c.Evaluate(Observation{Available: true, Metrics: m}, nil)
+	want := Result{State: Critical, Message: "Memory 1000000000 of 1050000000 bytes used", Rule: 0}
+	if got != want {
+		t.Errorf("got %+v, want %+v", got, want)
+	}
+}
