@@ -287,3 +287,13 @@ func BenchmarkEvaluateDefault(b *testing.B) {
 		}
 	}
 }
+
+func TestMetricNames(t *testing.T) {
+	c := mustParse(t, `if (rate(metric['rx']) > 1 && percentage(metric['used'], metric["total"]) > 2) { return WARNING, '#{rx} #{extra}'; }
+if (previous(metric['rx']) == metric['z']) { return OK; }
+return OK, '#{used}';`)
+	want := "extra,rx,total,used,z"
+	if got := strings.Join(c.MetricNames(), ","); got != want {
+		t.Errorf("MetricNames = %s, want %s", got, want)
+	}
+}

@@ -19,26 +19,86 @@ import (
 //     string: decimal for double, decimal or hex ("0x1f") for the integer
 //     types int32, uint32, int64, uint64 and gauge, and text for string
 //     (and bool). A missing t is inferred from v.
+//
+// It also accepts the "metrics" list of a check_metrics.post request,
+// [[dimension, {name: {t,v,u}}], ...], where dimension is null or a string;
+// a metric under dimension "foo" is named "foo.name", as plugin output
+// "foo.name" is split on the wire.
 func ParseMetricsJSON(data []byte) (Metrics, error) {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	var raw map[string]json.RawMessage
-	if err := dec.Decode(&raw); err != nil {
-		return nil, fmt.Errorf("metrics JSON: %w", err)
+	trimmed := bytes.TrimSpace(data)
+	if len(trimmed) > 0 && trimmed[0] == '[' {
+		return parseMetricsList(trimmed)
+	}
+	raw, err := decodeStrict[map[string]json.RawMessage](data)
+	if err != nil {
+		return nil, err
 	}
 	if raw == nil {
 		return nil, errors.New("metrics JSON: expected an object, found null")
 	}
-	if len(bytes.TrimSpace(data[dec.InputOffset():])) > 0 {
-		return nil, errors.New("metrics JSON: unexpected data after the object")
-	}
 	m := make(Metrics, len(raw))
+	if err := addMetrics(m, "", raw); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// decodeStrict decodes exactly one JSON value, numbers kept exact.
+func decodeStrict[T any](data []byte) (T, error) {
+	var v T
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	if err := dec.Decode(&v); err != nil {
+		return v, fmt.Errorf("metrics JSON: %w", err)
+	}
+	if len(bytes.TrimSpace(data[dec.InputOffset():])) > 0 {
+		return v, errors.New("metrics JSON: unexpected data after the value")
+	}
+	return v, nil
+}
+
+func addMetrics(m Metrics, dim string, raw map[string]json.RawMessage) error {
 	for name, r := range raw {
+		if dim != "" {
+			name = dim + "." + name
+		}
+		if _, dup := m[name]; dup {
+			return fmt.Errorf("metrics JSON: metric %q appears twice", name)
+		}
 		v, err := decodeMetric(r)
 		if err != nil {
-			return nil, fmt.Errorf("metrics JSON: metric %q: %w", name, err)
+			return fmt.Errorf("metrics JSON: metric %q: %w", name, err)
 		}
 		m[name] = v
+	}
+	return nil
+}
+
+func parseMetricsList(data []byte) (Metrics, error) {
+	list, err := decodeStrict[[][]json.RawMessage](data)
+	if err != nil {
+		return nil, err
+	}
+	m := Metrics{}
+	for i, pair := range list {
+		if len(pair) != 2 {
+			return nil, fmt.Errorf("metrics JSON: entry %d: want [dimension, {metrics}], got %d elements", i, len(pair))
+		}
+		var dim *string
+		if err := json.Unmarshal(pair[0], &dim); err != nil {
+			return nil, fmt.Errorf("metrics JSON: entry %d: dimension must be null or a string", i)
+		}
+		var raw map[string]json.RawMessage
+		if err := json.Unmarshal(pair[1], &raw); err != nil || raw == nil {
+			return nil, fmt.Errorf("metrics JSON: entry %d: metrics must be an object", i)
+		}
+		d := ""
+		if dim != nil {
+			d = *dim
+		}
+		if err := addMetrics(m, d, raw); err != nil {
+			return nil, err
+		}
 	}
 	return m, nil
 }

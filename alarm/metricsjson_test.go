@@ -29,6 +29,9 @@ func TestParseMetricsJSON(t *testing.T) {
 		{"wire no type float", `{"x": {"v":"1.5e3"}}`, Metrics{"x": num(1500)}},
 		{"wire no type text", `{"x": {"v":"up"}}`, Metrics{"x": str("up")}},
 		{"wire number v", `{"x": {"t":"double","v":2.5}}`, Metrics{"x": num(2.5)}},
+		{"post list", `[[null,{"actual_free":{"t":"int64","v":"8338522112","u":"bytes"}}],["mysql",{"connections":{"t":"gauge","v":"0x10"}}]]`,
+			Metrics{"actual_free": num(8338522112), "mysql.connections": num(16)}},
+		{"empty list", `[]`, Metrics{}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -46,9 +49,17 @@ func TestParseMetricsJSON(t *testing.T) {
 func TestParseMetricsJSONErrors(t *testing.T) {
 	tests := []struct{ name, in, want string }{
 		{"not json", `nope`, "metrics JSON: invalid character"},
-		{"array", `[1]`, "metrics JSON: json: cannot unmarshal array"},
+		{"array of numbers", `[1]`, "metrics JSON: json: cannot unmarshal number"},
+		{"top-level string", `"x"`, "metrics JSON: json: cannot unmarshal string"},
 		{"null", `null`, "metrics JSON: expected an object, found null"},
-		{"trailing", `{} {}`, "metrics JSON: unexpected data after the object"},
+		{"trailing", `{} {}`, "metrics JSON: unexpected data after the value"},
+		{"list trailing", `[] x`, "metrics JSON: unexpected data after the value"},
+		{"list not pairs", `[[null]]`, "metrics JSON: entry 0: want [dimension, {metrics}], got 1 elements"},
+		{"list bad dimension", `[[1, {}]]`, "metrics JSON: entry 0: dimension must be null or a string"},
+		{"list bad metrics", `[[null, 5]]`, "metrics JSON: entry 0: metrics must be an object"},
+		{"list null metrics", `[[null, null]]`, "metrics JSON: entry 0: metrics must be an object"},
+		{"list duplicate", `[["a",{"b":1}],[null,{"a.b":2}]]`, `metrics JSON: metric "a.b" appears twice`},
+		{"list bad value", `[[null,{"x":{"t":"int64","v":"1.5"}}]]`, `metrics JSON: metric "x": int64 value "1.5": not a decimal or 0x-hex integer`},
 		{"null value", `{"a": null}`, `metrics JSON: metric "a": value is null`},
 		{"array value", `{"a": [1]}`, `metrics JSON: metric "a": value must be a number, string, boolean or {"t","v","u"} object`},
 		{"huge number", `{"a": 1e999}`, `metrics JSON: metric "a": number 1e999: `},

@@ -3,6 +3,7 @@ package alarm
 import (
 	"fmt"
 	"regexp"
+	"sort"
 	"strings"
 	"unicode/utf8"
 )
@@ -32,7 +33,8 @@ type Criteria struct {
 	consecutiveCount int
 	consistency      string
 	rules            []rule
-	def              *status // final unconditional return, nil if none
+	def              *status  // final unconditional return, nil if none
+	names            []string // metric names referenced, sorted, unique
 }
 
 type rule struct {
@@ -73,10 +75,16 @@ func (c *Criteria) HasDefault() bool { return c.def != nil }
 // Text returns the criteria source.
 func (c *Criteria) Text() string { return c.text }
 
+// MetricNames returns the metric names the criteria reference, in
+// conditions and in #{...} placeholders, sorted and without duplicates.
+// The caller must not modify the slice.
+func (c *Criteria) MetricNames() []string { return c.names }
+
 type parser struct {
 	toks  []token
 	i     int
 	depth int
+	names map[string]bool
 }
 
 // Parse parses criteria text. Errors are *ParseError naming the line and
@@ -92,11 +100,15 @@ func Parse(text string) (*Criteria, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &parser{toks: toks}
+	p := &parser{toks: toks, names: map[string]bool{}}
 	c := &Criteria{text: text, consecutiveCount: 1, consistency: ConsistencyQuorum}
 	if err := p.parseCriteria(c); err != nil {
 		return nil, err
 	}
+	for n := range p.names {
+		c.names = append(c.names, n)
+	}
+	sort.Strings(c.names)
 	return c, nil
 }
 
@@ -282,6 +294,11 @@ func (p *parser) parseReturn() (status, error) {
 			return status{}, err
 		}
 		st.msg = parseMessage(m.str)
+		for _, part := range st.msg.parts {
+			if part.metric != "" {
+				p.names[part.metric] = true
+			}
+		}
 	}
 	if long {
 		if _, err := p.expect(tRParen, "')' after AlarmStatus arguments"); err != nil {
@@ -550,5 +567,6 @@ func (p *parser) parseMetricRef() (string, error) {
 	if _, err := p.expect(tRBrack, "']' after metric name"); err != nil {
 		return "", err
 	}
+	p.names[nt.str] = true
 	return nt.str, nil
 }

@@ -108,7 +108,11 @@ func TestTrackerConcurrent(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	if s := tr.State(); s != OK && s != Critical {
-		t.Errorf("final state %v, want OK or CRITICAL", s)
+	// Goroutines feed a = 0, 30, 60 (OK) and 90 (WARNING).
+	if s := tr.State(); s != OK && s != Warning {
+		t.Errorf("final state %v, want OK or WARNING", s)
+	}
+	if res, changed, _ := tr.Observe(Observation{Time: t0.Add(time.Hour), Available: true, Metrics: Metrics{"a": num(95)}}); res.State != Critical || !changed || tr.State() != Critical {
+		t.Errorf("after concurrent use: got %+v changed=%v state=%v", res, changed, tr.State())
 	}
 }

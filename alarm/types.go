@@ -110,9 +110,9 @@ const (
 
 // Result is the outcome of evaluating criteria against one observation.
 type Result struct {
-	State   State
-	Message string
+	State   State  `json:"state"`
+	Message string `json:"message"`
 	// Rule is the index of the matching conditional, or one of RuleDefault,
 	// RuleNoMatch, RuleAvailability.
-	Rule int
+	Rule int `json:"rule"`
 }
