@@ -204,6 +204,9 @@ func TestCriteriaAccessors(t *testing.T) {
 	if c.ConsecutiveCount() != 4 || c.ConsistencyLevel() != ConsistencyOne || c.Conditionals() != 1 || !c.HasDefault() {
 		t.Errorf("got count=%d level=%s conds=%d default=%v", c.ConsecutiveCount(), c.ConsistencyLevel(), c.Conditionals(), c.HasDefault())
 	}
+	if c.Text() != ":set consecutiveCount=4; :set consistencyLevel=ONE\nif (metric['a'] > 1) { return WARNING; } return OK;" {
+		t.Errorf("Text = %q", c.Text())
+	}
 	d := mustParse(t, `if (metric['a'] > 1) { return WARNING; }`)
 	if d.ConsecutiveCount() != 1 || d.ConsistencyLevel() != ConsistencyQuorum || d.HasDefault() {
 		t.Errorf("defaults: count=%d level=%s default=%v", d.ConsecutiveCount(), d.ConsistencyLevel(), d.HasDefault())

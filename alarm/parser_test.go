@@ -62,6 +62,15 @@ func TestParseErrors(t *testing.T) {
 		{"columns count characters", "# é\nif (metric['é'] > 1 { return OK; }", "line 2, col 21: expected ')' after condition, found '{'"},
 		{"too many conditionals", strings.Repeat("if (metric['a'] > 1) { return OK; }\n", 11), "line 11, col 1: too many conditionals: at most 10 if statements are allowed"},
 		{"nesting", "if (" + strings.Repeat("(", 100) + "metric['a'] > 1" + strings.Repeat(")", 100) + ") { return OK; }", "line 1, col 69: expression nested too deeply (more than 64 levels)"},
+		{"string where state expected", "return 'a very long string that goes on and on and on';", "line 1, col 8: expected OK, WARNING or CRITICAL, found string 'a very long string that goes..."},
+		{"unclosed if paren", "if ((metric['a'] > 1) { return OK; }", "line 1, col 23: expected ')' after condition, found '{'"},
+		{"unclosed group", "if ((metric['a'] > 1 { return OK; }", "line 1, col 22: expected ')', found '{'"},
+		{"condition as right operand", "if (metric['a'] == (metric['b'] > 1)) { return OK; }", "line 1, col 20: right side of '==' must be a value, not a condition"},
+		{"condition as percentage argument", "if (percentage((metric['a'] > 1), 2) > 1) { return OK; }", "line 1, col 16: argument of percentage must be a value, not a condition"},
+		{"previous without paren", "if (previous metric['a'] > 1) { return OK; }", "line 1, col 14: expected '(' after 'previous', found 'metric'"},
+		{"previous unclosed", "if (previous(metric['a'] > 1) { return OK; }", "line 1, col 26: expected ')' after argument of previous, found '>'"},
+		{"metric unclosed bracket", "if (metric['a' > 1) { return OK; }", "line 1, col 16: expected ']' after metric name, found '>'"},
+		{"operand missing", "if (metric['a'] > ) { return OK; }", "line 1, col 19: expected a metric, number, string or '(', found ')'"},
 		{"invalid utf8", "return OK, '\xff';", "line 1, col 1: criteria is not valid UTF-8"},
 	}
 	for _, tc := range tests {
