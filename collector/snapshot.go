@@ -90,8 +90,11 @@ type Load struct {
 
 // Filesystem is one real mount.
 type Filesystem struct {
-	Mount         string  `json:"mount"`
-	Device        string  `json:"device"`
+	Mount  string `json:"mount"`
+	Device string `json:"device"`
+	// Disk is the block device behind Device as named in /proc/diskstats
+	// (and Disk.Name): "sda1", "dm-0"; "" for filesystems without one.
+	Disk          string  `json:"disk,omitempty"`
 	FSType        string  `json:"fstype"`
 	Options       string  `json:"options,omitempty"`
 	TotalBytes    uint64  `json:"total_bytes"`

@@ -1,0 +1,130 @@
+//go:build linux
+
+package collector
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestLiveHost samples the machine running the tests twice and checks the
+// numbers against what /proc says directly.
+func TestLiveHost(t *testing.T) {
+	ctx := context.Background()
+	s := NewSampler(Options{})
+	first := s.Sample(ctx)
+	if first.Elapsed != 0 || first.CPU.UsagePct != 0 {
+		t.Errorf("first sample: elapsed %v usage %v, want 0", first.Elapsed, first.CPU.UsagePct)
+	}
+	time.Sleep(50 * time.Millisecond)
+	snap := s.Sample(ctx)
+	if len(snap.Errors) > 0 {
+		t.Fatalf("errors: %v", snap.Errors)
+	}
+	if snap.Elapsed <= 0 {
+		t.Errorf("Elapsed = %v, want > 0", snap.Elapsed)
+	}
+
+	mi, err := os.ReadFile("/proc/meminfo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := parseMeminfo(mi)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if snap.Memory.TotalBytes != m.total {
+		t.Errorf("TotalBytes = %d, /proc/meminfo MemTotal = %d", snap.Memory.TotalBytes, m.total)
+	}
+
+	st, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cpus := 0
+	for _, line := range strings.Split(string(st), "\n") {
+		if strings.HasPrefix(line, "cpu") && !strings.HasPrefix(line, "cpu ") {
+			cpus++
+		}
+	}
+	if len(snap.CPU.PerCore) != cpus || snap.CPU.Cores != cpus || snap.Load.Cores != cpus {
+		t.Errorf("per_core %d, cores %d, load cores %d; /proc/stat has %d cpuN lines",
+			len(snap.CPU.PerCore), snap.CPU.Cores, snap.Load.Cores, cpus)
+	}
+	if u := snap.CPU.UsagePct; u < 0 || u > 100 {
+		t.Errorf("usage %v out of [0,100]", u)
+	}
+
+	var pid1, self bool
+	for _, p := range snap.Processes {
+		pid1 = pid1 || p.PID == 1
+		if p.PID == int32(os.Getpid()) {
+			self = true
+			if p.Cmdline == "" || p.RSSBytes == 0 || p.User == "" {
+				t.Errorf("own process entry incomplete: %+v", p)
+			}
+		}
+	}
+	if !pid1 || !self {
+		t.Errorf("pid 1 present %v, own pid present %v among %d processes", pid1, self, len(snap.Processes))
+	}
+
+	// This container mounts its root filesystem at /; check / is listed
+	// whenever the mount table says so.
+	if mounts, err := os.ReadFile("/proc/self/mounts"); err == nil && strings.Contains(string(mounts), " / ") {
+		if rootFS(snap) == nil {
+			t.Errorf("/ not among filesystems: %+v", snap.Filesystems)
+		} else if fs := rootFS(snap); fs.TotalBytes == 0 || fs.UsedPct < 0 || fs.UsedPct > 100 {
+			t.Errorf("/ looks wrong: %+v", *fs)
+		}
+	}
+	if _, err := os.Stat("/proc/net/dev"); err == nil && len(snap.Network) == 0 {
+		t.Error("no network interfaces")
+	}
+	if snap.Host.Kernel == "" || snap.Host.Hostname == "" || snap.Host.BootTime.IsZero() {
+		t.Errorf("host incomplete: %+v", snap.Host)
+	}
+	if testing.Verbose() {
+		b, _ := json.MarshalIndent(struct {
+			Host    Host
+			CPU     CPU
+			Memory  Memory
+			FS      []Filesystem
+			Disks   []Disk
+			Net     []NetIf
+			Procs   int
+			Root    string
+			Default string
+		}{snap.Host, snap.CPU, snap.Memory, snap.Filesystems, snap.Disks, snap.Network, len(snap.Processes), RootDisk(snap), DefaultInterface(Options{})}, "", " ")
+		t.Logf("%s", b)
+	}
+}
+
+func rootFS(s *Snapshot) *Filesystem {
+	for i := range s.Filesystems {
+		if s.Filesystems[i].Mount == "/" {
+			return &s.Filesystems[i]
+		}
+	}
+	return nil
+}
+
+func TestLiveProcessDetail(t *testing.T) {
+	d, err := ProcessDetail(context.Background(), Options{}, int32(os.Getpid()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	exe, _ := os.Executable()
+	cwd, _ := os.Getwd()
+	if d.Exe != exe || d.Cwd != cwd || d.OpenFDs < 3 || !d.IOReadable || d.Threads < 1 || len(d.Status) == 0 {
+		t.Errorf("detail of self: exe %q (want %q) cwd %q (want %q) fds %d io %v threads %d status lines %d unreadable %v",
+			d.Exe, exe, d.Cwd, cwd, d.OpenFDs, d.IOReadable, d.Threads, len(d.Status), d.Unreadable)
+	}
+	if _, err := ProcessDetail(context.Background(), Options{}, 1<<30); err == nil {
+		t.Error("detail of a pid that does not exist: want error")
+	}
+}

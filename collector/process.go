@@ -1,0 +1,433 @@
+package collector
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"time"
+)
+
+// pidStat is what we use from /proc/PID/stat. comm aliases the read
+// buffer; copy (intern) it before the buffer is reused.
+type pidStat struct {
+	pid       int32
+	comm      []byte
+	state     byte
+	ppid      int32
+	utime     uint64 // clock ticks
+	stime     uint64
+	nice      int32
+	threads   int32
+	starttime uint64 // clock ticks after boot
+	vsize     uint64 // bytes
+	rss       uint64 // pages
+}
+
+var errShortStat = errors.New("pid stat: too few fields")
+
+// parsePidStat parses /proc/PID/stat without allocating. comm is found
+// between the first '(' and the last ')', since it may itself hold spaces
+// and parentheses.
+func parsePidStat(data []byte, st *pidStat) error {
+	open := bytes.IndexByte(data, '(')
+	closeP := bytes.LastIndexByte(data, ')')
+	if open < 0 || closeP < open {
+		return errors.New("pid stat: no (comm)")
+	}
+	pid, ok := parseInt(bytes.TrimSpace(data[:open]))
+	if !ok || pid < 0 || pid > math.MaxInt32 {
+		return errors.New("pid stat: bad pid")
+	}
+	st.pid = int32(pid)
+	st.comm = data[open+1 : closeP]
+	rest := data[closeP+1:]
+	// Field numbers as in proc(5); field 3 (state) is the first after comm.
+	for field := 3; field <= 24; field++ {
+		for len(rest) > 0 && rest[0] == ' ' {
+			rest = rest[1:]
+		}
+		end := bytes.IndexAny(rest, " \n")
+		if end < 0 {
+			end = len(rest)
+		}
+		tok := rest[:end]
+		rest = rest[end:]
+		if len(tok) == 0 {
+			return errShortStat
+		}
+		switch field {
+		case 3:
+			st.state = tok[0]
+		case 4, 19, 20: // ppid, nice, num_threads: signed
+			v, ok := parseInt(tok)
+			if !ok || v < math.MinInt32 || v > math.MaxInt32 {
+				return fmt.Errorf("pid stat: field %d: bad number", field)
+			}
+			switch field {
+			case 4:
+				st.ppid = int32(v)
+			case 19:
+				st.nice = int32(v)
+			default:
+				st.threads = int32(v)
+			}
+		case 14, 15, 22, 23:
+			v, ok := parseUint(tok)
+			if !ok {
+				return fmt.Errorf("pid stat: field %d: bad number", field)
+			}
+			switch field {
+			case 14:
+				st.utime = v
+			case 15:
+				st.stime = v
+			case 22:
+				st.starttime = v
+			default:
+				st.vsize = v
+			}
+		case 24: // rss is a signed long; negative only transiently
+			v, ok := parseInt(tok)
+			if !ok {
+				return fmt.Errorf("pid stat: field %d: bad number", field)
+			}
+			st.rss = uint64(max(v, 0))
+		}
+	}
+	return nil
+}
+
+func parseUint(b []byte) (uint64, bool) {
+	if len(b) == 0 {
+		return 0, false
+	}
+	var v uint64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		d := uint64(c - '0')
+		if v > (math.MaxUint64-d)/10 {
+			return 0, false
+		}
+		v = v*10 + d
+	}
+	return v, true
+}
+
+func parseInt(b []byte) (int64, bool) {
+	neg := len(b) > 0 && b[0] == '-'
+	if neg {
+		b = b[1:]
+	}
+	u, ok := parseUint(b)
+	if !ok || u > math.MaxInt64 {
+		return 0, false
+	}
+	if neg {
+		return -int64(u), true
+	}
+	return int64(u), true
+}
+
+// parseStatusUID returns the effective uid (second field of "Uid:") from
+// /proc/PID/status, the user ps and top show.
+func parseStatusUID(data []byte) (uint32, error) {
+	i := bytes.Index(data, []byte("\nUid:"))
+	if i < 0 {
+		if !bytes.HasPrefix(data, []byte("Uid:")) {
+			return 0, errors.New("status: no Uid line")
+		}
+		i = -1
+	}
+	line, _ := nextLine(data[i+1+len("Uid:"):])
+	f := bytes.Fields(line)
+	if len(f) < 2 {
+		return 0, errors.New("status: short Uid line")
+	}
+	v, ok := parseUint(f[1])
+	if !ok || v > math.MaxUint32 {
+		return 0, errors.New("status: bad Uid")
+	}
+	return uint32(v), nil
+}
+
+// parsePasswd maps uid to user name from passwd(5); the first entry for a
+// uid wins, as getpwuid does.
+func parsePasswd(data []byte) map[uint32]string {
+	users := make(map[uint32]string)
+	for len(data) > 0 {
+		var line []byte
+		line, data = nextLine(data)
+		if len(line) == 0 || line[0] == '#' {
+			continue
+		}
+		f := bytes.SplitN(line, []byte(":"), 4)
+		if len(f) < 4 || len(f[0]) == 0 {
+			continue
+		}
+		uid, ok := parseUint(f[2])
+		if !ok || uid > math.MaxUint32 {
+			continue
+		}
+		if _, dup := users[uint32(uid)]; !dup {
+			users[uint32(uid)] = string(f[0])
+		}
+	}
+	return users
+}
+
+// cmdlineMax bounds how much of /proc/PID/cmdline we keep; the kernel
+// serves arbitrary lengths and a table has no room for more.
+const cmdlineMax = 4096
+
+// formatCmdline turns the NUL-separated argv into one line.
+func formatCmdline(b []byte) string {
+	b = bytes.TrimRight(b, "\x00")
+	out := make([]byte, len(b))
+	for i, c := range b {
+		if c == 0 {
+			c = ' '
+		}
+		out[i] = c
+	}
+	return string(out)
+}
+
+// stateStrings interns the one-letter process states.
+var stateStrings = func() (t [256]string) {
+	for c := 0; c < 256; c++ {
+		t[c] = string(rune(c))
+	}
+	return t
+}()
+
+// procReader reads per-process files with as few allocations as the
+// platform allows (procfs_linux.go uses raw syscalls and reused buffers).
+type procReader interface {
+	// pids appends the numeric entries of the proc root to dst.
+	pids(dst []int32) ([]int32, error)
+	// read reads the file of pid into buf[:0], growing it as needed,
+	// stopping after limit bytes when limit > 0.
+	read(pid int32, file string, buf []byte, limit int) ([]byte, error)
+}
+
+// procEntry is what the scanner remembers about one live process.
+type procEntry struct {
+	start   uint64 // starttime: tells a reused pid from the same process
+	ticks   uint64 // utime+stime at the last scan
+	comm    string // interned comm at the last cmdline read
+	cmdline string
+	haveCmd bool
+	gen     uint32 // scan generation that last saw it
+}
+
+// processSource is the lean Linux process scanner: two small reads per
+// process per tick (stat and status), cmdline once per process lifetime.
+type processSource struct {
+	opts Options
+	sys  system
+	r    procReader
+
+	users    map[uint32]string // lazily from EtcRoot/passwd
+	names    map[string]string // interned comm values
+	entries  map[int32]*procEntry
+	gen      uint32
+	btime    uint64
+	prevTime time.Time
+
+	pidBuf  []int32
+	statBuf []byte
+	statusB []byte
+	cmdBuf  []byte
+
+	fallback *processFallback // off Linux without a ProcRoot
+}
+
+func newProcessSource(opts Options, sys system) *processSource {
+	return &processSource{
+		opts:    opts,
+		sys:     sys,
+		r:       newProcReader(opts.procRoot()),
+		names:   make(map[string]string),
+		entries: make(map[int32]*procEntry),
+		statBuf: make([]byte, 0, 1024),
+		statusB: make([]byte, 0, 4096),
+		cmdBuf:  make([]byte, 0, 1024),
+	}
+}
+
+func (*processSource) Name() string { return SourceProcesses }
+
+func (p *processSource) Collect(ctx context.Context, s *Snapshot) error {
+	if !p.opts.procFS() {
+		if p.fallback == nil {
+			p.fallback = newProcessFallback()
+		}
+		procs, err := p.fallback.collect(ctx, s.Time)
+		if err != nil {
+			return err
+		}
+		s.Processes = procs
+		return nil
+	}
+	procs, err := p.scan(ctx, s.Time, s.Memory.TotalBytes)
+	if err != nil {
+		return err
+	}
+	s.Processes = procs
+	return nil
+}
+
+// scan reads every process. memTotal is MemTotal in bytes, read here when
+// the memory source did not run (0).
+func (p *processSource) scan(ctx context.Context, now time.Time, memTotal uint64) ([]Process, error) {
+	root := p.opts.procRoot()
+	if memTotal == 0 {
+		data, err := readFile(root, "meminfo")
+		if err != nil {
+			return nil, err
+		}
+		mi, err := parseMeminfo(data)
+		if err != nil {
+			return nil, fmt.Errorf("parse %s/meminfo: %w", root, err)
+		}
+		memTotal = mi.total
+	}
+	if p.btime == 0 {
+		data, err := readFile(root, "stat")
+		if err != nil {
+			return nil, err
+		}
+		ps, err := parseProcStat(data)
+		if err != nil {
+			return nil, fmt.Errorf("parse %s/stat: %w", root, err)
+		}
+		if ps.btime == 0 {
+			return nil, fmt.Errorf("%s/stat: no btime", root)
+		}
+		p.btime = ps.btime
+	}
+	if p.users == nil {
+		p.users = map[uint32]string{}
+		if data, err := readFile(p.opts.etcRoot(), "passwd"); err == nil {
+			p.users = parsePasswd(data)
+		}
+	}
+	if len(p.names) > 8192 { // bound the intern table on hosts with many unique comms
+		clear(p.names)
+	}
+
+	pids, err := p.r.pids(p.pidBuf[:0])
+	if err != nil {
+		return nil, err
+	}
+	p.pidBuf = pids
+	elapsed := elapsedSince(p.prevTime, now)
+	firstScan := p.prevTime.IsZero()
+	p.gen++
+	clk := float64(p.sys.clkTck)
+	boot := time.Unix(int64(p.btime), 0).UTC()
+
+	out := make([]Process, 0, len(pids))
+	var st pidStat
+	for i, pid := range pids {
+		if i&255 == 0 && ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		// A process that exits between listing and reading is skipped.
+		data, err := p.r.read(pid, "stat", p.statBuf, 0)
+		p.statBuf = data[:0]
+		if err != nil || parsePidStat(data, &st) != nil {
+			continue
+		}
+		name, ok := p.names[string(st.comm)]
+		if !ok {
+			name = string(st.comm)
+			p.names[name] = name
+		}
+		status, err := p.r.read(pid, "status", p.statusB, 0)
+		p.statusB = status[:0]
+		if err != nil {
+			continue
+		}
+		uid, err := parseStatusUID(status)
+		if err != nil {
+			continue
+		}
+
+		ticks := st.utime + st.stime
+		e := p.entries[pid]
+		var cpuTicks uint64
+		switch {
+		case e != nil && e.start == st.starttime:
+			cpuTicks = delta(ticks, e.ticks)
+		case !firstScan:
+			// Started since the last scan (as top counts it): all its
+			// CPU time falls in this interval.
+			cpuTicks = ticks
+		}
+		if e == nil || e.start != st.starttime {
+			if e == nil {
+				e = &procEntry{}
+				p.entries[pid] = e
+			}
+			*e = procEntry{start: st.starttime}
+		}
+		// exec keeps pid and starttime but changes comm: re-read cmdline
+		// then, so a fork caught before its exec is not cached forever.
+		if !e.haveCmd || e.comm != name {
+			cmd, err := p.r.read(pid, "cmdline", p.cmdBuf, cmdlineMax)
+			p.cmdBuf = cmd[:0]
+			if err != nil {
+				continue
+			}
+			e.cmdline, e.comm, e.haveCmd = formatCmdline(cmd), name, true
+		}
+		e.ticks, e.gen = ticks, p.gen
+
+		proc := Process{
+			PID:       st.pid,
+			PPID:      st.ppid,
+			Name:      name,
+			User:      p.userName(uid),
+			UID:       uid,
+			State:     stateStrings[st.state],
+			Threads:   st.threads,
+			CPUTimeS:  float64(ticks) / clk,
+			RSSBytes:  st.rss * p.sys.pageSize,
+			VMSBytes:  st.vsize,
+			StartTime: boot.Add(time.Duration(st.starttime) * time.Second / time.Duration(p.sys.clkTck)),
+			Nice:      st.nice,
+			Cmdline:   e.cmdline,
+		}
+		if elapsed > 0 {
+			proc.CPUPct = float64(cpuTicks) / clk / elapsed.Seconds() * 100
+		}
+		if memTotal > 0 {
+			proc.MemPct = float64(proc.RSSBytes) * 100 / float64(memTotal)
+		}
+		out = append(out, proc)
+	}
+	for pid, e := range p.entries {
+		if e.gen != p.gen {
+			delete(p.entries, pid)
+		}
+	}
+	slices.SortFunc(out, func(a, b Process) int { return int(a.PID) - int(b.PID) })
+	p.prevTime = now
+	return out, nil
+}
+
+func (p *processSource) userName(uid uint32) string {
+	if name, ok := p.users[uid]; ok {
+		return name
+	}
+	name := strconv.FormatUint(uint64(uid), 10)
+	p.users[uid] = name
+	return name
+}

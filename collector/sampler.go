@@ -1,0 +1,265 @@
+package collector
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"time"
+
+	"github.com/shirou/gopsutil/v3/common"
+)
+
+// Source names, in the order the Sampler runs them. Memory runs before
+// processes so that the process source can use MemTotal for mem %.
+const (
+	SourceHost        = "host"
+	SourceCPU         = "cpu"
+	SourceMemory      = "memory"
+	SourceLoad        = "load"
+	SourceFilesystems = "filesystems"
+	SourceDisks       = "disks"
+	SourceNetwork     = "network"
+	SourceProcesses   = "processes"
+)
+
+// SourceNames lists every source, in collection order.
+var SourceNames = []string{
+	SourceHost, SourceCPU, SourceMemory, SourceLoad,
+	SourceFilesystems, SourceDisks, SourceNetwork, SourceProcesses,
+}
+
+// Options says where to read host data from and which sources to run.
+type Options struct {
+	// ProcRoot, SysRoot and EtcRoot replace /proc, /sys and /etc; "" means
+	// the real ones. They let the agent run in a container with the host's
+	// trees mounted elsewhere, and tests run on canned trees.
+	ProcRoot, SysRoot, EtcRoot string
+	// RootFS prefixes mount points before statfs (HOST_ROOT); "" = "/".
+	RootFS string
+	// AllFilesystems includes pseudo filesystems (proc, sysfs, tmpfs,
+	// overlay, ...), which are skipped by default.
+	AllFilesystems bool
+	// Sources selects sources by name (see SourceNames); nil runs all.
+	Sources []string
+}
+
+func (o Options) procRoot() string { return orDefault(o.ProcRoot, "/proc") }
+func (o Options) sysRoot() string  { return orDefault(o.SysRoot, "/sys") }
+func (o Options) etcRoot() string  { return orDefault(o.EtcRoot, "/etc") }
+func (o Options) rootFS() string   { return orDefault(o.RootFS, "/") }
+
+// procFS reports whether to read /proc-style files. Off Linux the real host
+// has no /proc, so sources use their gopsutil fallback unless a ProcRoot
+// is given (tests on canned trees run the same code on every OS).
+func (o Options) procFS() bool { return runtime.GOOS == "linux" || o.ProcRoot != "" }
+
+// Validate reports source names that are not in SourceNames.
+func (o Options) Validate() error {
+	for _, name := range o.Sources {
+		if !knownSource(name) {
+			return fmt.Errorf("collector: unknown source %q (known: %v)", name, SourceNames)
+		}
+	}
+	return nil
+}
+
+func knownSource(name string) bool {
+	for _, n := range SourceNames {
+		if n == name {
+			return true
+		}
+	}
+	return false
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// withEnv puts the roots into ctx the way gopsutil v3 reads them, so the
+// gopsutil calls we make see the same trees as our own readers.
+func (o Options) withEnv(ctx context.Context) context.Context {
+	return context.WithValue(ctx, common.EnvKey, common.EnvMap{
+		common.HostProcEnvKey: o.procRoot(),
+		common.HostSysEnvKey:  o.sysRoot(),
+		common.HostEtcEnvKey:  o.etcRoot(),
+		common.HostRootEnvKey: o.rootFS(),
+	})
+}
+
+// Source fills one section of a Snapshot. Collect may read what earlier
+// sources wrote to s (the process source reads s.Memory.TotalBytes).
+// Sources that compute rates keep their previous counters and are not
+// safe for concurrent use.
+type Source interface {
+	Name() string
+	Collect(ctx context.Context, s *Snapshot) error
+}
+
+// Sampler runs the sources and publishes a new Snapshot per call, holding
+// the previous counters each rate needs. Sample and SampleAt must not be
+// called concurrently; the Snapshots they return may be shared freely.
+type Sampler struct {
+	opts    Options
+	sources []Source
+	unknown []string
+	last    time.Time
+}
+
+// NewSampler builds a Sampler for opts. Unknown names in opts.Sources are
+// reported in every Snapshot's Errors under their own name (see
+// Options.Validate to reject them up front).
+func NewSampler(opts Options) *Sampler {
+	s := &Sampler{opts: opts}
+	want := func(name string) bool {
+		if opts.Sources == nil {
+			return true
+		}
+		for _, n := range opts.Sources {
+			if n == name {
+				return true
+			}
+		}
+		return false
+	}
+	for _, n := range opts.Sources {
+		if !knownSource(n) {
+			s.unknown = append(s.unknown, n)
+		}
+	}
+	sys := liveSystem()
+	for _, name := range SourceNames {
+		if want(name) {
+			s.sources = append(s.sources, newSource(name, opts, sys))
+		}
+	}
+	return s
+}
+
+func newSource(name string, opts Options, sys system) Source {
+	switch name {
+	case SourceHost:
+		return newHostSource(opts, sys)
+	case SourceCPU:
+		return newCPUSource(opts)
+	case SourceMemory:
+		return newMemorySource(opts, sys)
+	case SourceLoad:
+		return newLoadSource(opts)
+	case SourceFilesystems:
+		return newFilesystemSource(opts, sys)
+	case SourceDisks:
+		return newDiskSource(opts)
+	case SourceNetwork:
+		return newNetworkSource(opts)
+	case SourceProcesses:
+		return newProcessSource(opts, sys)
+	}
+	panic("collector: no source " + name) // unreachable: names come from SourceNames
+}
+
+// Sample takes one Snapshot now.
+func (s *Sampler) Sample(ctx context.Context) *Snapshot {
+	return s.SampleAt(ctx, time.Now())
+}
+
+// SampleAt takes one Snapshot stamped now; rates use the difference from
+// the previous call's now. The first call has Elapsed 0 and all rates 0.
+// Durations are measured with the real clock.
+func (s *Sampler) SampleAt(ctx context.Context, now time.Time) *Snapshot {
+	snap := &Snapshot{Time: now, Durations: make(map[string]time.Duration, len(s.sources))}
+	if !s.last.IsZero() && now.After(s.last) {
+		snap.Elapsed = now.Sub(s.last)
+	}
+	s.last = now
+	ctx = s.opts.withEnv(ctx)
+	for _, name := range s.unknown {
+		snap.setError(name, fmt.Errorf("unknown source %q", name))
+	}
+	for _, src := range s.sources {
+		if err := ctx.Err(); err != nil {
+			snap.setError(src.Name(), err)
+			continue
+		}
+		start := time.Now()
+		err := src.Collect(ctx, snap)
+		snap.Durations[src.Name()] = time.Since(start)
+		if err != nil {
+			snap.setError(src.Name(), err)
+		}
+	}
+	return snap
+}
+
+func (s *Snapshot) setError(name string, err error) {
+	if s.Errors == nil {
+		s.Errors = make(map[string]string)
+	}
+	s.Errors[name] = err.Error()
+}
+
+// system holds the facts about the running machine that /proc does not
+// state in its files. Tests replace them so canned trees give the same
+// numbers on every machine.
+type system struct {
+	pageSize uint64
+	clkTck   uint64
+	// statfs measures one mounted filesystem (path already prefixed with RootFS).
+	statfs func(path string) (FsStat, error)
+	// virtualization returns system and role, as gopsutil's
+	// host.VirtualizationWithContext.
+	virtualization func(ctx context.Context) (string, string, error)
+	// hostname is used off Linux, where there is no /proc/sys/kernel/hostname.
+	hostname func() (string, error)
+}
+
+func liveSystem() system {
+	return system{
+		pageSize:       uint64(os.Getpagesize()),
+		clkTck:         100, // USER_HZ is 100 on every Linux architecture Go supports
+		statfs:         statfs,
+		virtualization: hostVirtualization,
+		hostname:       os.Hostname,
+	}
+}
+
+// readFile reads root/name; errors name the path.
+func readFile(root string, name ...string) ([]byte, error) {
+	p := filepath.Join(append([]string{root}, name...)...)
+	b, err := os.ReadFile(p)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", p, err)
+	}
+	return b, nil
+}
+
+// rate is delta per second, with counters that went backwards (reset,
+// wrapped, device replaced) clamped to 0.
+func rate(cur, prev uint64, elapsed time.Duration) float64 {
+	if elapsed <= 0 || cur < prev {
+		return 0
+	}
+	return float64(cur-prev) / elapsed.Seconds()
+}
+
+func delta(cur, prev uint64) uint64 {
+	if cur < prev {
+		return 0
+	}
+	return cur - prev
+}
+
+// elapsedSince is the interval a source's rates use: the time since the
+// source last succeeded, which differs from Snapshot.Elapsed when the
+// previous attempt failed.
+func elapsedSince(prev, now time.Time) time.Duration {
+	if prev.IsZero() || !now.After(prev) {
+		return 0
+	}
+	return now.Sub(prev)
+}
