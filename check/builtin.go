@@ -1,0 +1,277 @@
+package check
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/virgo-top/virgo-top/collector"
+)
+
+// runCtx is what one run of a check gets.
+type runCtx struct {
+	env     Env
+	def     Def
+	opts    SchedulerOptions
+	start   time.Time
+	timeout time.Duration
+}
+
+// runFunc runs one check. It returns promptly when ctx is done.
+type runFunc func(ctx context.Context, rc runCtx) Result
+
+// runners maps check types to their implementations.
+var runners = map[string]runFunc{
+	TypeCPU:        runCPU,
+	TypeMemory:     runMemory,
+	TypeLoad:       runLoad,
+	TypeFilesystem: runFilesystem,
+	TypeDisk:       runDisk,
+	TypeNetwork:    runNetwork,
+	TypePlugin:     runPlugin,
+	TypeProcess:    runProcess,
+	TypeTCP:        runTCP,
+	TypeHTTP:       runHTTP,
+}
+
+const (
+	unitPercent   = "percent"
+	unitBytes     = "bytes"
+	unitKilobytes = "kilobytes"
+	unitMegabytes = "megabytes"
+	unitCount     = "count"
+	unitMs        = "milliseconds"
+	unitSeconds   = "seconds"
+)
+
+// msgNoSample is the status of snapshot checks before the first sample.
+const msgNoSample = "No sample collected yet"
+
+func latest(rc runCtx) (*collector.Snapshot, *Result) {
+	snap := rc.env.Latest()
+	if snap == nil {
+		r := ErrorResult(rc.def, rc.start, msgNoSample)
+		return nil, &r
+	}
+	return snap, nil
+}
+
+// sourceError reports a failed collector source as the check's error.
+func sourceError(rc runCtx, snap *collector.Snapshot, source string) *Result {
+	if msg, ok := snap.Errors[source]; ok {
+		r := ErrorResult(rc.def, rc.start, fmt.Sprintf("Collecting %s failed: %s", source, msg))
+		return &r
+	}
+	return nil
+}
+
+// runCPU averages the samples taken during the last period (CPUWindow);
+// with no such samples (first run, or RunOnce with no period) it reports
+// the latest snapshot, where min and max equal the usage.
+func runCPU(_ context.Context, rc runCtx) Result {
+	snap, fail := latest(rc)
+	if fail != nil {
+		return *fail
+	}
+	if fail := sourceError(rc, snap, "cpu"); fail != nil {
+		return *fail
+	}
+	var st CPUStats
+	ok := false
+	if rc.def.Period > 0 {
+		st, ok = rc.env.CPUWindow(rc.start.Add(-rc.def.Period))
+	}
+	if !ok {
+		c := snap.CPU.CPUTimes
+		st = CPUStats{Samples: 1, Usage: c.UsagePct, User: c.UserPct, System: c.SystemPct, Idle: c.IdlePct,
+			IOWait: c.IOWaitPct, IRQ: c.IRQPct, Steal: c.StealPct, MinUsage: c.UsagePct, MaxUsage: c.UsagePct}
+	}
+	cores := snap.CPU.Cores
+	if cores <= 0 {
+		cores = len(snap.CPU.PerCore)
+	}
+	r := NewResult(rc.def, rc.start)
+	r.AddUint("cpu_count", TypeUint64, uint64(max(cores, 0)), unitCount)
+	r.AddDouble("user_percent_average", st.User, unitPercent)
+	r.AddDouble("sys_percent_average", st.System, unitPercent)
+	r.AddDouble("idle_percent_average", st.Idle, unitPercent)
+	r.AddDouble("wait_percent_average", st.IOWait, unitPercent)
+	r.AddDouble("irq_percent_average", st.IRQ, unitPercent)
+	r.AddDouble("stolen_percent_average", st.Steal, unitPercent)
+	r.AddDouble("usage_average", st.Usage, unitPercent)
+	r.AddDouble("max_cpu_usage", st.MaxUsage, unitPercent)
+	r.AddDouble("min_cpu_usage", st.MinUsage, unitPercent)
+	return r
+}
+
+// runMemory reports the latest memory sample with sigar's names:
+//
+//	total         = Memory.TotalBytes
+//	free          = Memory.FreeBytes (MemFree: memory nobody uses)
+//	used          = total - free (includes buffers and page cache, as sigar)
+//	actual_free   = Memory.AvailableBytes (MemAvailable); when the kernel
+//	                does not report it, free + buffers + cached (sigar's rule)
+//	actual_used   = total - actual_free (what applications really hold)
+//	swap_total, swap_used, swap_free = Memory.Swap{Total,Used,Free}Bytes
+//	swap_page_in  = Memory.SwapInBytes, swap_page_out = Memory.SwapOutBytes
+//	                (cumulative since boot; use rate() in criteria)
+//	ram           = total in MiB (unit "megabytes")
+//
+// All are gauges, in bytes except ram.
+func runMemory(_ context.Context, rc runCtx) Result {
+	snap, fail := latest(rc)
+	if fail != nil {
+		return *fail
+	}
+	if fail := sourceError(rc, snap, "memory"); fail != nil {
+		return *fail
+	}
+	m := snap.Memory
+	actualFree := m.AvailableBytes
+	if actualFree == 0 {
+		actualFree = m.FreeBytes + m.BuffersBytes + m.CachedBytes
+	}
+	actualFree = min(actualFree, m.TotalBytes)
+	free := min(m.FreeBytes, m.TotalBytes)
+	r := NewResult(rc.def, rc.start)
+	r.AddUint("actual_used", TypeGauge, m.TotalBytes-actualFree, unitBytes)
+	r.AddUint("free", TypeGauge, free, unitBytes)
+	r.AddUint("total", TypeGauge, m.TotalBytes, unitBytes)
+	r.AddUint("actual_free", TypeGauge, actualFree, unitBytes)
+	r.AddUint("used", TypeGauge, m.TotalBytes-free, unitBytes)
+	r.AddUint("swap_total", TypeGauge, m.SwapTotalBytes, unitBytes)
+	r.AddUint("swap_used", TypeGauge, m.SwapUsedBytes, unitBytes)
+	r.AddUint("swap_free", TypeGauge, m.SwapFreeBytes, unitBytes)
+	r.AddUint("swap_page_in", TypeGauge, m.SwapInBytes, unitBytes)
+	r.AddUint("swap_page_out", TypeGauge, m.SwapOutBytes, unitBytes)
+	r.AddUint("ram", TypeGauge, m.TotalBytes>>20, unitMegabytes)
+	return r
+}
+
+// runLoad reports the load averages (doubles, no unit).
+func runLoad(_ context.Context, rc runCtx) Result {
+	snap, fail := latest(rc)
+	if fail != nil {
+		return *fail
+	}
+	if fail := sourceError(rc, snap, "load"); fail != nil {
+		return *fail
+	}
+	r := NewResult(rc.def, rc.start)
+	r.AddDouble("1m", snap.Load.Load1, "")
+	r.AddDouble("5m", snap.Load.Load5, "")
+	r.AddDouble("15m", snap.Load.Load15, "")
+	return r
+}
+
+// target returns details.target or fails the result with Virgo's message.
+func target(rc runCtx) (string, *Result) {
+	t, ok := detailString(rc.def.Details, "target")
+	if !ok {
+		r := ErrorResult(rc.def, rc.start, "Missing target parameter")
+		return "", &r
+	}
+	return t, nil
+}
+
+// runFilesystem reports the mount details.target from the latest sample:
+// total/free/used/avail in kilobytes (uint64), files and free_files
+// (inodes), options (mount options string).
+func runFilesystem(_ context.Context, rc runCtx) Result {
+	mount, fail := target(rc)
+	if fail != nil {
+		return *fail
+	}
+	snap, fail := latest(rc)
+	if fail != nil {
+		return *fail
+	}
+	for _, fs := range snap.Filesystems {
+		if fs.Mount != mount {
+			continue
+		}
+		r := NewResult(rc.def, rc.start)
+		r.AddUint("total", TypeUint64, fs.TotalBytes/1024, unitKilobytes)
+		r.AddUint("free", TypeUint64, fs.FreeBytes/1024, unitKilobytes)
+		r.AddUint("used", TypeUint64, fs.UsedBytes/1024, unitKilobytes)
+		r.AddUint("avail", TypeUint64, fs.AvailBytes/1024, unitKilobytes)
+		r.AddUint("files", TypeUint64, fs.InodesTotal, "files")
+		r.AddUint("free_files", TypeUint64, fs.InodesFree, "free_files")
+		r.AddString("options", fs.Options)
+		return r
+	}
+	if fail := sourceError(rc, snap, "filesystem"); fail != nil {
+		return *fail
+	}
+	return ErrorResult(rc.def, rc.start, "No such filesystem: "+mount)
+}
+
+// runDisk reports the cumulative counters of device details.target
+// (gauges): reads, writes, read_bytes, write_bytes, rtime, wtime, time
+// (ms spent doing I/O) and qtime (weighted ms, the queue time integral).
+func runDisk(_ context.Context, rc runCtx) Result {
+	name, fail := target(rc)
+	if fail != nil {
+		return *fail
+	}
+	snap, fail := latest(rc)
+	if fail != nil {
+		return *fail
+	}
+	for _, d := range snap.Disks {
+		if d.Name != name {
+			continue
+		}
+		r := NewResult(rc.def, rc.start)
+		r.AddUint("reads", TypeGauge, d.Reads, "reads")
+		r.AddUint("writes", TypeGauge, d.Writes, "writes")
+		r.AddUint("read_bytes", TypeGauge, d.ReadBytes, unitBytes)
+		r.AddUint("write_bytes", TypeGauge, d.WriteBytes, unitBytes)
+		r.AddUint("rtime", TypeGauge, d.ReadTimeMs, unitMs)
+		r.AddUint("wtime", TypeGauge, d.WriteTimeMs, unitMs)
+		r.AddUint("qtime", TypeGauge, d.WeightedMs, unitMs)
+		r.AddUint("time", TypeGauge, d.IOTimeMs, unitMs)
+		return r
+	}
+	if fail := sourceError(rc, snap, "disk"); fail != nil {
+		return *fail
+	}
+	return ErrorResult(rc.def, rc.start, "No such disk: "+name)
+}
+
+// runNetwork reports the cumulative counters of interface details.target
+// (gauges) and its link_state string.
+func runNetwork(_ context.Context, rc runCtx) Result {
+	name, fail := target(rc)
+	if fail != nil {
+		return *fail
+	}
+	snap, fail := latest(rc)
+	if fail != nil {
+		return *fail
+	}
+	for _, n := range snap.Network {
+		if n.Name != name {
+			continue
+		}
+		r := NewResult(rc.def, rc.start)
+		r.AddUint("rx_bytes", TypeGauge, n.RxBytes, unitBytes)
+		r.AddUint("tx_bytes", TypeGauge, n.TxBytes, unitBytes)
+		r.AddUint("rx_packets", TypeGauge, n.RxPackets, "packets")
+		r.AddUint("tx_packets", TypeGauge, n.TxPackets, "packets")
+		r.AddUint("rx_errors", TypeGauge, n.RxErrors, "errors")
+		r.AddUint("tx_errors", TypeGauge, n.TxErrors, "errors")
+		r.AddUint("rx_dropped", TypeGauge, n.RxDropped, "packets")
+		r.AddUint("tx_dropped", TypeGauge, n.TxDropped, "packets")
+		state := n.LinkState
+		if state == "" {
+			state = "unknown"
+		}
+		r.AddString("link_state", state)
+		return r
+	}
+	if fail := sourceError(rc, snap, "network"); fail != nil {
+		return *fail
+	}
+	return ErrorResult(rc.def, rc.start, "No such interface: "+name)
+}

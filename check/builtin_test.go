@@ -1,0 +1,236 @@
+package check
+
+import (
+	"testing"
+	"time"
+
+	"github.com/virgo-top/virgo-top/collector"
+)
+
+func TestSnapshotChecks(t *testing.T) {
+	snap := testSnapshot()
+	cases := []struct {
+		name    string
+		def     Def
+		snap    *collector.Snapshot
+		avail   bool
+		status  string
+		metrics []Metric
+	}{
+		{
+			name: "cpu from latest", def: Def{ID: "c", Type: TypeCPU}, snap: snap, avail: true, status: "success",
+			metrics: []Metric{
+				m("cpu_count", "uint64", "4", "count"),
+				m("user_percent_average", "double", "30", "percent"),
+				m("sys_percent_average", "double", "10", "percent"),
+				m("idle_percent_average", "double", "57.5", "percent"),
+				m("wait_percent_average", "double", "1.5", "percent"),
+				m("irq_percent_average", "double", "0.75", "percent"),
+				m("stolen_percent_average", "double", "0.25", "percent"),
+				m("usage_average", "double", "42.5", "percent"),
+				m("max_cpu_usage", "double", "42.5", "percent"),
+				m("min_cpu_usage", "double", "42.5", "percent"),
+			},
+		},
+		{
+			name: "memory", def: Def{ID: "m", Type: TypeMemory}, snap: snap, avail: true, status: "success",
+			metrics: []Metric{
+				m("actual_used", "gauge", "3221225472", "bytes"),
+				m("free", "gauge", "1073741824", "bytes"),
+				m("total", "gauge", "8589934592", "bytes"),
+				m("actual_free", "gauge", "5368709120", "bytes"),
+				m("used", "gauge", "7516192768", "bytes"),
+				m("swap_total", "gauge", "2147483648", "bytes"),
+				m("swap_used", "gauge", "1048576", "bytes"),
+				m("swap_free", "gauge", "2146435072", "bytes"),
+				m("swap_page_in", "gauge", "4096", "bytes"),
+				m("swap_page_out", "gauge", "8192", "bytes"),
+				m("ram", "gauge", "8192", "megabytes"),
+			},
+		},
+		{
+			name:  "memory without MemAvailable",
+			def:   Def{ID: "m", Type: TypeMemory},
+			snap:  &collector.Snapshot{Memory: collector.Memory{TotalBytes: 1000, FreeBytes: 100, CachedBytes: 200, BuffersBytes: 50}},
+			avail: true, status: "success",
+			metrics: []Metric{
+				m("actual_used", "gauge", "650", "bytes"), m("free", "gauge", "100", "bytes"), m("total", "gauge", "1000", "bytes"),
+				m("actual_free", "gauge", "350", "bytes"), m("used", "gauge", "900", "bytes"),
+				m("swap_total", "gauge", "0", "bytes"), m("swap_used", "gauge", "0", "bytes"), m("swap_free", "gauge", "0", "bytes"),
+				m("swap_page_in", "gauge", "0", "bytes"), m("swap_page_out", "gauge", "0", "bytes"), m("ram", "gauge", "0", "megabytes"),
+			},
+		},
+		{
+			name: "load", def: Def{ID: "l", Type: TypeLoad}, snap: snap, avail: true, status: "success",
+			metrics: []Metric{m("1m", "double", "0.5", ""), m("5m", "double", "1.25", ""), m("15m", "double", "2", "")},
+		},
+		{
+			name: "filesystem", def: Def{ID: "f", Type: TypeFilesystem, Details: map[string]any{"target": "/"}}, snap: snap,
+			avail: true, status: "success",
+			metrics: []Metric{
+				m("total", "uint64", "104857600", "kilobytes"), m("free", "uint64", "62914560", "kilobytes"),
+				m("used", "uint64", "41943040", "kilobytes"), m("avail", "uint64", "57671680", "kilobytes"),
+				m("files", "uint64", "6553600", "files"), m("free_files", "uint64", "6000000", "free_files"),
+				m("options", "string", "rw,relatime", ""),
+			},
+		},
+		{name: "filesystem missing target", def: Def{ID: "f", Type: TypeFilesystem}, snap: snap, status: "Missing target parameter"},
+		{name: "filesystem no such", def: Def{ID: "f", Type: TypeFilesystem, Details: map[string]any{"target": "/nope"}}, snap: snap, status: "No such filesystem: /nope"},
+		{
+			name: "disk", def: Def{ID: "d", Type: TypeDisk, Details: map[string]any{"target": "sda"}}, snap: snap, avail: true, status: "success",
+			metrics: []Metric{
+				m("reads", "gauge", "1000", "reads"), m("writes", "gauge", "2000", "writes"),
+				m("read_bytes", "gauge", "4096000", "bytes"), m("write_bytes", "gauge", "8192000", "bytes"),
+				m("rtime", "gauge", "300", "milliseconds"), m("wtime", "gauge", "700", "milliseconds"),
+				m("qtime", "gauge", "1200", "milliseconds"), m("time", "gauge", "900", "milliseconds"),
+			},
+		},
+		{name: "disk missing target", def: Def{ID: "d", Type: TypeDisk}, snap: snap, status: "Missing target parameter"},
+		{name: "disk empty target", def: Def{ID: "d", Type: TypeDisk, Details: map[string]any{"target": ""}}, snap: snap, status: "Missing target parameter"},
+		{name: "disk no such", def: Def{ID: "d", Type: TypeDisk, Details: map[string]any{"target": "sdz"}}, snap: snap, status: "No such disk: sdz"},
+		{
+			name: "disk source failed", def: Def{ID: "d", Type: TypeDisk, Details: map[string]any{"target": "sdz"}},
+			snap: &collector.Snapshot{Errors: map[string]string{"disk": "permission denied"}}, status: "Collecting disk failed: permission denied",
+		},
+		{
+			name: "network", def: Def{ID: "n", Type: TypeNetwork, Details: map[string]any{"target": "eth0"}}, snap: snap, avail: true, status: "success",
+			metrics: []Metric{
+				m("rx_bytes", "gauge", "123456789", "bytes"), m("tx_bytes", "gauge", "987654321", "bytes"),
+				m("rx_packets", "gauge", "1000", "packets"), m("tx_packets", "gauge", "2000", "packets"),
+				m("rx_errors", "gauge", "3", "errors"), m("tx_errors", "gauge", "4", "errors"),
+				m("rx_dropped", "gauge", "5", "packets"), m("tx_dropped", "gauge", "6", "packets"),
+				m("link_state", "string", "up", ""),
+			},
+		},
+		{
+			name: "network unknown link", def: Def{ID: "n", Type: TypeNetwork, Details: map[string]any{"target": "lo"}}, snap: snap, avail: true, status: "success",
+			metrics: []Metric{
+				m("rx_bytes", "gauge", "10", "bytes"), m("tx_bytes", "gauge", "10", "bytes"),
+				m("rx_packets", "gauge", "0", "packets"), m("tx_packets", "gauge", "0", "packets"),
+				m("rx_errors", "gauge", "0", "errors"), m("tx_errors", "gauge", "0", "errors"),
+				m("rx_dropped", "gauge", "0", "packets"), m("tx_dropped", "gauge", "0", "packets"),
+				m("link_state", "string", "unknown", ""),
+			},
+		},
+		{name: "network no such", def: Def{ID: "n", Type: TypeNetwork, Details: map[string]any{"target": "wlan9"}}, snap: snap, status: "No such interface: wlan9"},
+		{name: "no sample yet", def: Def{ID: "m", Type: TypeMemory}, snap: nil, status: "No sample collected yet"},
+		{name: "unknown type", def: Def{ID: "x", Type: "agent.redis"}, snap: snap, status: "Unknown check type: agent.redis"},
+		{
+			name: "process by name", def: Def{ID: "p", Type: TypeProcess, Details: map[string]any{"name": "nginx"}}, snap: snap,
+			avail: true, status: "2 matching processes",
+			metrics: []Metric{
+				m("count", "uint32", "2", "processes"), m("cpu_pct", "double", "4.75", "percent"),
+				m("rss_bytes", "gauge", "31457280", "bytes"), m("threads", "uint32", "3", "threads"),
+				m("uptime_s", "uint64", "7200", "seconds"),
+			},
+		},
+		{
+			name: "process by cmdline", def: Def{ID: "p", Type: TypeProcess, Details: map[string]any{"cmdline": "sshd -D$"}}, snap: snap,
+			avail: true, status: "1 matching processes",
+			metrics: []Metric{
+				m("count", "uint32", "1", "processes"), m("cpu_pct", "double", "0", "percent"),
+				m("rss_bytes", "gauge", "5242880", "bytes"), m("threads", "uint32", "1", "threads"),
+				m("uptime_s", "uint64", "172800", "seconds"),
+			},
+		},
+		{
+			name: "process none match", def: Def{ID: "p", Type: TypeProcess, Details: map[string]any{"name": "nginx", "cmdline": "sshd"}}, snap: snap,
+			avail: true, status: "No process matches", metrics: []Metric{m("count", "uint32", "0", "processes")},
+		},
+		{name: "process bad regexp", def: Def{ID: "p", Type: TypeProcess, Details: map[string]any{"cmdline": "("}}, snap: snap,
+			status: "Invalid cmdline regular expression: error parsing regexp: missing closing ): `(`"},
+		{name: "process no details", def: Def{ID: "p", Type: TypeProcess}, snap: snap, status: "Missing name, cmdline or pidfile parameter"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got := runAt(t, &fakeEnv{snap: tc.snap}, tc.def)
+			assertResult(t, got, tc.avail, tc.status, tc.metrics)
+			if got.CheckID != tc.def.ID || got.CheckType != tc.def.Type || !got.Time.Equal(t0) {
+				t.Errorf("id/type/time = %s %s %v", got.CheckID, got.CheckType, got.Time)
+			}
+		})
+	}
+}
+
+func TestCPUWindow(t *testing.T) {
+	env := &fakeEnv{snap: testSnapshot(), cpuOK: true, cpu: CPUStats{
+		Samples: 30, Usage: 50, User: 40, System: 9, Idle: 50, IOWait: 0.5, IRQ: 0.25, Steal: 0.125, MinUsage: 10, MaxUsage: 99.5,
+	}}
+	r := runAt(t, env, Def{ID: "c", Type: TypeCPU, Period: 30 * time.Second})
+	if !env.since.Equal(t0.Add(-30 * time.Second)) {
+		t.Errorf("CPUWindow since %v, want %v", env.since, t0.Add(-30*time.Second))
+	}
+	assertResult(t, r, true, "success", []Metric{
+		m("cpu_count", "uint64", "4", "count"),
+		m("user_percent_average", "double", "40", "percent"),
+		m("sys_percent_average", "double", "9", "percent"),
+		m("idle_percent_average", "double", "50", "percent"),
+		m("wait_percent_average", "double", "0.5", "percent"),
+		m("irq_percent_average", "double", "0.25", "percent"),
+		m("stolen_percent_average", "double", "0.125", "percent"),
+		m("usage_average", "double", "50", "percent"),
+		m("max_cpu_usage", "double", "99.5", "percent"),
+		m("min_cpu_usage", "double", "10", "percent"),
+	})
+	if v, ok := r.Float("usage_average"); !ok || v != 50 {
+		t.Errorf("Float(usage_average) = %v %v", v, ok)
+	}
+	if _, ok := r.Float("nope"); ok {
+		t.Error("Float of a missing metric is ok")
+	}
+}
+
+func TestTargets(t *testing.T) {
+	env := &fakeEnv{snap: testSnapshot()}
+	cases := map[string][]string{
+		TypeDisk:       {"nvme0n1", "sda"},
+		TypeFilesystem: {"/", "/boot"},
+		TypeNetwork:    {"eth0", "lo"},
+	}
+	for typ, want := range cases {
+		got, err := Targets(env, typ)
+		if err != nil || len(got) != len(want) {
+			t.Fatalf("Targets(%s) = %v, %v", typ, got, err)
+		}
+		for i := range want {
+			if got[i] != want[i] {
+				t.Errorf("Targets(%s) = %v, want %v", typ, got, want)
+			}
+		}
+	}
+	if _, err := Targets(env, TypeCPU); err == nil {
+		t.Error("Targets(agent.cpu) gave no error")
+	}
+	if _, err := Targets(&fakeEnv{}, TypeDisk); err == nil {
+		t.Error("Targets before the first sample gave no error")
+	}
+}
+
+func TestResultHelpers(t *testing.T) {
+	r := NewResult(Def{ID: "a", Type: TypeCPU}, t0)
+	r.Add("x", TypeInt64, "0x10", "")
+	r.Add("b", TypeBool, "true", "")
+	r.AddString("s", "text")
+	if v, ok := r.Float("x"); !ok || v != 16 {
+		t.Errorf("hex Float = %v %v", v, ok)
+	}
+	if v, ok := r.Float("b"); !ok || v != 1 {
+		t.Errorf("bool Float = %v %v", v, ok)
+	}
+	if _, ok := r.Float("s"); ok {
+		t.Error("string metric has a Float")
+	}
+	long := make([]byte, 300)
+	for i := range long {
+		long[i] = 'a'
+	}
+	long[255] = 0xc3 // start of a 2-byte rune cut at 256
+	long[256] = 0xa9
+	r.SetError(string(long))
+	if r.Available || r.Metrics != nil || len(r.Status) != 255 {
+		t.Errorf("SetError: available=%v metrics=%v len(status)=%d", r.Available, r.Metrics, len(r.Status))
+	}
+	if r.State() != "unavailable" {
+		t.Errorf("State = %s", r.State())
+	}
+}

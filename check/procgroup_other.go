@@ -1,0 +1,15 @@
+//go:build !unix
+
+package check
+
+import "os/exec"
+
+// setProcessGroup does nothing where there are no unix process groups.
+func setProcessGroup(*exec.Cmd) {}
+
+// killProcessGroup kills the plugin process itself.
+func killProcessGroup(cmd *exec.Cmd) {
+	if cmd.Process != nil {
+		_ = cmd.Process.Kill()
+	}
+}
