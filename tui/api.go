@@ -1,0 +1,119 @@
+package tui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"syscall"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/virgo-top/virgo-top/collector"
+	"github.com/virgo-top/virgo-top/history"
+)
+
+// Check states as CheckRow.State carries them.
+const (
+	StateOK       = "OK"
+	StateWarning  = "WARNING"
+	StateCritical = "CRITICAL"
+	StateUnknown  = "UNKNOWN"
+)
+
+// Connection modes and states as ConnStatus carries them.
+const (
+	ModeFixture  = "fixture"
+	ModeEndpoint = "endpoint"
+	ModeLocal    = "local"
+
+	ConnConnected    = "connected"
+	ConnReconnecting = "reconnecting"
+	ConnOffline      = "offline"
+	ConnConnecting   = "connecting"
+)
+
+// HistoryReader is the part of history.Store the console reads trends from.
+type HistoryReader interface {
+	Values(name string, res history.Resolution, n int, dst []float64) []float64
+}
+
+// CheckRow is one configured check as the checks panel shows it.
+type CheckRow struct {
+	ID, Label, Type string
+	Period          time.Duration
+	LastRun         time.Time // zero: never ran
+	Duration        time.Duration
+	State           string // StateOK, StateWarning, StateCritical, StateUnknown
+	Message         string // the check's status text
+	Available       bool   // false: the check could not run (target missing...)
+	KeyMetrics      string // preformatted, e.g. "usage_average=12.5%"
+	Alarm           string // the alarm message when an alarm matched
+}
+
+// ConnStatus is the state of the link to the monitoring endpoint.
+type ConnStatus struct {
+	Mode     string // ModeFixture, ModeEndpoint, ModeLocal
+	Endpoint string // host:port
+	State    string // ConnConnected, ConnReconnecting, ConnOffline, ConnConnecting
+	RetryIn  time.Duration
+	Spooled  int // results queued while offline
+	RTT      time.Duration
+	Err      string
+}
+
+// SnapshotMsg carries one collector sample.
+type SnapshotMsg struct{ Snap *collector.Snapshot }
+
+// ChecksMsg carries the current state of every check, replacing the last.
+type ChecksMsg struct{ Rows []CheckRow }
+
+// ConnMsg carries the endpoint connection state.
+type ConnMsg struct{ Status ConnStatus }
+
+// Options configure the console.
+type Options struct {
+	// Feed delivers SnapshotMsg, ChecksMsg and ConnMsg. The model waits for
+	// one message at a time and re-arms the wait after each; closing Feed
+	// stops the waiting, not the console.
+	Feed <-chan tea.Msg
+	// History serves the trend graphs; nil keeps a small in-memory window of
+	// recent samples (live trends only).
+	History HistoryReader
+	// Signal sends sig to pid; nil uses os.FindProcess(pid).Signal (on
+	// Windows only SIGKILL is offered).
+	Signal func(pid int32, sig syscall.Signal) error
+	// Detail returns the text of the process detail view (cmdline, threads,
+	// open files, io); it runs outside View as a command. May be nil.
+	Detail func(pid int32) (string, error)
+	// Interval is the sampling interval, shown in the header.
+	Interval time.Duration
+	// NoColor renders with the ASCII profile (the caller honours NO_COLOR).
+	NoColor bool
+	// Now is the clock for the header and "last run" ages; nil = time.Now.
+	Now func() time.Time
+}
+
+// frameRate caps redraws: a monitoring console changes once per sample.
+const frameRate = 10
+
+// Run shows the console on the terminal until the user quits or ctx is done.
+// A cancelled ctx is not an error.
+func Run(ctx context.Context, opts Options) error {
+	p := tea.NewProgram(New(opts),
+		tea.WithContext(ctx),
+		tea.WithAltScreen(),
+		tea.WithMouseCellMotion(),
+		tea.WithFPS(frameRate),
+		tea.WithOutput(os.Stdout),
+	)
+	_, err := p.Run()
+	if err != nil && errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("tui: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,198 @@
+package tui
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// checksPanel lists every check with its state; the panel border turns red
+// when a check is CRITICAL and yellow when one is WARNING or UNKNOWN.
+type checksPanel struct {
+	c      *common
+	w, h   int
+	rows   []CheckRow // most severe first
+	offset int
+}
+
+func (p *checksPanel) SetSize(w, h int) { p.w, p.h = w, h }
+
+// severity orders states for display: CRITICAL first, OK last.
+func severity(state string) int {
+	switch state {
+	case StateCritical:
+		return 0
+	case StateWarning:
+		return 1
+	case StateOK:
+		return 3
+	default:
+		return 2
+	}
+}
+
+func (p *checksPanel) setRows(rows []CheckRow) {
+	p.rows = append(p.rows[:0], rows...)
+	slices.SortStableFunc(p.rows, func(a, b CheckRow) int {
+		if d := severity(a.State) - severity(b.State); d != 0 {
+			return d
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+}
+
+// counts is how many checks are in each state.
+func (p *checksPanel) counts() (ok, warn, crit, unknown int) {
+	for _, r := range p.rows {
+		switch r.State {
+		case StateOK:
+			ok++
+		case StateWarning:
+			warn++
+		case StateCritical:
+			crit++
+		default:
+			unknown++
+		}
+	}
+	return
+}
+
+// wantHeight is the panel height that shows every row (at least one line).
+func (p *checksPanel) wantHeight() int { return max(1, len(p.rows)) + 3 }
+
+func (p *checksPanel) view(focused bool) []string {
+	s := p.c.styles
+	ok, warn, crit, unknown := p.counts()
+	title := "Checks " + strconv.Itoa(ok) + "/" + strconv.Itoa(len(p.rows)) + " OK"
+	border, bc := s.Border, thinBorder
+	if focused {
+		border, bc = s.BorderFocus, heavyBorder
+	}
+	switch {
+	case crit > 0:
+		border = s.BorderCrit
+		title += " · " + strconv.Itoa(crit) + " CRITICAL"
+		if warn > 0 {
+			title += " · " + strconv.Itoa(warn) + " WARNING"
+		}
+	case warn > 0 || unknown > 0:
+		border = s.BorderWarn
+		if warn > 0 {
+			title += " · " + strconv.Itoa(warn) + " WARNING"
+		}
+		if unknown > 0 {
+			title += " · " + strconv.Itoa(unknown) + " UNKNOWN"
+		}
+	}
+	iw, ih := p.w-2, p.h-2
+	var lines []string
+	if len(p.rows) == 0 {
+		lines = []string{s.Dim.Render("no checks configured")}
+	} else if ih > 0 {
+		cols := checkColumns(iw)
+		lines = append(lines, s.TableHeader.Render(fit(cols.header(), iw)))
+		rows := make([]string, len(p.rows))
+		now := p.c.now()
+		for i, r := range p.rows {
+			rows[i] = cols.row(s, r, now)
+		}
+		lines = append(lines, scrollRows(s, rows, &p.offset, ih-1)...)
+	}
+	t := " " + s.PanelTitle.Render("["+string(rune('1'+panelChecks))+"] ") + border.Render(title) + " "
+	return frame(bc, border, t, lines, p.w, p.h)
+}
+
+func (p *checksPanel) scroll(d int) { p.offset = max(0, p.offset+d) }
+
+// checkCols are the column widths for one panel width; 0 hides a column.
+type checkCols struct {
+	state, id, label, typ, period, last, dur, metrics, msg int
+}
+
+func checkColumns(w int) checkCols {
+	c := checkCols{state: 8, id: 14, label: 18, typ: 16, period: 6, last: 8, dur: 7}
+	if w < 120 {
+		c = checkCols{state: 8, id: 12, label: 0, typ: 14, period: 0, last: 6, dur: 0}
+	}
+	used := c.state + c.id + c.label + c.typ + c.period + c.last + c.dur
+	for _, v := range []int{c.state, c.id, c.label, c.typ, c.period, c.last, c.dur} {
+		if v > 0 {
+			used++ // separator
+		}
+	}
+	rest := max(0, w-used)
+	c.metrics = rest * 2 / 5
+	c.msg = rest - c.metrics
+	return c
+}
+
+func (c checkCols) header() string {
+	var b strings.Builder
+	add := func(t string, w int) {
+		if w > 0 {
+			b.WriteString(padRight(t, w))
+			b.WriteByte(' ')
+		}
+	}
+	add("STATE", c.state)
+	add("ID", c.id)
+	add("LABEL", c.label)
+	add("TYPE", c.typ)
+	add("PERIOD", c.period)
+	add("LAST", c.last)
+	add("TOOK", c.dur)
+	add("METRICS", c.metrics)
+	add("ALARM / MESSAGE", c.msg)
+	return b.String()
+}
+
+func (c checkCols) row(s *Styles, r CheckRow, now time.Time) string {
+	var b strings.Builder
+	add := func(t string, w int) {
+		if w > 0 {
+			b.WriteString(padRight(clean(t), w))
+			b.WriteByte(' ')
+		}
+	}
+	state := r.State
+	if state == "" {
+		state = StateUnknown
+	}
+	b.WriteString(s.stateStyle(state).Render(padRight(state, c.state)))
+	b.WriteByte(' ')
+	add(r.ID, c.id)
+	add(r.Label, c.label)
+	add(r.Type, c.typ)
+	period := ""
+	if r.Period > 0 {
+		period = humanDuration(r.Period)
+	}
+	add(period, c.period)
+	last := "never"
+	if !r.LastRun.IsZero() {
+		last = humanDuration(now.Sub(r.LastRun)) + " ago"
+		if c.last < 9 {
+			last = humanDuration(now.Sub(r.LastRun))
+		}
+	}
+	add(last, c.last)
+	took := ""
+	if !r.LastRun.IsZero() {
+		took = humanDuration(r.Duration)
+	}
+	add(took, c.dur)
+	add(r.KeyMetrics, c.metrics)
+	msg := r.Message
+	if r.Alarm != "" {
+		msg = r.Alarm
+	}
+	if !r.Available {
+		msg = "unavailable: " + msg
+	}
+	if c.msg > 0 {
+		b.WriteString(s.stateStyle(state).Render(padRight(clean(msg), c.msg)))
+	}
+	return b.String()
+}

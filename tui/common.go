@@ -1,0 +1,144 @@
+package tui
+
+import (
+	"strings"
+	"time"
+
+	"github.com/guptarohit/asciigraph"
+
+	"github.com/virgo-top/virgo-top/collector"
+	"github.com/virgo-top/virgo-top/history"
+)
+
+// panelID names a dashboard panel; the number key toggling it is id+1.
+type panelID int
+
+const (
+	panelCPU panelID = iota
+	panelMem
+	panelDisk
+	panelNet
+	panelChecks
+	panelProcs
+	numPanels
+)
+
+var panelNames = [numPanels]string{"cpu", "memory", "disk", "network", "checks", "processes"}
+
+// trendWindow is the span every trend graph and sparkline shows.
+type trendWindow int
+
+const (
+	windowLive trendWindow = iota // raw samples, as many as fit
+	windowHour                    // per-minute rollups, last 60
+	windowDay                     // hourly rollups, last 24
+	numWindows
+)
+
+func (w trendWindow) resolution() history.Resolution {
+	switch w {
+	case windowHour:
+		return history.Minute
+	case windowDay:
+		return history.Hour
+	default:
+		return history.Raw
+	}
+}
+
+func (w trendWindow) label() string {
+	switch w {
+	case windowHour:
+		return "last hour"
+	case windowDay:
+		return "last day"
+	default:
+		return "live"
+	}
+}
+
+// points is how many values to ask history for when cols cells are free.
+func (w trendWindow) points(cols int) int {
+	switch w {
+	case windowHour:
+		return 60
+	case windowDay:
+		return 24
+	default:
+		return max(cols, 2)
+	}
+}
+
+// common is what every panel shares: styles, keys, clock, trend window, the
+// history to read and the latest snapshot.
+type common struct {
+	styles *Styles
+	keys   *keyMap
+	now    func() time.Time
+	window trendWindow
+	hist   HistoryReader
+	snap   *collector.Snapshot
+}
+
+// values reads one series for a panel cols cells wide (nil without history).
+func (c *common) values(name string, cols int, dst []float64) []float64 {
+	if c.hist == nil {
+		return dst[:0]
+	}
+	return c.hist.Values(name, c.window.resolution(), c.window.points(cols), dst[:0])
+}
+
+// sourceErr is the collector's error for one source of the snapshot, if any.
+func (c *common) sourceErr(source string) string {
+	if c.snap == nil {
+		return ""
+	}
+	return c.snap.Errors[source]
+}
+
+// panelBox frames a panel: the focused one gets the focus colour.
+func (c *common) panelBox(id panelID, title string, lines []string, w, h int, focused bool) []string {
+	border, bc := c.styles.Border, thinBorder
+	if focused {
+		border, bc = c.styles.BorderFocus, heavyBorder
+	}
+	t := " " + c.styles.PanelTitle.Render("["+string(rune('1'+id))+"] "+title) + " "
+	return frame(bc, border, t, lines, w, h)
+}
+
+// graphLabelWidth is the y-axis label column of a 0-100 asciigraph.
+const graphLabelWidth = 7
+
+// trendGraph draws vals as an asciigraph exactly h lines high and w wide,
+// scaled lo..hi. Fewer than two values give a placeholder line.
+func (c *common) trendGraph(vals []float64, w, h int, lo, hi float64) []string {
+	if h <= 0 || w <= 0 {
+		return nil
+	}
+	if len(vals) < 2 || w <= graphLabelWidth+2 || h < 2 {
+		msg := "no trend yet"
+		if c.hist != nil && c.window != windowLive {
+			msg = "no " + c.window.label() + " history yet"
+		}
+		out := blank(w, h)
+		out[h/2] = fit(c.styles.Dim.Render(strings.Repeat(" ", max(0, (w-len(msg))/2))+msg), w)
+		return out
+	}
+	g := asciigraph.Plot(vals,
+		asciigraph.Height(h-1),
+		asciigraph.Width(w-graphLabelWidth),
+		asciigraph.LowerBound(lo),
+		asciigraph.UpperBound(hi),
+		asciigraph.Precision(0),
+	)
+	lines := strings.Split(g, "\n")
+	out := make([]string, h)
+	for i := range out {
+		l := ""
+		if i < len(lines) {
+			l = c.styles.Graph.Render(fit(lines[i], w))
+		}
+		out[i] = fit(l, w)
+	}
+	return out
+}

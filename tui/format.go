@@ -1,0 +1,313 @@
+package tui
+
+import (
+	"math"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
+)
+
+// fit cuts s (which may hold ANSI styling) to exactly w cells, padding with
+// spaces. Every line the console draws goes through fit, so nothing wraps.
+func fit(s string, w int) string {
+	if w <= 0 {
+		return ""
+	}
+	sw := ansi.StringWidth(s)
+	if sw > w {
+		s = ansi.Truncate(s, w, "")
+		sw = ansi.StringWidth(s)
+	}
+	if sw < w {
+		s += strings.Repeat(" ", w-sw)
+	}
+	return s
+}
+
+// clean makes text from the system (process names, check messages) safe to
+// draw: control characters become '?', so a name cannot move the cursor.
+func clean(s string) string {
+	ok := true
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == 0x7f {
+			ok = false
+			break
+		}
+	}
+	if ok && utf8.ValidString(s) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == utf8.RuneError {
+			r = '?'
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// padRight pads or cuts plain text to w cells.
+func padRight(s string, w int) string { return fit(s, w) }
+
+// padLeft right-aligns plain text in w cells, cutting the left if too long.
+func padLeft(s string, w int) string {
+	sw := ansi.StringWidth(s)
+	if sw >= w {
+		return ansi.Truncate(s, w, "")
+	}
+	return strings.Repeat(" ", w-sw) + s
+}
+
+// humanBytes formats a byte count with binary units: 512B 1.5K 12M 3.0G.
+func humanBytes(b float64) string {
+	const unit = 1024
+	if b < 0 || math.IsNaN(b) || math.IsInf(b, 0) {
+		b = 0
+	}
+	if b < unit {
+		return strconv.FormatFloat(b, 'f', 0, 64) + "B"
+	}
+	units := "KMGTPE"
+	i := -1
+	for b >= unit && i < len(units)-1 {
+		b /= unit
+		i++
+	}
+	prec := 1
+	if b >= 100 {
+		prec = 0
+	}
+	return strconv.FormatFloat(b, 'f', prec, 64) + units[i:i+1]
+}
+
+// humanRate formats bytes per second.
+func humanRate(bps float64) string { return humanBytes(bps) + "/s" }
+
+// pct formats a percentage with one decimal.
+func pct(v float64) string {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		v = 0
+	}
+	return strconv.FormatFloat(v, 'f', 1, 64) + "%"
+}
+
+// humanDuration is a short age or span: 45s, 12m, 3h4m, 2d3h.
+func humanDuration(d time.Duration) string {
+	if d < 0 {
+		d = 0
+	}
+	switch {
+	case d < time.Second:
+		return strconv.FormatInt(d.Milliseconds(), 10) + "ms"
+	case d < time.Minute:
+		return strconv.Itoa(int(d/time.Second)) + "s"
+	case d < time.Hour:
+		m := int(d / time.Minute)
+		s := int(d%time.Minute) / int(time.Second)
+		if s == 0 {
+			return strconv.Itoa(m) + "m"
+		}
+		return strconv.Itoa(m) + "m" + strconv.Itoa(s) + "s"
+	case d < 24*time.Hour:
+		return strconv.Itoa(int(d/time.Hour)) + "h" + strconv.Itoa(int(d%time.Hour/time.Minute)) + "m"
+	default:
+		return strconv.Itoa(int(d/(24*time.Hour))) + "d" + strconv.Itoa(int(d%(24*time.Hour)/time.Hour)) + "h"
+	}
+}
+
+// uptime formats seconds since boot: "3d 4h 12m".
+func uptime(s uint64) string {
+	d := s / 86400
+	h := s % 86400 / 3600
+	m := s % 3600 / 60
+	if d > 0 {
+		return strconv.FormatUint(d, 10) + "d " + strconv.FormatUint(h, 10) + "h " + strconv.FormatUint(m, 10) + "m"
+	}
+	return strconv.FormatUint(h, 10) + "h " + strconv.FormatUint(m, 10) + "m"
+}
+
+// cpuTime formats process CPU seconds as h:mm:ss or m:ss.cc.
+func cpuTime(sec float64) string {
+	if sec < 0 || math.IsNaN(sec) || math.IsInf(sec, 0) {
+		sec = 0
+	}
+	cs := int64(sec * 100)
+	h := cs / 360000
+	m := cs / 6000 % 60
+	s := cs / 100 % 60
+	if h > 0 {
+		return strconv.FormatInt(h, 10) + ":" + two(m) + ":" + two(s)
+	}
+	return strconv.FormatInt(m, 10) + ":" + two(s) + "." + two(cs%100)
+}
+
+func two(v int64) string {
+	if v < 10 {
+		return "0" + strconv.FormatInt(v, 10)
+	}
+	return strconv.FormatInt(v, 10)
+}
+
+// sparkChars are the eight levels of a sparkline.
+var sparkChars = []rune("▁▂▃▄▅▆▇█")
+
+// sparkline draws the last w values as w cells scaled to their maximum
+// (a flat zero series is a row of ▁). Missing leading values are blank.
+func sparkline(vals []float64, w int) string {
+	if w <= 0 {
+		return ""
+	}
+	if len(vals) > w {
+		vals = vals[len(vals)-w:]
+	}
+	maxV := 0.0
+	for _, v := range vals {
+		if v > maxV && !math.IsInf(v, 0) {
+			maxV = v
+		}
+	}
+	var b strings.Builder
+	b.Grow(w * 3)
+	for i := len(vals); i < w; i++ {
+		b.WriteByte(' ')
+	}
+	for _, v := range vals {
+		b.WriteRune(sparkChars[level(v, maxV, len(sparkChars))])
+	}
+	return b.String()
+}
+
+// level maps v in [0,maxV] to 0..n-1.
+func level(v, maxV float64, n int) int {
+	if maxV <= 0 || !(v > 0) {
+		return 0
+	}
+	l := int(math.Round(v / maxV * float64(n-1)))
+	if l < 0 {
+		return 0
+	}
+	if l >= n {
+		return n - 1
+	}
+	return l
+}
+
+// bar draws a w-cell gauge of pct (0-100): filled part styled by level.
+func (s *Styles) bar(p float64, w int) string {
+	if w <= 0 {
+		return ""
+	}
+	if !(p > 0) {
+		p = 0
+	}
+	if p > 100 {
+		p = 100
+	}
+	full := int(math.Round(p / 100 * float64(w)))
+	return s.barStyle(p).Render(strings.Repeat("█", full)) + s.BarEmpty.Render(strings.Repeat("░", w-full))
+}
+
+// borderChars are the corners and edges of a panel frame.
+type borderChars struct{ tl, tr, bl, br, h, v string }
+
+var (
+	thinBorder  = borderChars{"╭", "╮", "╰", "╯", "─", "│"}
+	heavyBorder = borderChars{"┏", "┓", "┗", "┛", "━", "┃"}
+)
+
+// box frames lines in a w x h border with the title set into the top edge.
+// The result is exactly h lines of exactly w cells.
+func box(border lipgloss.Style, title string, lines []string, w, h int) []string {
+	return frame(thinBorder, border, title, lines, w, h)
+}
+
+// frame is box with a choice of border characters.
+func frame(bc borderChars, border lipgloss.Style, title string, lines []string, w, h int) []string {
+	out := make([]string, 0, max(h, 0))
+	if h <= 0 || w <= 0 {
+		return out
+	}
+	if w < 4 || h < 2 {
+		for i := 0; i < h; i++ {
+			out = append(out, strings.Repeat(" ", w))
+		}
+		return out
+	}
+	title = ansi.Truncate(title, w-4, "…")
+	tw := ansi.StringWidth(title)
+	top := border.Render(bc.tl+bc.h) + title + border.Render(strings.Repeat(bc.h, w-3-tw)+bc.tr)
+	out = append(out, top)
+	side := border.Render(bc.v)
+	for i := 0; i < h-2; i++ {
+		l := ""
+		if i < len(lines) {
+			l = lines[i]
+		}
+		out = append(out, side+fit(l, w-2)+side)
+	}
+	out = append(out, border.Render(bc.bl+strings.Repeat(bc.h, w-2)+bc.br))
+	return out
+}
+
+// blank is h empty lines of w cells.
+func blank(w, h int) []string {
+	out := make([]string, max(h, 0))
+	for i := range out {
+		out[i] = strings.Repeat(" ", max(w, 0))
+	}
+	return out
+}
+
+// seg is one piece of a status line; a higher drop number goes first when
+// the line is too narrow.
+type seg struct {
+	text string
+	drop int
+}
+
+// joinFit joins segments with sep, leaving out the most droppable ones
+// until the line fits in w (a lone segment that is still too wide is cut
+// later by fit).
+func joinFit(parts []seg, sep string, w int) string {
+	keep := make([]bool, len(parts))
+	total := 0
+	sepW := ansi.StringWidth(sep)
+	for i, p := range parts {
+		keep[i] = true
+		total += ansi.StringWidth(p.text)
+		if i > 0 {
+			total += sepW
+		}
+	}
+	for total > w {
+		worst := -1
+		for i, p := range parts {
+			if keep[i] && p.drop > 0 && (worst < 0 || p.drop > parts[worst].drop) {
+				worst = i
+			}
+		}
+		if worst < 0 {
+			break
+		}
+		keep[worst] = false
+		total -= ansi.StringWidth(parts[worst].text) + sepW
+	}
+	var b strings.Builder
+	first := true
+	for i, p := range parts {
+		if !keep[i] {
+			continue
+		}
+		if !first {
+			b.WriteString(sep)
+		}
+		first = false
+		b.WriteString(p.text)
+	}
+	return b.String()
+}

@@ -1,0 +1,113 @@
+package tui
+
+import "github.com/charmbracelet/bubbles/key"
+
+// keyMap is every key binding of the console; panels match with key.Matches.
+type keyMap struct {
+	Quit      key.Binding
+	Help      key.Binding
+	Filter    key.Binding
+	SortMenu  key.Binding
+	Kill      key.Binding
+	Tree      key.Binding
+	Follow    key.Binding
+	Detail    key.Binding
+	FocusNext key.Binding
+	FocusPrev key.Binding
+	Pause     key.Binding
+	Window    key.Binding
+	Panels    key.Binding // help text only: "1-6"
+	Toggle    [numPanels]key.Binding
+
+	Up     key.Binding
+	Down   key.Binding
+	PgUp   key.Binding
+	PgDown key.Binding
+	Home   key.Binding
+	End    key.Binding
+
+	SortCPU    key.Binding
+	SortMem    key.Binding
+	SortPID    key.Binding
+	SortTime   key.Binding
+	SortInvert key.Binding
+
+	// Prompt keys (filter, sort chooser, kill confirmation, detail).
+	Accept key.Binding
+	Cancel key.Binding
+	Yes    key.Binding
+	No     key.Binding
+	Left   key.Binding
+	Right  key.Binding
+}
+
+func newKeyMap() *keyMap {
+	k := &keyMap{
+		Quit:      key.NewBinding(key.WithKeys("q", "f10", "ctrl+c"), key.WithHelp("q/F10", "quit")),
+		Help:      key.NewBinding(key.WithKeys("?", "f1"), key.WithHelp("?/F1", "help")),
+		Filter:    key.NewBinding(key.WithKeys("/", "f3"), key.WithHelp("/", "filter")),
+		SortMenu:  key.NewBinding(key.WithKeys("f6", ">"), key.WithHelp("F6", "sort by")),
+		Kill:      key.NewBinding(key.WithKeys("k", "f9"), key.WithHelp("k/F9", "signal")),
+		Tree:      key.NewBinding(key.WithKeys("t", "f5"), key.WithHelp("t/F5", "tree")),
+		Follow:    key.NewBinding(key.WithKeys("F"), key.WithHelp("F", "follow")),
+		Detail:    key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "details")),
+		FocusNext: key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "next panel")),
+		FocusPrev: key.NewBinding(key.WithKeys("shift+tab"), key.WithHelp("shift+tab", "prev panel")),
+		Pause:     key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "pause")),
+		Window:    key.NewBinding(key.WithKeys("w"), key.WithHelp("w", "trend window")),
+		Panels:    key.NewBinding(key.WithKeys("1", "2", "3", "4", "5", "6"), key.WithHelp("1-6", "toggle panels")),
+
+		Up:     key.NewBinding(key.WithKeys("up"), key.WithHelp("↑", "up")),
+		Down:   key.NewBinding(key.WithKeys("down"), key.WithHelp("↓", "down")),
+		PgUp:   key.NewBinding(key.WithKeys("pgup"), key.WithHelp("pgup", "page up")),
+		PgDown: key.NewBinding(key.WithKeys("pgdown"), key.WithHelp("pgdn", "page down")),
+		Home:   key.NewBinding(key.WithKeys("home"), key.WithHelp("home", "first")),
+		End:    key.NewBinding(key.WithKeys("end"), key.WithHelp("end", "last")),
+
+		SortCPU:    key.NewBinding(key.WithKeys("P"), key.WithHelp("P", "sort cpu")),
+		SortMem:    key.NewBinding(key.WithKeys("M"), key.WithHelp("M", "sort mem")),
+		SortPID:    key.NewBinding(key.WithKeys("N"), key.WithHelp("N", "sort pid")),
+		SortTime:   key.NewBinding(key.WithKeys("T"), key.WithHelp("T", "sort time")),
+		SortInvert: key.NewBinding(key.WithKeys("I"), key.WithHelp("I", "invert sort")),
+
+		Accept: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "accept")),
+		Cancel: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
+		Yes:    key.NewBinding(key.WithKeys("y", "Y"), key.WithHelp("y", "send")),
+		No:     key.NewBinding(key.WithKeys("n", "N", "esc"), key.WithHelp("n/esc", "cancel")),
+		Left:   key.NewBinding(key.WithKeys("left", "shift+tab"), key.WithHelp("←", "previous")),
+		Right:  key.NewBinding(key.WithKeys("right", "tab"), key.WithHelp("→", "next")),
+	}
+	for i := range k.Toggle {
+		d := string(rune('1' + i))
+		k.Toggle[i] = key.NewBinding(key.WithKeys(d), key.WithHelp(d, "toggle "+panelNames[i]))
+	}
+	return k
+}
+
+// shortHelp is the bottom bar: global keys plus the focused panel's.
+func (k *keyMap) shortHelp(focus panelID) []key.Binding {
+	b := []key.Binding{k.Help, k.Quit}
+	if focus == panelProcs {
+		b = append(b, k.Filter, k.SortMenu, k.Tree, k.Kill, k.Detail, k.Follow)
+	}
+	return append(b, k.FocusNext, k.Pause, k.Window, k.Panels)
+}
+
+// fullHelp is the help screen, one column per group.
+func (k *keyMap) fullHelp() [][]key.Binding {
+	return [][]key.Binding{
+		{k.Help, k.Quit, k.FocusNext, k.FocusPrev, k.Pause, k.Window, k.Panels},
+		{k.Up, k.Down, k.PgUp, k.PgDown, k.Home, k.End},
+		{k.Filter, k.SortMenu, k.SortCPU, k.SortMem, k.SortPID, k.SortTime, k.SortInvert},
+		{k.Tree, k.Follow, k.Detail, k.Kill, k.Yes, k.No},
+	}
+}
+
+// helpKeys adapts a binding list to help.KeyMap.
+type helpKeys struct {
+	short []key.Binding
+	full  [][]key.Binding
+}
+
+func (h helpKeys) ShortHelp() []key.Binding  { return h.short }
+func (h helpKeys) FullHelp() [][]key.Binding { return h.full }

@@ -1,0 +1,735 @@
+package tui
+
+import (
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/charmbracelet/bubbles/help"
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/muesli/termenv"
+
+	"github.com/virgo-top/virgo-top/collector"
+)
+
+// mode is what keys currently drive.
+type mode int
+
+const (
+	modeNormal mode = iota
+	modeFilter      // typing into the process filter
+	modeSort        // the sort chooser (F6)
+	modeKill        // the signal prompt; sends only on y
+	modeDetail      // one process's details
+	modeHelp        // the full help screen
+)
+
+// feedMsg wraps a message read from Options.Feed, so Update knows to re-arm
+// the wait for the next one.
+type feedMsg struct{ msg tea.Msg }
+
+// feedClosedMsg says Options.Feed was closed; nothing more will come.
+type feedClosedMsg struct{}
+
+// detailMsg carries the process detail text fetched outside View.
+type detailMsg struct {
+	pid  int32
+	text string
+	err  error
+}
+
+// signalMsg is the outcome of sending a signal.
+type signalMsg struct {
+	pid  int32
+	name string
+	err  error
+}
+
+// detailView is the state of the process detail screen.
+type detailView struct {
+	proc    collector.Process
+	text    string
+	err     error
+	loading bool
+	offset  int
+}
+
+// Model is the console's root bubbletea model. It composes one sub-model per
+// panel, routes keys by mode and focus, and lays the panels out on resize.
+type Model struct {
+	c      *common
+	opts   Options
+	ring   *ringHistory // fallback trends when Options.History is nil
+	header *headerPanel
+	cpu    *cpuPanel
+	mem    *memPanel
+	disk   *diskPanel
+	net    *netPanel
+	checks *checksPanel
+	procs  *procPanel
+	help   help.Model
+	filter lineInput
+
+	width, height int
+	layout        layout
+	hidden        [numPanels]bool
+	focus         panelID
+	mode          mode
+	paused        bool
+	pending       *collector.Snapshot // newest sample received while paused
+
+	sortChoice sortKey
+	killPID    int32
+	killName   string
+	killChoice int
+	detail     detailView
+	status     string
+	statusErr  bool
+}
+
+// New builds the console model; run it with Run or tea.NewProgram.
+func New(opts Options) Model {
+	r := lipgloss.DefaultRenderer()
+	if opts.NoColor {
+		r = lipgloss.NewRenderer(nil)
+		r.SetColorProfile(termenv.Ascii)
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Signal == nil {
+		opts.Signal = sendSignal
+	}
+	styles := NewStyles(r)
+	c := &common{styles: styles, keys: newKeyMap(), now: opts.Now, hist: opts.History}
+	m := Model{c: c, opts: opts, focus: panelProcs}
+	if opts.History == nil {
+		m.ring = newRingHistory()
+		c.hist = m.ring
+	}
+	m.header = &headerPanel{c: c, interval: opts.Interval}
+	m.cpu = &cpuPanel{c: c}
+	m.mem = &memPanel{c: c}
+	m.disk = &diskPanel{c: c}
+	m.net = &netPanel{c: c}
+	m.checks = &checksPanel{c: c}
+	m.procs = newProcPanel(c)
+	m.help = help.New()
+	m.help.Styles = styles.Help
+	m.filter = lineInput{limit: 128}
+	return m
+}
+
+// Init starts waiting on the feed.
+func (m Model) Init() tea.Cmd { return m.waitFeed() }
+
+func (m Model) waitFeed() tea.Cmd {
+	ch := m.opts.Feed
+	if ch == nil {
+		return nil
+	}
+	return func() tea.Msg {
+		msg, ok := <-ch
+		if !ok {
+			return feedClosedMsg{}
+		}
+		return feedMsg{msg}
+	}
+}
+
+// Update applies one message.
+func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case feedMsg:
+		next, cmd := m.Update(msg.msg)
+		nm := next.(Model)
+		return nm, tea.Batch(cmd, nm.waitFeed())
+	case feedClosedMsg:
+		return m, nil
+	case tea.WindowSizeMsg:
+		m.width, m.height = msg.Width, msg.Height
+		m.relayout()
+		m.refreshTrends()
+		return m, nil
+	case SnapshotMsg:
+		m.applySnapshot(msg.Snap)
+		return m, nil
+	case ChecksMsg:
+		m.checks.setRows(msg.Rows)
+		m.relayout()
+		return m, nil
+	case ConnMsg:
+		m.header.conn = msg.Status
+		return m, nil
+	case detailMsg:
+		if m.mode == modeDetail && msg.pid == m.detail.proc.PID {
+			m.detail.text, m.detail.err, m.detail.loading = msg.text, msg.err, false
+		}
+		return m, nil
+	case signalMsg:
+		if msg.err != nil {
+			m.setStatus("SIG"+msg.name+" to "+strconv.Itoa(int(msg.pid))+" failed: "+msg.err.Error(), true)
+		} else {
+			m.setStatus("sent SIG"+msg.name+" to "+strconv.Itoa(int(msg.pid)), false)
+		}
+		return m, nil
+	case tea.MouseMsg:
+		m.mouse(msg)
+		return m, nil
+	case tea.KeyMsg:
+		return m.key(msg)
+	}
+	return m, nil
+}
+
+func (m *Model) setStatus(s string, isErr bool) { m.status, m.statusErr = s, isErr }
+
+// applySnapshot shows snap unless paused (then it is kept for later).
+func (m *Model) applySnapshot(snap *collector.Snapshot) {
+	if snap == nil {
+		return
+	}
+	if m.ring != nil {
+		m.ring.add(snap)
+	}
+	if m.paused {
+		m.pending = snap
+		return
+	}
+	m.c.snap = snap
+	m.procs.setProcesses(snap.Processes)
+	m.relayout()
+	m.refreshTrends()
+}
+
+// refreshTrends re-reads every graph's series: on a new sample, a resize or
+// a window change, never in View.
+func (m *Model) refreshTrends() {
+	m.cpu.refresh()
+	m.mem.refresh()
+	m.disk.refresh()
+	m.net.refresh()
+}
+
+// relayout recomputes panel places and hands each panel its size.
+func (m *Model) relayout() {
+	diskRows, netRows := 0, 0
+	if s := m.c.snap; s != nil {
+		diskRows, netRows = len(s.Filesystems)+len(s.Disks), len(s.Network)
+	}
+	m.layout = computeLayout(m.width, m.height, m.hidden, diskRows, netRows, m.checks.wantHeight())
+	m.header.SetSize(m.width)
+	m.help.Width = m.width
+	for _, row := range m.layout.rows {
+		x := 0
+		for i, id := range row.panels {
+			m.panelSize(id, row.widths[i], row.h)
+			if id == panelProcs {
+				m.procs.setOrigin(x, row.y)
+			}
+			x += row.widths[i]
+		}
+	}
+	if !m.layout.shown[m.focus] {
+		m.cycleFocus(1)
+	}
+}
+
+func (m *Model) panelSize(id panelID, w, h int) {
+	switch id {
+	case panelCPU:
+		m.cpu.SetSize(w, h)
+	case panelMem:
+		m.mem.SetSize(w, h)
+	case panelDisk:
+		m.disk.SetSize(w, h)
+	case panelNet:
+		m.net.SetSize(w, h)
+	case panelChecks:
+		m.checks.SetSize(w, h)
+	case panelProcs:
+		m.procs.SetSize(w, h)
+	}
+}
+
+// cycleFocus moves focus to the next (d=1) or previous (d=-1) shown panel.
+func (m *Model) cycleFocus(d int) {
+	for i := 1; i <= int(numPanels); i++ {
+		id := panelID((int(m.focus) + d*i + 2*int(numPanels)) % int(numPanels))
+		if m.layout.shown[id] {
+			m.focus = id
+			return
+		}
+	}
+}
+
+func (m Model) key(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
+	k := m.c.keys
+	if msg.Type == tea.KeyCtrlC {
+		return m, tea.Quit
+	}
+	switch m.mode {
+	case modeFilter:
+		switch {
+		case key.Matches(msg, k.Cancel):
+			m.filter.Reset()
+			m.procs.setFilter("")
+			m.mode = modeNormal
+			return m, nil
+		case key.Matches(msg, k.Accept):
+			m.mode = modeNormal
+			return m, nil
+		case key.Matches(msg, k.Up, k.Down, k.PgUp, k.PgDown):
+			m.tableKey(msg)
+			return m, nil
+		}
+		if m.filter.Update(msg) {
+			m.procs.setFilter(m.filter.Value())
+		}
+		return m, nil
+	case modeSort:
+		switch {
+		case key.Matches(msg, k.Cancel), key.Matches(msg, k.SortMenu):
+			m.mode = modeNormal
+		case key.Matches(msg, k.Left, k.Up):
+			m.sortChoice = (m.sortChoice + numSortKeys - 1) % numSortKeys
+		case key.Matches(msg, k.Right, k.Down):
+			m.sortChoice = (m.sortChoice + 1) % numSortKeys
+		case key.Matches(msg, k.Accept):
+			if m.sortChoice != m.procs.key {
+				m.procs.setSort(m.sortChoice)
+			}
+			m.mode = modeNormal
+		}
+		return m, nil
+	case modeKill:
+		switch {
+		case key.Matches(msg, k.Yes):
+			m.mode = modeNormal
+			return m, m.sendSignal()
+		case key.Matches(msg, k.No):
+			m.mode = modeNormal
+			m.setStatus("signal cancelled", false)
+		case key.Matches(msg, k.Left, k.Up):
+			m.killChoice = (m.killChoice + len(signalChoices) - 1) % len(signalChoices)
+		case key.Matches(msg, k.Right, k.Down):
+			m.killChoice = (m.killChoice + 1) % len(signalChoices)
+		default:
+			// 1-n pick a signal directly.
+			if s := msg.String(); len(s) == 1 && s[0] >= '1' && int(s[0]-'1') < len(signalChoices) {
+				m.killChoice = int(s[0] - '1')
+			}
+		}
+		return m, nil
+	case modeDetail:
+		switch {
+		case key.Matches(msg, k.Cancel, k.Detail):
+			m.mode = modeNormal
+		case key.Matches(msg, k.Quit):
+			return m, tea.Quit
+		case key.Matches(msg, k.Up):
+			m.detail.offset = max(0, m.detail.offset-1)
+		case key.Matches(msg, k.Down):
+			m.detail.offset++
+		case key.Matches(msg, k.PgUp):
+			m.detail.offset = max(0, m.detail.offset-10)
+		case key.Matches(msg, k.PgDown):
+			m.detail.offset += 10
+		case key.Matches(msg, k.Home):
+			m.detail.offset = 0
+		}
+		return m, nil
+	case modeHelp:
+		switch {
+		case key.Matches(msg, k.Quit):
+			return m, tea.Quit
+		case key.Matches(msg, k.Help, k.Cancel):
+			m.mode = modeNormal
+		}
+		return m, nil
+	}
+
+	m.status = ""
+	switch {
+	case key.Matches(msg, k.Quit):
+		return m, tea.Quit
+	case key.Matches(msg, k.Help):
+		m.mode = modeHelp
+	case key.Matches(msg, k.Filter):
+		m.mode = modeFilter
+		m.filter.SetValue(m.procs.filter)
+	case key.Matches(msg, k.SortMenu):
+		m.mode = modeSort
+		m.sortChoice = m.procs.key
+	case key.Matches(msg, k.Kill):
+		if p, ok := m.procs.selected(); ok {
+			m.mode = modeKill
+			m.killPID, m.killName, m.killChoice = p.PID, p.Name, 0
+		}
+	case key.Matches(msg, k.Tree):
+		m.procs.toggleTree()
+	case key.Matches(msg, k.Follow):
+		m.procs.toggleFollow()
+	case key.Matches(msg, k.SortCPU):
+		m.procs.setSort(sortCPU)
+	case key.Matches(msg, k.SortMem):
+		m.procs.setSort(sortMem)
+	case key.Matches(msg, k.SortPID):
+		m.procs.setSort(sortPID)
+	case key.Matches(msg, k.SortTime):
+		m.procs.setSort(sortTime)
+	case key.Matches(msg, k.SortInvert):
+		m.procs.invertSort()
+	case key.Matches(msg, k.Detail):
+		return m, m.openDetail()
+	case key.Matches(msg, k.FocusNext):
+		m.cycleFocus(1)
+	case key.Matches(msg, k.FocusPrev):
+		m.cycleFocus(-1)
+	case key.Matches(msg, k.Pause):
+		m.paused = !m.paused
+		if !m.paused && m.pending != nil {
+			p := m.pending
+			m.pending = nil
+			m.applySnapshot(p)
+		}
+	case key.Matches(msg, k.Window):
+		m.c.window = (m.c.window + 1) % numWindows
+		m.refreshTrends()
+	case key.Matches(msg, k.Up, k.Down, k.PgUp, k.PgDown, k.Home, k.End):
+		m.tableKey(msg)
+	default:
+		for i, b := range k.Toggle {
+			if key.Matches(msg, b) {
+				m.hidden[i] = !m.hidden[i]
+				m.relayout()
+				m.refreshTrends()
+			}
+		}
+	}
+	return m, nil
+}
+
+// tableKey moves within the focused panel: the process cursor, or the
+// scroll offset of the disk, network and checks lists.
+func (m *Model) tableKey(msg tea.KeyMsg) {
+	k := m.c.keys
+	if m.focus == panelProcs || m.mode == modeFilter {
+		switch {
+		case key.Matches(msg, k.Up):
+			m.procs.move(-1)
+		case key.Matches(msg, k.Down):
+			m.procs.move(1)
+		case key.Matches(msg, k.PgUp):
+			m.procs.page(-1)
+		case key.Matches(msg, k.PgDown):
+			m.procs.page(1)
+		case key.Matches(msg, k.Home):
+			m.procs.moveTo(0)
+		case key.Matches(msg, k.End):
+			m.procs.moveTo(len(m.procs.order) - 1)
+		}
+		return
+	}
+	d := 0
+	switch {
+	case key.Matches(msg, k.Up):
+		d = -1
+	case key.Matches(msg, k.Down):
+		d = 1
+	case key.Matches(msg, k.PgUp):
+		d = -5
+	case key.Matches(msg, k.PgDown):
+		d = 5
+	case key.Matches(msg, k.Home):
+		d = -1 << 20
+	case key.Matches(msg, k.End):
+		d = 1 << 20
+	}
+	m.scrollPanel(m.focus, d)
+}
+
+func (m *Model) scrollPanel(id panelID, d int) {
+	switch id {
+	case panelDisk:
+		m.disk.scroll(d)
+	case panelNet:
+		m.net.scroll(d)
+	case panelChecks:
+		m.checks.scroll(d)
+	case panelProcs:
+		m.procs.move(d)
+	}
+}
+
+// mouse: the wheel scrolls the panel under the pointer, a click selects a
+// process row (and focuses the table).
+func (m *Model) mouse(msg tea.MouseMsg) {
+	if m.mode != modeNormal && m.mode != modeFilter {
+		return
+	}
+	id, ok := m.panelAt(msg.X, msg.Y)
+	if !ok {
+		return
+	}
+	switch {
+	case msg.Button == tea.MouseButtonWheelUp:
+		m.scrollPanel(id, -3)
+	case msg.Button == tea.MouseButtonWheelDown:
+		m.scrollPanel(id, 3)
+	case msg.Button == tea.MouseButtonLeft && msg.Action == tea.MouseActionPress:
+		m.focus = id
+		if id == panelProcs {
+			m.procs.clickRow(msg.X, msg.Y)
+		}
+	}
+}
+
+func (m *Model) panelAt(x, y int) (panelID, bool) {
+	for _, row := range m.layout.rows {
+		if y < row.y || y >= row.y+row.h {
+			continue
+		}
+		px := 0
+		for i, id := range row.panels {
+			if x >= px && x < px+row.widths[i] {
+				return id, true
+			}
+			px += row.widths[i]
+		}
+	}
+	return 0, false
+}
+
+// openDetail shows the selected process and fetches its detail text.
+func (m *Model) openDetail() tea.Cmd {
+	p, ok := m.procs.selected()
+	if !ok || !m.layout.shown[panelProcs] {
+		return nil
+	}
+	m.mode = modeDetail
+	m.detail = detailView{proc: p, loading: m.opts.Detail != nil}
+	if m.opts.Detail == nil {
+		return nil
+	}
+	fetch, pid := m.opts.Detail, p.PID
+	return func() tea.Msg {
+		text, err := fetch(pid)
+		return detailMsg{pid: pid, text: text, err: err}
+	}
+}
+
+// sendSignal is the command that sends the chosen signal after y.
+func (m *Model) sendSignal() tea.Cmd {
+	choice := signalChoices[m.killChoice]
+	pid, send := m.killPID, m.opts.Signal
+	m.setStatus("sending SIG"+choice.Name+" to "+strconv.Itoa(int(pid))+"…", false)
+	return func() tea.Msg {
+		return signalMsg{pid: pid, name: choice.Name, err: send(pid, syscall.Signal(choice.Sig))}
+	}
+}
+
+// View draws the whole screen: every line is cut to the terminal width and
+// there are never more lines than the terminal has.
+func (m Model) View() string {
+	w, h := m.width, m.height
+	if w <= 0 || h <= 0 {
+		return ""
+	}
+	if m.layout.tooSmall {
+		return tooSmall(w, h)
+	}
+	lines := make([]string, 0, h)
+	lines = append(lines, m.header.view(m.paused)...)
+	bodyH := h - 3
+	if m.mode == modeHelp {
+		lines = append(lines, m.helpScreen(w, bodyH)...)
+	} else {
+		for _, row := range m.layout.rows {
+			cols := make([][]string, len(row.panels))
+			for i, id := range row.panels {
+				cols[i] = m.panelView(id, row.widths[i], row.h)
+			}
+			for y := 0; y < row.h; y++ {
+				var b strings.Builder
+				for _, c := range cols {
+					if y < len(c) {
+						b.WriteString(c[y])
+					}
+				}
+				lines = append(lines, b.String())
+			}
+		}
+	}
+	for len(lines) < h-1 {
+		lines = append(lines, "")
+	}
+	lines = append(lines[:h-1], m.footer(w))
+	for i := range lines {
+		lines[i] = fit(lines[i], w)
+	}
+	return strings.Join(lines, "\n")
+}
+
+func (m Model) panelView(id panelID, w, h int) []string {
+	focused := m.focus == id
+	switch id {
+	case panelCPU:
+		return m.cpu.view(focused)
+	case panelMem:
+		return m.mem.view(focused)
+	case panelDisk:
+		return m.disk.view(focused)
+	case panelNet:
+		return m.net.view(focused)
+	case panelChecks:
+		return m.checks.view(focused)
+	case panelProcs:
+		if m.mode == modeDetail {
+			return m.detailScreen(w, h)
+		}
+		return m.procs.view(focused)
+	}
+	return blank(w, h)
+}
+
+// tooSmall is the message shown below the minimum size, cut to fit.
+func tooSmall(w, h int) string {
+	msg := []string{
+		"terminal too small",
+		"need at least " + strconv.Itoa(minWidth) + "x" + strconv.Itoa(minHeight),
+		"have " + strconv.Itoa(w) + "x" + strconv.Itoa(h),
+	}
+	if w >= 50 {
+		msg = []string{"terminal too small (need at least " + strconv.Itoa(minWidth) + "x" + strconv.Itoa(minHeight) +
+			", have " + strconv.Itoa(w) + "x" + strconv.Itoa(h) + ")", "q quits"}
+	}
+	out := make([]string, 0, h)
+	for _, l := range msg {
+		if len(out) == h {
+			break
+		}
+		out = append(out, fit(l, w))
+	}
+	return strings.Join(out, "\n")
+}
+
+// footer is the prompt of the current mode, the last action's result, or
+// the key help.
+func (m Model) footer(w int) string {
+	s := m.c.styles
+	k := m.c.keys
+	switch m.mode {
+	case modeFilter:
+		n := strconv.Itoa(len(m.procs.order)) + " of " + strconv.Itoa(len(m.procs.procs))
+		return m.filter.View(s, "/ filter: ") + s.Dim.Render("  "+n+" match · enter keep · esc clear")
+	case modeSort:
+		var b strings.Builder
+		b.WriteString(s.Prompt.Render("Sort by: "))
+		for i, name := range sortNames {
+			if sortKey(i) == m.sortChoice {
+				b.WriteString(s.PromptChoice.Render("[" + name + "]"))
+			} else {
+				b.WriteString(" " + name + " ")
+			}
+		}
+		b.WriteString(s.Dim.Render("  ←/→ choose · enter apply · esc cancel"))
+		return b.String()
+	case modeKill:
+		var b strings.Builder
+		b.WriteString(s.Prompt.Render("Send signal to " + strconv.Itoa(int(m.killPID)) + " (" + clean(m.killName) + "): "))
+		for i, c := range signalChoices {
+			if i == m.killChoice {
+				b.WriteString(s.PromptChoice.Render("[" + c.Name + "]"))
+			} else {
+				b.WriteString(" " + c.Name + " ")
+			}
+		}
+		b.WriteString(s.Prompt.Render("  y send") + s.Dim.Render(" · n/esc cancel · ←/→ choose"))
+		return b.String()
+	case modeDetail:
+		return m.help.ShortHelpView([]key.Binding{k.Cancel, k.Up, k.Down, k.PgUp, k.PgDown, k.Quit})
+	case modeHelp:
+		return m.help.ShortHelpView([]key.Binding{k.Help, k.Cancel, k.Quit})
+	}
+	if m.status != "" {
+		if m.statusErr {
+			return s.Error.Render(clean(m.status))
+		}
+		return s.Status.Render(clean(m.status))
+	}
+	return m.help.View(helpKeys{short: k.shortHelp(m.focus)})
+}
+
+// helpScreen is the full key reference.
+func (m Model) helpScreen(w, h int) []string {
+	s := m.c.styles
+	out := []string{"", s.PanelTitle.Render("  virgo-top keys"), ""}
+	full := m.help.FullHelpView(m.c.keys.fullHelp())
+	for _, l := range strings.Split(full, "\n") {
+		out = append(out, "  "+l)
+	}
+	out = append(out, "",
+		s.Dim.Render("  Panels: 1 cpu · 2 memory · 3 disk · 4 network · 5 checks · 6 processes."),
+		s.Dim.Render("  Trend windows (w): live samples, last hour (per minute), last day (per hour)."),
+		s.Dim.Render("  In the signal prompt, y sends; anything else cancels or chooses."))
+	if len(out) > h {
+		out = out[:h]
+	}
+	for i := range out {
+		out[i] = fit(out[i], w)
+	}
+	return out
+}
+
+// detailScreen draws the process detail view in the process panel's place.
+func (m Model) detailScreen(w, h int) []string {
+	s := m.c.styles
+	p := m.detail.proc
+	kv := func(k, v string) string { return s.Label.Render(k+" ") + s.Value.Render(v) + "  " }
+	lines := []string{
+		kv("pid", strconv.Itoa(int(p.PID))) + kv("ppid", strconv.Itoa(int(p.PPID))) + kv("user", clean(p.User)) +
+			kv("state", clean(p.State)) + kv("threads", strconv.Itoa(int(p.Threads))) + kv("nice", strconv.Itoa(int(p.Nice))),
+		kv("cpu", pct(p.CPUPct)) + kv("mem", pct(p.MemPct)) + kv("rss", humanBytes(float64(p.RSSBytes))) +
+			kv("vms", humanBytes(float64(p.VMSBytes))) + kv("cpu time", cpuTime(p.CPUTimeS)),
+	}
+	if !p.StartTime.IsZero() {
+		lines = append(lines, kv("started", p.StartTime.Format("2006-01-02 15:04:05")))
+	}
+	lines = append(lines, s.Label.Render("cmdline"))
+	lines = append(lines, wrap(clean(p.Cmdline), max(1, w-4))...)
+	lines = append(lines, "")
+	switch {
+	case m.detail.loading:
+		lines = append(lines, s.Dim.Render("loading details…"))
+	case m.detail.err != nil:
+		lines = append(lines, s.Error.Render("details: "+clean(m.detail.err.Error())))
+	case m.opts.Detail == nil:
+		lines = append(lines, s.Dim.Render("no detail source"))
+	default:
+		for _, l := range strings.Split(strings.ReplaceAll(m.detail.text, "\t", "    "), "\n") {
+			lines = append(lines, clean(l))
+		}
+	}
+	off := max(0, min(m.detail.offset, len(lines)-(h-2)))
+	title := " " + s.PanelTitle.Render("Process "+strconv.Itoa(int(p.PID))+" "+clean(p.Name)) + s.Dim.Render(" · esc to close") + " "
+	return box(s.BorderFocus, title, lines[off:], w, h)
+}
+
+// wrap cuts s into lines of at most w cells.
+func wrap(s string, w int) []string {
+	if s == "" {
+		return []string{""}
+	}
+	var out []string
+	r := []rune(s)
+	for len(r) > 0 {
+		n := min(w, len(r))
+		out = append(out, "  "+string(r[:n]))
+		r = r[n:]
+	}
+	return out
+}

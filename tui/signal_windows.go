@@ -1,0 +1,10 @@
+//go:build windows
+
+package tui
+
+import "syscall"
+
+// signalChoices are offered by the kill prompt: Windows can only terminate.
+var signalChoices = []signalChoice{
+	{"KILL", syscall.SIGKILL},
+}

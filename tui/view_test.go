@@ -1,0 +1,98 @@
+package tui
+
+import (
+	"strings"
+	"testing"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
+)
+
+func TestGoldenViews(t *testing.T) {
+	tests := []struct {
+		name string
+		w, h int
+		prep func(Model) Model
+	}{
+		{"dashboard_200x50", 200, 50, nil},
+		{"dashboard_80x24", 80, 24, nil},
+		{"help_120x40", 120, 40, func(m Model) Model { return press(m, "?") }},
+		{"filter_120x40", 120, 40, func(m Model) Model { return typeText(press(m, "/"), "ngin") }},
+		{"critical_check_120x40", 120, 40, func(m Model) Model { return step(m, ChecksMsg{Rows: criticalChecks()}) }},
+		{"too_small_59x14", 59, 14, nil},
+		{"kill_prompt_120x40", 120, 40, func(m Model) Model { return press(m, "down", "k", "right") }},
+		{"sort_chooser_tree_120x40", 120, 40, func(m Model) Model { return press(m, "t", "f6", "right") }},
+		{"detail_120x40", 120, 40, func(m Model) Model { return press(m, "enter") }},
+		{"day_window_paused_120x40", 120, 40, func(m Model) Model { return press(m, "w", "w", "p") }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := newTestModel(t, tt.w, tt.h, 200)
+			if tt.prep != nil {
+				m = tt.prep(m)
+			}
+			checkGolden(t, tt.name, screen(m))
+		})
+	}
+}
+
+// TestViewFitsEverySize: no line wider than the terminal, never more lines
+// than it has, at every size and in every mode.
+func TestViewFitsEverySize(t *testing.T) {
+	sizes := [][2]int{{1, 1}, {10, 5}, {59, 15}, {60, 15}, {80, 24}, {100, 30}, {120, 40}, {200, 50}, {300, 100}}
+	modes := map[string][]string{
+		"normal": nil, "help": {"?"}, "filter": {"/", "s"}, "kill": {"k"}, "sort": {"f6"},
+		"detail": {"enter"}, "tree": {"t"}, "hidden": {"1", "3", "5"}, "onlyprocs": {"1", "2", "3", "4", "5"},
+		"noprocs": {"6"}, "tab": {"tab", "tab", "down"},
+	}
+	for _, sz := range sizes {
+		for name, keys := range modes {
+			m := newTestModel(t, sz[0], sz[1], 300)
+			m = press(m, keys...)
+			checkFits(t, name, m, sz[0], sz[1])
+		}
+	}
+}
+
+func checkFits(t *testing.T, name string, m Model, w, h int) {
+	t.Helper()
+	v := m.View()
+	lines := strings.Split(v, "\n")
+	if len(lines) > h {
+		t.Errorf("%s at %dx%d: %d lines", name, w, h, len(lines))
+	}
+	for i, l := range lines {
+		if lw := ansi.StringWidth(l); lw > w {
+			t.Errorf("%s at %dx%d: line %d is %d wide: %q", name, w, h, i, lw, ansi.Strip(l))
+		}
+	}
+}
+
+func TestResizeTinyAndBack(t *testing.T) {
+	m := newTestModel(t, 200, 50, 100)
+	m = press(m, "down", "down")
+	sel := m.procs.selPID
+	for _, sz := range [][2]int{{10, 5}, {1, 1}, {0, 0}, {200, 50}} {
+		m = step(m, tea.WindowSizeMsg{Width: sz[0], Height: sz[1]})
+		_ = m.View()
+	}
+	checkFits(t, "after resize", m, 200, 50)
+	if m.procs.selPID != sel {
+		t.Errorf("selection changed across resize: %d -> %d", sel, m.procs.selPID)
+	}
+	if got := screen(step(m, tea.WindowSizeMsg{Width: 10, Height: 5})); got != "terminal t\nneed at le\nhave 10x5 " {
+		t.Errorf("10x5 view = %q", got)
+	}
+}
+
+func TestViewBeforeData(t *testing.T) {
+	m := New(Options{NoColor: true, Now: fixedNow})
+	if v := m.View(); v != "" {
+		t.Errorf("view before size = %q", v)
+	}
+	m = step(m, tea.WindowSizeMsg{Width: 80, Height: 24})
+	if got := screen(m); !strings.Contains(got, "waiting for data") {
+		t.Errorf("no waiting message:\n%s", got)
+	}
+	checkFits(t, "no data", m, 80, 24)
+}
