@@ -32,22 +32,32 @@
 //     parse time with Go's regexp (RE2) syntax.
 //   - Comments: /* ... */ and # to end of line.
 //   - Messages interpolate #{name} with the current value of the metric
-//     (see FormatMetric) and are truncated to 128 characters.
+//     (see FormatMetric) and are truncated to 128 characters. A return
+//     without a message takes the check's status (the docs' resolution
+//     policy); the status is not interpolated.
 //
-// # Decisions where the Rackspace docs are silent
+// # Semantics
+//
+// Sources: the Rackspace Cloud Monitoring developer guide ("Alert
+// Triggering and Alarms"). Where it is silent, the choices below are ours.
 //
 //   - A comparison that reads a missing value is false, whatever the
 //     operator (!= and nregex included): a metric absent from the
 //     observation, previous() or rate() without a previous observation,
 //     rate() over a non-positive interval, percentage() with a zero
 //     divisor. So a missing metric never fires a rule; the default applies.
-//   - No conditional matched and no default: OK with an empty message
-//     (Result.Rule == RuleNoMatch).
-//   - Two strings compare as strings for == and != (so metric-to-metric
-//     equality is lexicographic). Otherwise comparison is numeric, and a
-//     string takes part only if it is a decimal number ("12.5", "-3e2"; not
-//     "NaN" or hex). A non-numeric string against a number is unequal and
-//     unordered: == false, != true, < <= > >= false. NaN follows IEEE rules.
+//     The docs' banner example relies on this: metric['banner_matched'] != ""
+//     must be false when the metric is absent.
+//   - No conditional matched and no default: OK with the check's status as
+//     the message (Result.Rule == RuleNoMatch).
+//   - == and != between two metric statements (metric[...] or
+//     previous(metric[...])) compare lexicographically, as the docs say,
+//     when either value is a string; two numbers compare numerically.
+//   - Two strings compare as strings for == and !=. Otherwise comparison
+//     is numeric, and a string takes part only if it is a decimal number
+//     ("12.5", "-3e2"; not "NaN" or hex). A non-numeric string against a
+//     number is unequal and unordered: == false, != true, < <= > >= false.
+//     NaN follows IEEE rules.
 //   - regex against a number matches its shortest decimal form ("503").
 //   - String metric values longer than 80 characters are truncated to 80
 //     before comparison and interpolation (the upstream storage limit).

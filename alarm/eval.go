@@ -59,6 +59,9 @@ type cmpNode struct {
 	op   cmpOp
 	l, r valueNode
 	re   *regexp.Regexp // for regex / nregex
+	// lexical: == or != between two metric statements, which the docs
+	// define as a lexicographic comparison.
+	lexical bool
 }
 
 func (n *cmpNode) evalBool(e env) bool {
@@ -73,6 +76,9 @@ func (n *cmpNode) evalBool(e env) bool {
 	b, ok := n.r.evalValue(e)
 	if !ok {
 		return false
+	}
+	if n.lexical && (a.IsStr || b.IsStr) {
+		return (valueText(a) == valueText(b)) == (n.op == opEq)
 	}
 	return compare(n.op, a, b)
 }
@@ -207,7 +213,8 @@ func (n *percentageNode) evalValue(e env) (Value, bool) {
 // An unavailable check is CRITICAL with its status as the message,
 // whatever the criteria say. Otherwise the conditionals run in order and the
 // first whose condition is true decides; then the final unconditional
-// return; if nothing matched the state is OK with an empty message. A nil
+// return; if nothing matched the state is OK. A return without a message,
+// or no match, takes the check's status as the message. A nil
 // *Criteria means availability only: an available check is OK.
 func (c *Criteria) Evaluate(cur Observation, prev *Observation) Result {
 	if !cur.Available {
@@ -229,20 +236,24 @@ func (c *Criteria) Evaluate(cur Observation, prev *Observation) Result {
 	for i := range c.rules {
 		r := &c.rules[i]
 		if r.cond.evalBool(e) {
-			return Result{State: r.status.state, Message: r.status.msg.render(e.cur), Rule: i}
+			return Result{State: r.status.state, Message: r.status.msg.render(cur), Rule: i}
 		}
 	}
 	if c.def != nil {
-		return Result{State: c.def.state, Message: c.def.msg.render(e.cur), Rule: RuleDefault}
+		return Result{State: c.def.state, Message: c.def.msg.render(cur), Rule: RuleDefault}
 	}
-	return Result{State: OK, Rule: RuleNoMatch}
+	return Result{State: OK, Message: truncateRunes(cur.Status, MaxMessageLen), Rule: RuleNoMatch}
 }
 
 // render interpolates #{name} placeholders with current metric values; a
-// placeholder naming a missing metric is left as written. The result is
-// truncated to MaxMessageLen characters.
-func (m message) render(metrics Metrics) string {
+// placeholder naming a missing metric is left as written. A return without
+// a message uses the check's status, as the Rackspace docs' resolution
+// policy says. The result is truncated to MaxMessageLen characters.
+func (m message) render(cur Observation) string {
+	metrics := cur.Metrics
 	switch {
+	case !m.given:
+		return truncateRunes(cur.Status, MaxMessageLen)
 	case len(m.parts) == 0:
 		return ""
 	case len(m.parts) == 1 && m.parts[0].metric == "":

@@ -49,6 +49,7 @@ type status struct {
 
 // message is a status message split at #{metric} placeholders.
 type message struct {
+	given bool // false: the return had no message; the check's status is used
 	parts []msgPart
 }
 
@@ -311,7 +312,7 @@ func (p *parser) parseReturn() (status, error) {
 
 // parseMessage splits "text #{name} text" into literal and metric parts.
 func parseMessage(s string) message {
-	var m message
+	m := message{given: true}
 	for {
 		i := strings.Index(s, "#{")
 		if i < 0 {
@@ -439,7 +440,7 @@ func (p *parser) parseComparison() (node, error) {
 	if !ok {
 		return nil, p.errAt(rt, "right side of %s must be a value, not a condition", opTok.describe())
 	}
-	c := &cmpNode{op: op, l: lv, r: rv}
+	c := &cmpNode{op: op, l: lv, r: rv, lexical: (op == opEq || op == opNe) && isMetricStatement(l) && isMetricStatement(r)}
 	if op == opRegex || op == opNRegex {
 		lit, ok := r.(*litNode)
 		if !ok || !lit.v.IsStr {
@@ -452,6 +453,16 @@ func (p *parser) parseComparison() (node, error) {
 		c.re = re
 	}
 	return c, nil
+}
+
+// isMetricStatement reports whether n reads a metric as it is:
+// metric['x'] or previous(metric['x']).
+func isMetricStatement(n node) bool {
+	switch n.(type) {
+	case *metricNode, *previousNode:
+		return true
+	}
+	return false
 }
 
 func (p *parser) enter() error {

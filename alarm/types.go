@@ -101,7 +101,7 @@ const (
 	// RuleDefault: the final unconditional return decided.
 	RuleDefault = -1
 	// RuleNoMatch: no conditional matched and there is no default; the
-	// state is OK with an empty message.
+	// state is OK with the check's status as the message.
 	RuleNoMatch = -2
 	// RuleAvailability: the check's availability decided (the check was
 	// unavailable, or there are no criteria).
