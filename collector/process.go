@@ -406,7 +406,7 @@ func (p *processSource) scan(ctx context.Context, now time.Time, memTotal uint64
 			Cmdline:   e.cmdline,
 		}
 		if elapsed > 0 {
-			proc.CPUPct = float64(cpuTicks) / clk / elapsed.Seconds() * 100
+			proc.CPUPct = float64(cpuTicks) * 100 / clk / elapsed.Seconds()
 		}
 		if memTotal > 0 {
 			proc.MemPct = float64(proc.RSSBytes) * 100 / float64(memTotal)

@@ -115,6 +115,11 @@ type Sampler struct {
 // reported in every Snapshot's Errors under their own name (see
 // Options.Validate to reject them up front).
 func NewSampler(opts Options) *Sampler {
+	return newSampler(opts, liveSystem())
+}
+
+// newSampler is NewSampler with the machine facts given (tests).
+func newSampler(opts Options, sys system) *Sampler {
 	s := &Sampler{opts: opts}
 	want := func(name string) bool {
 		if opts.Sources == nil {
@@ -132,7 +137,6 @@ func NewSampler(opts Options) *Sampler {
 			s.unknown = append(s.unknown, n)
 		}
 	}
-	sys := liveSystem()
 	for _, name := range SourceNames {
 		if want(name) {
 			s.sources = append(s.sources, newSource(name, opts, sys))

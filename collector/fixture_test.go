@@ -1,0 +1,369 @@
+package collector
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"reflect"
+	"runtime"
+	"testing"
+	"time"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files under testdata/golden")
+
+// t0 is the clock of the first step; steps are 2 s apart.
+var t0 = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+
+const mib = 1 << 20
+
+// fixtureStatfs stands in for statfs(2) on the canned mounts, keyed by the
+// RootFS-prefixed path the source asks for.
+var fixtureStatfs = map[string]FsStat{
+	"/hostroot":           {TotalBytes: 1050 * mib, FreeBytes: 300 * mib, AvailBytes: 250 * mib, Inodes: 1000, InodesFree: 250},
+	"/hostroot/data disk": {TotalBytes: 2000 * mib, FreeBytes: 1000 * mib, AvailBytes: 1000 * mib, Inodes: 500, InodesFree: 500},
+	"/hostroot/mnt/nfs":   {TotalBytes: 4000 * mib, FreeBytes: 1000 * mib, AvailBytes: 1000 * mib},
+	"/hostroot/srv/bind":  {TotalBytes: 1050 * mib, FreeBytes: 300 * mib, AvailBytes: 250 * mib, Inodes: 1000, InodesFree: 250},
+}
+
+func fixtureSystem() system {
+	return system{
+		pageSize: 4096,
+		clkTck:   100,
+		statfs: func(path string) (FsStat, error) {
+			if st, ok := fixtureStatfs[path]; ok {
+				return st, nil
+			}
+			return FsStat{}, fs.ErrPermission
+		},
+		virtualization: func(context.Context) (string, string, error) { return "kvm", "guest", nil },
+		hostname:       func() (string, error) { return "", errors.New("hostname must come from the fixture") },
+	}
+}
+
+// fixtureHost is a directory that plays the host: loadStep replaces its
+// contents with one step of a canned tree, as time passing would.
+type fixtureHost struct {
+	t    testing.TB
+	root string
+	opts Options
+}
+
+func newFixtureHost(t testing.TB) *fixtureHost {
+	root := t.TempDir()
+	return &fixtureHost{t: t, root: root, opts: Options{
+		ProcRoot: filepath.Join(root, "proc"),
+		SysRoot:  filepath.Join(root, "sys"),
+		EtcRoot:  filepath.Join(root, "etc"),
+		RootFS:   "/hostroot",
+	}}
+}
+
+func (h *fixtureHost) loadStep(dir string) {
+	h.t.Helper()
+	for _, sub := range []string{"proc", "sys", "etc"} {
+		if err := os.RemoveAll(filepath.Join(h.root, sub)); err != nil {
+			h.t.Fatal(err)
+		}
+	}
+	copyTree(h.t, dir, h.root)
+}
+
+func copyTree(t testing.TB, src, dst string) {
+	t.Helper()
+	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		target := filepath.Join(dst, rel)
+		if d.IsDir() {
+			return os.MkdirAll(target, 0o755)
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(target, data, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// sampleBasic feeds both steps of testdata/basic to one Sampler, 2 s apart.
+func sampleBasic(t *testing.T) (step0, step1 *Snapshot) {
+	t.Helper()
+	h := newFixtureHost(t)
+	s := newSampler(h.opts, fixtureSystem())
+	h.loadStep("testdata/basic/step0")
+	step0 = s.SampleAt(context.Background(), t0)
+	h.loadStep("testdata/basic/step1")
+	step1 = s.SampleAt(context.Background(), t0.Add(2*time.Second))
+	for i, snap := range []*Snapshot{step0, step1} {
+		if snap.Errors != nil {
+			t.Fatalf("step%d errors: %v", i, snap.Errors)
+		}
+		if len(snap.Durations) != len(SourceNames) {
+			t.Errorf("step%d durations for %d sources, want %d", i, len(snap.Durations), len(SourceNames))
+		}
+	}
+	return step0, step1
+}
+
+func eq[T any](t *testing.T, what string, got, want T) {
+	t.Helper()
+	if !reflect.DeepEqual(got, want) {
+		gj, _ := json.MarshalIndent(got, "", " ")
+		wj, _ := json.MarshalIndent(want, "", " ")
+		t.Errorf("%s:\n got %s\nwant %s", what, gj, wj)
+	}
+}
+
+func TestBasicFirstSampleHasNoRates(t *testing.T) {
+	s0, _ := sampleBasic(t)
+	eq(t, "elapsed", s0.Elapsed, time.Duration(0))
+	eq(t, "cpu", s0.CPU, CPU{Cores: 2, PerCore: []CPUTimes{{}, {}}})
+	for _, d := range s0.Disks {
+		if d.ReadBps != 0 || d.WriteBps != 0 || d.ReadIOPS != 0 || d.WriteIOPS != 0 || d.BusyPct != 0 {
+			t.Errorf("disk %s has rates on the first sample: %+v", d.Name, d)
+		}
+	}
+	for _, n := range s0.Network {
+		if n.RxBps != 0 || n.TxBps != 0 || n.RxPps != 0 || n.TxPps != 0 || n.RxDropPS != 0 || n.RxErrPS != 0 {
+			t.Errorf("interface %s has rates on the first sample: %+v", n.Name, n)
+		}
+	}
+	pids := []int32{}
+	for _, p := range s0.Processes {
+		pids = append(pids, p.PID)
+		if p.CPUPct != 0 {
+			t.Errorf("pid %d cpu %v on the first sample", p.PID, p.CPUPct)
+		}
+	}
+	eq(t, "step0 pids", pids, []int32{1, 2, 42, 100, 500, 3000})
+	eq(t, "step0 pid 100 cmdline", s0.Processes[3].Cmdline, "bash")
+}
+
+func TestBasicCPU(t *testing.T) {
+	_, s1 := sampleBasic(t)
+	eq(t, "elapsed", s1.Elapsed, 2*time.Second)
+	eq(t, "cpu", s1.CPU, CPU{
+		CPUTimes: CPUTimes{UsagePct: 45, UserPct: 30, SystemPct: 10, IdlePct: 50, IOWaitPct: 5, IRQPct: 5},
+		Cores:    2,
+		PerCore: []CPUTimes{
+			{UsagePct: 50, UserPct: 40, SystemPct: 10, IdlePct: 40, IOWaitPct: 10},
+			{UsagePct: 40, UserPct: 20, SystemPct: 10, IdlePct: 60, IRQPct: 10},
+		},
+	})
+}
+
+func TestBasicMemoryAndLoad(t *testing.T) {
+	_, s1 := sampleBasic(t)
+	eq(t, "memory", s1.Memory, Memory{
+		TotalBytes: 8192000000, UsedBytes: 3072000000, FreeBytes: 2048000000,
+		AvailableBytes: 5120000000, CachedBytes: 2764800000, BuffersBytes: 102400000,
+		UsedPct:        37.5,
+		SwapTotalBytes: 1024000000, SwapUsedBytes: 256000000, SwapFreeBytes: 768000000,
+		SwapInBytes: 150 * 4096, SwapOutBytes: 300 * 4096,
+	})
+	eq(t, "load", s1.Load, Load{Load1: 1, Load5: 0.75, Load15: 0.25, Cores: 2})
+}
+
+func TestBasicFilesystems(t *testing.T) {
+	_, s1 := sampleBasic(t)
+	// /proc and /run are pseudo, /srv/bind is a bind mount of sda1's
+	// subtree, /srv/secret fails statfs (EACCES) and is left out.
+	eq(t, "filesystems", s1.Filesystems, []Filesystem{
+		{Mount: "/", Device: "/dev/sda1", Disk: "sda1", FSType: "ext4", Options: "rw,relatime",
+			TotalBytes: 1050 * mib, UsedBytes: 750 * mib, FreeBytes: 300 * mib, AvailBytes: 250 * mib,
+			UsedPct: 75, InodesTotal: 1000, InodesFree: 250, InodesUsedPct: 75},
+		{Mount: "/data disk", Device: "/dev/sdb", Disk: "sdb", FSType: "xfs", Options: "ro,relatime",
+			TotalBytes: 2000 * mib, UsedBytes: 1000 * mib, FreeBytes: 1000 * mib, AvailBytes: 1000 * mib,
+			UsedPct: 50, InodesTotal: 500, InodesFree: 500, ReadOnly: true},
+		{Mount: "/mnt/nfs", Device: "server:/export", FSType: "nfs4", Options: "rw,relatime",
+			TotalBytes: 4000 * mib, UsedBytes: 3000 * mib, FreeBytes: 1000 * mib, AvailBytes: 1000 * mib,
+			UsedPct: 75},
+	})
+	eq(t, "RootDisk", RootDisk(s1), "sda1")
+}
+
+func TestBasicAllFilesystems(t *testing.T) {
+	h := newFixtureHost(t)
+	h.opts.AllFilesystems = true
+	h.opts.Sources = []string{SourceFilesystems}
+	sys := fixtureSystem()
+	sys.statfs = func(path string) (FsStat, error) { return FsStat{TotalBytes: 1}, nil }
+	h.loadStep("testdata/basic/step0")
+	snap := newSampler(h.opts, sys).SampleAt(context.Background(), t0)
+	var mounts []string
+	for _, f := range snap.Filesystems {
+		mounts = append(mounts, f.Mount)
+	}
+	eq(t, "mounts", mounts, []string{"/proc", "/", "/data disk", "/run", "/mnt/nfs", "/srv/secret"})
+}
+
+func TestBasicDisks(t *testing.T) {
+	_, s1 := sampleBasic(t)
+	// loop0 and ram0 never did I/O and are skipped; loop1 did and is kept.
+	eq(t, "disks", s1.Disks, []Disk{
+		{Name: "sda", ReadBps: 1048576, WriteBps: 524288, ReadIOPS: 100, WriteIOPS: 50, BusyPct: 50,
+			Reads: 1200, Writes: 2100, ReadBytes: 24096 * 512, WriteBytes: 42048 * 512,
+			ReadTimeMs: 600, WriteTimeMs: 1100, IOTimeMs: 2500, WeightedMs: 2700},
+		{Name: "sda1", ReadBps: 524288, WriteBps: 262144, ReadIOPS: 50, WriteIOPS: 25, BusyPct: 25,
+			Reads: 1000, Writes: 1850, ReadBytes: 20048 * 512, WriteBytes: 37024 * 512,
+			ReadTimeMs: 500, WriteTimeMs: 950, IOTimeMs: 1900, WeightedMs: 2000},
+		// io_ticks grew 3000 ms in 2 s (a 14-field line): capped at 100 %.
+		{Name: "sdb", BusyPct: 100, Reads: 100, ReadBytes: 800 * 512, ReadTimeMs: 10, IOTimeMs: 3010, WeightedMs: 3010},
+		{Name: "loop1", Reads: 50, ReadBytes: 400 * 512, ReadTimeMs: 5, IOTimeMs: 5, WeightedMs: 5},
+	})
+}
+
+func TestBasicNetwork(t *testing.T) {
+	_, s1 := sampleBasic(t)
+	eq(t, "network", s1.Network, []NetIf{
+		{Name: "eth0", RxBps: 1e6, TxBps: 500000, RxPps: 1000, TxPps: 800, RxErrPS: 1, RxDropPS: 2, TxDropPS: 1,
+			RxBytes: 3000000, TxBytes: 1500000, RxPackets: 3000, TxPackets: 2400, RxErrors: 3, RxDropped: 6, TxDropped: 3,
+			LinkState: "up"},
+		{Name: "eth1", LinkState: "down"},
+		// lo's operstate is "unknown"; carrier 1 makes it up.
+		{Name: "lo", RxBps: 1000, TxBps: 1000, RxPps: 10, TxPps: 10, RxBytes: 3000, TxBytes: 3000, RxPackets: 30, TxPackets: 30,
+			LinkState: "up"},
+	})
+}
+
+func TestBasicHost(t *testing.T) {
+	_, s1 := sampleBasic(t)
+	eq(t, "host", s1.Host, Host{
+		Hostname: "fixture-host", OS: runtime.GOOS, Platform: "debian", PlatformVersion: "12",
+		Kernel: "6.1.0-21-amd64", Arch: "x86_64", UptimeS: 1002,
+		BootTime:       time.Date(2023, 11, 14, 22, 13, 20, 0, time.UTC),
+		Virtualization: "kvm", VirtRole: "guest",
+	})
+}
+
+func TestBasicProcesses(t *testing.T) {
+	_, s1 := sampleBasic(t)
+	boot := time.Unix(1700000000, 0).UTC()
+	eq(t, "processes", s1.Processes, []Process{
+		// 30 ticks in 2 s = 15 % of one core. The cmdline file changed but
+		// comm did not: read once per process lifetime, so it is kept.
+		{PID: 1, PPID: 0, Name: "systemd", User: "root", UID: 0, State: "S", Threads: 1, CPUPct: 15, CPUTimeS: 1.8,
+			RSSBytes: 8192000, VMSBytes: 100000000, MemPct: 0.1, StartTime: boot.Add(10 * time.Millisecond),
+			Cmdline: "/sbin/init splash"},
+		{PID: 2, Name: "kthreadd", User: "root", State: "S", Threads: 1, CPUTimeS: 0.03,
+			StartTime: boot.Add(20 * time.Millisecond)},
+		// comm with spaces and parentheses; 200 ticks in 2 s = one full core.
+		{PID: 42, PPID: 1, Name: "my (weird) proc", User: "alice", UID: 1000, State: "R", Threads: 4, CPUPct: 100, CPUTimeS: 12,
+			RSSBytes: 40960000, VMSBytes: 200000000, MemPct: 0.5, StartTime: boot.Add(50 * time.Second), Nice: -5,
+			Cmdline: "python3 -c print(1)"},
+		// exec'd (comm bash -> worker, same starttime): cmdline re-read;
+		// uid 1001 is not in passwd.
+		{PID: 100, PPID: 42, Name: "worker", User: "1001", UID: 1001, State: "S", Threads: 1, CPUTimeS: 0.1,
+			RSSBytes: 2457600, VMSBytes: 20000000, MemPct: 0.03, StartTime: boot.Add(60 * time.Second), Nice: 19,
+			Cmdline: "worker --fast"},
+		// pid reused (new starttime): all 40 ticks fall in the interval.
+		{PID: 500, PPID: 1, Name: "new", User: "daemon", UID: 1, State: "D", Threads: 2, CPUPct: 20, CPUTimeS: 0.4,
+			RSSBytes: 409600, VMSBytes: 1000000, MemPct: 0.005, StartTime: boot.Add(90 * time.Second),
+			Cmdline: "new --x"},
+		// new since the last scan; pid 777 vanished before its stat was read.
+		{PID: 2000, PPID: 1, Name: "late", User: "alice", UID: 1000, State: "Z", Threads: 1, CPUPct: 5, CPUTimeS: 0.1,
+			StartTime: boot.Add(91 * time.Second)},
+	})
+}
+
+// TestGoldenSnapshot compares one full canned Snapshot (the second step)
+// with testdata/golden/snapshot.json; run with -update to rewrite it.
+func TestGoldenSnapshot(t *testing.T) {
+	_, s1 := sampleBasic(t)
+	s1.Durations = nil // wall-clock measurements
+	s1.Host.OS = "linux"
+	got, err := json.MarshalIndent(s1, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got = append(got, '\n')
+	path := filepath.Join("testdata", "golden", "snapshot.json")
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -run TestGoldenSnapshot -update)", err)
+	}
+	if string(got) != string(want) {
+		t.Errorf("snapshot differs from %s (run with -update if intended):\n%s", path, got)
+	}
+}
+
+func TestSourceSelectionAndErrors(t *testing.T) {
+	h := newFixtureHost(t)
+	h.opts.Sources = []string{SourceLoad, SourceMemory, "bogus"}
+	h.loadStep("testdata/basic/step0")
+	if err := os.Remove(filepath.Join(h.opts.ProcRoot, "meminfo")); err != nil {
+		t.Fatal(err)
+	}
+	snap := newSampler(h.opts, fixtureSystem()).SampleAt(context.Background(), t0)
+	// Memory failed, load still ran (and counted cores itself since cpu
+	// did not run); nothing else ran.
+	eq(t, "load", snap.Load, Load{Load1: 0.5, Load5: 1.25, Load15: 2, Cores: 2})
+	eq(t, "memory", snap.Memory, Memory{})
+	if len(snap.Errors) != 2 || snap.Errors[SourceMemory] == "" || snap.Errors["bogus"] == "" {
+		t.Errorf("errors = %v, want memory and bogus", snap.Errors)
+	}
+	if _, ok := snap.Durations[SourceCPU]; ok || len(snap.Durations) != 2 {
+		t.Errorf("durations = %v, want load and memory only", snap.Durations)
+	}
+	if err := h.opts.Validate(); err == nil {
+		t.Error("Validate accepted source bogus")
+	}
+	if err := (Options{Sources: SourceNames}).Validate(); err != nil {
+		t.Errorf("Validate(all names) = %v", err)
+	}
+}
+
+func TestDefaultInterface(t *testing.T) {
+	h := newFixtureHost(t)
+	h.loadStep("testdata/basic/step0")
+	// eth1's default route is not RTF_UP; eth0's is.
+	eq(t, "from route", DefaultInterface(h.opts), "eth0")
+	if err := os.WriteFile(filepath.Join(h.opts.ProcRoot, "net", "route"), []byte("Iface\tDestination\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// No default route: first non-loopback interface that is up.
+	eq(t, "fallback", DefaultInterface(h.opts), "eth0")
+}
+
+func TestProcessDetailFixture(t *testing.T) {
+	h := newFixtureHost(t)
+	h.loadStep("testdata/basic/step1")
+	d, err := ProcessDetail(context.Background(), h.opts, 42)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eq(t, "name", d.Name, "my (weird) proc")
+	eq(t, "user", d.User, "alice")
+	eq(t, "cmdline", d.Cmdline, "python3 -c print(1)")
+	eq(t, "start", d.StartTime, time.Unix(1700000050, 0).UTC())
+	eq(t, "threads", d.Threads, int32(4))
+	eq(t, "status lines", len(d.Status), 13)
+	eq(t, "status[0]", d.Status[0], KV{Key: "Name", Value: "my (weird) proc"})
+	eq(t, "open fds", d.OpenFDs, -1) // no fd dir in the fixture
+	for _, f := range []string{"exe", "cwd", "fd", "io"} {
+		if d.Unreadable[f] == "" {
+			t.Errorf("Unreadable[%s] empty; want a reason", f)
+		}
+	}
+	if _, err := ProcessDetail(context.Background(), h.opts, 3000); err == nil {
+		t.Error("detail of a process that exited: want error")
+	}
+}
