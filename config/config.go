@@ -1,0 +1,189 @@
+package config
+
+import (
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Paths.
+const (
+	// DefaultPath is virgo-top's own config file.
+	DefaultPath = "/etc/virgo-top.cfg"
+	// VirgoPath is the Rackspace Monitoring agent's config file, which
+	// virgo-top reads unchanged.
+	VirgoPath = "/etc/rackspace-monitoring-agent.cfg"
+	// EnvPrefix starts every environment override: VIRGO_TOP_<KEY>.
+	EnvPrefix = "VIRGO_TOP_"
+)
+
+// Defaults for the keys that have one.
+const (
+	DefaultStateDir      = "/var/lib/virgo-top"
+	DefaultPluginDir     = "/usr/lib/virgo-top/plugins"
+	DefaultConfdDir      = "/etc/virgo-top.conf.d"
+	DefaultLogLevel      = "info"
+	DefaultLogFormat     = "text"
+	DefaultInterval      = time.Second
+	DefaultSpoolMaxCount = 10000
+	DefaultSpoolMaxBytes = 16 << 20
+)
+
+// Interval bounds: faster than MinInterval the collector costs more than it
+// tells; slower than MaxInterval the console is not live any more.
+const (
+	MinInterval = 100 * time.Millisecond
+	MaxInterval = time.Hour
+)
+
+// SnetRegions are the Rackspace ServiceNet regions monitoring_snet_region
+// accepts.
+var SnetRegions = []string{"dfw", "ord", "lon", "syd", "hkg", "iad"}
+
+// DefaultSRVNames are the SRV records queried when no endpoint key is set
+// (Virgo's DEFAULT_MONITORING_SRV_QUERIES).
+var DefaultSRVNames = []string{
+	"_monitoringagent._tcp.dfw1.prod.monitoring.api.rackspacecloud.com",
+	"_monitoringagent._tcp.ord1.prod.monitoring.api.rackspacecloud.com",
+	"_monitoringagent._tcp.lon3.prod.monitoring.api.rackspacecloud.com",
+}
+
+// Config is virgo-top's configuration. Fields are named after their keys;
+// see Keys and WriteExample for the key list.
+type Config struct {
+	MonitoringID   string   // monitoring_id; empty: the agent picks one (hostname)
+	Token          Secret   // monitoring_token
+	GUID           string   // monitoring_guid
+	Endpoints      []string // monitoring_endpoints, host:port each
+	QueryEndpoints []string // monitoring_query_endpoints, SRV names
+	SnetRegion     string   // monitoring_snet_region
+	ProxyURL       string   // monitoring_proxy_url, http or https; may hold credentials
+	Insecure       bool     // monitoring_insecure
+	Debug          bool     // monitoring_debug
+	Health         bool     // monitoring_health
+	CAFile         string   // monitoring_ca
+
+	StateDir      string        // state_dir
+	PluginDir     string        // plugin_dir
+	ConfdDir      string        // confd_dir
+	LogFile       string        // log_file; empty: standard error
+	LogLevel      string        // log_level: debug, info, warn or error
+	LogFormat     string        // log_format: text or json
+	MetricsListen string        // metrics_listen, host:port; empty: off
+	Interval      time.Duration // interval
+	PIDFile       string        // pidfile
+
+	Notify NotifyConfig
+
+	SpoolMaxCount int   // spool_max_count
+	SpoolMaxBytes int64 // spool_max_bytes
+
+	// Source records where each key that is not at its default was set:
+	// "file:line", "env" or what the caller passed to Set (e.g. "flag").
+	// Copies of a Config share this map.
+	Source map[string]string
+	// Notes are non-fatal remarks about the input, e.g. that
+	// monitoring_upgrade is ignored. They never hold secret values.
+	Notes []string
+}
+
+// NotifyConfig configures the notification channels; an empty URL or
+// address leaves that channel off.
+type NotifyConfig struct {
+	WebhookURL    string   // notify_webhook_url
+	WebhookSecret Secret   // notify_webhook_secret
+	SMTPAddr      string   // notify_smtp_addr, host:port
+	SMTPUser      string   // notify_smtp_user
+	SMTPPassword  Secret   // notify_smtp_password
+	SMTPFrom      string   // notify_smtp_from
+	SMTPTo        []string // notify_smtp_to
+	SMTPStartTLS  bool     // notify_smtp_starttls
+	SMSURL        string   // notify_sms_url
+	SMSTemplate   string   // notify_sms_template
+	SMSTo         string   // notify_sms_to
+}
+
+// Default is the configuration with nothing set.
+func Default() Config {
+	return Config{
+		StateDir:      DefaultStateDir,
+		PluginDir:     DefaultPluginDir,
+		ConfdDir:      DefaultConfdDir,
+		LogLevel:      DefaultLogLevel,
+		LogFormat:     DefaultLogFormat,
+		Interval:      DefaultInterval,
+		Notify:        NotifyConfig{SMTPStartTLS: true},
+		SpoolMaxCount: DefaultSpoolMaxCount,
+		SpoolMaxBytes: DefaultSpoolMaxBytes,
+		Source:        map[string]string{},
+	}
+}
+
+// SRVNames are the SRV records to query for endpoints: the query endpoints
+// if set, the ServiceNet records of the snet region if set, nothing if
+// explicit endpoints are set, and DefaultSRVNames otherwise.
+func (c Config) SRVNames() []string {
+	switch {
+	case len(c.Endpoints) > 0:
+		return nil
+	case len(c.QueryEndpoints) > 0:
+		return append([]string(nil), c.QueryEndpoints...)
+	case c.SnetRegion != "":
+		names := make([]string, 3)
+		for i := range names {
+			names[i] = "_monitoringagent._tcp.snet-" + c.SnetRegion + "-region" + strconv.Itoa(i) +
+				".prod.monitoring.api.rackspacecloud.com"
+		}
+		return names
+	}
+	return append([]string(nil), DefaultSRVNames...)
+}
+
+// EffectiveLogLevel is the log level to use: "debug" when monitoring_debug
+// is set, else log_level.
+func (c Config) EffectiveLogLevel() string {
+	if c.Debug {
+		return "debug"
+	}
+	return c.LogLevel
+}
+
+// Setting is one key's current value, in config-file form, safe to show.
+type Setting struct {
+	Key    string
+	Value  string // secrets redacted, passwords in URLs replaced by "xxxxx"
+	Source string // where it was set; "default" if it was not
+}
+
+// Settings lists every key with its value, safe to print (for a
+// --print-config or a console panel).
+func (c Config) Settings() []Setting {
+	out := make([]Setting, 0, len(keyTable))
+	for _, k := range keyTable {
+		v := k.get(&c)
+		switch k.kind {
+		case kindURL:
+			v = redactURL(v)
+		case kindSecret:
+			v = Secret(v).String()
+		}
+		src := c.Source[k.name]
+		if src == "" {
+			src = "default"
+		}
+		out = append(out, Setting{Key: k.name, Value: v, Source: src})
+	}
+	return out
+}
+
+// redactURL hides the password of a URL's user info.
+func redactURL(v string) string {
+	u, err := url.Parse(v)
+	if err != nil || u.User == nil {
+		return v
+	}
+	return u.Redacted()
+}
+
+func joinList(v []string) string { return strings.Join(v, ",") }

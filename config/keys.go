@@ -1,0 +1,234 @@
+package config
+
+import (
+	"errors"
+	"strconv"
+	"strings"
+)
+
+// kind says how a key's value is shown: URLs get their passwords redacted.
+type kind int
+
+const (
+	kindPlain kind = iota
+	kindURL
+	kindSecret
+)
+
+// keyDef is one config key: its documentation, and how to read and write
+// its Config field. set receives a non-empty value. An empty value resets
+// the key to its default: through set when the default is not empty, else
+// through clear.
+type keyDef struct {
+	name    string
+	section string // starts a section in WriteExample
+	help    string
+	example string // a valid value, for WriteExample; "" shows the default
+	kind    kind
+	note    string // recorded in Config.Notes when the key is set
+	get     func(c *Config) string
+	set     func(c *Config, v string) error
+	clear   func(c *Config)
+}
+
+// upgradeNote is why monitoring_upgrade is accepted but has no effect.
+const upgradeNote = "monitoring_upgrade is accepted for Virgo compatibility and ignored: virgo-top does not upgrade itself"
+
+var keyTable = []keyDef{
+	strKey("monitoring_id", "Upstream", "Agent ID of this entity; empty: the agent uses the host name.", "agentA",
+		func(c *Config) *string { return &c.MonitoringID }, nil),
+	secretKey("monitoring_token", "", "Agent token. Keep this file mode 0600.", "0000000000000000000000000000000000000000000000000000000000000000.7777",
+		func(c *Config) *Secret { return &c.Token }),
+	strKey("monitoring_guid", "", "Agent GUID sent in the handshake; empty: generated and kept in state_dir.", "4a5b6c7d-0000-4000-8000-000000000000",
+		func(c *Config) *string { return &c.GUID }, nil),
+	listKey("monitoring_endpoints", "", "Endpoints as host:port, comma-separated. Set at most one of monitoring_endpoints,\n"+
+		"monitoring_query_endpoints and monitoring_snet_region; none: Rackspace's default SRV records.", "127.0.0.1:50041,127.0.0.1:50051",
+		func(c *Config) *[]string { return &c.Endpoints }, parseHostPorts),
+	listKey("monitoring_query_endpoints", "", "SRV record names to query for endpoints, comma-separated.",
+		"_monitoringagent._tcp.dfw1.prod.monitoring.api.rackspacecloud.com",
+		func(c *Config) *[]string { return &c.QueryEndpoints }, parseSRVNames),
+	strKey("monitoring_snet_region", "", "ServiceNet region: one of "+strings.Join(SnetRegions, ", ")+".", "dfw",
+		func(c *Config) *string { return &c.SnetRegion }, func(v string) (string, error) { return parseEnum(v, SnetRegions) }),
+	urlKey("monitoring_proxy_url", "", "HTTP CONNECT proxy, http:// or https://.", "http://proxy.example.com:3128",
+		func(c *Config) *string { return &c.ProxyURL }),
+	boolKey("monitoring_insecure", "", "Accept the test CA instead of the pinned Rackspace CAs (testing only).",
+		func(c *Config) *bool { return &c.Insecure }),
+	strKey("monitoring_ca", "", "PEM file of CA certificates that sign the endpoints' certificates.", "/etc/virgo-top/ca.pem",
+		func(c *Config) *string { return &c.CAFile }, nil),
+	boolKey("monitoring_debug", "", "Debug logging: log_level debug, whatever log_level says.",
+		func(c *Config) *bool { return &c.Debug }),
+	boolKey("monitoring_health", "", "Virgo's health reporting switch.",
+		func(c *Config) *bool { return &c.Health }),
+	{
+		name:    "monitoring_upgrade",
+		help:    "Accepted for Virgo compatibility and ignored: virgo-top does not upgrade itself.",
+		example: "disabled",
+		note:    upgradeNote,
+		get:     func(*Config) string { return "" },
+		set:     func(*Config, string) error { return nil },
+		clear:   func(*Config) {},
+	},
+
+	strKey("state_dir", "Local", "Directory for the spool, GUID and check state.", "",
+		func(c *Config) *string { return &c.StateDir }, nil),
+	strKey("plugin_dir", "", "Directory of plugin checks.", "",
+		func(c *Config) *string { return &c.PluginDir }, nil),
+	strKey("confd_dir", "", "Directory of local check definitions (*.yaml).", "",
+		func(c *Config) *string { return &c.ConfdDir }, nil),
+	strKey("log_file", "", "Log file; empty: standard error.", "/var/log/virgo-top.log",
+		func(c *Config) *string { return &c.LogFile }, nil),
+	strKey("log_level", "", "Log level: debug, info, warn or error.", "",
+		func(c *Config) *string { return &c.LogLevel },
+		func(v string) (string, error) { return parseEnum(v, []string{"debug", "info", "warn", "error"}) }),
+	strKey("log_format", "", "Log format: text or json.", "",
+		func(c *Config) *string { return &c.LogFormat },
+		func(v string) (string, error) { return parseEnum(v, []string{"text", "json"}) }),
+	strKey("metrics_listen", "", "Prometheus /metrics listen address, host:port (\":9100\" for all interfaces); empty: off.", "127.0.0.1:9100",
+		func(c *Config) *string { return &c.MetricsListen },
+		func(v string) (string, error) { return v, checkHostPort(v, true) }),
+	{
+		name: "interval",
+		help: "Collection interval, a Go duration from " + MinInterval.String() + " to " + MaxInterval.String() + ".",
+		get:  func(c *Config) string { return c.Interval.String() },
+		set: func(c *Config, v string) (err error) {
+			c.Interval, err = parseDuration(v, MinInterval, MaxInterval)
+			return err
+		},
+	},
+	strKey("pidfile", "", "PID file written by the daemon; empty: none.", "/run/virgo-top.pid",
+		func(c *Config) *string { return &c.PIDFile }, nil),
+
+	urlKey("notify_webhook_url", "Notifications", "Webhook that receives alarm events as JSON POSTs.", "https://hooks.example.com/virgo-top",
+		func(c *Config) *string { return &c.Notify.WebhookURL }),
+	secretKey("notify_webhook_secret", "", "Key that signs webhook bodies (HMAC-SHA256).", "change-me-to-a-long-random-string",
+		func(c *Config) *Secret { return &c.Notify.WebhookSecret }),
+	strKey("notify_smtp_addr", "", "SMTP server, host:port.", "smtp.example.com:587",
+		func(c *Config) *string { return &c.Notify.SMTPAddr },
+		func(v string) (string, error) { return v, checkHostPort(v, false) }),
+	strKey("notify_smtp_user", "", "SMTP user name.", "virgo-top",
+		func(c *Config) *string { return &c.Notify.SMTPUser }, nil),
+	secretKey("notify_smtp_password", "", "SMTP password.", "change-me",
+		func(c *Config) *Secret { return &c.Notify.SMTPPassword }),
+	strKey("notify_smtp_from", "", "Sender address.", "virgo-top@example.com",
+		func(c *Config) *string { return &c.Notify.SMTPFrom },
+		func(v string) (string, error) { return v, checkAddress(v) }),
+	listKey("notify_smtp_to", "", "Recipient addresses, comma-separated.", "ops@example.com,Oncall <oncall@example.com>",
+		func(c *Config) *[]string { return &c.Notify.SMTPTo }, parseAddressList),
+	boolKey("notify_smtp_starttls", "", "Require STARTTLS.",
+		func(c *Config) *bool { return &c.Notify.SMTPStartTLS }),
+	urlKey("notify_sms_url", "", "HTTP SMS gateway endpoint.", "https://sms.example.com/send",
+		func(c *Config) *string { return &c.Notify.SMSURL }),
+	strKey("notify_sms_template", "", "Request body template (Go text/template); empty: the notifier's default.", "to={{.To}}&text={{.Short}}",
+		func(c *Config) *string { return &c.Notify.SMSTemplate }, nil),
+	strKey("notify_sms_to", "", "SMS recipient, as the gateway wants it.", "+15555550100",
+		func(c *Config) *string { return &c.Notify.SMSTo }, nil),
+
+	{
+		name:    "spool_max_count",
+		section: "Spool",
+		help:    "Most metric posts kept while no endpoint is reachable; the oldest are dropped first.",
+		get:     func(c *Config) string { return strconv.Itoa(c.SpoolMaxCount) },
+		set: func(c *Config, v string) error {
+			n, err := parsePositiveInt(v, strconv.IntSize)
+			c.SpoolMaxCount = int(n)
+			return err
+		},
+	},
+	{
+		name:    "spool_max_bytes",
+		help:    "Most bytes the spool keeps: a number with an optional unit (kB, MB, GB, KiB, MiB, GiB).",
+		example: "16MiB",
+		get:     func(c *Config) string { return strconv.FormatInt(c.SpoolMaxBytes, 10) },
+		set: func(c *Config, v string) (err error) {
+			c.SpoolMaxBytes, err = parseBytes(v)
+			return err
+		},
+	},
+}
+
+// keyIndex finds a key definition by name.
+var keyIndex = func() map[string]*keyDef {
+	m := make(map[string]*keyDef, len(keyTable))
+	for i := range keyTable {
+		m[keyTable[i].name] = &keyTable[i]
+	}
+	return m
+}()
+
+// Keys lists the known keys in documentation order.
+func Keys() []string {
+	out := make([]string, len(keyTable))
+	for i, k := range keyTable {
+		out[i] = k.name
+	}
+	return out
+}
+
+// strKey is a string field; parse, if not nil, checks and normalizes the
+// value.
+func strKey(name, section, help, example string, field func(*Config) *string, parse func(string) (string, error)) keyDef {
+	return keyDef{
+		name: name, section: section, help: help, example: example,
+		get: func(c *Config) string { return *field(c) },
+		set: func(c *Config, v string) error {
+			if parse != nil {
+				var err error
+				if v, err = parse(v); err != nil {
+					return err
+				}
+			}
+			*field(c) = v
+			return nil
+		},
+		clear: func(c *Config) { *field(c) = "" },
+	}
+}
+
+func urlKey(name, section, help, example string, field func(*Config) *string) keyDef {
+	k := strKey(name, section, help, example, field, func(v string) (string, error) { return v, checkHTTPURL(v) })
+	k.kind = kindURL
+	return k
+}
+
+// secretKey is a Secret field. Its errors never show the value.
+func secretKey(name, section, help, example string, field func(*Config) *Secret) keyDef {
+	return keyDef{
+		name: name, section: section, help: help, example: example, kind: kindSecret,
+		get: func(c *Config) string { return field(c).Reveal() },
+		set: func(c *Config, v string) error {
+			if strings.ContainsAny(v, " \t") {
+				return errors.New("value contains whitespace (not shown)")
+			}
+			*field(c) = Secret(v)
+			return nil
+		},
+		clear: func(c *Config) { *field(c) = "" },
+	}
+}
+
+func boolKey(name, section, help string, field func(*Config) *bool) keyDef {
+	return keyDef{
+		name: name, section: section, help: help,
+		get: func(c *Config) string { return strconv.FormatBool(*field(c)) },
+		set: func(c *Config, v string) (err error) {
+			*field(c), err = parseBool(v)
+			return err
+		},
+	}
+}
+
+func listKey(name, section, help, example string, field func(*Config) *[]string, parse func(string) ([]string, error)) keyDef {
+	return keyDef{
+		name: name, section: section, help: help, example: example,
+		get: func(c *Config) string { return joinList(*field(c)) },
+		set: func(c *Config, v string) error {
+			items, err := parse(v)
+			if err != nil {
+				return err
+			}
+			*field(c) = items
+			return nil
+		},
+		clear: func(c *Config) { *field(c) = nil },
+	}
+}
