@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"sort"
@@ -217,7 +218,14 @@ func FromConfig(c Config) ([]Notifier, error) {
 }
 
 func loadCAFile(path string) (*tls.Config, error) {
-	pem, err := os.ReadFile(path)
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("email: CA file: %w", err)
+	}
+	defer f.Close()
+	// A CA bundle is kilobytes; the bound stops a wrong path (a device, a
+	// log) from eating memory.
+	pem, err := io.ReadAll(io.LimitReader(f, 4<<20))
 	if err != nil {
 		return nil, fmt.Errorf("email: CA file: %w", err)
 	}

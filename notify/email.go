@@ -161,8 +161,13 @@ func (e *Email) Notify(ctx context.Context, ev Event) error {
 	ctx, cancel := context.WithTimeout(ctx, e.timeout)
 	defer cancel()
 	if err := e.send(ctx, ev); err != nil {
-		if ctx.Err() != nil && !IsPermanent(err) {
+		switch {
+		case IsPermanent(err):
+		case ctx.Err() != nil:
 			err = fmt.Errorf("%w (%w)", err, context.Cause(ctx))
+		case errors.Is(err, os.ErrDeadlineExceeded):
+			// The connection deadline is ctx's; it can fire a moment before ctx.
+			err = fmt.Errorf("%w (%w)", err, context.DeadlineExceeded)
 		}
 		return fmt.Errorf("email via %s: %w", e.addr, err)
 	}
@@ -186,7 +191,7 @@ func (e *Email) send(ctx context.Context, ev Event) error {
 		tc := tls.Client(conn, e.tls)
 		if err := tc.HandshakeContext(ctx); err != nil {
 			conn.Close()
-			return fmt.Errorf("TLS handshake: %w", err)
+			return classifySMTP("TLS handshake", err)
 		}
 		conn = tc
 	}
@@ -243,6 +248,11 @@ func (e *Email) send(ctx context.Context, ev Event) error {
 // net/smtp's refusal to send credentials in the clear are Permanent.
 func classifySMTP(step string, err error) error {
 	err = fmt.Errorf("%s: %w", step, err)
+	var cv *tls.CertificateVerificationError
+	if errors.As(err, &cv) {
+		// An untrusted or mismatched certificate stays so until reconfigured.
+		return Permanent(err)
+	}
 	var te *textproto.Error
 	if errors.As(err, &te) {
 		if te.Code >= 500 {
@@ -283,16 +293,29 @@ func buildMessage(ev Event, from *mail.Address, to []*mail.Address, now time.Tim
 		_ = w.Close()
 		body = qp.String()
 	}
+	// Fold long headers so no line passes 78 characters without need:
+	// recipients one per line, encoded words one per line.
 	rcpts := make([]string, len(to))
+	n := len("To: ")
 	for i, a := range to {
 		rcpts[i] = a.String()
+		n += len(rcpts[i]) + 2
+	}
+	rcptSep := ", "
+	if n > 78 {
+		rcptSep = ",\r\n "
+	}
+	subject := mime.QEncoding.Encode("utf-8", ev.Subject())
+	if strings.HasPrefix(subject, "=?") {
+		// Encoded words hold no spaces; the spaces between them may fold.
+		subject = strings.ReplaceAll(subject, "?= =?", "?=\r\n =?")
 	}
 	var b bytes.Buffer
 	header := func(k, v string) { b.WriteString(k + ": " + v + "\r\n") }
 	header("Date", now.Format(time.RFC1123Z))
 	header("From", from.String())
-	header("To", strings.Join(rcpts, ", "))
-	header("Subject", mime.QEncoding.Encode("utf-8", ev.Subject()))
+	header("To", strings.Join(rcpts, rcptSep))
+	header("Subject", subject)
 	header("Message-ID", msgID)
 	header("MIME-Version", "1.0")
 	header("Content-Type", "text/plain; charset=utf-8")

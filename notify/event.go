@@ -17,6 +17,9 @@ const (
 // ShortMax is the longest Event.Short result, in characters: one SMS.
 const ShortMax = 160
 
+// SubjectMax is the longest Event.Subject result, in characters.
+const SubjectMax = 200
+
 // Event is one alarm state change, the unit every Notifier delivers. It is
 // what a webhook receives as JSON.
 type Event struct {
@@ -55,13 +58,14 @@ func (e Event) checkName() string {
 
 // Subject is the email subject line:
 // "[virgo-top] CRITICAL: cpu on web1 — CPU at 97%". Control characters
-// (line breaks included) become spaces so it is always one header line.
+// (line breaks included) become spaces so it is always one header line, and
+// it is cut to SubjectMax characters with "...".
 func (e Event) Subject() string {
 	s := "[virgo-top] " + e.Current + ": " + e.checkName() + " on " + e.Entity
 	if e.Message != "" {
 		s += " — " + e.Message
 	}
-	return oneLine(s)
+	return truncate(oneLine(s), SubjectMax)
 }
 
 // Short is the SMS text, "CRITICAL cpu@web1: CPU at 97%", cut to ShortMax

@@ -312,3 +312,52 @@ func FuzzVerifySignature(f *testing.F) {
 		}
 	})
 }
+
+// TestWebhookThroughDispatcher runs real HTTP deliveries through the
+// Dispatcher: 500 twice then 200 is retried to success, 400 is not retried.
+func TestWebhookThroughDispatcher(t *testing.T) {
+	tests := []struct {
+		name     string
+		statuses []int
+		requests int
+		waits    []time.Duration
+		stats    NotifierStats
+		last     string
+	}{
+		{"500 then success", []int{500, 503, 200}, 3, []time.Duration{time.Second, 2 * time.Second}, NotifierStats{Sent: 1, Retried: 2}, ResultSent},
+		{"400 is permanent", []int{400}, 1, nil, NotifierStats{Failed: 1}, ResultFailed},
+		{"429 is retried", []int{429, 204}, 2, []time.Duration{time.Second}, NotifierStats{Sent: 1, Retried: 1}, ResultSent},
+		{"500 until attempts run out", []int{500, 500, 500}, 3, []time.Duration{time.Second, 2 * time.Second}, NotifierStats{Failed: 1, Retried: 2}, ResultFailed},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec, srv := newRecorder(t, tt.statuses...)
+			w, err := NewWebhook(WebhookOptions{URL: srv.URL, Secret: "k"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			d, sl := newTestDispatcher(t, DispatcherOptions{MaxAttempts: 3}, w)
+			stop := runDispatcher(t, d)
+			d.Enqueue(testEvent())
+			_ = stop()
+			reqs := rec.requests()
+			if len(reqs) != tt.requests {
+				t.Errorf("requests = %d, want %d", len(reqs), tt.requests)
+			}
+			for i, r := range reqs {
+				if !VerifySignature([]byte("k"), r.Body, r.Header.Get(SignatureHeader)) {
+					t.Errorf("request %d: bad signature", i)
+				}
+			}
+			if got := sl.get(); !reflect.DeepEqual(got, tt.waits) {
+				t.Errorf("waits = %v, want %v", got, tt.waits)
+			}
+			if got := d.Stats()["webhook"]; got != tt.stats {
+				t.Errorf("stats = %+v, want %+v", got, tt.stats)
+			}
+			if last := d.Recent(1)[0]; last.Result != tt.last || !last.Final || last.Try != tt.requests {
+				t.Errorf("last attempt = %+v", last)
+			}
+		})
+	}
+}
