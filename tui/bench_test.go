@@ -1,8 +1,12 @@
 package tui
 
 import (
+	"math"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/muesli/termenv"
 )
 
 // BenchmarkView is one full frame at 200x50 with 1,000 processes.
@@ -64,4 +68,73 @@ func FuzzFilterInput(f *testing.F) {
 		}
 		checkFits(t, "fuzz filter", m, 120, 40)
 	})
+}
+
+// BenchmarkSampleFrame is a new sample plus the frame that shows it (trend
+// graphs redrawn), at 200x50 with 1,000 processes, in 256 colours.
+func BenchmarkSampleFrame(b *testing.B) {
+	m := newModel(Options{History: fakeHistory{}, Now: fixedNow}, colourRenderer(termenv.ANSI256))
+	m = step(m, sizeMsg(200, 50))
+	m = step(m, ChecksMsg{Rows: criticalChecks()})
+	msg := SnapshotMsg{Snap: testSnapshot(1000)}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		m = step(m, msg)
+		if len(m.View()) == 0 {
+			b.Fatal("empty view")
+		}
+	}
+}
+
+func TestSparkline(t *testing.T) {
+	tests := []struct {
+		vals []float64
+		w    int
+		want string
+	}{
+		{nil, 3, "   "},
+		{[]float64{0, 0}, 2, "▁▁"},
+		{[]float64{0, 1, 2, 3, 4, 5, 6, 7}, 8, "▁▂▃▄▅▆▇█"},
+		{[]float64{1, 7}, 4, "  ▂█"},
+		{[]float64{5, 10, 20}, 2, "▅█"},
+		{[]float64{-3, 0, math.NaN(), math.Inf(1)}, 4, "▁▁▁▁"},
+		{[]float64{1, 2}, 0, ""},
+	}
+	for _, tt := range tests {
+		if got := sparkline(tt.vals, tt.w); got != tt.want {
+			t.Errorf("sparkline(%v, %d) = %q, want %q", tt.vals, tt.w, got, tt.want)
+		}
+	}
+	if got := sparklineScaled([]float64{0, 50, 100, 150}, 4, 100); got != "▁▅██" {
+		t.Errorf("scaled = %q", got)
+	}
+}
+
+func TestHumanFormats(t *testing.T) {
+	bytes := map[float64]string{0: "0B", 1023: "1023B", 1024: "1.0K", 1536: "1.5K", 100 << 20: "100M", 3 << 30: "3.0G", -5: "0B"}
+	for in, want := range bytes {
+		if got := humanBytes(in); got != want {
+			t.Errorf("humanBytes(%v) = %q, want %q", in, got, want)
+		}
+	}
+	durs := map[time.Duration]string{500 * time.Millisecond: "500ms", 45 * time.Second: "45s", 12 * time.Minute: "12m",
+		90 * time.Second: "1m30s", 3*time.Hour + 4*time.Minute: "3h4m", 50 * time.Hour: "2d2h", -time.Second: "0ms"}
+	for in, want := range durs {
+		if got := humanDuration(in); got != want {
+			t.Errorf("humanDuration(%v) = %q, want %q", in, got, want)
+		}
+	}
+	times := map[float64]string{0: "0:00.00", 61.5: "1:01.50", 3725: "1:02:05", -1: "0:00.00"}
+	for in, want := range times {
+		if got := cpuTime(in); got != want {
+			t.Errorf("cpuTime(%v) = %q, want %q", in, got, want)
+		}
+	}
+	if got := uptime(3*86400 + 4*3600 + 12*60 + 59); got != "3d 4h 12m" {
+		t.Errorf("uptime = %q", got)
+	}
+	if got := clean("a\x1b[2Jb\tc\xff"); got != "a?[2Jb?c?" {
+		t.Errorf("clean = %q", got)
+	}
 }

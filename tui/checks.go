@@ -172,9 +172,13 @@ func (c checkCols) row(s *Styles, r CheckRow, now time.Time) string {
 	add(period, c.period)
 	last := "never"
 	if !r.LastRun.IsZero() {
-		last = humanDuration(now.Sub(r.LastRun)) + " ago"
-		if c.last < 9 {
-			last = humanDuration(now.Sub(r.LastRun))
+		switch age := now.Sub(r.LastRun); {
+		case age < time.Second:
+			last = "now"
+		case c.last < 9:
+			last = humanDuration(age)
+		default:
+			last = humanDuration(age) + " ago"
 		}
 	}
 	add(last, c.last)

@@ -115,6 +115,12 @@ func (c *common) trendGraph(vals []float64, w, h int, lo, hi float64) []string {
 	if h <= 0 || w <= 0 {
 		return nil
 	}
+	if h < 3 && len(vals) >= 2 && w > 8 {
+		// Too low for a graph: one sparkline row per line instead.
+		out := blank(w, h)
+		out[0] = fit(c.styles.Label.Render("trend ")+c.styles.Graph.Render(sparklineScaled(vals, w-6, 100)), w)
+		return out
+	}
 	if len(vals) < 2 || w <= graphLabelWidth+2 || h < 2 {
 		msg := "no trend yet"
 		if c.hist != nil && c.window != windowLive {
@@ -141,4 +147,20 @@ func (c *common) trendGraph(vals []float64, w, h int, lo, hi float64) []string {
 		out[i] = fit(l, w)
 	}
 	return out
+}
+
+// graphCache keeps a rendered 0-100 trend graph until its data (refresh)
+// or size changes: asciigraph is the costliest part of a frame.
+type graphCache struct {
+	valid bool
+	w, h  int
+	lines []string
+}
+
+func (g *graphCache) get(c *common, vals []float64, w, h int) []string {
+	if !g.valid || g.w != w || g.h != h {
+		g.lines = c.trendGraph(vals, w, h, 0, 100)
+		g.valid, g.w, g.h = true, w, h
+	}
+	return g.lines
 }

@@ -14,11 +14,13 @@ type cpuPanel struct {
 	c     *common
 	w, h  int
 	trend []float64
+	graph graphCache
 }
 
 func (p *cpuPanel) SetSize(w, h int) { p.w, p.h = w, h }
 
 func (p *cpuPanel) refresh() {
+	p.graph.valid = false
 	p.trend = p.c.values(agent.SeriesCPUUsage, p.w-2-graphLabelWidth, p.trend)
 }
 
@@ -68,7 +70,7 @@ func (p *cpuPanel) body(cpu collector.CPU, iw, ih int) []string {
 	cores := coreGrid(s, cpu.PerCore, iw, coreBudget)
 	lines = append(lines, cores...)
 	if g := rest - len(cores); g >= 2 {
-		lines = append(lines, p.c.trendGraph(p.trend, iw, g, 0, 100)...)
+		lines = append(lines, p.graph.get(p.c, p.trend, iw, g)...)
 	}
 	return lines
 }

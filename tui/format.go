@@ -7,7 +7,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
 )
 
@@ -17,15 +16,70 @@ func fit(s string, w int) string {
 	if w <= 0 {
 		return ""
 	}
-	sw := ansi.StringWidth(s)
+	sw := width(s)
 	if sw > w {
 		s = ansi.Truncate(s, w, "")
-		sw = ansi.StringWidth(s)
+		sw = width(s)
 	}
 	if sw < w {
 		s += strings.Repeat(" ", w-sw)
 	}
 	return s
+}
+
+// width is ansi.StringWidth with a fast path for the text the console
+// draws most: ASCII, box drawing, blocks, arrows and SGR escape codes, all
+// one cell wide. Anything else (CJK, emoji, combining marks) takes the exact
+// grapheme-aware path.
+func width(s string) int {
+	n := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		switch {
+		case c == 0x1b:
+			// CSI: ESC [ params final(0x40-0x7e); anything else: exact path.
+			if i+1 >= len(s) || s[i+1] != '[' {
+				return ansi.StringWidth(s)
+			}
+			j := i + 2
+			for j < len(s) && (s[j] < 0x40 || s[j] > 0x7e) {
+				j++
+			}
+			i = j + 1
+		case c < 0x80:
+			if c >= 0x20 && c != 0x7f {
+				n++
+			}
+			i++
+		case c == 0xe2 && i+2 < len(s) && s[i+1] >= 0x94 && s[i+1] <= 0x96:
+			// U+2500-U+25BF: box drawing, block elements, ▲▼.
+			n++
+			i += 3
+		default:
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if !narrow(r) {
+				return ansi.StringWidth(s)
+			}
+			n++
+			i += size
+		}
+	}
+	return n
+}
+
+// narrow reports runes known to be one cell wide and not combining.
+func narrow(r rune) bool {
+	switch {
+	case r >= 0xa0 && r < 0x300: // Latin-1 supplement, Latin extended
+		return true
+	case r >= 0x2010 && r <= 0x2027: // dashes, quotes, bullet, ellipsis
+		return true
+	case r >= 0x2190 && r <= 0x21ff: // arrows
+		return true
+	case r >= 0x2500 && r <= 0x25fc: // box drawing, blocks, geometric shapes
+		return true
+	}
+	return false
 }
 
 // clean makes text from the system (process names, check messages) safe to
@@ -159,17 +213,25 @@ var sparkChars = []rune("▁▂▃▄▅▆▇█")
 // sparkline draws the last w values as w cells scaled to their maximum
 // (a flat zero series is a row of ▁). Missing leading values are blank.
 func sparkline(vals []float64, w int) string {
-	if w <= 0 {
-		return ""
-	}
 	if len(vals) > w {
-		vals = vals[len(vals)-w:]
+		vals = vals[len(vals)-max(w, 0):]
 	}
 	maxV := 0.0
 	for _, v := range vals {
 		if v > maxV && !math.IsInf(v, 0) {
 			maxV = v
 		}
+	}
+	return sparklineScaled(vals, w, maxV)
+}
+
+// sparklineScaled is sparkline on a fixed scale 0..maxV (100 for percent).
+func sparklineScaled(vals []float64, w int, maxV float64) string {
+	if w <= 0 {
+		return ""
+	}
+	if len(vals) > w {
+		vals = vals[len(vals)-w:]
 	}
 	var b strings.Builder
 	b.Grow(w * 3)
@@ -222,12 +284,12 @@ var (
 
 // box frames lines in a w x h border with the title set into the top edge.
 // The result is exactly h lines of exactly w cells.
-func box(border lipgloss.Style, title string, lines []string, w, h int) []string {
+func box(border style, title string, lines []string, w, h int) []string {
 	return frame(thinBorder, border, title, lines, w, h)
 }
 
 // frame is box with a choice of border characters.
-func frame(bc borderChars, border lipgloss.Style, title string, lines []string, w, h int) []string {
+func frame(bc borderChars, border style, title string, lines []string, w, h int) []string {
 	out := make([]string, 0, max(h, 0))
 	if h <= 0 || w <= 0 {
 		return out

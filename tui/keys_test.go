@@ -285,3 +285,37 @@ func TestFeedIsRearmed(t *testing.T) {
 		t.Error("header does not say fixture mode")
 	}
 }
+
+func TestCommandText(t *testing.T) {
+	tests := []struct {
+		p        collector.Process
+		want     string
+		wantProg int
+	}{
+		{collector.Process{Name: "nginx", Cmdline: "/usr/sbin/nginx -g daemon off;"}, "/usr/sbin/nginx -g daemon off;", 15},
+		{collector.Process{Name: "check.test", Cmdline: "/tmp/b/check.test -test.v"}, "/tmp/b/check.test -test.v", 17},
+		{collector.Process{Name: "kworker/0:1", PPID: 2}, "[kworker/0:1]", 13},
+		{collector.Process{Name: "init"}, "init", 4},
+		{collector.Process{Name: "sshd", Cmdline: "sshd: alice [priv]"}, "sshd: alice [priv]", 5},
+		{collector.Process{Name: "python3", Cmdline: "/usr/bin/python3.12 app.py"}, "/usr/bin/python3.12 app.py", 19},
+		{collector.Process{Name: "bash", Cmdline: "-bash"}, "bash -bash", 4},
+		{collector.Process{Name: "very-long-daemo", Cmdline: "/opt/very-long-daemon-name --x"}, "/opt/very-long-daemon-name --x", 26},
+	}
+	for _, tt := range tests {
+		got, prog := commandText(&tt.p)
+		if got != tt.want || prog != tt.wantProg {
+			t.Errorf("commandText(%q, %q) = %q, %d; want %q, %d", tt.p.Name, tt.p.Cmdline, got, prog, tt.want, tt.wantProg)
+		}
+	}
+}
+
+// Before the user picks a row the cursor stays on top as rows re-sort.
+func TestImplicitSelectionStaysOnTop(t *testing.T) {
+	m := smallModel(t) // 42 on top
+	procs := smallProcs()
+	procs[3].CPUPct = 99 // sshd (7) becomes the busiest
+	m = step(m, SnapshotMsg{Snap: &collector.Snapshot{Processes: procs}})
+	if m.procs.cursor != 0 || m.procs.selPID != 7 {
+		t.Errorf("cursor %d selected %d, want top row (7)", m.procs.cursor, m.procs.selPID)
+	}
+}

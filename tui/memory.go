@@ -10,11 +10,13 @@ type memPanel struct {
 	c     *common
 	w, h  int
 	trend []float64
+	graph graphCache
 }
 
 func (p *memPanel) SetSize(w, h int) { p.w, p.h = w, h }
 
 func (p *memPanel) refresh() {
+	p.graph.valid = false
 	p.trend = p.c.values(agent.SeriesMemUsedPct, p.w-2-graphLabelWidth, p.trend)
 }
 
@@ -56,7 +58,7 @@ func (p *memPanel) view(focused bool) []string {
 			lines = lines[:ih]
 		}
 		if g := ih - len(lines); g >= 2 {
-			lines = append(lines, p.c.trendGraph(p.trend, iw, g, 0, 100)...)
+			lines = append(lines, p.graph.get(p.c, p.trend, iw, g)...)
 		}
 	}
 	return p.c.panelBox(panelMem, title, lines, p.w, p.h, focused)

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"io"
 	"strconv"
 	"strings"
 	"syscall"
@@ -88,15 +89,29 @@ type Model struct {
 	detail     detailView
 	status     string
 	statusErr  bool
+
+	cache *viewCache
+}
+
+// viewCache holds View results that change only with focus or width.
+type viewCache struct {
+	helpFocus panelID
+	helpWidth int
+	help      string
 }
 
 // New builds the console model; run it with Run or tea.NewProgram.
 func New(opts Options) Model {
 	r := lipgloss.DefaultRenderer()
 	if opts.NoColor {
-		r = lipgloss.NewRenderer(nil)
+		r = lipgloss.NewRenderer(io.Discard)
 		r.SetColorProfile(termenv.Ascii)
 	}
+	return newModel(opts, r)
+}
+
+// newModel builds the model with styles from r (tests pass a colour one).
+func newModel(opts Options, r *lipgloss.Renderer) Model {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
@@ -105,7 +120,7 @@ func New(opts Options) Model {
 	}
 	styles := NewStyles(r)
 	c := &common{styles: styles, keys: newKeyMap(), now: opts.Now, hist: opts.History}
-	m := Model{c: c, opts: opts, focus: panelProcs}
+	m := Model{c: c, opts: opts, focus: panelProcs, cache: &viewCache{helpWidth: -1}}
 	if opts.History == nil {
 		m.ring = newRingHistory()
 		c.hist = m.ring
@@ -661,7 +676,11 @@ func (m Model) footer(w int) string {
 		}
 		return s.Status.Render(clean(m.status))
 	}
-	return m.help.View(helpKeys{short: k.shortHelp(m.focus)})
+	if c := m.cache; c.helpWidth != w || c.helpFocus != m.focus {
+		c.help = m.help.View(helpKeys{short: k.shortHelp(m.focus)})
+		c.helpWidth, c.helpFocus = w, m.focus
+	}
+	return m.cache.help
 }
 
 // helpScreen is the full key reference.

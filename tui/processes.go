@@ -46,6 +46,9 @@ type procPanel struct {
 	cursor int   // index into order
 	offset int   // first visible row
 	selPID int32 // the selection is a pid, so it survives re-sorting
+	// chosen is set once the user picks a row; until then the cursor
+	// stays on the top row instead of trailing the first pid it saw.
+	chosen bool
 }
 
 func newProcPanel(c *common) *procPanel {
@@ -94,7 +97,7 @@ func (p *procPanel) rebuild(keepPID bool) {
 	if p.tree {
 		p.order, p.prefix = treeOrder(procs, p.order, p.prefix)
 	}
-	if !keepPID {
+	if !keepPID || !p.chosen {
 		p.cursor, p.offset = 0, 0
 		p.selPID = 0
 		if len(p.order) > 0 {
@@ -254,6 +257,7 @@ func (p *procPanel) selected() (collector.Process, bool) {
 }
 
 func (p *procPanel) moveTo(i int) {
+	p.chosen = true
 	if len(p.order) == 0 {
 		p.cursor, p.selPID = 0, 0
 		return
@@ -289,6 +293,7 @@ func (p *procPanel) toggleTree() {
 
 func (p *procPanel) toggleFollow() {
 	p.follow = !p.follow
+	p.chosen = true
 	p.ensureVisible()
 }
 
@@ -311,6 +316,32 @@ func (p *procPanel) clickRow(x, y int) bool {
 	}
 	p.moveTo(p.offset + r)
 	return true
+}
+
+// commandText is what the COMMAND column shows and how many bytes of it
+// are the program (drawn bright; the arguments are dimmed): the command
+// line when its argv[0] is the process name, else "name cmdline"; kernel
+// threads without a command line show [name].
+func commandText(pr *collector.Process) (string, int) {
+	if pr.Cmdline == "" {
+		if pr.PPID == 2 || pr.PID == 2 {
+			return "[" + pr.Name + "]", len(pr.Name) + 2
+		}
+		return pr.Name, len(pr.Name)
+	}
+	argv0 := pr.Cmdline
+	if i := strings.IndexByte(argv0, ' '); i >= 0 {
+		argv0 = argv0[:i]
+	}
+	base := argv0
+	if i := strings.LastIndexByte(base, '/'); i >= 0 {
+		base = base[i+1:]
+	}
+	// The kernel's comm is capped at 15 bytes: compare prefixes.
+	if pr.Name != "" && strings.HasPrefix(base, pr.Name) {
+		return pr.Cmdline, len(argv0)
+	}
+	return pr.Name + " " + pr.Cmdline, len(pr.Name)
 }
 
 // procCols are the process table column widths for one panel width.
@@ -394,13 +425,10 @@ func (p *procPanel) row(buf []byte, cols procCols, pr *collector.Process, branch
 	num(humanBytes(float64(pr.RSSBytes)), cols.rss)
 	num(cpuTime(pr.CPUTimeS), cols.time)
 	buf = append(buf, branch...)
-	buf = append(buf, clean(pr.Name)...)
-	nameEnd := len(buf)
-	if pr.Cmdline != "" && pr.Cmdline != pr.Name {
-		buf = append(buf, ' ')
-		buf = append(buf, clean(pr.Cmdline)...)
-	}
-	return buf, nameEnd
+	cmd, argv0 := commandText(pr)
+	start := len(buf)
+	buf = append(buf, clean(cmd)...)
+	return buf, start + argv0
 }
 
 func (p *procPanel) title() string {

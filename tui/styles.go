@@ -1,6 +1,8 @@
 package tui
 
 import (
+	"strings"
+
 	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/lipgloss"
 )
@@ -20,82 +22,109 @@ var (
 // Styles is every style the console uses, built once from one renderer (so
 // NoColor gives an ASCII profile) and shared through common.
 type Styles struct {
-	Title        lipgloss.Style // app name in the header
-	HeaderKey    lipgloss.Style // "load", "up" labels
-	HeaderValue  lipgloss.Style
-	Paused       lipgloss.Style
-	Border       lipgloss.Style // panel border, unfocused
-	BorderFocus  lipgloss.Style // panel border, focused
-	BorderWarn   lipgloss.Style // panel with a WARNING/UNKNOWN check
-	BorderCrit   lipgloss.Style // panel with a CRITICAL check
-	PanelTitle   lipgloss.Style
-	Label        lipgloss.Style // dim field labels inside panels
-	Value        lipgloss.Style
-	Dim          lipgloss.Style
-	Error        lipgloss.Style
-	BarLow       lipgloss.Style // filled part of a bar below 60 %
-	BarMid       lipgloss.Style // 60-85 %
-	BarHigh      lipgloss.Style // above 85 %
-	BarEmpty     lipgloss.Style
-	Graph        lipgloss.Style
-	SparkRx      lipgloss.Style
-	SparkTx      lipgloss.Style
-	TableHeader  lipgloss.Style
-	Selected     lipgloss.Style
-	Followed     lipgloss.Style
-	StateOK      lipgloss.Style
-	StateWarn    lipgloss.Style
-	StateCrit    lipgloss.Style
-	StateUnknown lipgloss.Style
-	ConnOK       lipgloss.Style
-	ConnRetry    lipgloss.Style
-	ConnDown     lipgloss.Style
-	ConnFixture  lipgloss.Style
-	Prompt       lipgloss.Style // filter, sort chooser, kill confirmation
-	PromptChoice lipgloss.Style // the highlighted choice in a prompt
-	Status       lipgloss.Style // one-line result of the last action
+	Title        style // app name in the header
+	HeaderKey    style // "load", "up" labels
+	HeaderValue  style
+	Paused       style
+	Border       style // panel border, unfocused
+	BorderFocus  style // panel border, focused
+	BorderWarn   style // panel with a WARNING/UNKNOWN check
+	BorderCrit   style // panel with a CRITICAL check
+	PanelTitle   style
+	Label        style // dim field labels inside panels
+	Value        style
+	Dim          style
+	Error        style
+	BarLow       style // filled part of a bar below 60 %
+	BarMid       style // 60-85 %
+	BarHigh      style // above 85 %
+	BarEmpty     style
+	Graph        style
+	SparkRx      style
+	SparkTx      style
+	TableHeader  style
+	Selected     style
+	Followed     style
+	StateOK      style
+	StateWarn    style
+	StateCrit    style
+	StateUnknown style
+	ConnOK       style
+	ConnRetry    style
+	ConnDown     style
+	ConnFixture  style
+	Prompt       style // filter, sort chooser, kill confirmation
+	PromptChoice style // the highlighted choice in a prompt
+	Status       style // one-line result of the last action
 	Help         help.Styles
+}
+
+// style is a lipgloss style compiled once into the escape codes around its
+// text: the console paints hundreds of short spans per frame, and
+// lipgloss.Style.Render re-derives the codes on every call. Only colour and
+// attributes may be set (no padding, width or borders), and Render takes
+// one line.
+type style struct {
+	pre, post string
+}
+
+func compile(ls lipgloss.Style) style {
+	const probe = "\x00"
+	out := ls.Render(probe)
+	i := strings.Index(out, probe)
+	if i < 0 {
+		return style{}
+	}
+	return style{pre: out[:i], post: out[i+len(probe):]}
+}
+
+// Render paints one line of text.
+func (s style) Render(text string) string {
+	if s.pre == "" && s.post == "" || text == "" {
+		return text
+	}
+	return s.pre + text + s.post
 }
 
 // NewStyles builds the style set on r. Pass a renderer whose colour profile
 // is termenv.Ascii for a colourless console.
 func NewStyles(r *lipgloss.Renderer) *Styles {
-	n := r.NewStyle
+	n := func() lipgloss.Style { return r.NewStyle() }
 	return &Styles{
-		Title:        n().Bold(true).Foreground(colCyan),
-		HeaderKey:    n().Foreground(colGrey),
-		HeaderValue:  n().Foreground(colText),
-		Paused:       n().Bold(true).Reverse(true).Foreground(colYellow),
-		Border:       n().Foreground(colGrey),
-		BorderFocus:  n().Foreground(colCyan),
-		BorderWarn:   n().Bold(true).Foreground(colYellow),
-		BorderCrit:   n().Bold(true).Foreground(colRed),
-		PanelTitle:   n().Bold(true),
-		Label:        n().Foreground(colGrey),
-		Value:        n().Foreground(colText),
-		Dim:          n().Foreground(colGrey),
-		Error:        n().Foreground(colRed),
-		BarLow:       n().Foreground(colGreen),
-		BarMid:       n().Foreground(colYellow),
-		BarHigh:      n().Foreground(colRed),
-		BarEmpty:     n().Foreground(colGrey),
-		Graph:        n().Foreground(colCyan),
-		SparkRx:      n().Foreground(colGreen),
-		SparkTx:      n().Foreground(colBlue),
-		TableHeader:  n().Bold(true).Reverse(true),
-		Selected:     n().Reverse(true),
-		Followed:     n().Reverse(true).Bold(true).Foreground(colCyan),
-		StateOK:      n().Foreground(colGreen),
-		StateWarn:    n().Bold(true).Foreground(colYellow),
-		StateCrit:    n().Bold(true).Foreground(colRed),
-		StateUnknown: n().Foreground(colGrey),
-		ConnOK:       n().Foreground(colGreen),
-		ConnRetry:    n().Foreground(colYellow),
-		ConnDown:     n().Bold(true).Foreground(colRed),
-		ConnFixture:  n().Foreground(colCyan),
-		Prompt:       n().Bold(true).Foreground(colYellow),
-		PromptChoice: n().Reverse(true).Bold(true),
-		Status:       n().Foreground(colCyan),
+		Title:        compile(n().Bold(true).Foreground(colCyan)),
+		HeaderKey:    compile(n().Foreground(colGrey)),
+		HeaderValue:  compile(n().Foreground(colText)),
+		Paused:       compile(n().Bold(true).Reverse(true).Foreground(colYellow)),
+		Border:       compile(n().Foreground(colGrey)),
+		BorderFocus:  compile(n().Foreground(colCyan)),
+		BorderWarn:   compile(n().Bold(true).Foreground(colYellow)),
+		BorderCrit:   compile(n().Bold(true).Foreground(colRed)),
+		PanelTitle:   compile(n().Bold(true)),
+		Label:        compile(n().Foreground(colGrey)),
+		Value:        compile(n().Foreground(colText)),
+		Dim:          compile(n().Foreground(colGrey)),
+		Error:        compile(n().Foreground(colRed)),
+		BarLow:       compile(n().Foreground(colGreen)),
+		BarMid:       compile(n().Foreground(colYellow)),
+		BarHigh:      compile(n().Foreground(colRed)),
+		BarEmpty:     compile(n().Foreground(colGrey)),
+		Graph:        compile(n().Foreground(colCyan)),
+		SparkRx:      compile(n().Foreground(colGreen)),
+		SparkTx:      compile(n().Foreground(colBlue)),
+		TableHeader:  compile(n().Bold(true).Reverse(true)),
+		Selected:     compile(n().Reverse(true)),
+		Followed:     compile(n().Reverse(true).Bold(true).Foreground(colCyan)),
+		StateOK:      compile(n().Foreground(colGreen)),
+		StateWarn:    compile(n().Bold(true).Foreground(colYellow)),
+		StateCrit:    compile(n().Bold(true).Foreground(colRed)),
+		StateUnknown: compile(n().Foreground(colGrey)),
+		ConnOK:       compile(n().Foreground(colGreen)),
+		ConnRetry:    compile(n().Foreground(colYellow)),
+		ConnDown:     compile(n().Bold(true).Foreground(colRed)),
+		ConnFixture:  compile(n().Foreground(colCyan)),
+		Prompt:       compile(n().Bold(true).Foreground(colYellow)),
+		PromptChoice: compile(n().Reverse(true).Bold(true)),
+		Status:       compile(n().Foreground(colCyan)),
 		Help: help.Styles{
 			Ellipsis:       n().Foreground(colGrey),
 			ShortKey:       n().Bold(true).Foreground(colCyan),
@@ -109,7 +138,7 @@ func NewStyles(r *lipgloss.Renderer) *Styles {
 }
 
 // stateStyle is the colour of a check state: green, yellow, red, grey.
-func (s *Styles) stateStyle(state string) lipgloss.Style {
+func (s *Styles) stateStyle(state string) style {
 	switch state {
 	case StateOK:
 		return s.StateOK
@@ -123,7 +152,7 @@ func (s *Styles) stateStyle(state string) lipgloss.Style {
 }
 
 // barStyle picks the fill colour of a percentage bar.
-func (s *Styles) barStyle(pct float64) lipgloss.Style {
+func (s *Styles) barStyle(pct float64) style {
 	switch {
 	case pct >= 85:
 		return s.BarHigh
