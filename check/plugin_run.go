@@ -16,9 +16,9 @@ import (
 
 // Plugin output limits.
 const (
-	// MaxPluginOutput caps the stdout a plugin run keeps; the rest is read
-	// and discarded so the plugin never blocks on a full pipe, and the
-	// result is an error.
+	// MaxPluginOutput caps a plugin's stdout. A plugin that prints more is
+	// killed (with its process group) and the result is the error "Plugin
+	// output truncated at 65536 bytes".
 	MaxPluginOutput = 64 << 10
 	// maxPluginStderr caps the stderr kept for the status.
 	maxPluginStderr = 4 << 10
@@ -111,16 +111,22 @@ func pluginEnv(def Def) []string {
 }
 
 // cappedBuffer keeps the first limit bytes written and counts the rest.
+// When overflow is set it is closed once the limit is passed.
 type cappedBuffer struct {
-	buf   []byte
-	limit int
-	total int64
+	buf      []byte
+	limit    int
+	total    int64
+	overflow chan struct{}
 }
 
 func (c *cappedBuffer) Write(p []byte) (int, error) {
+	over := c.truncated()
 	c.total += int64(len(p))
 	if room := c.limit - len(c.buf); room > 0 {
 		c.buf = append(c.buf, p[:min(room, len(p))]...)
+	}
+	if !over && c.truncated() && c.overflow != nil {
+		close(c.overflow)
 	}
 	return len(p), nil
 }
@@ -148,7 +154,10 @@ func pluginTimeout(rc runCtx) (time.Duration, error) {
 // no shell, in its own process group, and parses its stdout with
 // ParsePluginOutput. At the timeout the whole group is killed ("Plugin
 // didn't finish in N seconds"); when the plugin exits, whatever it left in
-// its group is killed too so nothing holds the pipes open.
+// its group is killed too so nothing holds the pipes open. stdout beyond
+// MaxPluginOutput kills the group too; stderr beyond 4 KiB is read and
+// dropped, and its first line completes the status of a plugin that exits
+// non-zero without a status line.
 func runPlugin(ctx context.Context, rc runCtx) Result {
 	file, ok := detailString(rc.def.Details, "file")
 	if !ok {
@@ -173,7 +182,7 @@ func runPlugin(ctx context.Context, rc runCtx) Result {
 	cmd.Dir = filepath.Dir(path)
 	cmd.Env = pluginEnv(rc.def)
 	setProcessGroup(cmd)
-	stdout := &cappedBuffer{limit: MaxPluginOutput}
+	stdout := &cappedBuffer{limit: MaxPluginOutput, overflow: make(chan struct{})}
 	stderr := &cappedBuffer{limit: maxPluginStderr}
 	outR, outW, err := os.Pipe()
 	if err != nil {
@@ -206,6 +215,10 @@ func runPlugin(ctx context.Context, rc runCtx) Result {
 	case waitErr = <-exited:
 		// Stragglers in the group would keep the pipes open.
 		killProcessGroup(cmd)
+	case <-stdout.overflow:
+		// The result is an error whatever follows: stop the flood now.
+		killProcessGroup(cmd)
+		waitErr = <-exited
 	case <-ctx.Done():
 		timedOut = true
 		killProcessGroup(cmd)

@@ -42,6 +42,8 @@ echo "ignored by the parser" >&2
 	writePlugin(t, dir, "nothing.sh", "exit 0\n")
 	writePlugin(t, dir, "binary.sh", `printf '\177ELF\002\001\001\000\000\377\376\n'`+"\n")
 	writePlugin(t, dir, "flood.sh", "yes | head -c 10000000\n")
+	writePlugin(t, dir, "endless.sh", "yes\n")
+	writePlugin(t, dir, "errflood.sh", "head -c 10000000 /dev/zero >&2\necho 'status quiet'\n")
 	writePlugin(t, dir, "unavailable.sh", "echo 'state unavailable'\necho 'status backend down'\necho 'metric a int 1'\n")
 	if err := os.WriteFile(filepath.Join(dir, "noexec.sh"), []byte("#!/bin/sh\n"), 0o644); err != nil {
 		t.Fatal(err)
@@ -74,6 +76,8 @@ echo "ignored by the parser" >&2
 		{name: "binary output", details: map[string]any{"file": "binary.sh"},
 			status: "Unrecognized line \"\uFFFDELF\uFFFD\uFFFD\uFFFD\uFFFD\uFFFD\uFFFD\uFFFD\""},
 		{name: "flood", details: map[string]any{"file": "flood.sh"}, status: "Plugin output truncated at 65536 bytes"},
+		{name: "endless flood is killed", details: map[string]any{"file": "endless.sh"}, status: "Plugin output truncated at 65536 bytes"},
+		{name: "stderr flood is drained", details: map[string]any{"file": "errflood.sh"}, avail: true, status: "quiet"},
 		{name: "state unavailable keeps metrics", details: map[string]any{"file": "unavailable.sh"}, status: "backend down",
 			metrics: []Metric{m("a", "int64", "1", "")}},
 		{name: "missing file parameter", details: nil, status: "Missing file parameter"},

@@ -56,6 +56,10 @@ type entry struct {
 	nextRun time.Time
 	running bool
 	cancel  context.CancelFunc // of the run in progress
+	// removed marks a check dropped by Update while a run was still going:
+	// the entry stays until the run ends so a re-added check with the same
+	// ID cannot overlap it.
+	removed bool
 	st      Status
 }
 
@@ -89,22 +93,29 @@ func (s *Scheduler) Update(defs []Def) {
 		}
 	}
 	for id, e := range s.checks {
-		if _, ok := want[id]; !ok {
-			s.stopLocked(e)
-			if e.cancel != nil {
-				e.cancel()
-			}
+		if _, ok := want[id]; ok || e.removed {
+			continue
+		}
+		s.stopLocked(e)
+		if e.running {
+			e.cancel()
+			e.removed = true
+		} else {
 			delete(s.checks, id)
 		}
 	}
 	for id, d := range want {
 		e, ok := s.checks[id]
-		if ok && reflect.DeepEqual(e.def, d) {
+		if ok && !e.removed && reflect.DeepEqual(e.def, d) {
 			continue
 		}
 		if !ok {
 			e = &entry{}
 			s.checks[id] = e
+		}
+		if e.removed {
+			e.removed = false
+			e.st = Status{}
 		}
 		s.stopLocked(e)
 		e.def = d
@@ -161,7 +172,7 @@ func (s *Scheduler) fire(id string, gen uint64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	e, ok := s.checks[id]
-	if !ok || e.gen != gen || s.ctx == nil {
+	if !ok || e.gen != gen || e.removed || s.ctx == nil {
 		return
 	}
 	s.armNextLocked(e)
@@ -206,6 +217,12 @@ func (s *Scheduler) finish(e *entry, r *Result) bool {
 	defer s.mu.Unlock()
 	e.running = false
 	e.cancel = nil
+	if e.removed {
+		if s.checks[e.def.ID] == e {
+			delete(s.checks, e.def.ID)
+		}
+		return false
+	}
 	if r == nil {
 		return false
 	}
@@ -242,7 +259,9 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	defer cancel()
 	s.ctx = running
 	for _, e := range s.checks {
-		s.armFirstLocked(e)
+		if !e.removed {
+			s.armFirstLocked(e)
+		}
 	}
 	s.mu.Unlock()
 
@@ -265,6 +284,9 @@ func (s *Scheduler) Status() []Status {
 	defer s.mu.Unlock()
 	out := make([]Status, 0, len(s.checks))
 	for _, e := range s.checks {
+		if e.removed {
+			continue
+		}
 		st := e.st
 		st.Def = e.def
 		st.NextRun = e.nextRun

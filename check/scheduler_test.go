@@ -447,3 +447,38 @@ func TestEffectiveTimeout(t *testing.T) {
 		}
 	}
 }
+
+func TestSchedulerReaddWhileRunning(t *testing.T) {
+	started := make(chan string, 10)
+	release := make(chan struct{})
+	def := Def{ID: "r", Type: typeTestBlock, Period: time.Hour, Details: map[string]any{"started": started, "release": release}}
+	h := newHarness(t, 4, def)
+	h.clock.AdvanceTo(h.status(t, "r").NextRun)
+	<-started
+	h.s.Update(nil) // the run ignores its cancelled context and keeps going
+	if sts := h.s.Status(); len(sts) != 0 {
+		t.Fatalf("removed check still listed: %+v", sts)
+	}
+	h.s.Update([]Def{def})
+	st := h.status(t, "r")
+	if !st.Running || st.Runs != 0 {
+		t.Fatalf("re-added check: %+v", st)
+	}
+	h.clock.AdvanceTo(st.NextRun)
+	if st := h.status(t, "r"); st.Skipped != 1 {
+		t.Fatalf("re-added check overlapped the old run: %+v", st)
+	}
+	select {
+	case <-started:
+		t.Fatal("second run started while the removed run still ran")
+	default:
+	}
+	close(release)
+	for h.status(t, "r").Running {
+		time.Sleep(time.Millisecond)
+	}
+	h.noResult(t) // the removed run's result is dropped
+	h.clock.AdvanceTo(h.status(t, "r").NextRun)
+	<-started
+	assertResult(t, h.result(t), true, "success", nil)
+}
