@@ -170,7 +170,7 @@ func TestConfigMasksSecrets(t *testing.T) {
 		"%v":       fmt.Sprintf("%v", c),
 		"%+v":      fmt.Sprintf("%+v", c),
 		"%#v":      fmt.Sprintf("%#v", c),
-		"%s":       fmt.Sprintf("%s", c),
+		"Sprint":   fmt.Sprint(c),
 		"slog":     logged.String(),
 		"pointer%": fmt.Sprintf("%v", &c),
 	} {
