@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"sync"
@@ -210,9 +211,11 @@ func sleepContext(ctx context.Context, d time.Duration) error {
 // Enqueue hands ev to every notifier without blocking. For each notifier the
 // event is suppressed by the rate limit, queued, or dropped when that
 // notifier's queue is full or the dispatcher is closed; all three are
-// counted and logged. It reports whether no notifier dropped it.
+// counted and logged. It reports whether no notifier dropped it. Enqueue is
+// safe for concurrent use; it copies ev.Metrics, so the caller may reuse it.
 func (d *Dispatcher) Enqueue(ev Event) bool {
 	now := d.o.Now()
+	ev.Metrics = maps.Clone(ev.Metrics)
 	key, summary := ev.Key(), ev.Summary()
 	type note struct {
 		level slog.Level

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"mime"
 	"mime/quotedprintable"
 	"net"
@@ -260,8 +261,13 @@ func classifySMTP(step string, err error) error {
 		}
 		return err
 	}
+	var ne net.Error
+	if errors.As(err, &ne) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return err
+	}
 	if strings.HasPrefix(step, "AUTH") {
-		// Not a server reply: PlainAuth refused (unencrypted or wrong host).
+		// Neither a reply nor the network: PlainAuth itself refused to send
+		// the password (unencrypted connection to another host, wrong host).
 		return Permanent(err)
 	}
 	return err

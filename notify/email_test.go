@@ -273,6 +273,35 @@ func TestEmailAuthPlainOnLocalhost(t *testing.T) {
 	}
 }
 
+// TestEmailRefusesPlainAuthToOtherHosts: credentials go in the clear only
+// to localhost. 127.0.0.2 is loopback too, but not by net/smtp's rule.
+func TestEmailRefusesPlainAuthToOtherHosts(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.2:0")
+	if err != nil {
+		t.Skipf("cannot listen on 127.0.0.2 here: %v", err)
+	}
+	be := &smtpBackend{user: "agent", pass: "hunter2"}
+	s := smtp.NewServer(be)
+	s.AllowInsecureAuth = true
+	s.ErrorLog = log.New(io.Discard, "", 0)
+	go func() { _ = s.Serve(l) }()
+	t.Cleanup(func() { _ = s.Close() })
+	o := emailOptions(l.Addr().String())
+	o.Username, o.Password = "agent", "hunter2"
+	e, err := NewEmail(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = e.Notify(context.Background(), testEvent())
+	want := "email via " + l.Addr().String() + ": AUTH PLAIN: unencrypted connection"
+	if err == nil || err.Error() != want || !IsPermanent(err) {
+		t.Errorf("err = %v, want permanent %q", err, want)
+	}
+	if n := len(be.messages()); n != 0 {
+		t.Errorf("server accepted %d messages", n)
+	}
+}
+
 func TestEmailStartTLS(t *testing.T) {
 	srvTLS, cliTLS := selfSigned(t)
 	be := &smtpBackend{user: "agent", pass: "hunter2"}
@@ -560,3 +589,37 @@ func FuzzBuildMessage(f *testing.F) {
 }
 
 func quotedPrintableReader(b []byte) io.Reader { return quotedprintable.NewReader(bytes.NewReader(b)) }
+
+func TestBuildMessageFoldsLongHeaders(t *testing.T) {
+	from := &mail.Address{Address: "virgo@example.com"}
+	var to []*mail.Address
+	for _, s := range []string{"alpha", "bravo", "charlie", "delta"} {
+		to = append(to, &mail.Address{Address: s + "@example.com"})
+	}
+	ev := testEvent()
+	ev.Message = "Température " + strings.Repeat("élevée ", 8)
+	raw := string(buildMessage(ev, from, to, fixedNow, "<id@example.com>"))
+	wantTo := "To: <alpha@example.com>,\r\n <bravo@example.com>,\r\n <charlie@example.com>,\r\n <delta@example.com>\r\n"
+	if !strings.Contains(raw, wantTo) {
+		t.Errorf("To not folded one per line:\n%s", raw)
+	}
+	wantSubj := "Subject: =?utf-8?q?[virgo-top]_CRITICAL:_cpu_on_web1_=E2=80=94_Temp=C3=A9rature_?=\r\n" +
+		" =?utf-8?q?=C3=A9lev=C3=A9e_=C3=A9lev=C3=A9e_=C3=A9lev=C3=A9e_=C3=A9lev?=\r\n" +
+		" =?utf-8?q?=C3=A9e_=C3=A9lev=C3=A9e_=C3=A9lev=C3=A9e_=C3=A9lev=C3=A9e_?=\r\n" +
+		" =?utf-8?q?=C3=A9lev=C3=A9e?=\r\n"
+	if !strings.Contains(raw, wantSubj) {
+		t.Errorf("Subject not folded as expected:\n%s", raw)
+	}
+	m, err := mail.ReadMessage(strings.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	addrs, err := m.Header.AddressList("To")
+	if err != nil || len(addrs) != 4 || addrs[3].Address != "delta@example.com" {
+		t.Errorf("To parses to %v, %v", addrs, err)
+	}
+	subj, _ := new(mime.WordDecoder).DecodeHeader(m.Header.Get("Subject"))
+	if subj != ev.Subject() {
+		t.Errorf("subject = %q, want %q", subj, ev.Subject())
+	}
+}
