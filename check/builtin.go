@@ -47,6 +47,10 @@ const (
 // msgNoSample is the status of snapshot checks before the first sample.
 const msgNoSample = "No sample collected yet"
 
+// msgCPUFirstSample is the cpu check's status when only the first sample,
+// which has no usage yet, is available.
+const msgCPUFirstSample = "CPU usage needs two samples, only one collected yet"
+
 func latest(rc runCtx) (*collector.Snapshot, *Result) {
 	snap := rc.env.Latest()
 	if snap == nil {
@@ -67,7 +71,8 @@ func sourceError(rc runCtx, snap *collector.Snapshot, source string) *Result {
 
 // runCPU averages the samples taken during the last period (CPUWindow);
 // with no such samples (first run, or RunOnce with no period) it reports
-// the latest snapshot, where min and max equal the usage.
+// the latest snapshot, where min and max equal the usage, unless that is
+// the very first sample (Elapsed 0), which has no usage yet.
 func runCPU(_ context.Context, rc runCtx) Result {
 	snap, fail := latest(rc)
 	if fail != nil {
@@ -82,6 +87,10 @@ func runCPU(_ context.Context, rc runCtx) Result {
 		st, ok = rc.env.CPUWindow(rc.start.Add(-rc.def.Period))
 	}
 	if !ok {
+		if snap.Elapsed <= 0 {
+			// The first sample has no interval to compute usage over.
+			return ErrorResult(rc.def, rc.start, msgCPUFirstSample)
+		}
 		c := snap.CPU.CPUTimes
 		st = CPUStats{Samples: 1, Usage: c.UsagePct, User: c.UserPct, System: c.SystemPct, Idle: c.IdlePct,
 			IOWait: c.IOWaitPct, IRQ: c.IRQPct, Steal: c.StealPct, MinUsage: c.UsagePct, MaxUsage: c.UsagePct}

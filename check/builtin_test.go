@@ -113,6 +113,8 @@ func TestSnapshotChecks(t *testing.T) {
 			},
 		},
 		{name: "network no such", def: Def{ID: "n", Type: TypeNetwork, Details: map[string]any{"target": "wlan9"}}, snap: snap, status: "No such interface: wlan9"},
+		{name: "cpu on the first sample", def: Def{ID: "c", Type: TypeCPU}, snap: &collector.Snapshot{CPU: collector.CPU{Cores: 2}},
+			status: "CPU usage needs two samples, only one collected yet"},
 		{name: "no sample yet", def: Def{ID: "m", Type: TypeMemory}, snap: nil, status: "No sample collected yet"},
 		{name: "unknown type", def: Def{ID: "x", Type: "agent.redis"}, snap: snap, status: "Unknown check type: agent.redis"},
 		{

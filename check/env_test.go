@@ -29,7 +29,8 @@ var t0 = time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
 
 func testSnapshot() *collector.Snapshot {
 	return &collector.Snapshot{
-		Time: t0,
+		Time:    t0,
+		Elapsed: time.Second,
 		CPU: collector.CPU{
 			CPUTimes: collector.CPUTimes{UsagePct: 42.5, UserPct: 30, SystemPct: 10, IdlePct: 57.5, IOWaitPct: 1.5, StealPct: 0.25, IRQPct: 0.75},
 			Cores:    4,

@@ -49,7 +49,8 @@ var pluginTypes = map[string]string{
 //     an error.
 //   - "metric <name> <type> <value> [<unit>]": a string value may contain
 //     spaces (runs of blanks become one space) and has no unit; other types
-//     take one value and an optional unit. "foo.bar" is dimension "foo",
+//     take one value and an optional unit; integers are stored in decimal
+//     (0x hex accepted). "foo.bar" is dimension "foo",
 //     name "bar" (split at the last dot). Types string gauge float int and
 //     the wire names; float -> double, int -> int64.
 //   - "timestamp <ms since epoch>" overrides the result time.
@@ -200,36 +201,98 @@ func (p *PluginOutput) parseMetric(rest string) error {
 	if name == "" || dim == "" && strings.Contains(parts[0], ".") {
 		return fmt.Errorf("Invalid metric name %q", parts[0])
 	}
-	if err := checkValue(wire, value); err != nil {
-		return fmt.Errorf("Invalid value %q for metric %q of type %s", value, name, typ)
+	value, err := normalizeValue(wire, value)
+	if err != nil {
+		return fmt.Errorf("Invalid value %q for metric %q of type %s", strings.Join(valueParts, " "), name, typ)
 	}
 	p.Metrics = append(p.Metrics, Metric{Dimension: dim, Name: name, Type: wire, Value: value, Unit: unit})
 	return nil
 }
 
-// checkValue reports whether value is valid for the wire type.
-func checkValue(typ, value string) error {
-	var err error
+// normalizeValue checks value against the wire type and returns its
+// canonical text: integers in decimal (plugins may print 0x hex; a leading
+// zero is not octal), other values as printed.
+func normalizeValue(typ, value string) (string, error) {
 	switch typ {
-	case TypeString:
-	case TypeInt32:
-		_, err = strconv.ParseInt(value, 0, 32)
-	case TypeUint32:
-		_, err = strconv.ParseUint(value, 0, 32)
-	case TypeInt64:
-		_, err = strconv.ParseInt(value, 0, 64)
-	case TypeUint64:
-		_, err = strconv.ParseUint(value, 0, 64)
-	case TypeDouble, TypeGauge:
-		var f float64
-		f, err = strconv.ParseFloat(value, 64)
-		if err != nil && typ == TypeGauge {
-			_, err = strconv.ParseUint(value, 0, 64)
-		} else if err == nil && (math.IsNaN(f) || math.IsInf(f, 0)) {
-			err = errors.New("not a finite number")
+	case TypeInt32, TypeInt64:
+		bits := 64
+		if typ == TypeInt32 {
+			bits = 32
 		}
+		v, err := parseIntText(value, bits)
+		if err != nil {
+			return "", err
+		}
+		return strconv.FormatInt(v, 10), nil
+	case TypeUint32, TypeUint64:
+		bits := 64
+		if typ == TypeUint32 {
+			bits = 32
+		}
+		v, err := parseUintText(value, bits)
+		if err != nil {
+			return "", err
+		}
+		return strconv.FormatUint(v, 10), nil
+	case TypeGauge:
+		if v, err := parseUintText(value, 64); err == nil {
+			return strconv.FormatUint(v, 10), nil
+		}
+		if v, err := parseIntText(value, 64); err == nil {
+			return strconv.FormatInt(v, 10), nil
+		}
+		return value, checkFloat(value)
+	case TypeDouble:
+		return value, checkFloat(value)
 	case TypeBool:
-		_, err = strconv.ParseBool(value)
+		_, err := strconv.ParseBool(value)
+		return value, err
 	}
-	return err
+	return value, nil
+}
+
+func checkFloat(value string) error {
+	f, err := strconv.ParseFloat(value, 64)
+	if err != nil {
+		return err
+	}
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return errors.New("not a finite number")
+	}
+	return nil
+}
+
+// hexDigits returns the digits after a 0x prefix, and whether there was one.
+func hexDigits(s string) (string, bool) {
+	if len(s) > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X') {
+		return s[2:], true
+	}
+	return s, false
+}
+
+func parseUintText(s string, bits int) (uint64, error) {
+	s = strings.TrimPrefix(s, "+")
+	if h, ok := hexDigits(s); ok {
+		return strconv.ParseUint(h, 16, bits)
+	}
+	return strconv.ParseUint(s, 10, bits)
+}
+
+func parseIntText(s string, bits int) (int64, error) {
+	neg := strings.HasPrefix(s, "-")
+	if h, ok := hexDigits(strings.TrimPrefix(strings.TrimPrefix(s, "-"), "+")); ok {
+		u, err := strconv.ParseUint(h, 16, bits)
+		if err != nil {
+			return 0, err
+		}
+		limit := uint64(1) << (bits - 1)
+		if !neg && u >= limit || neg && u > limit {
+			return 0, strconv.ErrRange
+		}
+		if neg {
+			return -int64(u-1) - 1, nil
+		}
+		return int64(u), nil
+	}
+	return strconv.ParseInt(s, 10, bits)
 }

@@ -32,7 +32,7 @@ func TestParsePluginOutput(t *testing.T) {
 			want: PluginOutput{Metrics: []Metric{
 				{Dimension: "mysql", Name: "queries", Type: "uint64", Value: "12", Unit: "queries"},
 				{Dimension: "a.b", Name: "c", Type: "double", Value: "1.5", Unit: "ms"},
-				m("up", "bool", "true", ""), m("n", "int32", "-5", ""), m("u", "uint32", "0x10", ""),
+				m("up", "bool", "true", ""), m("n", "int32", "-5", ""), m("u", "uint32", "16", ""),
 			}},
 		},
 		{
@@ -74,6 +74,12 @@ func TestParsePluginOutput(t *testing.T) {
 		{name: "metric bare", in: "metric\n", err: MsgMetricLineFormat},
 		{name: "bad type", in: "metric metric1 intfoo 1\n", err: `Invalid type "intfoo" for metric "metric1"`},
 		{name: "too many parts", in: "metric m int 100 200 bytes\n", err: `Invalid "<value> [<unit>]" combination "100 200 bytes" for a non-string metric`},
+		{name: "integers normalised", in: "metric a int 007\nmetric b int -0x10\nmetric c gauge 0XfF\nmetric d gauge 1.5e3\nmetric e uint64 +3\nmetric f int32 -2147483648\n",
+			want: PluginOutput{Metrics: []Metric{m("a", "int64", "7", ""), m("b", "int64", "-16", ""), m("c", "gauge", "255", ""),
+				m("d", "gauge", "1.5e3", ""), m("e", "uint64", "3", ""), m("f", "int32", "-2147483648", "")}}},
+		{name: "int64 hex overflow", in: "metric a int 0x8000000000000000\n", err: `Invalid value "0x8000000000000000" for metric "a" of type int`},
+		{name: "min int64 in hex", in: "metric a int -0x8000000000000000\n", want: PluginOutput{Metrics: []Metric{m("a", "int64", "-9223372036854775808", "")}}},
+		{name: "underscores rejected", in: "metric a int 1_000\n", err: `Invalid value "1_000" for metric "a" of type int`},
 		{name: "bad int", in: "metric m int 1.5\n", err: `Invalid value "1.5" for metric "m" of type int`},
 		{name: "bad float", in: "metric m float abc\n", err: `Invalid value "abc" for metric "m" of type float`},
 		{name: "nan", in: "metric m double NaN\n", err: `Invalid value "NaN" for metric "m" of type double`},
@@ -136,7 +142,7 @@ func FuzzParsePluginOutput(f *testing.F) {
 			if mt.Name == "" || !KnownMetricType(mt.Type) || !utf8.ValidString(mt.Value) {
 				t.Fatalf("bad metric %+v", mt)
 			}
-			if mt.Type != TypeString && checkValue(mt.Type, mt.Value) != nil {
+			if v, err := normalizeValue(mt.Type, mt.Value); err != nil || v != mt.Value {
 				t.Fatalf("metric %+v has an invalid value", mt)
 			}
 		}
