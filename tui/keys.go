@@ -35,6 +35,7 @@ type keyMap struct {
 	// Prompt keys (filter, sort chooser, kill confirmation, detail).
 	Accept key.Binding
 	Cancel key.Binding
+	Close  key.Binding // help screen, detail view
 	Yes    key.Binding
 	No     key.Binding
 	Left   key.Binding
@@ -72,6 +73,7 @@ func newKeyMap() *keyMap {
 
 		Accept: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "accept")),
 		Cancel: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
+		Close:  key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "close")),
 		Yes:    key.NewBinding(key.WithKeys("y", "Y"), key.WithHelp("y", "send")),
 		No:     key.NewBinding(key.WithKeys("n", "N", "esc"), key.WithHelp("n/esc", "cancel")),
 		Left:   key.NewBinding(key.WithKeys("left", "shift+tab"), key.WithHelp("←", "previous")),

@@ -319,3 +319,18 @@ func TestImplicitSelectionStaysOnTop(t *testing.T) {
 		t.Errorf("cursor %d selected %d, want top row (7)", m.procs.cursor, m.procs.selPID)
 	}
 }
+
+// Keys typed faster than a read arrive as one multi-rune message.
+func TestBatchedRunes(t *testing.T) {
+	m := step(smallModel(t), tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("/work")})
+	if m.mode != modeFilter || m.procs.filter != "work" {
+		t.Errorf("mode %d filter %q", m.mode, m.procs.filter)
+	}
+	m = step(smallModel(t), tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("tN")})
+	if !m.procs.tree || m.procs.key != sortPID {
+		t.Errorf("tree %v key %d", m.procs.tree, m.procs.key)
+	}
+	if _, cmd := smallModel(t).Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("tq")}); cmd == nil {
+		t.Error("q inside a batch does not quit")
+	}
+}

@@ -286,6 +286,23 @@ func (m Model) key(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	if msg.Type == tea.KeyCtrlC {
 		return m, tea.Quit
 	}
+	// Fast typing arrives as one message of several runes ("/ssh"): take
+	// them one key at a time so "/" opens the filter and the rest fill it.
+	if msg.Type == tea.KeyRunes && len(msg.Runes) > 1 && !msg.Paste && m.mode != modeFilter {
+		var cmds []tea.Cmd
+		cur := m
+		for i, r := range msg.Runes {
+			if cur.mode == modeFilter {
+				rest := tea.KeyMsg{Type: tea.KeyRunes, Runes: msg.Runes[i:]}
+				next, cmd := cur.key(rest)
+				return next, tea.Batch(append(cmds, cmd)...)
+			}
+			next, cmd := cur.key(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}, Alt: msg.Alt})
+			cur = next.(Model)
+			cmds = append(cmds, cmd)
+		}
+		return cur, tea.Batch(cmds...)
+	}
 	switch m.mode {
 	case modeFilter:
 		switch {
@@ -341,7 +358,7 @@ func (m Model) key(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case modeDetail:
 		switch {
-		case key.Matches(msg, k.Cancel, k.Detail):
+		case key.Matches(msg, k.Close, k.Detail):
 			m.mode = modeNormal
 		case key.Matches(msg, k.Quit):
 			return m, tea.Quit
@@ -361,7 +378,7 @@ func (m Model) key(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		switch {
 		case key.Matches(msg, k.Quit):
 			return m, tea.Quit
-		case key.Matches(msg, k.Help, k.Cancel):
+		case key.Matches(msg, k.Help, k.Close):
 			m.mode = modeNormal
 		}
 		return m, nil
@@ -618,9 +635,10 @@ func tooSmall(w, h int) string {
 		"need at least " + strconv.Itoa(minWidth) + "x" + strconv.Itoa(minHeight),
 		"have " + strconv.Itoa(w) + "x" + strconv.Itoa(h),
 	}
-	if w >= 50 {
-		msg = []string{"terminal too small (need at least " + strconv.Itoa(minWidth) + "x" + strconv.Itoa(minHeight) +
-			", have " + strconv.Itoa(w) + "x" + strconv.Itoa(h) + ")", "q quits"}
+	long := "terminal too small (need at least " + strconv.Itoa(minWidth) + "x" + strconv.Itoa(minHeight) +
+		", have " + strconv.Itoa(w) + "x" + strconv.Itoa(h) + ")"
+	if len(long) <= w {
+		msg = []string{long, "q quits"}
 	}
 	out := make([]string, 0, h)
 	for _, l := range msg {
@@ -666,9 +684,9 @@ func (m Model) footer(w int) string {
 		b.WriteString(s.Prompt.Render("  y send") + s.Dim.Render(" · n/esc cancel · ←/→ choose"))
 		return b.String()
 	case modeDetail:
-		return m.help.ShortHelpView([]key.Binding{k.Cancel, k.Up, k.Down, k.PgUp, k.PgDown, k.Quit})
+		return m.help.ShortHelpView([]key.Binding{k.Close, k.Up, k.Down, k.PgUp, k.PgDown, k.Quit})
 	case modeHelp:
-		return m.help.ShortHelpView([]key.Binding{k.Help, k.Cancel, k.Quit})
+		return m.help.ShortHelpView([]key.Binding{k.Close, k.Quit})
 	}
 	if m.status != "" {
 		if m.statusErr {
