@@ -157,11 +157,14 @@ func runMemory(_ context.Context, rc runCtx) Result {
 	return r
 }
 
-// runLoad reports the load averages (doubles, no unit).
+// runLoad reports the load averages (doubles, no unit). Windows has none.
 func runLoad(_ context.Context, rc runCtx) Result {
 	snap, fail := latest(rc)
 	if fail != nil {
 		return *fail
+	}
+	if snap.Host.OS == "windows" {
+		return ErrorResult(rc.def, rc.start, "Load average is not supported on Windows")
 	}
 	if fail := sourceError(rc, snap, "load"); fail != nil {
 		return *fail

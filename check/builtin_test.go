@@ -64,6 +64,8 @@ func TestSnapshotChecks(t *testing.T) {
 			name: "load", def: Def{ID: "l", Type: TypeLoad}, snap: snap, avail: true, status: "success",
 			metrics: []Metric{m("1m", "double", "0.5", ""), m("5m", "double", "1.25", ""), m("15m", "double", "2", "")},
 		},
+		{name: "load on windows", def: Def{ID: "l", Type: TypeLoad}, snap: &collector.Snapshot{Host: collector.Host{OS: "windows"}},
+			status: "Load average is not supported on Windows"},
 		{
 			name: "filesystem", def: Def{ID: "f", Type: TypeFilesystem, Details: map[string]any{"target": "/"}}, snap: snap,
 			avail: true, status: "success",

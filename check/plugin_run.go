@@ -37,7 +37,8 @@ var ErrPluginPath = errors.New("unsafe plugin path")
 // ResolvePlugin returns the absolute path of plugin file inside dir after
 // resolving symlinks, refusing absolute paths, "..", links that leave the
 // directory, non-regular files, and (on unix) a directory or file that is
-// writable by group or others.
+// writable by group or others or owned by someone other than root or the
+// agent's user.
 func ResolvePlugin(dir, file string) (string, error) {
 	if file == "" {
 		return "", fmt.Errorf("%w: empty file name", ErrPluginPath)
@@ -79,6 +80,12 @@ func ResolvePlugin(dir, file string) (string, error) {
 		}
 		if info.Mode().Perm()&0o022 != 0 {
 			return "", fmt.Errorf("%w: %s is writable by group or others (mode %v)", ErrPluginPath, real, info.Mode().Perm())
+		}
+		if uid, ok := ownerTrusted(dirInfo); !ok {
+			return "", fmt.Errorf("%w: plugin directory %s is owned by uid %d, not root or this user", ErrPluginPath, realDir, uid)
+		}
+		if uid, ok := ownerTrusted(info); !ok {
+			return "", fmt.Errorf("%w: %s is owned by uid %d, not root or this user", ErrPluginPath, real, uid)
 		}
 	}
 	return real, nil
@@ -174,6 +181,9 @@ func runPlugin(ctx context.Context, rc runCtx) Result {
 	path, err := ResolvePlugin(rc.opts.PluginDir, file)
 	if err != nil {
 		return ErrorResult(rc.def, rc.start, err.Error())
+	}
+	if ctx.Err() != nil {
+		return ErrorResult(rc.def, rc.start, "Plugin run cancelled")
 	}
 
 	ctx, cancel := context.WithTimeoutCause(ctx, timeout, errRunTimeout)

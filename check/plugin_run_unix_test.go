@@ -221,3 +221,17 @@ func TestPluginCancelled(t *testing.T) {
 	r := RunOnce(ctx, &fakeEnv{}, def, SchedulerOptions{PluginDir: dir, Clock: fixedClock{t0}})
 	assertResult(t, r, false, "Plugin run cancelled", nil)
 }
+
+func TestPluginForeignOwner(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to chown")
+	}
+	dir := t.TempDir()
+	writePlugin(t, dir, "theirs.sh", "echo 'status x'\n")
+	if err := os.Chown(filepath.Join(dir, "theirs.sh"), 65534, 65534); err != nil {
+		t.Skip(err)
+	}
+	r := runPluginDef(t, dir, map[string]any{"file": "theirs.sh"})
+	want := "unsafe plugin path: " + filepath.Join(mustReal(t, dir), "theirs.sh") + " is owned by uid 65534, not root or this user"
+	assertResult(t, r, false, want, nil)
+}
