@@ -159,15 +159,20 @@ func eventually(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-// runManager runs m until the test ends and returns Run's error channel.
+// runManager runs m until the test ends. The returned channel receives
+// Run's error once.
 func runManager(t *testing.T, m *protocol.Manager) (<-chan error, context.CancelFunc) {
 	ctx, cancel := context.WithCancel(context.Background())
 	errc := make(chan error, 1)
-	go func() { errc <- m.Run(ctx) }()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		errc <- m.Run(ctx)
+	}()
 	t.Cleanup(func() {
 		cancel()
 		select {
-		case <-errc:
+		case <-done:
 		case <-time.After(10 * time.Second):
 			t.Error("Manager.Run did not return")
 		}
