@@ -39,6 +39,16 @@ var pluginTypes = map[string]string{
 	TypeDouble: TypeDouble, TypeBool: TypeBool,
 }
 
+// PluginOutputError is a bad line in plugin output. Its text is the status
+// Virgo reports for it, e.g. `Unrecognized line "foo"`.
+type PluginOutputError struct{ Msg string }
+
+func (e *PluginOutputError) Error() string { return e.Msg }
+
+func outputErr(format string, args ...any) error {
+	return &PluginOutputError{Msg: fmt.Sprintf(format, args...)}
+}
+
 // ParsePluginOutput parses plugin stdout line by line, as Virgo's
 // ChildCheck:_handleLine does:
 //
@@ -55,7 +65,7 @@ var pluginTypes = map[string]string{
 //     the wire names; float -> double, int -> int64.
 //   - "timestamp <ms since epoch>" overrides the result time.
 //
-// The first bad line is an error: its message is what Virgo puts in the
+// The first bad line is a *PluginOutputError: its message is what Virgo puts in the
 // status, the returned output's metrics are cleared and later lines are
 // not read. Differences from Virgo, on purpose: a keyword must be followed
 // by a blank or the end of the line ("statusfoo" is unrecognised, not
@@ -152,7 +162,7 @@ func (p *PluginOutput) parseLine(line string) error {
 		case "unavailable":
 			p.Available = false
 		default:
-			return errors.New("State line not in the following format: <available|unavailable>")
+			return outputErr("State line not in the following format: <available|unavailable>")
 		}
 		p.HasState = true
 		return nil
@@ -163,12 +173,12 @@ func (p *PluginOutput) parseLine(line string) error {
 	if rest, ok := keyword(line, "timestamp"); ok {
 		ms, err := strconv.ParseInt(strings.TrimSpace(rest), 10, 64)
 		if err != nil || ms < 0 || ms > maxTimestampMs {
-			return errors.New("Timestamp line not in the following format: timestamp <timestamp>")
+			return outputErr("Timestamp line not in the following format: timestamp <timestamp>")
 		}
 		p.Timestamp = time.UnixMilli(ms).UTC()
 		return nil
 	}
-	return fmt.Errorf("Unrecognized line %q", truncateStatus(line))
+	return outputErr("Unrecognized line %q", truncateStatus(line))
 }
 
 // maxTimestampMs is year 9999: later timestamps are rejected as garbage.
@@ -177,7 +187,7 @@ const maxTimestampMs = 253402300799999
 func (p *PluginOutput) parseMetric(rest string) error {
 	parts := strings.Fields(rest)
 	if len(parts) < 3 {
-		return errors.New(MsgMetricLineFormat)
+		return outputErr(MsgMetricLineFormat)
 	}
 	name, typ := parts[0], parts[1]
 	var unit string
@@ -192,18 +202,18 @@ func (p *PluginOutput) parseMetric(rest string) error {
 		dim, name = name[:i], name[i+1:]
 	}
 	if typ != "string" && len(parts) > 4 {
-		return fmt.Errorf("Invalid \"<value> [<unit>]\" combination %q for a non-string metric", value)
+		return outputErr("Invalid \"<value> [<unit>]\" combination %q for a non-string metric", value)
 	}
 	wire, ok := pluginTypes[typ]
 	if !ok {
-		return fmt.Errorf("Invalid type %q for metric %q", typ, name)
+		return outputErr("Invalid type %q for metric %q", typ, name)
 	}
 	if name == "" || dim == "" && strings.Contains(parts[0], ".") {
-		return fmt.Errorf("Invalid metric name %q", parts[0])
+		return outputErr("Invalid metric name %q", parts[0])
 	}
 	value, err := normalizeValue(wire, value)
 	if err != nil {
-		return fmt.Errorf("Invalid value %q for metric %q of type %s", strings.Join(valueParts, " "), name, typ)
+		return outputErr("Invalid value %q for metric %q of type %s", strings.Join(valueParts, " "), name, typ)
 	}
 	p.Metrics = append(p.Metrics, Metric{Dimension: dim, Name: name, Type: wire, Value: value, Unit: unit})
 	return nil

@@ -1,6 +1,7 @@
 package check
 
 import (
+	"errors"
 	"reflect"
 	"strings"
 	"testing"
@@ -95,6 +96,10 @@ func TestParsePluginOutput(t *testing.T) {
 			got, err := ParsePluginOutput([]byte(tc.in))
 			if tc.err == "" && err != nil || tc.err != "" && (err == nil || err.Error() != tc.err) {
 				t.Fatalf("err = %v, want %q", err, tc.err)
+			}
+			var perr *PluginOutputError
+			if tc.err != "" && !errors.As(err, &perr) {
+				t.Errorf("error %T is not a *PluginOutputError", err)
 			}
 			if tc.err != "" && got.Metrics != nil {
 				t.Errorf("metrics not cleared on error: %v", got.Metrics)
