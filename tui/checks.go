@@ -104,7 +104,9 @@ func (p *checksPanel) view(focused bool) []string {
 	return frame(bc, border, t, lines, p.w, p.h)
 }
 
-func (p *checksPanel) scroll(d int) { p.offset = max(0, p.offset+d) }
+func (p *checksPanel) scroll(d int) {
+	p.offset = clamp(p.offset+d, 0, max(0, len(p.rows)-(p.h-3)))
+}
 
 // checkCols are the column widths for one panel width; 0 hides a column.
 type checkCols struct {

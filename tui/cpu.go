@@ -33,8 +33,8 @@ func (p *cpuPanel) view(focused bool) []string {
 	switch {
 	case snap == nil:
 		lines = []string{s.Dim.Render("waiting for data…")}
-	case p.c.sourceErr("cpu") != "":
-		lines = []string{s.Error.Render("cpu: " + clean(p.c.sourceErr("cpu")))}
+	case p.c.sourceErr(collector.SourceCPU) != "":
+		lines = []string{s.Error.Render("cpu: " + clean(p.c.sourceErr(collector.SourceCPU)))}
 	default:
 		lines = p.body(snap.CPU, iw, ih)
 	}

@@ -4,6 +4,7 @@ import (
 	"strconv"
 
 	"github.com/virgo-top/virgo-top/agent"
+	"github.com/virgo-top/virgo-top/collector"
 )
 
 // diskPanel lists filesystems (used %, gauge, free) and block devices with
@@ -42,8 +43,8 @@ func (p *diskPanel) rows() []string {
 	snap := p.c.snap
 	iw := p.w - 2
 	var lines []string
-	if e := p.c.sourceErr("filesystem"); e != "" {
-		lines = append(lines, s.Error.Render("filesystem: "+clean(e)))
+	if e := p.c.sourceErr(collector.SourceFilesystems); e != "" {
+		lines = append(lines, s.Error.Render(collector.SourceFilesystems+": "+clean(e)))
 	}
 	mountW := max(6, min(24, iw/4))
 	barW := max(4, min(20, iw-mountW-38))
@@ -58,8 +59,8 @@ func (p *diskPanel) rows() []string {
 			s.Value.Render(padLeft(humanBytes(float64(f.AvailBytes)), 6))+s.Label.Render(" of ")+
 			s.Value.Render(humanBytes(float64(f.TotalBytes)))+ro)
 	}
-	if e := p.c.sourceErr("disk"); e != "" {
-		lines = append(lines, s.Error.Render("disk: "+clean(e)))
+	if e := p.c.sourceErr(collector.SourceDisks); e != "" {
+		lines = append(lines, s.Error.Render(collector.SourceDisks+": "+clean(e)))
 	}
 	sw := rowSparkWidth(iw - 10)
 	for i, d := range snap.Disks {
@@ -103,4 +104,15 @@ func scrollRows(s *Styles, rows []string, offset *int, h int) []string {
 	return rows
 }
 
-func (p *diskPanel) scroll(d int) { p.offset = max(0, p.offset+d) }
+func (p *diskPanel) scroll(d int) {
+	n := 0
+	if s := p.c.snap; s != nil {
+		n = len(s.Filesystems) + len(s.Disks)
+		for _, src := range []string{collector.SourceFilesystems, collector.SourceDisks} {
+			if s.Errors[src] != "" {
+				n++
+			}
+		}
+	}
+	p.offset = clamp(p.offset+d, 0, max(0, n-(p.h-2)))
+}

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"github.com/virgo-top/virgo-top/agent"
+	"github.com/virgo-top/virgo-top/collector"
 )
 
 // memPanel shows used/available/cached memory and swap with the used-%
@@ -29,8 +30,8 @@ func (p *memPanel) view(focused bool) []string {
 	switch {
 	case snap == nil:
 		lines = []string{s.Dim.Render("waiting for data…")}
-	case p.c.sourceErr("memory") != "":
-		lines = []string{s.Error.Render("memory: " + clean(p.c.sourceErr("memory")))}
+	case p.c.sourceErr(collector.SourceMemory) != "":
+		lines = []string{s.Error.Render("memory: " + clean(p.c.sourceErr(collector.SourceMemory)))}
 	case iw > 0 && ih > 0:
 		m := snap.Memory
 		barW := max(4, min(30, iw-30))

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"github.com/virgo-top/virgo-top/agent"
+	"github.com/virgo-top/virgo-top/collector"
 )
 
 // netPanel lists interfaces with rx/tx rates and sparklines, and totals.
@@ -40,8 +41,8 @@ func (p *netPanel) view(focused bool) []string {
 	switch {
 	case snap == nil:
 		lines = []string{s.Dim.Render("waiting for data…")}
-	case p.c.sourceErr("network") != "":
-		lines = []string{s.Error.Render("network: " + clean(p.c.sourceErr("network")))}
+	case p.c.sourceErr(collector.SourceNetwork) != "":
+		lines = []string{s.Error.Render("network: " + clean(p.c.sourceErr(collector.SourceNetwork)))}
 	case ih > 0:
 		sw := rowSparkWidth(p.w - 2)
 		var rows []string
@@ -73,4 +74,10 @@ func (p *netPanel) view(focused bool) []string {
 	return p.c.panelBox(panelNet, title, lines, p.w, p.h, focused)
 }
 
-func (p *netPanel) scroll(d int) { p.offset = max(0, p.offset+d) }
+func (p *netPanel) scroll(d int) {
+	n := 0
+	if s := p.c.snap; s != nil {
+		n = len(s.Network)
+	}
+	p.offset = clamp(p.offset+d, 0, max(0, n-(p.h-3)))
+}

@@ -458,8 +458,8 @@ func (p *procPanel) view(focused bool) []string {
 	switch {
 	case p.c.snap == nil:
 		lines = []string{s.Dim.Render("waiting for data…")}
-	case p.c.sourceErr("process") != "" && len(p.procs) == 0:
-		lines = []string{s.Error.Render("process: " + clean(p.c.sourceErr("process")))}
+	case p.c.sourceErr(collector.SourceProcesses) != "" && len(p.procs) == 0:
+		lines = []string{s.Error.Render(collector.SourceProcesses + ": " + clean(p.c.sourceErr(collector.SourceProcesses)))}
 	case iw > 0:
 		cols := procColumns(iw)
 		lines = make([]string, 0, p.tableRows()+1)
