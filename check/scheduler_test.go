@@ -229,6 +229,7 @@ func TestSchedulerJitterAndRegularity(t *testing.T) {
 	h := newHarness(t, 4, countDef("a", period))
 	base := h.status(t, "a").NextRun
 	var prev time.Time
+	var maxJitter time.Duration
 	for k := 0; k < 200; k++ {
 		next := h.status(t, "a").NextRun
 		h.clock.AdvanceTo(next)
@@ -240,6 +241,7 @@ func TestSchedulerJitterAndRegularity(t *testing.T) {
 		if jitter < 0 || jitter > period/10 {
 			t.Fatalf("run %d jitter %v outside [0, %v]", k, jitter, period/10)
 		}
+		maxJitter = max(maxJitter, jitter)
 		if k > 0 {
 			if gap := r.Time.Sub(prev); gap < period*9/10 || gap > period*11/10 {
 				t.Fatalf("run %d came %v after the previous", k, gap)
@@ -249,6 +251,10 @@ func TestSchedulerJitterAndRegularity(t *testing.T) {
 		if v, ok := r.Float("n"); !ok || v != 1 || r.CheckID != "a" || r.CheckType != typeTestCount {
 			t.Fatalf("result %+v", r)
 		}
+	}
+	// 200 uniform draws in [0, 1 s]: the largest is well past half.
+	if maxJitter < period/20 {
+		t.Errorf("largest jitter %v: runs are not jittered", maxJitter)
 	}
 	if st := h.status(t, "a"); st.Runs != 200 || st.Skipped != 0 || st.Timeouts != 0 || st.LastResult == nil {
 		t.Errorf("status %+v", st)
