@@ -101,13 +101,17 @@ const frameRate = 10
 // Run shows the console on the terminal until the user quits or ctx is done.
 // A cancelled ctx is not an error.
 func Run(ctx context.Context, opts Options) error {
-	p := tea.NewProgram(New(opts),
+	return run(ctx, opts, tea.WithOutput(os.Stdout))
+}
+
+// run is Run with extra program options (tests replace the terminal).
+func run(ctx context.Context, opts Options, extra ...tea.ProgramOption) error {
+	p := tea.NewProgram(New(opts), append([]tea.ProgramOption{
 		tea.WithContext(ctx),
 		tea.WithAltScreen(),
 		tea.WithMouseCellMotion(),
 		tea.WithFPS(frameRate),
-		tea.WithOutput(os.Stdout),
-	)
+	}, extra...)...)
 	_, err := p.Run()
 	if err != nil && errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil {
 		return nil

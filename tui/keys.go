@@ -17,6 +17,7 @@ type keyMap struct {
 	Pause     key.Binding
 	Window    key.Binding
 	Panels    key.Binding // help text only: "1-6"
+	Scroll    key.Binding // help text only: up/down in a list panel
 	Toggle    [numPanels]key.Binding
 
 	Up     key.Binding
@@ -57,6 +58,7 @@ func newKeyMap() *keyMap {
 		Pause:     key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "pause")),
 		Window:    key.NewBinding(key.WithKeys("w"), key.WithHelp("w", "trend window")),
 		Panels:    key.NewBinding(key.WithKeys("1", "2", "3", "4", "5", "6"), key.WithHelp("1-6", "toggle panels")),
+		Scroll:    key.NewBinding(key.WithKeys("up", "down"), key.WithHelp("↑/↓", "scroll")),
 
 		Up:     key.NewBinding(key.WithKeys("up"), key.WithHelp("↑", "up")),
 		Down:   key.NewBinding(key.WithKeys("down"), key.WithHelp("↓", "down")),
@@ -89,8 +91,11 @@ func newKeyMap() *keyMap {
 // shortHelp is the bottom bar: global keys plus the focused panel's.
 func (k *keyMap) shortHelp(focus panelID) []key.Binding {
 	b := []key.Binding{k.Help, k.Quit}
-	if focus == panelProcs {
+	switch focus {
+	case panelProcs:
 		b = append(b, k.Filter, k.SortMenu, k.Tree, k.Kill, k.Detail, k.Follow)
+	case panelDisk, panelNet, panelChecks:
+		b = append(b, k.Scroll)
 	}
 	return append(b, k.FocusNext, k.Pause, k.Window, k.Panels)
 }
