@@ -46,7 +46,9 @@ func (p *headerPanel) view(paused bool) []string {
 	if paused {
 		l2 = append(l2, seg{s.Paused.Render(" PAUSED "), 0})
 	}
-	l2 = append(l2, seg{p.connText(), 0})
+	if p.conn.Mode != "" || p.conn.State != "" {
+		l2 = append(l2, seg{p.connText(), 0})
+	}
 	if snap := p.c.snap; snap != nil && len(snap.Errors) > 0 {
 		names := make([]string, 0, len(snap.Errors))
 		for k := range snap.Errors {
