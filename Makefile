@@ -36,7 +36,7 @@ fmt-check:
 
 lint: fmt-check vet
 	@if command -v staticcheck >/dev/null 2>&1; then staticcheck ./...; \
-	else $(GO) run honnef.co/go/tools/cmd/staticcheck@2025.1.1 ./...; fi
+	else $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...; fi
 
 cross:
 	GOOS=linux   GOARCH=amd64 $(GO) build -o /dev/null ./...

@@ -21,6 +21,9 @@ type command struct {
 
 func commands() []command {
 	return []command{
+		{"snapshot", "take one sample of the host and print it (--json for scripts)", runSnapshot},
+		{"check", "run one check once and print its state and metrics", runCheck},
+		{"alarm", "alarm test: evaluate alarm criteria against metrics", runAlarm},
 		{"version", "print the version", runVersion},
 	}
 }
