@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"math"
 	"strings"
 	"time"
 
@@ -129,6 +130,16 @@ func (c *common) trendGraph(vals []float64, w, h int, lo, hi float64) []string {
 		out := blank(w, h)
 		out[h/2] = fit(c.styles.Dim.Render(strings.Repeat(" ", max(0, (w-len(msg))/2))+msg), w)
 		return out
+	}
+	// Right-align a short series on the window's time axis (NaN is not
+	// drawn) instead of letting asciigraph stretch it over the width.
+	if want := c.window.points(w - graphLabelWidth); len(vals) < want {
+		padded := make([]float64, want)
+		for i := range want - len(vals) {
+			padded[i] = math.NaN()
+		}
+		copy(padded[want-len(vals):], vals)
+		vals = padded
 	}
 	g := asciigraph.Plot(vals,
 		asciigraph.Height(h-1),
