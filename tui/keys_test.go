@@ -334,3 +334,22 @@ func TestBatchedRunes(t *testing.T) {
 		t.Error("q inside a batch does not quit")
 	}
 }
+
+func TestFollowEndsWhenProcessExits(t *testing.T) {
+	m := press(smallModel(t), "down", "F") // follow 43
+	if !m.procs.follow || m.procs.selPID != 43 {
+		t.Fatalf("follow %v pid %d", m.procs.follow, m.procs.selPID)
+	}
+	procs := slices.DeleteFunc(smallProcs(), func(p collector.Process) bool { return p.PID == 43 })
+	m = step(m, SnapshotMsg{Snap: &collector.Snapshot{Processes: procs}})
+	if m.procs.follow || m.procs.selPID != 10 {
+		t.Errorf("after exit: follow %v selected %d, want off and 10 (same row)", m.procs.follow, m.procs.selPID)
+	}
+}
+
+func TestKillNeedsVisibleTable(t *testing.T) {
+	m := press(smallModel(t), "6", "k")
+	if m.mode != modeNormal {
+		t.Errorf("k with the table hidden opened mode %d", m.mode)
+	}
+}

@@ -397,7 +397,7 @@ func (m Model) key(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		m.mode = modeSort
 		m.sortChoice = m.procs.key
 	case key.Matches(msg, k.Kill):
-		if p, ok := m.procs.selected(); ok {
+		if p, ok := m.procs.selected(); ok && m.layout.shown[panelProcs] {
 			m.mode = modeKill
 			m.killPID, m.killName, m.killChoice = p.PID, p.Name, 0
 		}

@@ -121,6 +121,8 @@ func (p *procPanel) locate() {
 		}
 	}
 	if !found {
+		// A followed process that exited (or was filtered out) ends the follow.
+		p.follow = false
 		p.cursor = max(0, min(p.cursor, len(p.order)-1))
 		p.selPID = 0
 		if len(p.order) > 0 {
