@@ -86,7 +86,7 @@ func coreGrid(s *Styles, cores []collector.CPUTimes, w, maxRows int) []string {
 	digits := len(strconv.Itoa(n - 1))
 	minCell := digits + 1 + 4 + 5 // "12 ████ 100%"
 	for cell := 26; cell >= minCell; cell -= 2 {
-		cols := (w + 1) / (cell + 1)
+		cols := min(n, (w+1)/(cell+1))
 		if cols < 1 {
 			continue
 		}

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/charmbracelet/x/ansi"
+	"github.com/muesli/termenv"
 
 	"github.com/virgo-top/virgo-top/collector"
 )
@@ -82,5 +83,41 @@ func TestScrollFocusedList(t *testing.T) {
 	m = press(m, "home")
 	if m.disk.offset != 0 {
 		t.Errorf("home: offset %d", m.disk.offset)
+	}
+}
+
+func TestCoreGrid(t *testing.T) {
+	s := NewStyles(colourRenderer(termenv.Ascii))
+	cores := func(us ...float64) []collector.CPUTimes {
+		out := make([]collector.CPUTimes, len(us))
+		for i, u := range us {
+			out[i].UsagePct = u
+		}
+		return out
+	}
+	tests := []struct {
+		name    string
+		cores   []collector.CPUTimes
+		w, rows int
+		want    []string
+	}{
+		// The widest gauges that fit in the rows win.
+		{"two cores, wide gauges", cores(50, 100), 40, 3, []string{
+			"0 █████████████████░░░░░░░░░░░░░░░░  50%",
+			"1 █████████████████████████████████ 100%"}},
+		{"two cores on one row", cores(50, 100), 40, 1, []string{
+			"0 ██████░░░░░░  50% 1 ████████████ 100%"}},
+		{"four cores in two columns", cores(0, 25, 75, 100), 30, 2, []string{
+			"0 ░░░░░░░   0% 2 █████░░  75%",
+			"1 ██░░░░░  25% 3 ███████ 100%"}},
+		{"heat row when gauges do not fit", cores(0, 50, 100, 10, 90), 12, 1, []string{
+			"0-4 ▁▅█▂▇"}},
+		{"no room", cores(50), 40, 0, nil},
+	}
+	for _, tt := range tests {
+		got := coreGrid(s, tt.cores, tt.w, tt.rows)
+		if strings.Join(got, "\n") != strings.Join(tt.want, "\n") {
+			t.Errorf("%s:\n got %q\nwant %q", tt.name, got, tt.want)
+		}
 	}
 }
