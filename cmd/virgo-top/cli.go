@@ -24,6 +24,8 @@ func commands() []command {
 		{"snapshot", "take one sample of the host and print it (--json for scripts)", runSnapshot},
 		{"check", "run one check once and print its state and metrics", runCheck},
 		{"alarm", "alarm test: evaluate alarm criteria against metrics", runAlarm},
+		{"fixture-server", "run the bundled fixture endpoint", runFixtureServer},
+		{"config", "config check: validate a config file", runConfig},
 		{"version", "print the version", runVersion},
 	}
 }

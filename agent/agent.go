@@ -1,0 +1,180 @@
+package agent
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/virgo-top/virgo-top/check"
+	"github.com/virgo-top/virgo-top/collector"
+	"github.com/virgo-top/virgo-top/history"
+)
+
+// Options configure an Agent. Zero values get defaults.
+type Options struct {
+	// Interval between samples (default 1 s).
+	Interval time.Duration
+	// Collector options (roots, filesystems).
+	Collector collector.Options
+	// Retention of every history series (default history.DefaultRetention);
+	// MaxSeries bounds how many series exist (default 512).
+	Retention history.Retention
+	MaxSeries int
+	// Check configures the scheduler (plugin dir, clock, concurrency).
+	Check check.SchedulerOptions
+	// Entity names this host in notifications (default: the hostname).
+	Entity string
+	// Notify receives alarm state changes; nil drops them.
+	Notify Notifier
+	// Post receives every check result with its definition (the caller
+	// sends endpoint-scheduled ones upstream); nil keeps them local.
+	Post   func(check.Def, check.Result)
+	Logger *slog.Logger
+}
+
+// Agent is the hub: one Sampler loop publishing Snapshots to history,
+// checks and subscribers (the TUI), and the check results flowing to
+// alarms, notifications and the endpoint.
+type Agent struct {
+	opts    Options
+	log     *slog.Logger
+	sampler *collector.Sampler
+	hist    *history.Store
+	latest  atomic.Pointer[collector.Snapshot]
+	sched   *check.Scheduler
+
+	mu   sync.Mutex
+	subs []chan *collector.Snapshot
+
+	checks checkBook
+}
+
+// New builds an Agent; nothing runs until Run.
+func New(opts Options) *Agent {
+	if opts.Interval <= 0 {
+		opts.Interval = time.Second
+	}
+	if opts.Retention == (history.Retention{}) {
+		opts.Retention = history.DefaultRetention()
+	}
+	if opts.MaxSeries <= 0 {
+		opts.MaxSeries = 512
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Check.Logger == nil {
+		opts.Check.Logger = opts.Logger
+	}
+	a := &Agent{
+		opts:    opts,
+		log:     opts.Logger,
+		sampler: collector.NewSampler(opts.Collector),
+		hist:    history.NewStore(opts.Retention, opts.MaxSeries),
+	}
+	a.checks.init()
+	a.sched = check.NewScheduler(a, opts.Check, a.onResult)
+	return a
+}
+
+// Run samples the host every interval and runs the check scheduler until
+// ctx is done. The first sample is taken at once.
+func (a *Agent) Run(ctx context.Context) error {
+	schedDone := make(chan error, 1)
+	go func() { schedDone <- a.sched.Run(ctx) }()
+
+	a.sampleOnce(ctx)
+	t := time.NewTicker(a.opts.Interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			<-schedDone
+			return nil
+		case <-t.C:
+			a.sampleOnce(ctx)
+		}
+	}
+}
+
+// SampleNow takes one sample at once and publishes it. Run does this on its
+// ticker; tests and one-shot commands call it directly.
+func (a *Agent) SampleNow(ctx context.Context) *collector.Snapshot { return a.sampleOnce(ctx) }
+
+func (a *Agent) sampleOnce(ctx context.Context) *collector.Snapshot {
+	snap := a.sampler.Sample(ctx)
+	a.publish(snap)
+	return snap
+}
+
+func (a *Agent) publish(snap *collector.Snapshot) {
+	EachSeries(snap, func(name string, v float64) { a.hist.Append(name, snap.Time, v) })
+	a.latest.Store(snap)
+	a.mu.Lock()
+	for _, ch := range a.subs {
+		// Latest wins: a slow reader skips samples instead of blocking the loop.
+		select {
+		case ch <- snap:
+		default:
+			select {
+			case <-ch:
+			default:
+			}
+			select {
+			case ch <- snap:
+			default:
+			}
+		}
+	}
+	a.mu.Unlock()
+}
+
+// Subscribe returns a channel that receives every new Snapshot. A reader
+// that falls behind gets the newest one, never a backlog.
+func (a *Agent) Subscribe() <-chan *collector.Snapshot {
+	ch := make(chan *collector.Snapshot, 1)
+	a.mu.Lock()
+	a.subs = append(a.subs, ch)
+	a.mu.Unlock()
+	return ch
+}
+
+// Latest is the newest Snapshot, nil before the first sample.
+func (a *Agent) Latest() *collector.Snapshot { return a.latest.Load() }
+
+// History is the agent's series store (read it, don't append).
+func (a *Agent) History() *history.Store { return a.hist }
+
+// Scheduler exposes check statuses.
+func (a *Agent) Scheduler() *check.Scheduler { return a.sched }
+
+// CPUWindow implements check.Env from the cpu history series.
+func (a *Agent) CPUWindow(since time.Time) (check.CPUStats, bool) {
+	res := history.Raw
+	if time.Since(since) > time.Duration(a.opts.Retention.Raw)*a.opts.Interval {
+		// The raw ring no longer reaches back to since: use minutes.
+		res = history.Minute
+	}
+	usage, ok := a.hist.Summary(SeriesCPUUsage, res, since)
+	if !ok {
+		return check.CPUStats{}, false
+	}
+	avg := func(name string) float64 {
+		p, _ := a.hist.Summary(name, res, since)
+		return p.Avg
+	}
+	return check.CPUStats{
+		Samples:  int(usage.Count),
+		Usage:    usage.Avg,
+		User:     avg(SeriesCPUUser),
+		System:   avg(SeriesCPUSystem),
+		Idle:     avg(SeriesCPUIdle),
+		IOWait:   avg(SeriesCPUIOWait),
+		IRQ:      avg(SeriesCPUIRQ),
+		Steal:    avg(SeriesCPUSteal),
+		MinUsage: usage.Min,
+		MaxUsage: usage.Max,
+	}, true
+}

@@ -1,0 +1,269 @@
+package agent
+
+import (
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/virgo-top/virgo-top/alarm"
+	"github.com/virgo-top/virgo-top/check"
+)
+
+// Notifier receives alarm state changes. It must not block: the agent
+// calls it from check goroutines.
+type Notifier interface {
+	Notify(AlarmChange)
+}
+
+// AlarmChange is one alarm moving from one state to another.
+type AlarmChange struct {
+	Entity     string
+	Check      check.Def
+	AlarmName  string
+	AlarmLabel string
+	Previous   alarm.State
+	Current    alarm.State
+	Message    string
+	Result     check.Result
+}
+
+// AlarmStatus is an alarm's current state, for the TUI and /metrics.
+type AlarmStatus struct {
+	Name    string
+	Label   string
+	State   alarm.State
+	Message string
+	// Err is set when the criteria do not parse; the alarm is then UNKNOWN.
+	Err string
+	// Since is when the alarm entered State.
+	Since time.Time
+}
+
+// CheckView is one check as the console and /metrics see it.
+type CheckView struct {
+	check.Status
+	Alarms []AlarmStatus
+	// State is the worst alarm state (UNKNOWN before any evaluation; for a
+	// check without alarms, availability decides).
+	State   alarm.State
+	Message string
+}
+
+type alarmEntry struct {
+	def     check.AlarmDef
+	tracker *alarm.Tracker
+	err     string
+	msg     string
+	since   time.Time
+}
+
+// checkBook holds per-check alarm trackers, guarded by mu.
+type checkBook struct {
+	applyMu sync.Mutex
+	mu      sync.Mutex
+	defs    map[string]check.Def
+	alarms  map[string]map[string]*alarmEntry // check id -> alarm name
+	// noAlarm tracks checks with no alarms: availability decides.
+	noAlarm map[string]*alarmEntry
+	// fromEndpoint is set once an endpoint sent a schedule.
+	fromEndpoint bool
+}
+
+func (b *checkBook) init() {
+	b.defs = map[string]check.Def{}
+	b.alarms = map[string]map[string]*alarmEntry{}
+	b.noAlarm = map[string]*alarmEntry{}
+}
+
+// setLocalChecks schedules conf.d or default checks unless an endpoint's
+// schedule has arrived: the endpoint's schedule wins.
+func (a *Agent) setLocalChecks(defs []check.Def) { a.applyChecks(defs, false) }
+
+// setEndpointChecks installs an endpoint's schedule, replacing local checks.
+func (a *Agent) setEndpointChecks(defs []check.Def) { a.applyChecks(defs, true) }
+
+// SetChecks replaces the agent's schedule: checks are added, changed and
+// removed without restarting the others. An alarm whose criteria do not
+// parse is kept as UNKNOWN with the parse error as its message; the check
+// still runs.
+func (a *Agent) SetChecks(defs []check.Def) { a.applyChecks(defs, false) }
+
+func (a *Agent) applyChecks(defs []check.Def, fromEndpoint bool) {
+	b := &a.checks
+	// applyMu keeps the book and the scheduler updated in the same order.
+	b.applyMu.Lock()
+	defer b.applyMu.Unlock()
+	b.mu.Lock()
+	if fromEndpoint {
+		b.fromEndpoint = true
+	} else if b.fromEndpoint {
+		b.mu.Unlock()
+		return
+	}
+	keep := map[string]bool{}
+	for _, d := range defs {
+		keep[d.ID] = true
+		old, had := b.defs[d.ID]
+		b.defs[d.ID] = d
+		if had && sameAlarms(old.Alarms, d.Alarms) {
+			continue
+		}
+		m := map[string]*alarmEntry{}
+		for name, ad := range d.Alarms {
+			e := &alarmEntry{def: ad}
+			if strings.TrimSpace(ad.Criteria) == "" {
+				e.tracker = alarm.NewTracker(nil)
+			} else if c, err := alarm.Parse(ad.Criteria); err != nil {
+				e.err = err.Error()
+				a.log.Warn("alarm criteria do not parse", "check", d.ID, "alarm", name, "err", err)
+			} else {
+				e.tracker = alarm.NewTracker(c)
+			}
+			m[name] = e
+		}
+		b.alarms[d.ID] = m
+		b.noAlarm[d.ID] = &alarmEntry{tracker: alarm.NewTracker(nil)}
+	}
+	for id := range b.defs {
+		if !keep[id] {
+			delete(b.defs, id)
+			delete(b.alarms, id)
+			delete(b.noAlarm, id)
+		}
+	}
+	b.mu.Unlock()
+	a.sched.Update(defs)
+}
+
+func sameAlarms(x, y map[string]check.AlarmDef) bool {
+	if len(x) != len(y) {
+		return false
+	}
+	for k, v := range x {
+		if y[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+// onResult is the scheduler's sink: judge the alarms, notify on change, and
+// hand the result to the endpoint.
+func (a *Agent) onResult(r check.Result) {
+	obs := Observation(r)
+	var changes []AlarmChange
+	b := &a.checks
+	b.mu.Lock()
+	def, known := b.defs[r.CheckID]
+	if known {
+		entries := b.alarms[r.CheckID]
+		if len(entries) == 0 {
+			entries = map[string]*alarmEntry{"": b.noAlarm[r.CheckID]}
+		}
+		for name, e := range entries {
+			if e == nil || e.tracker == nil {
+				continue
+			}
+			res, changed, prev := e.tracker.Observe(obs)
+			if changed {
+				e.msg = res.Message
+				e.since = r.Time
+				if name != "" {
+					changes = append(changes, AlarmChange{
+						Entity: a.opts.Entity, Check: def, AlarmName: name, AlarmLabel: e.def.Label,
+						Previous: prev, Current: res.State, Message: res.Message, Result: r,
+					})
+				}
+			} else if res.State == e.tracker.State() {
+				e.msg = res.Message
+			}
+		}
+	}
+	b.mu.Unlock()
+
+	for _, c := range changes {
+		a.log.Info("alarm state changed", "check", c.Check.ID, "alarm", c.AlarmName,
+			"from", c.Previous.String(), "to", c.Current.String(), "message", c.Message)
+		if a.opts.Notify != nil {
+			a.opts.Notify.Notify(c)
+		}
+	}
+	if a.opts.Post != nil && known {
+		a.opts.Post(def, r)
+	}
+}
+
+// Observation converts a check result into what alarms see: numeric
+// metrics as numbers, string metrics as strings, a dimension folded into
+// the name as "dimension.name" (Virgo's plugin metric naming).
+func Observation(r check.Result) alarm.Observation {
+	m := make(alarm.Metrics, len(r.Metrics))
+	for _, x := range r.Metrics {
+		name := x.Name
+		if x.Dimension != "" {
+			name = x.Dimension + "." + x.Name
+		}
+		if f, ok := x.Float(); ok && x.Type != check.TypeString {
+			m[name] = alarm.NumberValue(f)
+		} else {
+			m[name] = alarm.StringValue(x.Value)
+		}
+	}
+	return alarm.Observation{Time: r.Time, Available: r.Available, Status: r.Status, Metrics: m}
+}
+
+// Checks lists every scheduled check with its alarm states, sorted by id.
+func (a *Agent) Checks() []CheckView {
+	statuses := a.sched.Status()
+	b := &a.checks
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	out := make([]CheckView, 0, len(statuses))
+	for _, st := range statuses {
+		v := CheckView{Status: st, State: alarm.Unknown}
+		entries := b.alarms[st.Def.ID]
+		names := make([]string, 0, len(entries))
+		for n := range entries {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		worst := alarm.Unknown
+		for _, n := range names {
+			e := entries[n]
+			as := AlarmStatus{Name: n, Label: e.def.Label, Err: e.err, Since: e.since, State: alarm.Unknown}
+			if e.tracker != nil {
+				as.State = e.tracker.State()
+				as.Message = e.msg
+			} else {
+				as.Message = e.err
+			}
+			v.Alarms = append(v.Alarms, as)
+			if severity(as.State) > severity(worst) {
+				worst, v.Message = as.State, as.Message
+			}
+		}
+		if len(entries) == 0 {
+			if e := b.noAlarm[st.Def.ID]; e != nil {
+				worst, v.Message = e.tracker.State(), e.msg
+			}
+		}
+		v.State = worst
+		out = append(out, v)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Def.ID < out[j].Def.ID })
+	return out
+}
+
+// severity orders states for "worst of": UNKNOWN < OK < WARNING < CRITICAL.
+func severity(s alarm.State) int {
+	switch s {
+	case alarm.OK:
+		return 1
+	case alarm.Warning:
+		return 2
+	case alarm.Critical:
+		return 3
+	}
+	return 0
+}

@@ -1,0 +1,220 @@
+package agent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/virgo-top/virgo-top/alarm"
+	"github.com/virgo-top/virgo-top/check"
+	"github.com/virgo-top/virgo-top/collector"
+	"github.com/virgo-top/virgo-top/config"
+	"github.com/virgo-top/virgo-top/notify"
+	"github.com/virgo-top/virgo-top/protocol"
+)
+
+// Setup is what a Runtime is built from: the configuration plus what the
+// command line knows (version, an in-process fixture's CA, a logger).
+type Setup struct {
+	Config  config.Config
+	Version string
+	// CAPEM trusts exactly this CA (the in-process fixture endpoint).
+	CAPEM  []byte
+	Logger *slog.Logger
+	// PersistSpool keeps the metrics spool in Config.StateDir (the daemon).
+	PersistSpool bool
+	// Collector overrides the collector options (tests use canned trees).
+	Collector collector.Options
+}
+
+// Runtime is a running agent: the hub, its endpoint manager (when
+// endpoints are configured) and its notification dispatcher.
+type Runtime struct {
+	Agent      *Agent
+	Manager    *protocol.Manager // nil without endpoints
+	Dispatcher *notify.Dispatcher
+	log        *slog.Logger
+	store      *protocol.FileStore
+	localDefs  []check.Def
+}
+
+// Build wires a Runtime from s; nothing runs until Run.
+func Build(s Setup) (*Runtime, error) {
+	cfg := s.Config
+	log := s.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	rt := &Runtime{log: log}
+
+	notifiers, err := notify.FromConfig(notify.Config{
+		Version:    s.Version,
+		WebhookURL: cfg.Notify.WebhookURL, WebhookSecret: cfg.Notify.WebhookSecret.Reveal(),
+		SMTPAddr: cfg.Notify.SMTPAddr, SMTPUser: cfg.Notify.SMTPUser, SMTPPassword: cfg.Notify.SMTPPassword.Reveal(),
+		SMTPFrom: cfg.Notify.SMTPFrom, SMTPTo: cfg.Notify.SMTPTo, SMTPStartTLS: cfg.Notify.SMTPStartTLS && cfg.Notify.SMTPAddr != "",
+		SMSURL: cfg.Notify.SMSURL, SMSTemplate: cfg.Notify.SMSTemplate, SMSTo: cfg.Notify.SMSTo,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("notifications: %w", err)
+	}
+	rt.Dispatcher, err = notify.NewDispatcher(notifiers, notify.DispatcherOptions{Logger: log})
+	if err != nil {
+		return nil, fmt.Errorf("notifications: %w", err)
+	}
+
+	host, _ := os.Hostname()
+	rt.Agent = New(Options{
+		Interval:  cfg.Interval,
+		Collector: s.Collector,
+		Check:     check.SchedulerOptions{PluginDir: cfg.PluginDir, Logger: log},
+		Entity:    host,
+		Notify:    dispatchNotifier{rt.Dispatcher},
+		Post:      rt.post,
+		Logger:    log,
+	})
+	if len(cfg.Endpoints) > 0 {
+		spoolOpts := protocol.SpoolOptions{MaxEntries: cfg.SpoolMaxCount, MaxBytes: cfg.SpoolMaxBytes}
+		if s.PersistSpool {
+			if err := os.MkdirAll(cfg.StateDir, 0o700); err != nil {
+				return nil, fmt.Errorf("state dir: %w", err)
+			}
+			rt.store, err = protocol.OpenFileStore(filepath.Join(cfg.StateDir, "spool.jsonl"), log)
+			if err != nil {
+				return nil, fmt.Errorf("spool: %w", err)
+			}
+			spoolOpts.Store = rt.store
+		}
+		spool, err := protocol.NewSpool(spoolOpts)
+		if err != nil {
+			return nil, fmt.Errorf("spool: %w", err)
+		}
+		agentID := cfg.MonitoringID
+		if agentID == "" {
+			agentID, _ = os.Hostname()
+		}
+		rt.Manager, err = protocol.NewManager(protocol.Options{
+			Endpoints: cfg.Endpoints, CAFile: cfg.CAFile, CAPEM: s.CAPEM, Insecure: cfg.Insecure,
+			ProxyURL: cfg.ProxyURL, Token: cfg.Token.Reveal(), AgentID: agentID, GUID: cfg.GUID,
+			AgentName: "virgo-top", ProcessVersion: s.Version, BundleVersion: s.Version,
+			Handler: Handler{A: rt.Agent}, Logger: log,
+		}, spool)
+		if err != nil {
+			return nil, fmt.Errorf("endpoint: %w", err)
+		}
+	}
+
+	defs, errs := check.LoadConfD(cfg.ConfdDir)
+	for _, e := range errs {
+		if !errors.Is(e, os.ErrNotExist) {
+			log.Warn("conf.d", "err", e)
+		}
+	}
+	rt.localDefs = defs
+	return rt, nil
+}
+
+// Run runs every part until ctx is done or one fails (a rate limit from
+// the endpoint is returned as *protocol.RateLimitError).
+func (rt *Runtime) Run(ctx context.Context) error {
+	g, ctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return rt.Agent.Run(ctx) })
+	g.Go(func() error {
+		err := rt.Dispatcher.Run(ctx)
+		if errors.Is(err, notify.ErrClosed) {
+			return nil
+		}
+		return err
+	})
+	if rt.Manager != nil {
+		g.Go(func() error { return rt.Manager.Run(ctx) })
+	}
+	// Local checks start once the first sample tells the default targets.
+	g.Go(func() error {
+		rt.startLocalChecks(ctx)
+		return nil
+	})
+	err := g.Wait()
+	closeCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = rt.Dispatcher.Close(closeCtx)
+	if rt.store != nil {
+		_ = rt.store.Close()
+	}
+	if errors.Is(err, context.Canceled) {
+		return nil
+	}
+	return err
+}
+
+// startLocalChecks schedules conf.d checks, or the default set when there
+// are none, unless an endpoint's schedule already arrived.
+func (rt *Runtime) startLocalChecks(ctx context.Context) {
+	defs := rt.localDefs
+	if len(defs) == 0 {
+		var snap *collector.Snapshot
+		for snap == nil {
+			if snap = rt.Agent.Latest(); snap != nil {
+				break
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(50 * time.Millisecond):
+			}
+		}
+		defs = check.DefaultChecks(snap, collector.DefaultInterface(rt.Agent.opts.Collector))
+	}
+	rt.Agent.setLocalChecks(defs)
+}
+
+// post sends endpoint-scheduled results upstream; local checks are judged
+// here and not reported.
+func (rt *Runtime) post(def check.Def, r check.Result) {
+	if rt.Manager == nil || def.Source != check.SourceEndpoint {
+		return
+	}
+	if err := rt.Manager.Post(PostFromResult(r)); err != nil {
+		rt.log.Warn("metrics not queued", "check", r.CheckID, "err", err)
+	}
+}
+
+// dispatchNotifier turns alarm changes into notification events.
+type dispatchNotifier struct{ d *notify.Dispatcher }
+
+func (n dispatchNotifier) Notify(c AlarmChange) {
+	if n.d == nil {
+		return
+	}
+	metrics := make(map[string]string, len(c.Result.Metrics))
+	for _, m := range c.Result.Metrics {
+		name := m.Name
+		if m.Dimension != "" {
+			name = m.Dimension + "." + m.Name
+		}
+		metrics[name] = m.Value
+	}
+	n.d.Enqueue(notify.Event{
+		Entity: c.Entity, CheckID: c.Check.ID, CheckLabel: c.Check.Label, CheckType: c.Check.Type,
+		AlarmName: c.AlarmName, AlarmLabel: c.AlarmLabel,
+		Previous: c.Previous.String(), Current: c.Current.String(), Message: c.Message,
+		Metrics: metrics, Time: c.Result.Time,
+	})
+}
+
+// WorstState is the worst alarm state over all checks, for exit codes and
+// summaries.
+func WorstState(views []CheckView) alarm.State {
+	w := alarm.Unknown
+	for _, v := range views {
+		if severity(v.State) > severity(w) {
+			w = v.State
+		}
+	}
+	return w
+}

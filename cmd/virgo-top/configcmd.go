@@ -1,0 +1,69 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/virgo-top/virgo-top/config"
+)
+
+const configUsage = `Usage: virgo-top config check [FILE]
+       virgo-top config example
+
+check validates a config file (default ` + config.DefaultPath + `) with the
+VIRGO_TOP_* environment applied, prints the effective settings (secrets
+masked) and exits 0, or names the bad line and exits 2.
+example prints an example config with every key.`
+
+func runConfig(args []string, stdout, _ io.Writer) error {
+	if len(args) == 0 {
+		return fmt.Errorf("%w: config: want \"config check [FILE]\" or \"config example\"", errUsage)
+	}
+	switch args[0] {
+	case "-h", "-help", "--help":
+		fmt.Fprintln(stdout, configUsage)
+		return errHelp
+	case "example":
+		return config.WriteExample(stdout)
+	case "check":
+	default:
+		return fmt.Errorf("%w: config: unknown subcommand %q", errUsage, args[0])
+	}
+	fs := newFlagSet("config check", configUsage, stdout)
+	if err := fs.Parse(args[1:]); err != nil {
+		return parseFlags(fs, args[1:])
+	}
+	path := config.DefaultPath
+	switch fs.NArg() {
+	case 0:
+	case 1:
+		path = fs.Arg(0)
+	default:
+		return fmt.Errorf("%w: config check: one file at most", errUsage)
+	}
+	cfg, err := config.Load(path)
+	if err != nil {
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	if err := cfg.ApplyEnv(environ()); err != nil {
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	if err := cfg.Validate(); err != nil {
+		return fmt.Errorf("%w: %s: %v", errUsage, path, err)
+	}
+	if err := config.CheckPermissions(path); err != nil {
+		fmt.Fprintf(stdout, "warning: %v\n", err)
+	}
+	fmt.Fprintf(stdout, "%s: ok\n", path)
+	for _, s := range cfg.Settings() {
+		fmt.Fprintf(stdout, "  %-28s %s  (%s)\n", s.Key, s.Value, s.Source)
+	}
+	for _, n := range cfg.Notes {
+		fmt.Fprintf(stdout, "note: %s\n", n)
+	}
+	return nil
+}
+
+// environ is os.Environ, a variable so tests can replace it.
+var environ = os.Environ

@@ -1,0 +1,312 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/virgo-top/virgo-top/agent"
+	"github.com/virgo-top/virgo-top/alarm"
+	"github.com/virgo-top/virgo-top/check"
+	"github.com/virgo-top/virgo-top/collector"
+	"github.com/virgo-top/virgo-top/fixtures"
+	"github.com/virgo-top/virgo-top/protocol"
+	"github.com/virgo-top/virgo-top/tui"
+)
+
+// runConsole runs the agent with the live console on the terminal. Logs go
+// to a file (never to the screen): --log-file, or virgo-top.log in the user
+// cache directory.
+func runConsole(ctx context.Context, rf *rootFlags, stderr io.Writer) error {
+	logFile, closeLog, err := consoleLog(rf)
+	if err != nil {
+		return err
+	}
+	defer closeLog()
+	log := slog.New(slog.NewTextHandler(logFile, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	cfg, err := loadConfig(rf, log)
+	if err != nil {
+		return err
+	}
+	setup := agent.Setup{Config: cfg, Version: version, Logger: log}
+	mode := tui.ModeLocal
+	var fx *fixtures.Server
+	if rf.fixture {
+		fx, err = startFixture(ctx, &setup, log)
+		if err != nil {
+			return err
+		}
+		defer fx.Close()
+		mode = tui.ModeFixture
+	} else if len(cfg.Endpoints) > 0 {
+		mode = tui.ModeEndpoint
+	}
+	rt, err := agent.Build(setup)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	runErr := make(chan error, 1)
+	go func() { runErr <- rt.Run(ctx) }()
+
+	feed := make(chan tea.Msg, 4)
+	go feedConsole(ctx, rt, mode, cfg.Interval, feed)
+	err = tui.Run(ctx, tui.Options{
+		Feed:     feed,
+		History:  rt.Agent.History(),
+		Detail:   processDetail,
+		Interval: cfg.Interval,
+		NoColor:  noColor(rf),
+	})
+	cancel()
+	if rerr := <-runErr; err == nil {
+		err = rerr
+	}
+	return err
+}
+
+// consoleLog opens the console's log file.
+func consoleLog(rf *rootFlags) (io.Writer, func(), error) {
+	path := rf.set["log_file"]
+	if path == "" {
+		dir, err := os.UserCacheDir()
+		if err != nil {
+			return io.Discard, func() {}, nil
+		}
+		dir = filepath.Join(dir, "virgo-top")
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return io.Discard, func() {}, nil
+		}
+		path = filepath.Join(dir, "virgo-top.log")
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return nil, nil, fmt.Errorf("log file: %w", err)
+	}
+	return f, func() { f.Close() }, nil
+}
+
+// startFixture starts a fixture endpoint on a free loopback port and points
+// setup at it, trusting exactly the CA it generated.
+func startFixture(ctx context.Context, setup *agent.Setup, log *slog.Logger) (*fixtures.Server, error) {
+	copts := setup.Collector
+	fx, err := fixtures.New(fixtures.Options{
+		Listen:           "127.0.0.1:0",
+		DefaultInterface: collector.DefaultInterface(copts),
+		DefaultDisk:      rootDisk(ctx, copts),
+		Logger:           log.With("part", "fixture"),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("fixture endpoint: %w", err)
+	}
+	go func() {
+		if err := fx.Serve(ctx); err != nil && ctx.Err() == nil {
+			log.Error("fixture endpoint stopped", "err", err)
+		}
+	}()
+	setup.CAPEM = fx.CAPEM()
+	setup.Config.Endpoints = []string{fx.Addr()}
+	setup.Config.CAFile = ""
+	if setup.Config.MonitoringID == "" {
+		setup.Config.MonitoringID, _ = os.Hostname()
+	}
+	if setup.Config.Token == "" {
+		setup.Config.Token = "fixture-token-0000"
+	}
+	return fx, nil
+}
+
+// rootDisk is the block device behind "/", for the fixture's disk check.
+func rootDisk(ctx context.Context, opts collector.Options) string {
+	opts.Sources = []string{"filesystems", "disks"}
+	return collector.RootDisk(collector.NewSampler(opts).Sample(ctx))
+}
+
+// feedConsole turns the agent's state into console messages: every
+// Snapshot as it is published, check states and the endpoint link once per
+// interval.
+func feedConsole(ctx context.Context, rt *agent.Runtime, mode string, interval time.Duration, out chan<- tea.Msg) {
+	snaps := rt.Agent.Subscribe()
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	send := func(m tea.Msg) bool {
+		select {
+		case out <- m:
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case s := <-snaps:
+			if !send(tui.SnapshotMsg{Snap: s}) {
+				return
+			}
+		case <-t.C:
+			if !send(tui.ChecksMsg{Rows: checkRows(rt.Agent.Checks())}) {
+				return
+			}
+			if !send(tui.ConnMsg{Status: connStatus(rt, mode)}) {
+				return
+			}
+		}
+	}
+}
+
+// checkRows adapts the agent's check views to the console's rows.
+func checkRows(views []agent.CheckView) []tui.CheckRow {
+	rows := make([]tui.CheckRow, 0, len(views))
+	for _, v := range views {
+		r := tui.CheckRow{
+			ID: v.Def.ID, Label: v.Def.Label, Type: v.Def.Type, Period: v.Def.Period,
+			LastRun: v.LastRun, Duration: v.LastDuration, State: v.State.String(),
+			Alarm: v.Message,
+		}
+		if v.LastResult != nil {
+			r.Available = v.LastResult.Available
+			r.Message = v.LastResult.Status
+			r.KeyMetrics = keyMetrics(v.LastResult)
+		}
+		if v.State == alarm.Unknown && v.LastResult == nil {
+			r.Available = true
+		}
+		rows = append(rows, r)
+	}
+	return rows
+}
+
+// keyMetrics picks the few metrics worth a glance per check type.
+func keyMetrics(r *check.Result) string {
+	var names []string
+	switch r.CheckType {
+	case check.TypeCPU:
+		names = []string{"usage_average", "wait_percent_average", "stolen_percent_average"}
+	case check.TypeMemory:
+		names = []string{"actual_used", "total", "swap_used"}
+	case check.TypeLoad:
+		names = []string{"1m", "5m", "15m"}
+	case check.TypeFilesystem:
+		names = []string{"used", "total"}
+	case check.TypeDisk:
+		names = []string{"read_bytes", "write_bytes"}
+	case check.TypeNetwork:
+		names = []string{"rx_bytes", "tx_bytes", "link_state"}
+	case check.TypeProcess:
+		names = []string{"count", "cpu_pct", "rss_bytes"}
+	case check.TypeHTTP:
+		names = []string{"code", "time_ms"}
+	case check.TypeTCP:
+		names = []string{"connect_time_ms"}
+	}
+	var b strings.Builder
+	for i, m := range r.Metrics {
+		if names != nil && !contains(names, m.Name) || names == nil && i >= 3 {
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(m.Name + "=" + formatMetric(m))
+	}
+	return b.String()
+}
+
+func contains(xs []string, s string) bool {
+	for _, x := range xs {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// formatMetric shows a metric value briefly: bytes humanised, doubles with
+// one decimal.
+func formatMetric(m check.Metric) string {
+	f, ok := m.Float()
+	switch {
+	case !ok:
+		return m.Value
+	case m.Unit == "bytes":
+		return strings.ReplaceAll(humanBytes(uint64(f)), " ", "")
+	case m.Unit == "kilobytes":
+		return strings.ReplaceAll(humanBytes(uint64(f)*1024), " ", "")
+	case m.Type == check.TypeDouble:
+		s := fmt.Sprintf("%.1f", f)
+		if m.Unit == "percent" {
+			s += "%"
+		}
+		return s
+	}
+	return m.Value
+}
+
+// connStatus summarises the endpoint link for the header.
+func connStatus(rt *agent.Runtime, mode string) tui.ConnStatus {
+	cs := tui.ConnStatus{Mode: mode, State: tui.ConnOffline}
+	if rt.Manager == nil {
+		return cs
+	}
+	st := rt.Manager.Status()
+	cs.Spooled = st.Spool.Depth
+	var best *protocol.EndpointStatus
+	for i := range st.Endpoints {
+		e := &st.Endpoints[i]
+		if best == nil || e.Active || (e.State == protocol.StateConnected && best.State != protocol.StateConnected) {
+			best = e
+		}
+	}
+	if best == nil {
+		return cs
+	}
+	cs.Endpoint, cs.RTT, cs.Err = best.Endpoint, best.RTT, best.LastError
+	switch best.State {
+	case protocol.StateConnected:
+		cs.State = tui.ConnConnected
+	case protocol.StateBackoff:
+		cs.State = tui.ConnReconnecting
+		cs.RetryIn = time.Until(best.NextRetry).Round(time.Second)
+	case protocol.StateConnecting, protocol.StateHandshaking:
+		cs.State = tui.ConnConnecting
+	}
+	return cs
+}
+
+// processDetail renders the console's process detail view.
+func processDetail(pid int32) (string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	d, err := collector.ProcessDetail(ctx, collector.Options{}, pid)
+	if err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "pid %d  ppid %d  user %s  state %s  threads %d  nice %d\n", d.PID, d.PPID, d.User, d.State, d.Threads, d.Nice)
+	fmt.Fprintf(&b, "started %s  cpu time %.1fs  rss %s  vms %s\n", d.StartTime.Format(time.DateTime), d.CPUTimeS,
+		humanBytes(d.RSSBytes), humanBytes(d.VMSBytes))
+	fmt.Fprintf(&b, "exe  %s\ncwd  %s\ncmd  %s\n", d.Exe, d.Cwd, d.Cmdline)
+	if d.OpenFDs >= 0 {
+		fmt.Fprintf(&b, "open files %d\n", d.OpenFDs)
+	} else {
+		fmt.Fprintf(&b, "open files: not readable\n")
+	}
+	if d.IOReadable {
+		fmt.Fprintf(&b, "io read %s  write %s  (rchar %s, wchar %s)\n", humanBytes(d.IOReadBytes), humanBytes(d.IOWriteBytes),
+			humanBytes(d.IORChar), humanBytes(d.IOWChar))
+	}
+	for field, why := range d.Unreadable {
+		fmt.Fprintf(&b, "%s: %s\n", field, why)
+	}
+	return b.String(), nil
+}
