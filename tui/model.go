@@ -6,11 +6,13 @@ import (
 	"strings"
 	"syscall"
 	"time"
+	"unicode/utf8"
 
 	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/muesli/termenv"
 
 	"github.com/virgo-top/virgo-top/collector"
@@ -98,6 +100,7 @@ type viewCache struct {
 	helpFocus panelID
 	helpWidth int
 	help      string
+	detailMax int // largest useful detail scroll offset at the last frame
 }
 
 // New builds the console model; run it with Run or tea.NewProgram.
@@ -363,15 +366,17 @@ func (m Model) key(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		case key.Matches(msg, k.Quit):
 			return m, tea.Quit
 		case key.Matches(msg, k.Up):
-			m.detail.offset = max(0, m.detail.offset-1)
+			m.scrollDetail(-1)
 		case key.Matches(msg, k.Down):
-			m.detail.offset++
+			m.scrollDetail(1)
 		case key.Matches(msg, k.PgUp):
-			m.detail.offset = max(0, m.detail.offset-10)
+			m.scrollDetail(-10)
 		case key.Matches(msg, k.PgDown):
-			m.detail.offset += 10
+			m.scrollDetail(10)
 		case key.Matches(msg, k.Home):
 			m.detail.offset = 0
+		case key.Matches(msg, k.End):
+			m.detail.offset = m.cache.detailMax
 		}
 		return m, nil
 	case modeHelp:
@@ -554,6 +559,11 @@ func (m *Model) openDetail() tea.Cmd {
 	}
 }
 
+// scrollDetail moves the detail view, within what the last frame showed.
+func (m *Model) scrollDetail(d int) {
+	m.detail.offset = clamp(m.detail.offset+d, 0, m.cache.detailMax)
+}
+
 // sendSignal is the command that sends the chosen signal after y.
 func (m *Model) sendSignal() tea.Cmd {
 	choice := signalChoices[m.killChoice]
@@ -577,9 +587,12 @@ func (m Model) View() string {
 	lines := make([]string, 0, h)
 	lines = append(lines, m.header.view(m.paused)...)
 	bodyH := h - 3
-	if m.mode == modeHelp {
+	switch m.mode {
+	case modeHelp:
 		lines = append(lines, m.helpScreen(w, bodyH)...)
-	} else {
+	case modeDetail:
+		lines = append(lines, m.detailScreen(w, bodyH)...)
+	default:
 		for _, row := range m.layout.rows {
 			cols := make([][]string, len(row.panels))
 			for i, id := range row.panels {
@@ -620,9 +633,6 @@ func (m Model) panelView(id panelID, w, h int) []string {
 	case panelChecks:
 		return m.checks.view(focused)
 	case panelProcs:
-		if m.mode == modeDetail {
-			return m.detailScreen(w, h)
-		}
 		return m.procs.view(focused)
 	}
 	return blank(w, h)
@@ -722,7 +732,7 @@ func (m Model) helpScreen(w, h int) []string {
 	return out
 }
 
-// detailScreen draws the process detail view in the process panel's place.
+// detailScreen draws the process detail view over the whole body.
 func (m Model) detailScreen(w, h int) []string {
 	s := m.c.styles
 	p := m.detail.proc
@@ -736,8 +746,6 @@ func (m Model) detailScreen(w, h int) []string {
 	if !p.StartTime.IsZero() {
 		lines = append(lines, kv("started", p.StartTime.Format("2006-01-02 15:04:05")))
 	}
-	lines = append(lines, s.Label.Render("cmdline"))
-	lines = append(lines, wrap(clean(p.Cmdline), max(1, w-4))...)
 	lines = append(lines, "")
 	switch {
 	case m.detail.loading:
@@ -745,28 +753,33 @@ func (m Model) detailScreen(w, h int) []string {
 	case m.detail.err != nil:
 		lines = append(lines, s.Error.Render("details: "+clean(m.detail.err.Error())))
 	case m.opts.Detail == nil:
-		lines = append(lines, s.Dim.Render("no detail source"))
+		lines = append(lines, s.Label.Render("cmdline"))
+		lines = append(lines, wrap("  "+clean(p.Cmdline), max(1, w-2))...)
 	default:
 		for _, l := range strings.Split(strings.ReplaceAll(m.detail.text, "\t", "    "), "\n") {
-			lines = append(lines, clean(l))
+			lines = append(lines, wrap(clean(l), max(1, w-2))...)
 		}
 	}
-	off := max(0, min(m.detail.offset, len(lines)-(h-2)))
+	m.cache.detailMax = max(0, len(lines)-(h-2))
+	off := min(m.detail.offset, m.cache.detailMax)
 	title := " " + s.PanelTitle.Render("Process "+strconv.Itoa(int(p.PID))+" "+clean(p.Name)) + s.Dim.Render(" · esc to close") + " "
 	return box(s.BorderFocus, title, lines[off:], w, h)
 }
 
-// wrap cuts s into lines of at most w cells.
+// wrap cuts plain text s into lines of at most w cells.
 func wrap(s string, w int) []string {
 	if s == "" {
 		return []string{""}
 	}
 	var out []string
-	r := []rune(s)
-	for len(r) > 0 {
-		n := min(w, len(r))
-		out = append(out, "  "+string(r[:n]))
-		r = r[n:]
+	for s != "" {
+		head := ansi.Truncate(s, w, "")
+		if head == "" { // a rune wider than w
+			_, size := utf8.DecodeRuneInString(s)
+			head = s[:size]
+		}
+		out = append(out, head)
+		s = s[len(head):]
 	}
 	return out
 }

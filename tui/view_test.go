@@ -23,6 +23,11 @@ func TestGoldenViews(t *testing.T) {
 		{"kill_prompt_120x40", 120, 40, func(m Model) Model { return press(m, "down", "k", "right") }},
 		{"sort_chooser_tree_120x40", 120, 40, func(m Model) Model { return press(m, "t", "f6", "right") }},
 		{"detail_120x40", 120, 40, func(m Model) Model { return press(m, "enter") }},
+		{"detail_text_120x40", 120, 40, func(m Model) Model {
+			m.opts.Detail = func(pid int32) (string, error) { return FormatProcDetail(testDetail(pid)), nil }
+			next, cmd := m.Update(keyMsg("enter"))
+			return step(next.(Model), cmd())
+		}},
 		{"day_window_paused_120x40", 120, 40, func(m Model) Model { return press(m, "w", "w", "p") }},
 	}
 	for _, tt := range tests {
