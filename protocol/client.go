@@ -224,28 +224,45 @@ func (c *Client) Call(ctx context.Context, method string, params, result any) er
 	}
 	select {
 	case resp := <-ch:
-		if resp.Error != nil {
-			if resp.Error.RateLimited() {
-				return &RateLimitError{Endpoint: c.endpoint, Err: resp.Error}
-			}
-			return resp.Error
-		}
-		if result != nil && len(resp.Result) > 0 && string(resp.Result) != "null" {
-			if err := json.Unmarshal(resp.Result, result); err != nil {
-				return fmt.Errorf("%s: decode result: %w", method, err)
-			}
-		}
-		return nil
+		return c.result(method, resp, result)
 	case <-ctx.Done():
 		c.mu.Lock()
-		if c.pending != nil {
-			delete(c.pending, id.String())
-		}
+		_, waiting := c.pending[id.String()]
+		delete(c.pending, id.String())
 		c.mu.Unlock()
+		if !waiting { // the reader delivered the response meanwhile
+			select {
+			case resp := <-ch:
+				return c.result(method, resp, result)
+			default:
+			}
+		}
 		return fmt.Errorf("%s: %w", method, ctx.Err())
 	case <-c.done:
+		// A response read just before the connection closed still counts:
+		// the reader hands it over before it closes the connection.
+		select {
+		case resp := <-ch:
+			return c.result(method, resp, result)
+		default:
+		}
 		return c.closedErr(method, c.Err())
 	}
+}
+
+func (c *Client) result(method string, resp *Response, result any) error {
+	if resp.Error != nil {
+		if resp.Error.RateLimited() {
+			return &RateLimitError{Endpoint: c.endpoint, Err: resp.Error}
+		}
+		return resp.Error
+	}
+	if result != nil && len(resp.Result) > 0 && string(resp.Result) != "null" {
+		if err := json.Unmarshal(resp.Result, result); err != nil {
+			return fmt.Errorf("%s: decode result: %w", method, err)
+		}
+	}
+	return nil
 }
 
 func (c *Client) closedErr(method string, cause error) error {
@@ -293,12 +310,13 @@ func (c *Client) readLoop() {
 		c.mu.Lock()
 		ch := c.pending[resp.ID.String()]
 		if ch != nil {
+			// Under the lock, so that a caller that gives up sees either
+			// its pending entry or its response (ch has room for one).
 			delete(c.pending, resp.ID.String())
+			ch <- resp
 		}
 		c.mu.Unlock()
-		if ch != nil {
-			ch <- resp
-		} else {
+		if ch == nil {
 			c.log.Debug("response matches no pending request", "id", resp.ID.String())
 		}
 		if e := resp.Error; e != nil {
