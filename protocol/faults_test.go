@@ -136,6 +136,13 @@ func TestManagerSurvivesFaults(t *testing.T) {
 	srv.SetFaults(fixtures.Faults{})
 	reconnected("reconnect after the endpoint answers again", 6)
 
+	srv.SetFaults(fixtures.Faults{BadVersion: true})
+	eventually(t, "version mismatch", func() bool {
+		return strings.Contains(m.Status().Endpoints[0].LastError, "Version mismatch: message_version=1 response_version=2147483647")
+	})
+	srv.SetFaults(fixtures.Faults{})
+	reconnected("reconnect after a version mismatch", 7)
+
 	// Restart the endpoint on the same address with the same TLS dir: the
 	// agent trusts it again and carries on.
 	addr := srv.Addr()
