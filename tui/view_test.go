@@ -6,6 +6,8 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/virgo-top/virgo-top/history"
 )
 
 func TestGoldenViews(t *testing.T) {
@@ -100,4 +102,34 @@ func TestViewBeforeData(t *testing.T) {
 		t.Errorf("no waiting message:\n%s", got)
 	}
 	checkFits(t, "no data", m, 80, 24)
+}
+
+// countingHistory counts queries, to prove View reads no history.
+type countingHistory struct {
+	fakeHistory
+	calls *int
+}
+
+func (c countingHistory) Values(name string, res history.Resolution, n int, dst []float64) []float64 {
+	*c.calls++
+	return c.fakeHistory.Values(name, res, n, dst)
+}
+
+func TestViewDoesNotQueryHistory(t *testing.T) {
+	calls := 0
+	m := New(Options{History: countingHistory{calls: &calls}, NoColor: true, Now: fixedNow})
+	m = step(m, sizeMsg(200, 50))
+	calls = 0
+	m = step(m, SnapshotMsg{Snap: testSnapshot(100)})
+	afterSample := calls
+	// cpu, memory, 2 disks x read/write, 3 interfaces x rx/tx
+	if want := 2 + 4 + 6; afterSample != want {
+		t.Errorf("a sample made %d history queries, want %d", afterSample, want)
+	}
+	for i := 0; i < 5; i++ {
+		_ = m.View()
+	}
+	if calls != afterSample {
+		t.Errorf("View queried history %d times", calls-afterSample)
+	}
 }
