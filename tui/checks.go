@@ -150,7 +150,7 @@ func (c checkCols) header() string {
 	return b.String()
 }
 
-func (c checkCols) row(s *Styles, r CheckRow, now time.Time) string {
+func (c checkCols) row(s *styles, r CheckRow, now time.Time) string {
 	var b strings.Builder
 	add := func(t string, w int) {
 		if w > 0 {

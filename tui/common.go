@@ -73,7 +73,7 @@ func (w trendWindow) points(cols int) int {
 // common is what every panel shares: styles, keys, clock, trend window, the
 // history to read and the latest snapshot.
 type common struct {
-	styles *Styles
+	styles *styles
 	keys   *keyMap
 	now    func() time.Time
 	window trendWindow

@@ -78,7 +78,7 @@ func (p *cpuPanel) body(cpu collector.CPU, iw, ih int) []string {
 // coreGrid lays per-core gauges in as many columns as fit in w, within
 // maxRows rows; when they cannot fit it falls back to heat rows of one
 // glyph per core (▁ idle .. █ busy), which hold 64+ cores on one line.
-func coreGrid(s *Styles, cores []collector.CPUTimes, w, maxRows int) []string {
+func coreGrid(s *styles, cores []collector.CPUTimes, w, maxRows int) []string {
 	n := len(cores)
 	if n == 0 || maxRows <= 0 || w <= 0 {
 		return nil

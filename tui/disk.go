@@ -91,7 +91,7 @@ func (p *diskPanel) view(focused bool) []string {
 
 // scrollRows shows rows from *offset in h lines, replacing the last line by
 // "+N more" when rows remain below.
-func scrollRows(s *Styles, rows []string, offset *int, h int) []string {
+func scrollRows(s *styles, rows []string, offset *int, h int) []string {
 	if h <= 0 {
 		return nil
 	}

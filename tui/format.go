@@ -260,7 +260,7 @@ func level(v, maxV float64, n int) int {
 }
 
 // bar draws a w-cell gauge of pct (0-100): filled part styled by level.
-func (s *Styles) bar(p float64, w int) string {
+func (s *styles) bar(p float64, w int) string {
 	if w <= 0 {
 		return ""
 	}

@@ -96,7 +96,7 @@ func (in *lineInput) Update(msg tea.KeyMsg) bool {
 }
 
 // View draws the prompt, the text and a block cursor (reverse video).
-func (in *lineInput) View(s *Styles, prompt string) string {
+func (in *lineInput) View(s *styles, prompt string) string {
 	var b strings.Builder
 	b.WriteString(s.Prompt.Render(prompt))
 	b.WriteString(string(in.value[:in.pos]))

@@ -87,7 +87,7 @@ func TestScrollFocusedList(t *testing.T) {
 }
 
 func TestCoreGrid(t *testing.T) {
-	s := NewStyles(colourRenderer(termenv.Ascii))
+	s := newStyles(colourRenderer(termenv.Ascii))
 	cores := func(us ...float64) []collector.CPUTimes {
 		out := make([]collector.CPUTimes, len(us))
 		for i, u := range us {

@@ -121,8 +121,8 @@ func newModel(opts Options, r *lipgloss.Renderer) Model {
 	if opts.Signal == nil {
 		opts.Signal = sendSignal
 	}
-	styles := NewStyles(r)
-	c := &common{styles: styles, keys: newKeyMap(), now: opts.Now, hist: opts.History}
+	st := newStyles(r)
+	c := &common{styles: st, keys: newKeyMap(), now: opts.Now, hist: opts.History}
 	m := Model{c: c, opts: opts, focus: panelProcs, cache: &viewCache{helpWidth: -1}}
 	if opts.History == nil {
 		m.ring = newRingHistory()
@@ -136,7 +136,7 @@ func newModel(opts Options, r *lipgloss.Renderer) Model {
 	m.checks = &checksPanel{c: c}
 	m.procs = newProcPanel(c)
 	m.help = help.New()
-	m.help.Styles = styles.Help
+	m.help.Styles = st.Help
 	m.filter = lineInput{limit: 128}
 	return m
 }

@@ -19,9 +19,9 @@ var (
 	colText   = lipgloss.AdaptiveColor{Light: "0", Dark: "15"}
 )
 
-// Styles is every style the console uses, built once from one renderer (so
+// styles is every style the console uses, built once from one renderer (so
 // NoColor gives an ASCII profile) and shared through common.
-type Styles struct {
+type styles struct {
 	Title        style // app name in the header
 	HeaderKey    style // "load", "up" labels
 	HeaderValue  style
@@ -86,11 +86,11 @@ func (s style) Render(text string) string {
 	return s.pre + text + s.post
 }
 
-// NewStyles builds the style set on r. Pass a renderer whose colour profile
+// newStyles builds the style set on r. Pass a renderer whose colour profile
 // is termenv.Ascii for a colourless console.
-func NewStyles(r *lipgloss.Renderer) *Styles {
+func newStyles(r *lipgloss.Renderer) *styles {
 	n := func() lipgloss.Style { return r.NewStyle() }
-	return &Styles{
+	return &styles{
 		Title:        compile(n().Bold(true).Foreground(colCyan)),
 		HeaderKey:    compile(n().Foreground(colGrey)),
 		HeaderValue:  compile(n().Foreground(colText)),
@@ -138,7 +138,7 @@ func NewStyles(r *lipgloss.Renderer) *Styles {
 }
 
 // stateStyle is the colour of a check state: green, yellow, red, grey.
-func (s *Styles) stateStyle(state string) style {
+func (s *styles) stateStyle(state string) style {
 	switch state {
 	case StateOK:
 		return s.StateOK
@@ -152,7 +152,7 @@ func (s *Styles) stateStyle(state string) style {
 }
 
 // barStyle picks the fill colour of a percentage bar.
-func (s *Styles) barStyle(pct float64) style {
+func (s *styles) barStyle(pct float64) style {
 	switch {
 	case pct >= 85:
 		return s.BarHigh

@@ -19,7 +19,7 @@ func colourRenderer(profile termenv.Profile) *lipgloss.Renderer {
 // The compiled styles paint exactly what lipgloss would, in 16 colours.
 func TestCompiledStylesMatchLipgloss(t *testing.T) {
 	r := colourRenderer(termenv.ANSI)
-	s := NewStyles(r)
+	s := newStyles(r)
 	tests := []struct {
 		name string
 		got  style
@@ -35,7 +35,7 @@ func TestCompiledStylesMatchLipgloss(t *testing.T) {
 			t.Errorf("%s: %q, lipgloss %q, want %q", tt.name, got, tt.ls.Render("disk full"), tt.want)
 		}
 	}
-	if got := NewStyles(colourRenderer(termenv.Ascii)).StateCrit.Render("x"); got != "x" {
+	if got := newStyles(colourRenderer(termenv.Ascii)).StateCrit.Render("x"); got != "x" {
 		t.Errorf("ascii profile painted %q", got)
 	}
 	if got := s.StateCrit.Render(""); got != "" {
