@@ -210,25 +210,26 @@ func keyMetrics(r *check.Result) string {
 		names = []string{"connect_time_ms"}
 	}
 	var b strings.Builder
-	for i, m := range r.Metrics {
-		if names != nil && !contains(names, m.Name) || names == nil && i >= 3 {
-			continue
-		}
+	add := func(m check.Metric) {
 		if b.Len() > 0 {
 			b.WriteByte(' ')
 		}
 		b.WriteString(m.Name + "=" + formatMetric(m))
 	}
-	return b.String()
-}
-
-func contains(xs []string, s string) bool {
-	for _, x := range xs {
-		if x == s {
-			return true
+	if names == nil {
+		for i, m := range r.Metrics {
+			if i < 3 {
+				add(m)
+			}
+		}
+		return b.String()
+	}
+	for _, n := range names {
+		if m, ok := r.Metric("", n); ok {
+			add(m)
 		}
 	}
-	return false
+	return b.String()
 }
 
 // formatMetric shows a metric value briefly: bytes humanised, doubles with

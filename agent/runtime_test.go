@@ -1,0 +1,84 @@
+package agent
+
+import (
+	"context"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/virgo-top/virgo-top/config"
+	"github.com/virgo-top/virgo-top/fixtures"
+	"github.com/virgo-top/virgo-top/protocol"
+)
+
+// TestRuntimeAgainstFixture runs the whole agent against the fixture
+// endpoint over real TLS on loopback: handshake, schedule, checks run from
+// the live collector, metrics posted for every scheduled check.
+func TestRuntimeAgainstFixture(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end to end")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	schedule := []protocol.CheckDef{
+		{ID: "chMEM", Type: "agent.memory", Period: 1, Timeout: 1, Alarms: map[string]protocol.Alarm{
+			"big": {Criteria: `if (metric['total'] > 0) { return new AlarmStatus(WARNING, 'memory exists'); } return new AlarmStatus(OK);`}}},
+		{ID: "chLOAD", Type: "agent.load_average", Period: 1, Timeout: 1},
+		{ID: "chNONE", Type: "agent.disk", Period: 1, Timeout: 1, Details: []byte(`{"target":"nosuchdisk"}`)},
+	}
+	fx, err := fixtures.New(fixtures.Options{Schedule: schedule, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go fx.Serve(ctx)
+	defer fx.Close()
+
+	cfg := config.Default()
+	cfg.Endpoints = []string{fx.Addr()}
+	cfg.MonitoringID = "agentA"
+	cfg.Token = "MYTOKEN-0000"
+	cfg.Interval = 200 * time.Millisecond
+	cfg.ConfdDir = t.TempDir()
+	cfg.StateDir = t.TempDir()
+	rt, err := Build(Setup{Config: cfg, Version: "test", CAPEM: fx.CAPEM(), PersistSpool: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- rt.Run(ctx) }()
+
+	// Wait until every check has been posted at least twice.
+	for {
+		posts := fx.Stats().MetricPosts
+		if posts["chMEM"] >= 2 && posts["chLOAD"] >= 2 && posts["chNONE"] >= 2 {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("timed out; posts so far %v", posts)
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	var sawUnavailable bool
+	for _, p := range fx.AcceptedPosts() {
+		if p.Post.CheckID == "chNONE" {
+			sawUnavailable = p.Post.State == protocol.StateUnavailable && p.Post.Status == "No such disk: nosuchdisk"
+		}
+	}
+	if !sawUnavailable {
+		t.Error("the check with a missing target was not posted as unavailable with Virgo's status")
+	}
+	for _, v := range rt.Agent.Checks() {
+		if v.Def.ID == "chMEM" && v.State.String() != "WARNING" {
+			t.Errorf("chMEM alarm state %v, want WARNING", v.State)
+		}
+	}
+	st := rt.Manager.Status()
+	if len(st.Endpoints) != 1 || st.Endpoints[0].State != protocol.StateConnected {
+		t.Errorf("endpoint status %+v", st.Endpoints)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+}
