@@ -218,3 +218,46 @@ func WorstState(views []CheckView) alarm.State {
 	}
 	return w
 }
+
+// ReloadChecks re-reads conf.d from dir and reschedules the local checks
+// (an endpoint's schedule, once received, still wins). It returns the
+// number of local checks and the files that failed.
+func (rt *Runtime) ReloadChecks(dir string) (int, []error) {
+	defs, errs := check.LoadConfD(dir)
+	var bad []error
+	for _, e := range errs {
+		if !errors.Is(e, os.ErrNotExist) {
+			bad = append(bad, e)
+		}
+	}
+	rt.localDefs = defs
+	if len(defs) == 0 {
+		if snap := rt.Agent.Latest(); snap != nil {
+			defs = check.DefaultChecks(snap, collector.DefaultInterface(rt.Agent.opts.Collector))
+		}
+	}
+	rt.Agent.setLocalChecks(defs)
+	return len(defs), bad
+}
+
+// SameEndpoint reports whether two configs reach the endpoint the same
+// way, so a reload can keep the connection.
+func SameEndpoint(a, b config.Config) bool {
+	return equalStrings(a.Endpoints, b.Endpoints) && a.Token == b.Token && a.MonitoringID == b.MonitoringID &&
+		a.GUID == b.GUID && a.CAFile == b.CAFile && a.Insecure == b.Insecure && a.ProxyURL == b.ProxyURL &&
+		a.StateDir == b.StateDir && a.SpoolMaxCount == b.SpoolMaxCount && a.SpoolMaxBytes == b.SpoolMaxBytes &&
+		a.Interval == b.Interval && a.PluginDir == b.PluginDir && a.Notify.WebhookURL == b.Notify.WebhookURL &&
+		a.Notify.SMTPAddr == b.Notify.SMTPAddr && a.Notify.SMSURL == b.Notify.SMSURL
+}
+
+func equalStrings(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}

@@ -71,11 +71,14 @@ func (p *headerPanel) view(paused bool) []string {
 func (p *headerPanel) connText() string {
 	s := p.c.styles
 	c := p.conn
-	switch c.Mode {
-	case ModeFixture:
-		return s.ConnFixture.Render("◆ fixture mode") + s.Dim.Render(" (no endpoint)")
-	case ModeLocal:
+	if c.Mode == ModeLocal {
 		return s.ConnFixture.Render("◆ local mode") + s.Dim.Render(" (no endpoint)")
+	}
+	// In fixture mode the endpoint is real but in-process: say so, then
+	// show its link like any other.
+	prefix := ""
+	if c.Mode == ModeFixture {
+		prefix = s.ConnFixture.Render("◆ fixture ")
 	}
 	ep := clean(c.Endpoint)
 	var t string
@@ -106,5 +109,5 @@ func (p *headerPanel) connText() string {
 	if c.Err != "" && c.State != ConnConnected {
 		t += s.Error.Render("  " + clean(c.Err))
 	}
-	return t
+	return prefix + t
 }

@@ -11,7 +11,8 @@ func TestHeaderConnection(t *testing.T) {
 		st   ConnStatus
 		want string
 	}{
-		{ConnStatus{Mode: ModeFixture}, "◆ fixture mode (no endpoint) │ trends live │ sample 11:59:58 │ every 5s"},
+		{ConnStatus{Mode: ModeFixture, Endpoint: "127.0.0.1:4001", State: ConnConnected, RTT: time.Millisecond},
+			"◆ fixture ● connected to 127.0.0.1:4001 rtt 1ms │ trends live │ sample 11:59:58 │ every 5s"},
 		{ConnStatus{Mode: ModeLocal}, "◆ local mode (no endpoint) │ trends live │ sample 11:59:58 │ every 5s"},
 		{ConnStatus{Mode: ModeEndpoint, Endpoint: "ep:443", State: ConnConnected, RTT: 42 * time.Millisecond},
 			"● connected to ep:443 rtt 42ms │ trends live │ sample 11:59:58 │ every 5s"},

@@ -281,7 +281,7 @@ func TestFeedIsRearmed(t *testing.T) {
 	if m.c.snap == nil || m.header.conn.Mode != ModeFixture {
 		t.Error("feed messages not applied")
 	}
-	if !strings.Contains(screen(m), "fixture mode") {
+	if !strings.Contains(screen(m), "◆ fixture") {
 		t.Error("header does not say fixture mode")
 	}
 }

@@ -292,22 +292,5 @@ func processDetail(pid int32) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "pid %d  ppid %d  user %s  state %s  threads %d  nice %d\n", d.PID, d.PPID, d.User, d.State, d.Threads, d.Nice)
-	fmt.Fprintf(&b, "started %s  cpu time %.1fs  rss %s  vms %s\n", d.StartTime.Format(time.DateTime), d.CPUTimeS,
-		humanBytes(d.RSSBytes), humanBytes(d.VMSBytes))
-	fmt.Fprintf(&b, "exe  %s\ncwd  %s\ncmd  %s\n", d.Exe, d.Cwd, d.Cmdline)
-	if d.OpenFDs >= 0 {
-		fmt.Fprintf(&b, "open files %d\n", d.OpenFDs)
-	} else {
-		fmt.Fprintf(&b, "open files: not readable\n")
-	}
-	if d.IOReadable {
-		fmt.Fprintf(&b, "io read %s  write %s  (rchar %s, wchar %s)\n", humanBytes(d.IOReadBytes), humanBytes(d.IOWriteBytes),
-			humanBytes(d.IORChar), humanBytes(d.IOWChar))
-	}
-	for field, why := range d.Unreadable {
-		fmt.Fprintf(&b, "%s: %s\n", field, why)
-	}
-	return b.String(), nil
+	return tui.FormatProcDetail(d), nil
 }

@@ -7,7 +7,9 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"os/signal"
 	"strconv"
+	"syscall"
 
 	"github.com/virgo-top/virgo-top/agent"
 	"github.com/virgo-top/virgo-top/config"
@@ -31,7 +33,9 @@ func runDaemon(ctx context.Context, rf *rootFlags, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	log, closeLog, err := daemonLogger(cfg, stderr)
+	level := new(slog.LevelVar)
+	level.Set(logLevel(cfg))
+	log, closeLog, err := daemonLogger(cfg, level, stderr)
 	if err != nil {
 		return err
 	}
@@ -42,11 +46,29 @@ func runDaemon(ctx context.Context, rf *rootFlags, stderr io.Writer) error {
 		}
 		defer os.Remove(cfg.PIDFile)
 	}
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	for {
+		next, err := runDaemonOnce(ctx, rf, cfg, log, level, hup)
+		if err != nil || next == nil {
+			return err
+		}
+		cfg = *next
+	}
+}
+
+// runDaemonOnce runs one Runtime built from cfg until ctx is done (nil,
+// nil), it fails, or a SIGHUP brings a config whose endpoint settings
+// changed (the new config is returned and the caller rebuilds). A SIGHUP
+// that leaves the endpoint settings alone reloads conf.d and the log level
+// in place, keeping the connection.
+func runDaemonOnce(ctx context.Context, rf *rootFlags, cfg config.Config, log *slog.Logger, level *slog.LevelVar, hup <-chan os.Signal) (*config.Config, error) {
 	setup := agent.Setup{Config: cfg, Version: version, Logger: log, PersistSpool: true}
 	if rf.fixture {
 		fx, err := startFixture(ctx, &setup, log)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		defer fx.Close()
 		log.Info("fixture endpoint started", "addr", fx.Addr())
@@ -56,26 +78,52 @@ func runDaemon(ctx context.Context, rf *rootFlags, stderr io.Writer) error {
 	}
 	rt, err := agent.Build(setup)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	log.Info("virgo-top daemon started", "version", version, "pid", os.Getpid(),
 		"endpoints", setup.Config.Endpoints, "agent_id", setup.Config.MonitoringID, "token", setup.Config.Token)
-	err = rt.Run(ctx)
-	var rl *protocol.RateLimitError
-	if errors.As(err, &rl) {
-		log.Error("endpoint rate limit reached: stopping", "endpoint", rl.Endpoint, "err", rl.Err.Message)
-		return rateLimitExit{err}
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- rt.Run(runCtx) }()
+	for {
+		select {
+		case err := <-done:
+			var rl *protocol.RateLimitError
+			if errors.As(err, &rl) {
+				log.Error("endpoint rate limit reached: stopping", "endpoint", rl.Endpoint, "err", rl.Err.Message)
+				return nil, rateLimitExit{err}
+			}
+			if err != nil {
+				return nil, err
+			}
+			log.Info("virgo-top daemon stopped")
+			return nil, nil
+		case <-hup:
+			next, err := loadConfig(rf, log)
+			if err != nil {
+				log.Error("reload: config rejected, keeping the running one", "err", err)
+				continue
+			}
+			level.Set(logLevel(next))
+			if !agent.SameEndpoint(cfg, next) {
+				log.Info("reload: endpoint settings changed, reconnecting")
+				cancel()
+				<-done
+				return &next, nil
+			}
+			n, bad := rt.ReloadChecks(next.ConfdDir)
+			for _, e := range bad {
+				log.Warn("reload: conf.d", "err", e)
+			}
+			log.Info("reload: done, connection kept", "local_checks", n)
+		}
 	}
-	if err != nil {
-		return err
-	}
-	log.Info("virgo-top daemon stopped")
-	return nil
 }
 
 // daemonLogger builds the structured logger from log_file, log_level and
 // log_format.
-func daemonLogger(cfg config.Config, stderr io.Writer) (*slog.Logger, func(), error) {
+func daemonLogger(cfg config.Config, level *slog.LevelVar, stderr io.Writer) (*slog.Logger, func(), error) {
 	w, closeFn := stderr, func() {}
 	if cfg.LogFile != "" {
 		f, err := os.OpenFile(cfg.LogFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o640)
@@ -84,14 +132,19 @@ func daemonLogger(cfg config.Config, stderr io.Writer) (*slog.Logger, func(), er
 		}
 		w, closeFn = f, func() { f.Close() }
 	}
-	var level slog.Level
-	if err := level.UnmarshalText([]byte(cfg.EffectiveLogLevel())); err != nil {
-		level = slog.LevelInfo
-	}
 	opts := &slog.HandlerOptions{Level: level}
 	var h slog.Handler = slog.NewTextHandler(w, opts)
 	if cfg.LogFormat == "json" {
 		h = slog.NewJSONHandler(w, opts)
 	}
 	return slog.New(h), closeFn, nil
+}
+
+// logLevel is the slog level of cfg's log_level (monitoring_debug counts).
+func logLevel(cfg config.Config) slog.Level {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(cfg.EffectiveLogLevel())); err != nil {
+		return slog.LevelInfo
+	}
+	return l
 }
