@@ -113,3 +113,20 @@ func BenchmarkCallRoundTrip(b *testing.B) {
 		}
 	}
 }
+
+func TestNewManagerValidates(t *testing.T) {
+	tests := []struct {
+		endpoints []string
+		want      string
+	}{
+		{nil, "no endpoints configured"},
+		{[]string{"localhost"}, `endpoint "localhost": want host:port`},
+		{[]string{"a:1", "a:1"}, "endpoint a:1 listed twice"},
+	}
+	for _, tt := range tests {
+		_, err := protocol.NewManager(protocol.Options{Endpoints: tt.endpoints}, nil)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%v: %v, want %q", tt.endpoints, err, tt.want)
+		}
+	}
+}

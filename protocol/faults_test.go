@@ -185,10 +185,10 @@ func TestManagerFailsOver(t *testing.T) {
 	if len(b.AcceptedPosts()) > len(a.AcceptedPosts()) {
 		active, other = b, a
 	}
-	before := active.AcceptedPosts()
 	if err := active.Close(); err != nil {
 		t.Fatal(err)
 	}
+	before := active.AcceptedPosts()
 	eventually(t, "metrics to the other endpoint", func() bool { return len(other.AcceptedPosts()) > len(before)+20 })
 	n := prod.Stop()
 	eventually(t, "spool drained", func() bool { return m.Status().Spool.Depth == 0 })

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"sync"
 	"time"
 )
@@ -85,6 +86,9 @@ func NewManager(opts Options, spool *Spool) (*Manager, error) {
 	m := &Manager{opts: opts, spool: spool, log: opts.Logger, changed: make(chan struct{}, 1)}
 	seen := map[string]bool{}
 	for _, ep := range opts.Endpoints {
+		if _, _, err := net.SplitHostPort(ep); err != nil {
+			return nil, fmt.Errorf("protocol: endpoint %q: want host:port: %w", ep, err)
+		}
 		if seen[ep] {
 			return nil, fmt.Errorf("protocol: endpoint %s listed twice", ep)
 		}
