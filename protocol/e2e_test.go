@@ -193,6 +193,13 @@ func TestManagerEndToEnd(t *testing.T) {
 	h := &recordingHandler{}
 	o := clientOptions(t, srv)
 	o.Handler = h
+	logs := &syncBuffer{}
+	o.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	t.Cleanup(func() {
+		if strings.Contains(logs.String(), testToken) {
+			t.Errorf("token in the logs:\n%s", logs.String())
+		}
+	})
 	m, err := protocol.NewManager(o, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -384,11 +391,21 @@ func TestClientRejectsUnknownCA(t *testing.T) {
 		t.Fatalf("dial with the wrong CA: %v", err)
 	}
 	o.Insecure = true
-	c, err := protocol.Dial(context.Background(), srv.Addr(), o)
-	if err != nil {
-		t.Fatalf("insecure dial: %v", err)
+	logs := &syncBuffer{}
+	o.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	var c *protocol.Client
+	for range 2 {
+		if c, err = protocol.Dial(context.Background(), srv.Addr(), o); err != nil {
+			t.Fatalf("insecure dial: %v", err)
+		}
+		c.Close()
 	}
-	c.Close()
+	if n := strings.Count(logs.String(), "level=WARN msg=\"TLS certificate verification is disabled (insecure)\""); n != 2 {
+		t.Fatalf("%d insecure warnings for 2 connects:\n%s", n, logs.String())
+	}
+	if strings.Contains(logs.String(), testToken) || !strings.Contains(logs.String(), "token=****7777") {
+		t.Fatalf("token handling in logs:\n%s", logs.String())
+	}
 	if !errors.Is(c.Call(context.Background(), protocol.MethodHeartbeat, protocol.HeartbeatParams{}, nil), protocol.ErrClosed) {
 		t.Fatal("call on a closed client did not fail with ErrClosed")
 	}
