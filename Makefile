@@ -7,7 +7,7 @@ VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo de
 LDFLAGS   := -s -w -X main.version=$(VERSION)
 export CGO_ENABLED ?= 0
 
-.PHONY: all build run test test-short bench lint vet fmt-check cross golden fuzz chaos soak install clean
+.PHONY: all build run test test-short bench lint vet fmt-check cross golden fuzz chaos soak install uninstall clean
 
 all: build
 
@@ -42,6 +42,31 @@ cross:
 	GOOS=linux   GOARCH=amd64 $(GO) build -o /dev/null ./...
 	GOOS=darwin  GOARCH=arm64 $(GO) build -o /dev/null ./...
 	GOOS=windows GOARCH=amd64 $(GO) build -o /dev/null ./...
+
+# View goldens: only ./tui defines -update (teatest's golden package).
+golden:
+	$(GO) test ./tui -update
+
+# Every fuzz target for FUZZTIME each (go test runs one target at a time).
+FUZZTIME ?= 30s
+fuzz:
+	@for pkg in $$($(GO) list ./...); do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+	    echo "== $$pkg $$f ($(FUZZTIME))"; \
+	    $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	  done; \
+	done
+
+install: build
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/systemd/system $(DESTDIR)$(PREFIX)/share/virgo-top
+	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/virgo-top
+	sed 's#/usr/local/bin/virgo-top#$(PREFIX)/bin/virgo-top#' packaging/virgo-top.service > $(DESTDIR)$(PREFIX)/lib/systemd/system/virgo-top.service
+	chmod 0644 $(DESTDIR)$(PREFIX)/lib/systemd/system/virgo-top.service
+	install -m 0644 packaging/virgo-top.cfg.example $(DESTDIR)$(PREFIX)/share/virgo-top/virgo-top.cfg.example
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/virgo-top $(DESTDIR)$(PREFIX)/lib/systemd/system/virgo-top.service
+	rm -rf $(DESTDIR)$(PREFIX)/share/virgo-top
 
 clean:
 	rm -f $(BIN) $(BIN).exe *.prof

@@ -286,3 +286,18 @@ func TestHandlerAnswers(t *testing.T) {
 		t.Error("malformed check.test accepted")
 	}
 }
+
+func TestGUIDKeptInStateDir(t *testing.T) {
+	dir := t.TempDir()
+	g1, err := loadOrCreateGUID(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g2, err := loadOrCreateGUID(dir)
+	if err != nil || g1 != g2 {
+		t.Fatalf("guid changed across loads: %q %q (%v)", g1, g2, err)
+	}
+	if len(g1) != 36 || g1[14] != '4' {
+		t.Fatalf("not a v4 uuid: %q", g1)
+	}
+}

@@ -2,11 +2,15 @@ package agent
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -66,6 +70,17 @@ func Build(s Setup) (*Runtime, error) {
 	rt.Dispatcher, err = notify.NewDispatcher(notifiers, notify.DispatcherOptions{Logger: log})
 	if err != nil {
 		return nil, fmt.Errorf("notifications: %w", err)
+	}
+
+	if len(cfg.Endpoints) == 0 && (len(cfg.QueryEndpoints) > 0 || cfg.SnetRegion != "") {
+		cfg.Endpoints = resolveSRV(cfg.SRVNames(), log)
+	}
+	if cfg.GUID == "" && s.PersistSpool {
+		guid, err := loadOrCreateGUID(cfg.StateDir)
+		if err != nil {
+			return nil, fmt.Errorf("state dir: %w", err)
+		}
+		cfg.GUID = guid
 	}
 
 	host, _ := os.Hostname()
@@ -260,4 +275,48 @@ func equalStrings(a, b []string) bool {
 		}
 	}
 	return true
+}
+
+// resolveSRV turns SRV names (monitoring_query_endpoints, or the snet
+// region's records) into host:port endpoints, taking each name's first
+// record as Virgo does. Names that do not resolve are logged and skipped.
+func resolveSRV(names []string, log *slog.Logger) []string {
+	var eps []string
+	for _, name := range names {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		_, addrs, err := net.DefaultResolver.LookupSRV(ctx, "", "", name)
+		cancel()
+		if err != nil || len(addrs) == 0 {
+			log.Warn("SRV lookup failed", "name", name, "err", err)
+			continue
+		}
+		eps = append(eps, net.JoinHostPort(strings.TrimSuffix(addrs[0].Target, "."), strconv.Itoa(int(addrs[0].Port))))
+	}
+	return eps
+}
+
+// loadOrCreateGUID reads the agent guid kept in dir, or makes a random
+// (version 4) one and keeps it, so the endpoint sees one agent across
+// restarts.
+func loadOrCreateGUID(dir string) (string, error) {
+	path := filepath.Join(dir, "guid")
+	if b, err := os.ReadFile(path); err == nil {
+		if g := strings.TrimSpace(string(b)); g != "" {
+			return g, nil
+		}
+	}
+	var u [16]byte
+	if _, err := rand.Read(u[:]); err != nil {
+		return "", err
+	}
+	u[6] = u[6]&0x0f | 0x40
+	u[8] = u[8]&0x3f | 0x80
+	g := fmt.Sprintf("%x-%x-%x-%x-%x", u[0:4], u[4:6], u[6:8], u[8:10], u[10:])
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", err
+	}
+	if err := os.WriteFile(path, []byte(g+"\n"), 0o600); err != nil {
+		return "", err
+	}
+	return g, nil
 }

@@ -42,7 +42,7 @@ var keyTable = []keyDef{
 	strKey("monitoring_guid", "", "Agent GUID sent in the handshake; empty: generated and kept in state_dir.", "4a5b6c7d-0000-4000-8000-000000000000",
 		func(c *Config) *string { return &c.GUID }, nil),
 	listKey("monitoring_endpoints", "", "Endpoints as host:port, comma-separated. Set at most one of monitoring_endpoints,\n"+
-		"monitoring_query_endpoints and monitoring_snet_region; none: Rackspace's default SRV records.", "127.0.0.1:50041,127.0.0.1:50051",
+		"monitoring_query_endpoints and monitoring_snet_region; none: no upstream, local checks only (virgo-top never queries Rackspace's default SRV records on its own).", "127.0.0.1:50041,127.0.0.1:50051",
 		func(c *Config) *[]string { return &c.Endpoints }, parseHostPorts),
 	listKey("monitoring_query_endpoints", "", "SRV record names to query for endpoints, comma-separated.",
 		"_monitoringagent._tcp.dfw1.prod.monitoring.api.rackspacecloud.com",
