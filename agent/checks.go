@@ -151,6 +151,8 @@ func sameAlarms(x, y map[string]check.AlarmDef) bool {
 // onResult is the scheduler's sink: judge the alarms, notify on change, and
 // hand the result to the endpoint.
 func (a *Agent) onResult(r check.Result) {
+	a.log.Debug("check result", "check", r.CheckID, "type", r.CheckType, "available", r.Available,
+		"status", r.Status, "metrics", len(r.Metrics), "took", r.Duration)
 	obs := Observation(r)
 	var changes []AlarmChange
 	b := &a.checks
