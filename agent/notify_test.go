@@ -29,7 +29,7 @@ type mailBox struct {
 func (b *mailBox) NewSession(*smtp.Conn) (smtp.Session, error) { return &mailSession{box: b}, nil }
 
 type mailSession struct {
-	box *mailBox
+	box  *mailBox
 	rcpt []string
 }
 
