@@ -1,0 +1,335 @@
+package chaos
+
+import (
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
+	"hash/crc32"
+	"math"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+func recLine(t0 time.Time, conn int, reply string, message string) string {
+	return fmt.Sprintf(`{"time":%q,"conn":%d,"remote":"127.0.0.1:5","message":%s,"reply":%q}`+"\n",
+		t0.UTC().Format(time.RFC3339Nano), conn, message, reply)
+}
+
+func postMsg(check string, ts int64) string {
+	return fmt.Sprintf(`{"v":"1","id":3,"source":"chaos","target":"endpoint","method":"check_metrics.post","params":{"check_id":%q,"timestamp":%d,"metrics":[]}}`, check, ts)
+}
+
+func paramsHash(check string, ts int64) [32]byte {
+	return sha256.Sum256(fmt.Appendf(nil, `{"check_id":%q,"timestamp":%d,"metrics":[]}`, check, ts))
+}
+
+func TestParseRecords(t *testing.T) {
+	t0 := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+	hello := `{"v":"1","id":0,"source":"chaos","target":"endpoint","method":"handshake.hello","params":{"token":"****1234"}}`
+	tests := []struct {
+		name    string
+		in      string
+		want    []delivery
+		sum     recordSummary
+		wantErr string
+	}{
+		{
+			name: "every kind of line",
+			in: recLine(t0, 1, "result", hello) +
+				recLine(t0.Add(time.Second), 1, "result", postMsg("chMEM", 1000)) +
+				recLine(t0.Add(2*time.Second), 1, "ignored", postMsg("chMEM", 2000)) +
+				recLine(t0.Add(3*time.Second), 2, "error", postMsg("chMEM", 2000)) +
+				recLine(t0.Add(4*time.Second), 2, "none", `"this is not JSON {"`) +
+				recLine(t0.Add(5*time.Second), 2, "none", `{"v":"1","id":7,"source":"chaos","target":"endpoint","result":{}}`) +
+				"\n" +
+				recLine(t0.Add(6*time.Second), 3, "result", postMsg("chCPU", 3000)),
+			want: []delivery{
+				{Key: resultKey{"chMEM", 1000}, At: t0.Add(time.Second), Conn: "r#1", Params: paramsHash("chMEM", 1000), Line: 2},
+				{Key: resultKey{"chCPU", 3000}, At: t0.Add(6 * time.Second), Conn: "r#3", Params: paramsHash("chCPU", 3000), Line: 8},
+			},
+			sum: recordSummary{Hellos: 1, Ignored: 1, Rejected: 1},
+		},
+		{
+			name: "last line cut short",
+			in:   recLine(t0, 1, "result", postMsg("chMEM", 1000)) + `{"time":"2026-11-24T12:00:01Z","conn":1,"mess`,
+			want: []delivery{{Key: resultKey{"chMEM", 1000}, At: t0, Conn: "r#1", Params: paramsHash("chMEM", 1000), Line: 1}},
+			sum:  recordSummary{Truncated: 1},
+		},
+		{name: "empty", in: ""},
+		{
+			name:    "post without check_id",
+			in:      recLine(t0, 1, "result", postMsg("", 1000)),
+			wantErr: "r:1: check_metrics.post without check_id or timestamp",
+		},
+		{
+			name:    "post without timestamp",
+			in:      recLine(t0, 1, "result", postMsg("chMEM", 0)),
+			wantErr: "r:1: check_metrics.post without check_id or timestamp",
+		},
+		{
+			name:    "a complete line that is not JSON",
+			in:      recLine(t0, 1, "result", postMsg("chMEM", 1)) + "garbage\n",
+			wantErr: "r:2: record is not JSON",
+		},
+		{
+			name:    "params of the wrong shape",
+			in:      recLine(t0, 1, "result", `{"method":"check_metrics.post","params":{"check_id":5}}`),
+			wantErr: "r:1: check_metrics.post params",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, sum, err := parseRecords(strings.NewReader(tt.in), "r")
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want it to contain %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("deliveries:\n got %+v\nwant %+v", got, tt.want)
+			}
+			if sum != tt.sum {
+				t.Errorf("summary = %+v, want %+v", sum, tt.sum)
+			}
+		})
+	}
+}
+
+func TestParseRecordsLineTooLong(t *testing.T) {
+	in := strings.Repeat("x", maxRecordLine+10) + "\n"
+	if _, _, err := parseRecords(strings.NewReader(in), "r"); err == nil || !strings.Contains(err.Error(), "line longer than") {
+		t.Fatalf("err = %v, want line longer than", err)
+	}
+}
+
+// storeLineFor encodes a spool line as protocol.FileStore does.
+func storeLineFor(t testing.TB, op string, seq uint64, check string, ts int64) string {
+	rec := map[string]any{"op": op, "seq": seq}
+	if op == "add" {
+		rec["post"] = map[string]any{"check_id": check, "timestamp": ts, "metrics": []any{}}
+	}
+	body, err := json.Marshal(rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fmt.Sprintf("%08x %s\n", crc32.Checksum(body, castagnoli), body)
+}
+
+func TestSpoolFile(t *testing.T) {
+	s := newSpoolFile()
+	data := storeLineFor(t, "add", 1, "chMEM", 1000) +
+		storeLineFor(t, "add", 2, "chLOAD", 1001) +
+		storeLineFor(t, "ack", 1, "", 0) +
+		"0000000f {\"op\":\"add\",\"seq\":9}\n" + // bad checksum
+		"no-space-here\n" +
+		storeLineFor(t, "add", 3, "chCPU", 1002)
+	cut := len(data) - 10
+	rest := s.addAll([]byte(data[:cut]))
+	if string(rest) != data[strings.LastIndexByte(data[:cut], '\n')+1:cut] {
+		t.Fatalf("rest = %q", rest)
+	}
+	if got, want := s.liveKeys(), map[resultKey]bool{{"chLOAD", 1001}: true}; !reflect.DeepEqual(got, want) {
+		t.Errorf("live before the last line = %v, want %v", got, want)
+	}
+	if rest = s.addAll(append(rest, data[cut:]...)); len(rest) != 0 {
+		t.Fatalf("rest after the whole file = %q", rest)
+	}
+	if got, want := s.liveKeys(), map[resultKey]bool{{"chLOAD", 1001}: true, {"chCPU", 1002}: true}; !reflect.DeepEqual(got, want) {
+		t.Errorf("live = %v, want %v", got, want)
+	}
+	wantProduced := map[resultKey]bool{{"chMEM", 1000}: true, {"chLOAD", 1001}: true, {"chCPU", 1002}: true}
+	if !reflect.DeepEqual(s.produced, wantProduced) {
+		t.Errorf("produced = %v, want %v", s.produced, wantProduced)
+	}
+	if s.bad != 2 {
+		t.Errorf("bad = %d, want 2", s.bad)
+	}
+	s.reset()
+	if len(s.liveKeys()) != 0 || len(s.produced) != 3 {
+		t.Errorf("after reset: live %v, produced %d; want none live, 3 produced", s.liveKeys(), len(s.produced))
+	}
+}
+
+func TestAnalyze(t *testing.T) {
+	base := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+	at := func(sec float64) time.Time { return base.Add(time.Duration(math.Round(sec*1000)) * time.Millisecond) }
+	tsAt := func(sec float64) int64 { return at(sec).UnixMilli() }
+	checks := []checkSpec{{"chMEM", time.Second}}
+	// series delivers chMEM results at the given seconds on one connection,
+	// each received 50 ms after it was produced.
+	series := func(conn string, secs ...float64) []delivery {
+		var ds []delivery
+		for _, s := range secs {
+			ds = append(ds, delivery{Key: resultKey{"chMEM", tsAt(s)}, At: at(s + 0.05), Conn: conn, Params: paramsHash("chMEM", tsAt(s))})
+		}
+		return ds
+	}
+	spooled := func(secs ...float64) map[resultKey]bool {
+		m := map[resultKey]bool{}
+		for _, s := range secs {
+			m[resultKey{"chMEM", tsAt(s)}] = true
+		}
+		return m
+	}
+	clean := []float64{0.5, 1.55, 2.5, 3.6, 4.5}
+	tests := []struct {
+		name  string
+		facts runFacts
+		want  report
+	}{
+		{
+			name:  "clean",
+			facts: runFacts{Checks: checks, Deliveries: series("a#1", clean...), Spooled: spooled(clean...), Start: at(0), End: at(5)},
+			want:  report{Produced: 5, Delivered: 5, Receipts: 5},
+		},
+		{
+			name: "a result missing",
+			facts: runFacts{Checks: checks, Deliveries: series("a#1", 0.5, 1.55, 3.6, 4.5),
+				Spooled: spooled(0.5, 1.55, 3.6, 4.5), Start: at(0), End: at(5)},
+			want: report{Produced: 5, Delivered: 4, Receipts: 4, Lost: 1,
+				Gaps: []gap{{Check: "chMEM", From: at(1.55), To: at(3.6), Missing: 1}}},
+		},
+		{
+			name: "spooled, never delivered",
+			facts: runFacts{Checks: checks, Deliveries: series("a#1", 0.5, 1.55, 3.6, 4.5),
+				Spooled: spooled(clean...), Start: at(0), End: at(5)},
+			want: report{Produced: 5, Delivered: 4, Receipts: 4, Lost: 1, Undelivered: []resultKey{{"chMEM", tsAt(2.5)}}},
+		},
+		{
+			name: "still spooled at the end",
+			facts: runFacts{Checks: checks, Deliveries: series("a#1", 0.5, 1.55, 2.5, 3.6),
+				Spooled: spooled(clean...), PendingEnd: spooled(4.5), Start: at(0), End: at(5)},
+			want: report{Produced: 5, Delivered: 4, Receipts: 4, PendingEnd: 1},
+		},
+		{
+			name: "missing at the start and at the end",
+			facts: runFacts{Checks: checks, Deliveries: series("a#1", 2.5), Spooled: spooled(2.5),
+				Start: at(0), End: at(5)},
+			want: report{Produced: 5, Delivered: 1, Receipts: 1, Lost: 4, Gaps: []gap{
+				{Check: "chMEM", To: at(2.5), Missing: 2}, {Check: "chMEM", From: at(2.5), Missing: 2}}},
+		},
+		{
+			name:  "nothing at all",
+			facts: runFacts{Checks: checks, Start: at(0), End: at(5)},
+			want:  report{Produced: 5, Lost: 5, Gaps: []gap{{Check: "chMEM", Missing: 5}}},
+		},
+		{
+			name: "daemon kill excused",
+			facts: runFacts{Checks: checks, Deliveries: series("a#1", 0.5, 1.5, 2.5, 6.2, 7.1), Spooled: spooled(0.5, 1.5, 2.5, 6.2, 7.1),
+				Start: at(0), End: at(7.5), Down: []downWindow{{Kill: at(3), Resume: at(5.5)}}},
+			want: report{Produced: 5, Delivered: 5, Receipts: 5,
+				Excused: []gap{{Check: "chMEM", From: at(2.5), To: at(6.2), Missing: 3}}},
+		},
+		{
+			name: "loss before a daemon kill is not excused",
+			facts: runFacts{Checks: checks, Deliveries: series("a#1", 0.5, 6.2, 7.1), Spooled: spooled(0.5, 6.2, 7.1),
+				Start: at(0), End: at(7.5), Down: []downWindow{{Kill: at(3), Resume: at(5.5)}}},
+			want: report{Produced: 8, Delivered: 3, Receipts: 3, Lost: 5,
+				Gaps: []gap{{Check: "chMEM", From: at(0.5), To: at(6.2), Missing: 5}}},
+		},
+		{
+			name: "late first result after a restart is not excused",
+			facts: runFacts{Checks: checks, Deliveries: series("a#1", 0.5, 1.5, 2.5, 8.2), Spooled: spooled(0.5, 1.5, 2.5, 8.2),
+				Start: at(0), End: at(8.5), Down: []downWindow{{Kill: at(3), Resume: at(5.5)}}},
+			want: report{Produced: 9, Delivered: 4, Receipts: 4, Lost: 5,
+				Gaps: []gap{{Check: "chMEM", From: at(2.5), To: at(8.2), Missing: 5}}},
+		},
+		{
+			name: "a resend is a duplicate",
+			facts: runFacts{Checks: checks,
+				Deliveries: append(series("a#1", 0.5, 1.55, 2.5), append(series("b#1", 2.5)[0:1:1], series("b#1", 3.6, 4.5)...)...),
+				Spooled:    spooled(clean...), Start: at(0), End: at(5)},
+			want: report{Produced: 5, Delivered: 5, Receipts: 6, Duplicated: 1, Duplicates: []resultKey{{"chMEM", tsAt(2.5)}}},
+		},
+		{
+			name: "same key, different post",
+			facts: runFacts{Checks: checks,
+				Deliveries: append(series("a#1", clean...), delivery{Key: resultKey{"chMEM", tsAt(2.5)}, At: at(4.9), Conn: "b#2"}),
+				Spooled:    spooled(clean...), Start: at(0), End: at(5)},
+			want: report{Produced: 5, Delivered: 5, Receipts: 6, Duplicated: 1, Duplicates: []resultKey{{"chMEM", tsAt(2.5)}},
+				BadDuplicates: []string{fmt.Sprintf("chMEM@%d on b#2 differs from its first delivery on a#1", tsAt(2.5))}},
+		},
+		{
+			name: "out of order across connections",
+			facts: runFacts{Checks: checks,
+				Deliveries: append(series("a#1", 0.5, 1.55, 3.6), delivery{Key: resultKey{"chMEM", tsAt(2.5)}, At: at(3.7), Conn: "b#1", Params: paramsHash("chMEM", tsAt(2.5))}),
+				Spooled:    spooled(0.5, 1.55, 2.5, 3.6), Start: at(0), End: at(4)},
+			want: report{Produced: 4, Delivered: 4, Receipts: 4,
+				OrderErrors: []string{fmt.Sprintf("chMEM@%d first delivered (on b#1) after chMEM@%d", tsAt(2.5), tsAt(3.6))}},
+		},
+		{
+			name: "a repeat on the same connection",
+			facts: runFacts{Checks: checks,
+				Deliveries: append(series("a#1", 0.5, 1.55, 2.5), series("a#1", 2.5)[0]),
+				Spooled:    spooled(0.5, 1.55, 2.5), Start: at(0), End: at(3)},
+			want: report{Produced: 3, Delivered: 3, Receipts: 4, Duplicated: 1, Duplicates: []resultKey{{"chMEM", tsAt(2.5)}},
+				OrderErrors: []string{fmt.Sprintf("on a#1: chMEM@%d after chMEM@%d", tsAt(2.5), tsAt(2.5))}},
+		},
+		{
+			name: "unknown check, unspooled delivery",
+			facts: runFacts{Checks: checks,
+				Deliveries: append(series("a#1", 0.5), delivery{Key: resultKey{"chX", 5}, At: at(0.9), Conn: "a#1"}),
+				Spooled:    spooled(0.5), Start: at(0), End: at(1)},
+			want: report{Produced: 2, Delivered: 2, Receipts: 2, Unknown: []string{"chX"}, Unspooled: []resultKey{{"chX", 5}}},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := analyze(tt.facts)
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("analyze:\n got %+v\nwant %+v", got, tt.want)
+			}
+			wantOK := tt.want.Lost == 0 && tt.want.BadDuplicates == nil && tt.want.OrderErrors == nil && tt.want.Unknown == nil && tt.want.Unspooled == nil
+			if got.ok() != wantOK {
+				t.Errorf("ok() = %v, want %v", got.ok(), wantOK)
+			}
+		})
+	}
+}
+
+func TestGapString(t *testing.T) {
+	g := gap{Check: "chMEM", From: time.Date(2026, 1, 2, 3, 4, 5, 6e6, time.UTC), Missing: 2}
+	if got, want := g.String(), "chMEM: 2 missing between 03:04:05.006 and edge"; got != want {
+		t.Errorf("String() = %q, want %q", got, want)
+	}
+}
+
+func FuzzParseRecords(f *testing.F) {
+	t0 := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+	f.Add(recLine(t0, 1, "result", postMsg("chMEM", 1000)))
+	f.Add(recLine(t0, 1, "ignored", postMsg("chMEM", 1000)) + recLine(t0, 2, "result", `"not json"`))
+	f.Add(`{"time":"2026-11-24T12:00:00Z","conn":1,"message":{"method":"check_metrics.post","params":null},"reply":"result"}` + "\n")
+	f.Add("{\n")
+	f.Fuzz(func(t *testing.T, in string) {
+		ds, _, err := parseRecords(strings.NewReader(in), "f")
+		for _, d := range ds {
+			if d.Key.Check == "" || d.Key.TS <= 0 {
+				t.Fatalf("delivery without a key: %+v (err %v)", d, err)
+			}
+		}
+	})
+}
+
+func FuzzSpoolFile(f *testing.F) {
+	f.Add(storeLineFor(f, "add", 1, "chMEM", 1000) + storeLineFor(f, "ack", 1, "", 0))
+	f.Add("00000000 {}\n")
+	f.Add(storeLineFor(f, "add", 7, "chCPU", 5)[:20])
+	f.Fuzz(func(t *testing.T, in string) {
+		s := newSpoolFile()
+		rest := s.addAll([]byte(in))
+		if len(rest) > len(in) || strings.Contains(string(rest), "\n") {
+			t.Fatalf("rest %q of %q", rest, in)
+		}
+		for k := range s.liveKeys() {
+			if !s.produced[k] {
+				t.Fatalf("live %v was never added", k)
+			}
+		}
+	})
+}

@@ -1,0 +1,548 @@
+//go:build unix
+
+package chaos
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// The monitoring token the daemon is given; it must never show in a log or
+// a record.
+const chaosToken = "chaos-token-1234"
+
+// schedule is what the endpoints serve: fast checks, so a run produces many
+// results quickly. Periods are in seconds on the wire.
+var schedule = []checkSpec{
+	{"chMEM", time.Second},
+	{"chLOAD", time.Second},
+	{"chCPU", 2 * time.Second},
+}
+
+var scheduleTypes = map[string]string{"chMEM": "agent.memory", "chLOAD": "agent.load_average", "chCPU": "agent.cpu"}
+
+// mode sizes a run.
+type mode struct {
+	name             string
+	endpointRestarts int              // endpoint scenario: SIGKILL + restart of the primary
+	daemonKills      int              // daemon scenario: SIGKILL + restart of the daemon
+	pause            [2]time.Duration // between faults
+	downtime         [2]time.Duration // how long a killed process stays dead
+}
+
+func (m mode) between(rng *rand.Rand, r [2]time.Duration) time.Duration {
+	return r[0] + time.Duration(rng.Int64N(int64(r[1]-r[0])+1))
+}
+
+var (
+	shortMode = mode{name: "short", endpointRestarts: 3, daemonKills: 1,
+		pause: [2]time.Duration{1500 * time.Millisecond, 3 * time.Second}, downtime: [2]time.Duration{300 * time.Millisecond, 1500 * time.Millisecond}}
+	longMode = mode{name: "long", endpointRestarts: 12, daemonKills: 4,
+		pause: [2]time.Duration{2 * time.Second, 7 * time.Second}, downtime: [2]time.Duration{300 * time.Millisecond, 3 * time.Second}}
+)
+
+// TestChaos runs the real binaries through endpoint and daemon kills and
+// checks that no metric is lost. VIRGO_CHAOS=long runs the long version;
+// VIRGO_CHAOS_SEED=N replays a run's random choices.
+func TestChaos(t *testing.T) {
+	if testing.Short() {
+		t.Skip("chaos test runs real processes for ~25 s; skipped under -short")
+	}
+	m := shortMode
+	switch os.Getenv("VIRGO_CHAOS") {
+	case "", "short":
+	case "long":
+		m = longMode
+	default:
+		t.Fatalf("VIRGO_CHAOS=%q: want short or long", os.Getenv("VIRGO_CHAOS"))
+	}
+	seed := uint64(time.Now().UnixNano())
+	if s := os.Getenv("VIRGO_CHAOS_SEED"); s != "" {
+		v, err := strconv.ParseUint(s, 10, 64)
+		if err != nil {
+			t.Fatalf("VIRGO_CHAOS_SEED=%q: %v", s, err)
+		}
+		seed = v
+	}
+	t.Logf("chaos: mode=%s seed=%d (VIRGO_CHAOS_SEED=%d replays the fault choices)", m.name, seed, seed)
+	bin := buildBinary(t, t.TempDir())
+
+	var total summary
+	t.Run("endpoints", func(t *testing.T) {
+		h := newHarness(t, bin, rand.New(rand.NewPCG(seed, 1)))
+		s := h.endpointScenario(m)
+		total.add(s)
+		t.Log("chaos[endpoints]: " + s.String())
+	})
+	t.Run("daemon", func(t *testing.T) {
+		h := newHarness(t, bin, rand.New(rand.NewPCG(seed, 2)))
+		s := h.daemonScenario(m)
+		total.add(s)
+		t.Log("chaos[daemon]: " + s.String())
+	})
+	t.Log("chaos: " + total.String())
+}
+
+// summary is the one line a run reports.
+type summary struct {
+	produced, delivered, lost, duplicated, reconnects int
+	maxSpoolDepth, endpointRestarts, daemonKills      int
+}
+
+func (s *summary) add(o summary) {
+	s.produced += o.produced
+	s.delivered += o.delivered
+	s.lost += o.lost
+	s.duplicated += o.duplicated
+	s.reconnects += o.reconnects
+	s.maxSpoolDepth = max(s.maxSpoolDepth, o.maxSpoolDepth)
+	s.endpointRestarts += o.endpointRestarts
+	s.daemonKills += o.daemonKills
+}
+
+func (s summary) String() string {
+	return fmt.Sprintf("produced=%d delivered=%d lost=%d duplicated=%d reconnects=%d max_spool_depth=%d endpoint_restarts=%d daemon_kills=%d",
+		s.produced, s.delivered, s.lost, s.duplicated, s.reconnects, s.maxSpoolDepth, s.endpointRestarts, s.daemonKills)
+}
+
+// endpoint is one fixture-server, restarted on the same port and TLS dir.
+type endpoint struct {
+	name      string
+	addr      string
+	dropAfter time.Duration
+	gen       int // incarnations started
+	p         *proc
+}
+
+func (e *endpoint) up() bool { return e.p != nil && !e.p.exited() }
+
+// harness runs one scenario's processes in its own temporary directory.
+type harness struct {
+	t        *testing.T
+	bin, dir string
+	rng      *rand.Rand
+	tlsDir   string
+	ca       string // the CA the daemon trusts (copied once)
+	sched    string
+	stateDir string
+	spool    *spoolTail
+
+	endpoints  []*endpoint
+	daemon     *proc
+	daemonGen  int
+	records    []string
+	daemonLogs []string
+	down       []downWindow
+	start      time.Time
+	// pendingAtKill are the results the spool held when the daemon was
+	// killed: the restarted daemon must deliver them.
+	pendingAtKill    map[resultKey]bool
+	endpointRestarts int
+	daemonKills      int
+}
+
+func newHarness(t *testing.T, bin string, rng *rand.Rand) *harness {
+	dir := t.TempDir()
+	h := &harness{
+		t: t, bin: bin, dir: dir, rng: rng,
+		tlsDir:        filepath.Join(dir, "tls"),
+		ca:            filepath.Join(dir, "ca.pem"),
+		sched:         filepath.Join(dir, "schedule.json"),
+		stateDir:      filepath.Join(dir, "state"),
+		pendingAtKill: map[resultKey]bool{},
+	}
+	h.spool = newSpoolTail(filepath.Join(h.stateDir, "spool.jsonl"))
+	t.Cleanup(h.spool.close)
+	type wireCheck struct {
+		ID      string `json:"id"`
+		Type    string `json:"type"`
+		Period  int    `json:"period"`
+		Timeout int    `json:"timeout"`
+	}
+	var checks []wireCheck
+	for _, c := range schedule {
+		checks = append(checks, wireCheck{c.ID, scheduleTypes[c.ID], int(c.Period / time.Second), 1})
+	}
+	b, err := json.Marshal(checks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(h.sched, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+// freePort returns a loopback address nobody listens on right now.
+func freePort(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return addr
+}
+
+func (h *harness) addEndpoint(name string, dropAfter time.Duration) *endpoint {
+	e := &endpoint{name: name, addr: freePort(h.t), dropAfter: dropAfter}
+	h.endpoints = append(h.endpoints, e)
+	h.startEndpoint(e)
+	return e
+}
+
+// startEndpoint starts e's next incarnation on its port and TLS dir, with a
+// record of its own, and waits until it listens.
+func (h *harness) startEndpoint(e *endpoint) {
+	h.t.Helper()
+	for attempt := 0; ; attempt++ {
+		e.gen++
+		tag := fmt.Sprintf("%s.%d", e.name, e.gen)
+		rec := filepath.Join(h.dir, "rec-"+tag+".jsonl")
+		logPath := filepath.Join(h.dir, "fixture-"+tag+".log")
+		args := []string{"fixture-server", "--listen", e.addr, "--tls-dir", h.tlsDir,
+			"--ca-out", filepath.Join(h.dir, "ca-"+tag+".pem"), "--record", rec, "--schedule", h.sched}
+		if e.dropAfter > 0 {
+			args = append(args, "--drop-after", e.dropAfter.String())
+		}
+		p, err := startProc(h.t, "fixture "+tag, h.bin, args, logPath)
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		h.records = append(h.records, rec)
+		_, err = waitLog(p, logPath, `msg="fixture endpoint listening"`, 20*time.Second)
+		if err == nil {
+			e.p = p
+			if _, serr := os.Stat(h.ca); errors.Is(serr, os.ErrNotExist) {
+				b, rerr := os.ReadFile(filepath.Join(h.dir, "ca-"+tag+".pem"))
+				if rerr != nil {
+					h.t.Fatal(rerr)
+				}
+				if werr := os.WriteFile(h.ca, b, 0o600); werr != nil {
+					h.t.Fatal(werr)
+				}
+			}
+			return
+		}
+		out, _ := os.ReadFile(logPath)
+		// The port can be taken for a moment (an outgoing connection's
+		// ephemeral port); try again.
+		if attempt < 20 && strings.Contains(string(out), "address already in use") {
+			time.Sleep(100 * time.Millisecond)
+			continue
+		}
+		h.t.Fatalf("%v\n%s", err, out)
+	}
+}
+
+// restartEndpoint starts a killed endpoint again.
+func (h *harness) restartEndpoint(e *endpoint) {
+	h.startEndpoint(e)
+	h.endpointRestarts++
+}
+
+func (h *harness) killEndpoint(e *endpoint, sig syscall.Signal) {
+	if !e.up() {
+		return
+	}
+	_ = e.p.stop(sig, 10*time.Second)
+	h.t.Logf("%s endpoint %s (%s)", time.Now().UTC().Format("15:04:05.000"), e.name, sig)
+}
+
+// startDaemon starts the daemon on the shared state dir and waits until it
+// has the endpoint's schedule; it returns when the schedule arrived.
+func (h *harness) startDaemon() time.Time {
+	h.t.Helper()
+	h.daemonGen++
+	logPath := filepath.Join(h.dir, fmt.Sprintf("daemon-%d.log", h.daemonGen))
+	cfg := filepath.Join(h.dir, "virgo-top.cfg")
+	if err := os.WriteFile(cfg, []byte("# chaos test: everything comes from flags\n"), 0o600); err != nil {
+		h.t.Fatal(err)
+	}
+	var addrs []string
+	for _, e := range h.endpoints {
+		addrs = append(addrs, e.addr)
+	}
+	args := []string{"--daemon", "--config", cfg, "--endpoint", strings.Join(addrs, ","), "--ca-file", h.ca,
+		"--agent-id", "chaos", "--token", chaosToken, "--state-dir", h.stateDir, "--interval", "1s",
+		"--confd", filepath.Join(h.dir, "confd"), "--plugin-dir", filepath.Join(h.dir, "plugins"), "--log-file", logPath}
+	p, err := startProc(h.t, fmt.Sprintf("daemon %d", h.daemonGen), h.bin, args, filepath.Join(h.dir, fmt.Sprintf("daemon-%d.out", h.daemonGen)))
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	h.daemon = p
+	h.daemonLogs = append(h.daemonLogs, logPath, filepath.Join(h.dir, fmt.Sprintf("daemon-%d.out", h.daemonGen)))
+	at, err := waitLog(p, logPath, `msg="check schedule"`, 30*time.Second)
+	if err != nil {
+		out, _ := os.ReadFile(filepath.Join(h.dir, fmt.Sprintf("daemon-%d.out", h.daemonGen)))
+		lg, _ := os.ReadFile(logPath)
+		h.t.Fatalf("%v\n%s\n%s", err, out, lg)
+	}
+	return at
+}
+
+// killDaemon SIGKILLs the daemon and returns when, and what its spool
+// still held.
+func (h *harness) killDaemon() (time.Time, map[resultKey]bool) {
+	h.t.Helper()
+	at := time.Now()
+	_ = h.daemon.stop(syscall.SIGKILL, 10*time.Second)
+	h.daemonKills++
+	if _, err := h.spool.poll(); err != nil {
+		h.t.Fatal(err)
+	}
+	_, live, _, _ := h.spool.snapshot()
+	for k := range live {
+		h.pendingAtKill[k] = true
+	}
+	h.t.Logf("%s daemon killed, %d results pending in its spool", at.UTC().Format("15:04:05.000"), len(live))
+	return at, live
+}
+
+// restartDaemon starts the daemon again after a kill at killedAt.
+func (h *harness) restartDaemon(killedAt time.Time) {
+	resume := h.startDaemon()
+	h.down = append(h.down, downWindow{Kill: killedAt, Resume: resume})
+}
+
+// sleep waits d while sampling the spool depth.
+func (h *harness) sleep(d time.Duration) {
+	end := time.Now().Add(d)
+	for {
+		if _, err := h.spool.poll(); err != nil {
+			h.t.Fatal(err)
+		}
+		left := time.Until(end)
+		if left <= 0 {
+			return
+		}
+		time.Sleep(min(left, 100*time.Millisecond))
+	}
+}
+
+// drain waits until every endpoint is up and the spool stays empty for a
+// moment, then stops the daemon (SIGTERM) and the endpoints.
+func (h *harness) drain() time.Time {
+	h.t.Helper()
+	for _, e := range h.endpoints {
+		if !e.up() {
+			h.restartEndpoint(e)
+		}
+	}
+	h.sleep(2 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
+	for empty := 0; empty < 5; {
+		d, err := h.spool.poll()
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		if d == 0 {
+			empty++
+		} else {
+			empty = 0
+		}
+		if time.Now().After(deadline) {
+			h.t.Fatalf("spool still holds %d results 60 s after the last fault", d)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	end := time.Now()
+	if err := h.daemon.stop(syscall.SIGTERM, 15*time.Second); err != nil {
+		h.t.Errorf("daemon exit on SIGTERM: %v", err)
+	}
+	if _, err := h.spool.poll(); err != nil {
+		h.t.Fatal(err)
+	}
+	for _, e := range h.endpoints {
+		if err := e.p.stop(syscall.SIGTERM, 15*time.Second); err != nil {
+			h.t.Errorf("endpoint %s exit on SIGTERM: %v", e.name, err)
+		}
+	}
+	return end
+}
+
+// endpointScenario: a primary endpoint SIGKILLed and restarted on its port
+// at random, a secondary that drops connections at random and goes down and
+// up, sometimes together with the primary (so the spool fills).
+func (h *harness) endpointScenario(m mode) summary {
+	a := h.addEndpoint("A", 0)
+	b := h.addEndpoint("B", 3*time.Second)
+	h.start = h.startDaemon()
+	for i := range m.endpointRestarts {
+		h.sleep(m.between(h.rng, m.pause))
+		// Every other round, the secondary changes state first; in
+		// round 1 it goes down with the primary for sure.
+		if i == 1 || (i%2 == 1 && h.rng.IntN(2) == 0) {
+			if b.up() {
+				sig := syscall.SIGKILL
+				if h.rng.IntN(2) == 0 {
+					sig = syscall.SIGTERM
+				}
+				h.killEndpoint(b, sig)
+			} else {
+				h.restartEndpoint(b)
+			}
+		}
+		h.killEndpoint(a, syscall.SIGKILL)
+		h.sleep(m.between(h.rng, m.downtime))
+		h.restartEndpoint(a)
+		if !b.up() && h.rng.IntN(3) == 0 {
+			h.restartEndpoint(b)
+		}
+	}
+	h.sleep(m.between(h.rng, m.pause))
+	return h.finish(h.drain())
+}
+
+// daemonScenario: the daemon SIGKILLed at random and restarted on its state
+// dir; every other kill comes during an endpoint outage, so the persisted
+// spool holds results the restarted daemon must deliver.
+func (h *harness) daemonScenario(m mode) summary {
+	a := h.addEndpoint("A", 4*time.Second)
+	h.start = h.startDaemon()
+	for i := range m.daemonKills {
+		h.sleep(m.between(h.rng, m.pause))
+		outage := i%2 == 0
+		if outage {
+			h.killEndpoint(a, syscall.SIGKILL)
+			h.sleep(m.between(h.rng, [2]time.Duration{1500 * time.Millisecond, 3 * time.Second}))
+		}
+		killed, pending := h.killDaemon()
+		if outage && len(pending) == 0 {
+			h.t.Errorf("daemon killed during an outage with an empty spool: the scenario did not test the persisted spool")
+		}
+		if !a.up() {
+			h.restartEndpoint(a)
+		}
+		h.sleep(m.between(h.rng, m.downtime))
+		h.restartDaemon(killed)
+	}
+	h.sleep(m.between(h.rng, m.pause))
+	return h.finish(h.drain())
+}
+
+// finish reads the records, the spool and the logs, logs the verdict and
+// fails the test on any loss, unexplained duplicate or reordering.
+func (h *harness) finish(end time.Time) summary {
+	t := h.t
+	t.Helper()
+	var facts runFacts
+	facts.Checks, facts.Start, facts.End, facts.Down = schedule, h.start, end, h.down
+	var rs recordSummary
+	for _, path := range h.records {
+		f, err := os.Open(path)
+		if errors.Is(err, os.ErrNotExist) {
+			continue // an incarnation that never got to open it
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		ds, sum, err := parseRecords(f, filepath.Base(path))
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		facts.Deliveries = append(facts.Deliveries, ds...)
+		rs.Hellos += sum.Hellos
+		rs.Ignored += sum.Ignored
+		rs.Rejected += sum.Rejected
+		rs.Truncated += sum.Truncated
+	}
+	spooled, live, maxDepth, bad := h.spool.snapshot()
+	facts.Spooled, facts.PendingEnd = spooled, live
+	if bad > 0 {
+		t.Errorf("spool file had %d unreadable lines", bad)
+	}
+	r := analyze(facts)
+
+	reconnects := 0
+	for _, path := range h.daemonLogs {
+		for _, e := range h.endpoints {
+			times, _, err := scanLog(path, "msg=connected endpoint="+e.addr+" ")
+			if err != nil {
+				t.Fatal(err)
+			}
+			reconnects += max(0, len(times)-1)
+		}
+		b, err := os.ReadFile(path)
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
+			t.Fatal(err)
+		}
+		if strings.Contains(string(b), chaosToken) {
+			t.Errorf("%s shows the monitoring token", filepath.Base(path))
+		}
+	}
+	for _, path := range h.records {
+		if b, err := os.ReadFile(path); err == nil && strings.Contains(string(b), chaosToken) {
+			t.Errorf("%s shows the monitoring token", filepath.Base(path))
+		}
+	}
+
+	t.Logf("records: %d accepted posts, %d hellos, %d posts unanswered on dropped connections (resent), %d rejected, %d truncated lines",
+		r.Receipts, rs.Hellos, rs.Ignored, rs.Rejected, rs.Truncated)
+	t.Logf("daemon kills excused %d gaps: %v", len(r.Excused), r.Excused)
+	if len(r.Duplicates) > 0 {
+		t.Logf("duplicates (resends of delivered results): %v", r.Duplicates)
+	}
+	delivered := 0
+	for k := range h.pendingAtKill {
+		if _, ok := firstDelivered(facts.Deliveries, k); ok || live[k] {
+			delivered++
+		} else {
+			t.Errorf("%s was in the spool when the daemon was killed and never delivered", k)
+		}
+	}
+	t.Logf("persisted spool: %d results pending at daemon kills, %d delivered after the restart; %d pending at the end", len(h.pendingAtKill), delivered, r.PendingEnd)
+	if rs.Rejected > 0 {
+		t.Errorf("%d posts rejected by an endpoint that injects no errors", rs.Rejected)
+	}
+	for _, g := range r.Gaps {
+		t.Errorf("gap: %v", g)
+	}
+	for _, k := range r.Undelivered {
+		t.Errorf("lost: %s was spooled and never delivered", k)
+	}
+	for _, k := range r.Unspooled {
+		t.Errorf("%s delivered but never seen in the spool file", k)
+	}
+	for _, s := range r.BadDuplicates {
+		t.Errorf("duplicate that is not a resend: %s", s)
+	}
+	for _, s := range r.OrderErrors {
+		t.Errorf("order: %s", s)
+	}
+	for _, s := range r.Unknown {
+		t.Errorf("post for check %q, which is not scheduled", s)
+	}
+	if r.Delivered == 0 {
+		t.Errorf("nothing delivered")
+	}
+	if !r.ok() && !t.Failed() {
+		t.Errorf("run not ok: %+v", r)
+	}
+	return summary{
+		produced: r.Produced, delivered: r.Delivered, lost: r.Lost, duplicated: r.Duplicated,
+		reconnects: reconnects, maxSpoolDepth: maxDepth,
+		endpointRestarts: h.endpointRestarts, daemonKills: h.daemonKills,
+	}
+}
+
+func firstDelivered(ds []delivery, k resultKey) (delivery, bool) {
+	for _, d := range ds {
+		if d.Key == k {
+			return d, true
+		}
+	}
+	return delivery{}, false
+}

@@ -1,0 +1,14 @@
+// Package chaos holds the end-to-end chaos test of the real binaries. The
+// test builds cmd/virgo-top, runs fixture-server endpoints and a --daemon
+// against them as separate processes, kills and restarts them at random
+// (SIGKILL, restarts on the same port and TLS dir, random drops, daemon
+// restarts on the same state dir), and proves from the endpoints' records
+// and the daemon's persisted spool that no check result is lost, that every
+// duplicate is a resend of a result already delivered, and that each check's
+// results arrive in order.
+//
+// The package has no code of its own outside its tests. `go test ./chaos`
+// runs the short version (skipped under -short);
+// `VIRGO_CHAOS=long go test -run TestChaos -count=1 -v ./chaos` (or
+// chaos/run.sh) runs the long one.
+package chaos
