@@ -1,0 +1,397 @@
+package metrics
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/virgo-top/virgo-top/agent"
+	"github.com/virgo-top/virgo-top/alarm"
+	"github.com/virgo-top/virgo-top/check"
+	"github.com/virgo-top/virgo-top/collector"
+	"github.com/virgo-top/virgo-top/notify"
+	"github.com/virgo-top/virgo-top/protocol"
+)
+
+// Source is what a scrape reads: the agent's latest state. It is narrow so
+// tests can use fakes; RuntimeSource adapts an agent.Runtime. Every method
+// must be safe to call from the HTTP server's goroutines.
+type Source interface {
+	// Latest is the newest Snapshot, nil before the first sample.
+	Latest() *collector.Snapshot
+	// Checks lists every scheduled check with its alarm states.
+	Checks() []agent.CheckView
+	// Endpoint reports the endpoint links and the spool; false when no
+	// endpoint is configured.
+	Endpoint() (protocol.Status, bool)
+	// Notifications counts each notifier's outcomes, by notifier name.
+	Notifications() map[string]notify.NotifierStats
+}
+
+// family is one metric family: its descriptor and value type.
+type family struct {
+	desc *prometheus.Desc
+	typ  prometheus.ValueType
+}
+
+func gauge(name, help string, labels ...string) family {
+	return family{prometheus.NewDesc(name, help, labels, nil), prometheus.GaugeValue}
+}
+
+func counter(name, help string, labels ...string) family {
+	return family{prometheus.NewDesc(name, help, labels, nil), prometheus.CounterValue}
+}
+
+// families holds every descriptor the collector emits.
+type families struct {
+	load1, load5, load15 family
+
+	memTotal, memAvailable, memCached, memBuffers, memFree, swapTotal, swapFree family
+
+	fsSize, fsFree, fsAvail, fsFiles, fsFilesFree, fsReadOnly family
+
+	diskReadBytes, diskWrittenBytes, diskReads, diskWrites      family
+	diskReadTime, diskWriteTime, diskIOTime, diskIOTimeWeighted family
+
+	netRxBytes, netTxBytes, netRxPackets, netTxPackets family
+	netRxErrs, netTxErrs, netRxDrop, netTxDrop         family
+	netUp                                              family
+
+	bootTime, nodeTime, snapshotTime family
+
+	cpuUsage, cpuCoreUsage, processes, collectorErrors, collectorDuration family
+
+	checkMetric, checkAvailable, checkLastRun, checkDuration family
+	checkRuns, checkTimeouts, checkSkipped, checkState       family
+	alarmState, alarmStatus                                  family
+	endpointUp, endpointActive, endpointRTT, endpointReconns family
+	spoolDepth, spoolBytes, spoolDropped, spoolSent          family
+	spoolRejected, spoolStoreErrors, notificationsTotal      family
+	all                                                      []family
+}
+
+func newFamilies() *families {
+	fsLabels := []string{"device", "fstype", "mountpoint"}
+	checkLabels := []string{"check_id", "check_type"}
+	f := &families{
+		load1:  gauge("node_load1", "1m load average."),
+		load5:  gauge("node_load5", "5m load average."),
+		load15: gauge("node_load15", "15m load average."),
+
+		memTotal:     gauge("node_memory_MemTotal_bytes", "Memory information field MemTotal_bytes."),
+		memAvailable: gauge("node_memory_MemAvailable_bytes", "Memory information field MemAvailable_bytes."),
+		memCached:    gauge("node_memory_Cached_bytes", "Memory information field Cached_bytes."),
+		memBuffers:   gauge("node_memory_Buffers_bytes", "Memory information field Buffers_bytes."),
+		memFree:      gauge("node_memory_MemFree_bytes", "Memory information field MemFree_bytes."),
+		swapTotal:    gauge("node_memory_SwapTotal_bytes", "Memory information field SwapTotal_bytes."),
+		swapFree:     gauge("node_memory_SwapFree_bytes", "Memory information field SwapFree_bytes."),
+
+		fsSize:      gauge("node_filesystem_size_bytes", "Filesystem size in bytes.", fsLabels...),
+		fsFree:      gauge("node_filesystem_free_bytes", "Filesystem free space in bytes.", fsLabels...),
+		fsAvail:     gauge("node_filesystem_avail_bytes", "Filesystem space available to non-root users in bytes.", fsLabels...),
+		fsFiles:     gauge("node_filesystem_files", "Filesystem total file nodes.", fsLabels...),
+		fsFilesFree: gauge("node_filesystem_files_free", "Filesystem total free file nodes.", fsLabels...),
+		fsReadOnly:  gauge("node_filesystem_readonly", "Filesystem read-only status.", fsLabels...),
+
+		diskReadBytes:      counter("node_disk_read_bytes_total", "The total number of bytes read successfully.", "device"),
+		diskWrittenBytes:   counter("node_disk_written_bytes_total", "The total number of bytes written successfully.", "device"),
+		diskReads:          counter("node_disk_reads_completed_total", "The total number of reads completed successfully.", "device"),
+		diskWrites:         counter("node_disk_writes_completed_total", "The total number of writes completed successfully.", "device"),
+		diskReadTime:       counter("node_disk_read_time_seconds_total", "The total number of seconds spent by all reads.", "device"),
+		diskWriteTime:      counter("node_disk_write_time_seconds_total", "This is the total number of seconds spent by all writes.", "device"),
+		diskIOTime:         counter("node_disk_io_time_seconds_total", "Total seconds spent doing I/Os.", "device"),
+		diskIOTimeWeighted: counter("node_disk_io_time_weighted_seconds_total", "The weighted number of seconds spent doing I/Os.", "device"),
+
+		netRxBytes:   counter("node_network_receive_bytes_total", "Network device statistic receive_bytes.", "device"),
+		netTxBytes:   counter("node_network_transmit_bytes_total", "Network device statistic transmit_bytes.", "device"),
+		netRxPackets: counter("node_network_receive_packets_total", "Network device statistic receive_packets.", "device"),
+		netTxPackets: counter("node_network_transmit_packets_total", "Network device statistic transmit_packets.", "device"),
+		netRxErrs:    counter("node_network_receive_errs_total", "Network device statistic receive_errs.", "device"),
+		netTxErrs:    counter("node_network_transmit_errs_total", "Network device statistic transmit_errs.", "device"),
+		netRxDrop:    counter("node_network_receive_drop_total", "Network device statistic receive_drop.", "device"),
+		netTxDrop:    counter("node_network_transmit_drop_total", "Network device statistic transmit_drop.", "device"),
+		netUp:        gauge("node_network_up", "Value is 1 if operstate is 'up', 0 otherwise.", "device"),
+
+		bootTime:     gauge("node_boot_time_seconds", "Node boot time, in unixtime."),
+		nodeTime:     gauge("node_time_seconds", "System time in seconds since epoch (1970), at scrape time."),
+		snapshotTime: gauge("virgo_snapshot_timestamp_seconds", "Time of the collector sample the node_ and virgo_ host values come from, in unixtime."),
+
+		cpuUsage:          gauge("virgo_cpu_usage_percent", "CPU time split over the last sample interval, in percent of all cores (mode=\"total\" is everything but idle).", "mode"),
+		cpuCoreUsage:      gauge("virgo_cpu_core_usage_percent", "One core's busy time over the last sample interval, in percent.", "cpu"),
+		processes:         gauge("virgo_processes", "Number of processes in the latest sample."),
+		collectorErrors:   gauge("virgo_collector_errors", "1 when the source failed in the latest sample, 0 when it succeeded.", "source"),
+		collectorDuration: gauge("virgo_collector_duration_seconds", "How long the source took in the latest sample.", "source"),
+
+		checkMetric:    gauge("virgo_check_metric", "Numeric metric of the check's last result (a dimension is folded in as \"dimension.name\").", "check_id", "check_type", "metric"),
+		checkAvailable: gauge("virgo_check_available", "1 when the check's last result was available, 0 when not.", checkLabels...),
+		checkLastRun:   gauge("virgo_check_last_run_timestamp_seconds", "Start of the check's last finished run, in unixtime.", checkLabels...),
+		checkDuration:  gauge("virgo_check_duration_seconds", "How long the check's last run took.", checkLabels...),
+		checkRuns:      counter("virgo_check_runs_total", "Finished runs of the check.", checkLabels...),
+		checkTimeouts:  counter("virgo_check_timeouts_total", "Runs of the check that hit their timeout.", checkLabels...),
+		checkSkipped:   counter("virgo_check_skipped_total", "Due runs skipped because the previous run was still going.", checkLabels...),
+		checkState:     gauge("virgo_check_state", "Worst alarm state of the check (availability for a check without alarms): -1 UNKNOWN, 0 OK, 1 WARNING, 2 CRITICAL.", checkLabels...),
+		alarmState:     gauge("virgo_alarm_state", "Alarm state: -1 UNKNOWN, 0 OK, 1 WARNING, 2 CRITICAL.", "check_id", "alarm"),
+		alarmStatus:    gauge("virgo_alarm_status", "Alarm state as a state set: 1 for the current state, 0 for the others.", "check_id", "alarm", "state"),
+
+		endpointUp:      gauge("virgo_endpoint_up", "1 when the endpoint connection is established, 0 otherwise.", "endpoint"),
+		endpointActive:  gauge("virgo_endpoint_active", "1 for the endpoint metrics currently go to.", "endpoint"),
+		endpointRTT:     gauge("virgo_endpoint_rtt_seconds", "Round trip of the last heartbeat to the endpoint.", "endpoint"),
+		endpointReconns: counter("virgo_endpoint_reconnects_total", "Connection attempts to the endpoint after the first.", "endpoint"),
+
+		spoolDepth:       gauge("virgo_spool_depth", "Metric posts waiting in the spool."),
+		spoolBytes:       gauge("virgo_spool_bytes", "Encoded size of the metric posts waiting in the spool."),
+		spoolDropped:     counter("virgo_spool_dropped_total", "Metric posts dropped, oldest first, past the spool's bound."),
+		spoolSent:        counter("virgo_spool_sent_total", "Metric posts acknowledged by an endpoint."),
+		spoolRejected:    counter("virgo_spool_rejected_total", "Metric posts the endpoint refused with a non-retryable error."),
+		spoolStoreErrors: counter("virgo_spool_store_errors_total", "Failed writes of the persistent spool (the post stays in memory)."),
+
+		notificationsTotal: counter("virgo_notifications_total", "Notification outcomes by notifier.", "notifier", "result"),
+	}
+	f.all = []family{
+		f.load1, f.load5, f.load15,
+		f.memTotal, f.memAvailable, f.memCached, f.memBuffers, f.memFree, f.swapTotal, f.swapFree,
+		f.fsSize, f.fsFree, f.fsAvail, f.fsFiles, f.fsFilesFree, f.fsReadOnly,
+		f.diskReadBytes, f.diskWrittenBytes, f.diskReads, f.diskWrites,
+		f.diskReadTime, f.diskWriteTime, f.diskIOTime, f.diskIOTimeWeighted,
+		f.netRxBytes, f.netTxBytes, f.netRxPackets, f.netTxPackets,
+		f.netRxErrs, f.netTxErrs, f.netRxDrop, f.netTxDrop, f.netUp,
+		f.bootTime, f.nodeTime, f.snapshotTime,
+		f.cpuUsage, f.cpuCoreUsage, f.processes, f.collectorErrors, f.collectorDuration,
+		f.checkMetric, f.checkAvailable, f.checkLastRun, f.checkDuration,
+		f.checkRuns, f.checkTimeouts, f.checkSkipped, f.checkState,
+		f.alarmState, f.alarmStatus,
+		f.endpointUp, f.endpointActive, f.endpointRTT, f.endpointReconns,
+		f.spoolDepth, f.spoolBytes, f.spoolDropped, f.spoolSent, f.spoolRejected, f.spoolStoreErrors,
+		f.notificationsTotal,
+	}
+	return f
+}
+
+// stateValue is an alarm state as virgo_alarm_state encodes it.
+func stateValue(s alarm.State) float64 {
+	switch s {
+	case alarm.OK:
+		return 0
+	case alarm.Warning:
+		return 1
+	case alarm.Critical:
+		return 2
+	}
+	return -1
+}
+
+// alarmStates are the members of the virgo_alarm_status state set.
+var alarmStates = []alarm.State{alarm.OK, alarm.Warning, alarm.Critical, alarm.Unknown}
+
+// Collector turns a Source's state into const metrics at scrape time.
+type Collector struct {
+	src Source
+	f   *families
+	now func() time.Time
+}
+
+// NewCollector returns a collector that reads src on every Collect. It
+// describes every family it can emit, so a registry checks it.
+func NewCollector(src Source) prometheus.Collector { return newCollector(src, time.Now) }
+
+func newCollector(src Source, now func() time.Time) *Collector {
+	return &Collector{src: src, f: newFamilies(), now: now}
+}
+
+// Describe implements prometheus.Collector.
+func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
+	for _, fam := range c.f.all {
+		ch <- fam.desc
+	}
+}
+
+// Collect implements prometheus.Collector.
+func (c *Collector) Collect(ch chan<- prometheus.Metric) {
+	e := newEmitter(ch)
+	e.emit(c.f.nodeTime, float64(c.now().UnixNano())/1e9)
+	if snap := c.src.Latest(); snap != nil {
+		c.collectSnapshot(e, snap)
+	}
+	c.collectChecks(e, c.src.Checks())
+	if st, ok := c.src.Endpoint(); ok {
+		c.collectEndpoint(e, st)
+	}
+	c.collectNotifications(e, c.src.Notifications())
+}
+
+func (c *Collector) collectSnapshot(e *emitter, s *collector.Snapshot) {
+	f := c.f
+	ok := func(source string) bool { _, failed := s.Errors[source]; return !failed }
+
+	e.emit(f.snapshotTime, unixSeconds(s.Time))
+	for source, d := range s.Durations {
+		e.emit(f.collectorDuration, d.Seconds(), source)
+		e.emit(f.collectorErrors, boolValue(!ok(source)), source)
+	}
+	for source := range s.Errors {
+		if _, timed := s.Durations[source]; !timed {
+			e.emit(f.collectorErrors, 1, source)
+		}
+	}
+
+	if ok(collector.SourceHost) && !s.Host.BootTime.IsZero() {
+		e.emit(f.bootTime, unixSeconds(s.Host.BootTime))
+	}
+	if ok(collector.SourceLoad) {
+		e.emit(f.load1, s.Load.Load1)
+		e.emit(f.load5, s.Load.Load5)
+		e.emit(f.load15, s.Load.Load15)
+	}
+	if ok(collector.SourceMemory) {
+		m := s.Memory
+		e.emit(f.memTotal, float64(m.TotalBytes))
+		e.emit(f.memAvailable, float64(m.AvailableBytes))
+		e.emit(f.memCached, float64(m.CachedBytes))
+		e.emit(f.memBuffers, float64(m.BuffersBytes))
+		e.emit(f.memFree, float64(m.FreeBytes))
+		e.emit(f.swapTotal, float64(m.SwapTotalBytes))
+		e.emit(f.swapFree, float64(m.SwapFreeBytes))
+	}
+	// The first sample has no interval to split: its percentages are zeros.
+	if ok(collector.SourceCPU) && s.Elapsed > 0 {
+		t := s.CPU.CPUTimes
+		e.emit(f.cpuUsage, t.UserPct, "user")
+		e.emit(f.cpuUsage, t.NicePct, "nice")
+		e.emit(f.cpuUsage, t.SystemPct, "system")
+		e.emit(f.cpuUsage, t.IOWaitPct, "iowait")
+		e.emit(f.cpuUsage, t.IRQPct, "irq")
+		e.emit(f.cpuUsage, t.StealPct, "steal")
+		e.emit(f.cpuUsage, t.IdlePct, "idle")
+		e.emit(f.cpuUsage, t.UsagePct, "total")
+		for i, core := range s.CPU.PerCore {
+			e.emit(f.cpuCoreUsage, core.UsagePct, strconv.Itoa(i))
+		}
+	}
+	if ok(collector.SourceFilesystems) {
+		for _, fs := range s.Filesystems {
+			// Keyed on the mountpoint alone: a second mount on the same
+			// path is the same statfs answer under other labels.
+			if !e.first(f.fsSize, fs.Mount) {
+				continue
+			}
+			labels := []string{fs.Device, fs.FSType, fs.Mount}
+			e.emit(f.fsSize, float64(fs.TotalBytes), labels...)
+			e.emit(f.fsFree, float64(fs.FreeBytes), labels...)
+			e.emit(f.fsAvail, float64(fs.AvailBytes), labels...)
+			e.emit(f.fsFiles, float64(fs.InodesTotal), labels...)
+			e.emit(f.fsFilesFree, float64(fs.InodesFree), labels...)
+			e.emit(f.fsReadOnly, boolValue(fs.ReadOnly), labels...)
+		}
+	}
+	if ok(collector.SourceDisks) {
+		for _, d := range s.Disks {
+			e.emit(f.diskReadBytes, float64(d.ReadBytes), d.Name)
+			e.emit(f.diskWrittenBytes, float64(d.WriteBytes), d.Name)
+			e.emit(f.diskReads, float64(d.Reads), d.Name)
+			e.emit(f.diskWrites, float64(d.Writes), d.Name)
+			e.emit(f.diskReadTime, msToSeconds(d.ReadTimeMs), d.Name)
+			e.emit(f.diskWriteTime, msToSeconds(d.WriteTimeMs), d.Name)
+			e.emit(f.diskIOTime, msToSeconds(d.IOTimeMs), d.Name)
+			e.emit(f.diskIOTimeWeighted, msToSeconds(d.WeightedMs), d.Name)
+		}
+	}
+	if ok(collector.SourceNetwork) {
+		for _, n := range s.Network {
+			e.emit(f.netRxBytes, float64(n.RxBytes), n.Name)
+			e.emit(f.netTxBytes, float64(n.TxBytes), n.Name)
+			e.emit(f.netRxPackets, float64(n.RxPackets), n.Name)
+			e.emit(f.netTxPackets, float64(n.TxPackets), n.Name)
+			e.emit(f.netRxErrs, float64(n.RxErrors), n.Name)
+			e.emit(f.netTxErrs, float64(n.TxErrors), n.Name)
+			e.emit(f.netRxDrop, float64(n.RxDropped), n.Name)
+			e.emit(f.netTxDrop, float64(n.TxDropped), n.Name)
+			if n.LinkState != "" {
+				e.emit(f.netUp, boolValue(n.LinkState == "up"), n.Name)
+			}
+		}
+	}
+	if ok(collector.SourceProcesses) {
+		e.emit(f.processes, float64(len(s.Processes)))
+	}
+}
+
+func (c *Collector) collectChecks(e *emitter, views []agent.CheckView) {
+	f := c.f
+	for _, v := range views {
+		id, typ := v.Def.ID, v.Def.Type
+		e.emit(f.checkRuns, float64(v.Runs), id, typ)
+		e.emit(f.checkTimeouts, float64(v.Timeouts), id, typ)
+		e.emit(f.checkSkipped, float64(v.Skipped), id, typ)
+		e.emit(f.checkState, stateValue(v.State), id, typ)
+		if !v.LastRun.IsZero() {
+			e.emit(f.checkLastRun, unixSeconds(v.LastRun), id, typ)
+			e.emit(f.checkDuration, v.LastDuration.Seconds(), id, typ)
+		}
+		if r := v.LastResult; r != nil {
+			e.emit(f.checkAvailable, boolValue(r.Available), id, typ)
+			for _, m := range r.Metrics {
+				if m.Type == check.TypeString {
+					continue
+				}
+				x, isNum := m.Float()
+				if !isNum {
+					continue
+				}
+				name := m.Name
+				if m.Dimension != "" {
+					name = m.Dimension + "." + m.Name
+				}
+				e.emit(f.checkMetric, x, id, typ, name)
+			}
+		}
+		for _, a := range v.Alarms {
+			e.emit(f.alarmState, stateValue(a.State), id, a.Name)
+			for _, s := range alarmStates {
+				e.emit(f.alarmStatus, boolValue(s == a.State), id, a.Name, s.String())
+			}
+		}
+	}
+}
+
+func (c *Collector) collectEndpoint(e *emitter, st protocol.Status) {
+	f := c.f
+	for _, ep := range st.Endpoints {
+		e.emit(f.endpointUp, boolValue(ep.State == protocol.StateConnected), ep.Endpoint)
+		e.emit(f.endpointActive, boolValue(ep.Active), ep.Endpoint)
+		e.emit(f.endpointReconns, float64(ep.Reconnects), ep.Endpoint)
+		if ep.RTTKnown {
+			e.emit(f.endpointRTT, ep.RTT.Seconds(), ep.Endpoint)
+		}
+	}
+	sp := st.Spool
+	e.emit(f.spoolDepth, float64(sp.Depth))
+	e.emit(f.spoolBytes, float64(sp.Bytes))
+	e.emit(f.spoolDropped, float64(sp.Dropped))
+	e.emit(f.spoolSent, float64(sp.Sent))
+	e.emit(f.spoolRejected, float64(sp.Rejected))
+	e.emit(f.spoolStoreErrors, float64(sp.StoreErrors))
+}
+
+func (c *Collector) collectNotifications(e *emitter, stats map[string]notify.NotifierStats) {
+	f := c.f
+	for name, s := range stats {
+		e.emit(f.notificationsTotal, float64(s.Sent), name, "sent")
+		e.emit(f.notificationsTotal, float64(s.Failed), name, "failed")
+		e.emit(f.notificationsTotal, float64(s.Retried), name, "retried")
+		e.emit(f.notificationsTotal, float64(s.Dropped), name, "dropped")
+		e.emit(f.notificationsTotal, float64(s.Suppressed), name, "suppressed")
+	}
+}
+
+// unixSeconds is t in seconds since the epoch; whole seconds stay exact.
+func unixSeconds(t time.Time) float64 { return float64(t.Unix()) + float64(t.Nanosecond())/1e9 }
+
+func msToSeconds(ms uint64) float64 { return float64(ms) / 1000 }
+
+func boolValue(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}

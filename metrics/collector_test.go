@@ -1,0 +1,462 @@
+package metrics
+
+import (
+	"net/http"
+	"reflect"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/virgo-top/virgo-top/agent"
+	"github.com/virgo-top/virgo-top/check"
+	"github.com/virgo-top/virgo-top/collector"
+)
+
+func formatFloat(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
+
+func TestScrapeValues(t *testing.T) {
+	code, body := scrape(t, sampleSource(), "/metrics")
+	if code != http.StatusOK {
+		t.Fatalf("status %d\n%s", code, body)
+	}
+	fams := parse(t, body)
+	type L = map[string]string
+	root := L{"device": "/dev/sda1", "fstype": "ext4", "mountpoint": "/"}
+	data := L{"device": "/dev/sdb1", "fstype": "xfs", "mountpoint": "/mnt/d\uFFFDta"}
+	sda := L{"device": "sda"}
+	eth0 := L{"device": "eth0"}
+	cpu := L{"check_id": "chCPU", "check_type": "agent.cpu"}
+	ping := L{"check_id": "chPING", "check_type": "remote.ping"}
+	ep1 := L{"endpoint": "ep1.example:443"}
+	ep2 := L{"endpoint": "ep2.example:443"}
+	tests := []struct {
+		name   string
+		labels L
+		want   float64
+	}{
+		{"node_load1", nil, 0.5},
+		{"node_load5", nil, 0.75},
+		{"node_load15", nil, 1.25},
+		{"node_memory_MemTotal_bytes", nil, 8 << 30},
+		{"node_memory_MemAvailable_bytes", nil, 5 << 30},
+		{"node_memory_Cached_bytes", nil, 3 << 30},
+		{"node_memory_Buffers_bytes", nil, 256 << 20},
+		{"node_memory_MemFree_bytes", nil, 1 << 30},
+		{"node_memory_SwapTotal_bytes", nil, 2 << 30},
+		{"node_memory_SwapFree_bytes", nil, 1536 << 20},
+		{"node_filesystem_size_bytes", root, 100 << 30},
+		{"node_filesystem_free_bytes", root, 40 << 30},
+		{"node_filesystem_avail_bytes", root, 35 << 30},
+		{"node_filesystem_files", root, 6553600},
+		{"node_filesystem_files_free", root, 6000000},
+		{"node_filesystem_readonly", root, 0},
+		{"node_filesystem_size_bytes", data, 10 << 30},
+		{"node_filesystem_readonly", data, 1},
+		{"node_disk_read_bytes_total", sda, 4096000},
+		{"node_disk_written_bytes_total", sda, 8192000},
+		{"node_disk_reads_completed_total", sda, 1000},
+		{"node_disk_writes_completed_total", sda, 2000},
+		{"node_disk_read_time_seconds_total", sda, 1.5},
+		{"node_disk_write_time_seconds_total", sda, 2.5},
+		{"node_disk_io_time_seconds_total", sda, 3.25},
+		{"node_disk_io_time_weighted_seconds_total", sda, 4},
+		{"node_network_receive_bytes_total", eth0, 123456},
+		{"node_network_transmit_bytes_total", eth0, 654321},
+		{"node_network_receive_packets_total", eth0, 1000},
+		{"node_network_transmit_packets_total", eth0, 900},
+		{"node_network_receive_errs_total", eth0, 1},
+		{"node_network_transmit_errs_total", eth0, 2},
+		{"node_network_receive_drop_total", eth0, 3},
+		{"node_network_transmit_drop_total", eth0, 4},
+		{"node_network_up", eth0, 1},
+		{"node_network_up", L{"device": "eth1"}, 0},
+		{"node_boot_time_seconds", nil, 1795132800},
+		{"node_time_seconds", nil, 1795521602},
+		{"virgo_snapshot_timestamp_seconds", nil, 1795521600},
+		{"virgo_cpu_usage_percent", L{"mode": "user"}, 12.5},
+		{"virgo_cpu_usage_percent", L{"mode": "nice"}, 0.5},
+		{"virgo_cpu_usage_percent", L{"mode": "system"}, 5},
+		{"virgo_cpu_usage_percent", L{"mode": "iowait"}, 2},
+		{"virgo_cpu_usage_percent", L{"mode": "irq"}, 1},
+		{"virgo_cpu_usage_percent", L{"mode": "steal"}, 0.25},
+		{"virgo_cpu_usage_percent", L{"mode": "idle"}, 78.75},
+		{"virgo_cpu_usage_percent", L{"mode": "total"}, 21.25},
+		{"virgo_cpu_core_usage_percent", L{"cpu": "0"}, 30},
+		{"virgo_cpu_core_usage_percent", L{"cpu": "1"}, 12.5},
+		{"virgo_processes", nil, 3},
+		{"virgo_collector_errors", L{"source": "cpu"}, 0},
+		{"virgo_collector_duration_seconds", L{"source": "cpu"}, 0.0015},
+		{"virgo_collector_duration_seconds", L{"source": "memory"}, 0.00025},
+
+		{"virgo_check_metric", L{"check_id": "chCPU", "check_type": "agent.cpu", "metric": "usage_average"}, 12.5},
+		{"virgo_check_metric", L{"check_id": "chCPU", "check_type": "agent.cpu", "metric": "max_cpu_usage"}, 40},
+		{"virgo_check_metric", L{"check_id": "chCPU", "check_type": "agent.cpu", "metric": "sda.reads"}, 42},
+		{"virgo_check_metric", L{"check_id": "chCPU", "check_type": "agent.cpu", "metric": "healthy"}, 1},
+		{"virgo_check_available", cpu, 1},
+		{"virgo_check_last_run_timestamp_seconds", cpu, 1795521599},
+		{"virgo_check_duration_seconds", cpu, 0.25},
+		{"virgo_check_runs_total", cpu, 10},
+		{"virgo_check_timeouts_total", cpu, 1},
+		{"virgo_check_skipped_total", cpu, 2},
+		{"virgo_check_state", cpu, 2},
+		{"virgo_check_runs_total", ping, 0},
+		{"virgo_check_state", ping, -1},
+		{"virgo_alarm_state", L{"check_id": "chCPU", "alarm": "crit"}, 2},
+		{"virgo_alarm_state", L{"check_id": "chCPU", "alarm": "high"}, 1},
+		{"virgo_alarm_state", L{"check_id": "chCPU", "alarm": "new"}, -1},
+		{"virgo_alarm_status", L{"check_id": "chCPU", "alarm": "high", "state": "WARNING"}, 1},
+		{"virgo_alarm_status", L{"check_id": "chCPU", "alarm": "high", "state": "OK"}, 0},
+
+		{"virgo_endpoint_up", ep1, 1},
+		{"virgo_endpoint_up", ep2, 0},
+		{"virgo_endpoint_active", ep1, 1},
+		{"virgo_endpoint_active", ep2, 0},
+		{"virgo_endpoint_rtt_seconds", ep1, 0.04},
+		{"virgo_endpoint_reconnects_total", ep1, 2},
+		{"virgo_endpoint_reconnects_total", ep2, 7},
+		{"virgo_spool_depth", nil, 3},
+		{"virgo_spool_bytes", nil, 1200},
+		{"virgo_spool_dropped_total", nil, 4},
+		{"virgo_spool_sent_total", nil, 50},
+		{"virgo_spool_rejected_total", nil, 1},
+		{"virgo_spool_store_errors_total", nil, 5},
+		{"virgo_notifications_total", L{"notifier": "webhook", "result": "sent"}, 5},
+		{"virgo_notifications_total", L{"notifier": "webhook", "result": "failed"}, 1},
+		{"virgo_notifications_total", L{"notifier": "webhook", "result": "retried"}, 2},
+		{"virgo_notifications_total", L{"notifier": "webhook", "result": "dropped"}, 0},
+		{"virgo_notifications_total", L{"notifier": "webhook", "result": "suppressed"}, 3},
+		{"virgo_build_info", L{"version": "1.2.3", "goversion": runtime.Version()}, 1},
+	}
+	for _, tt := range tests {
+		got, ok := value(fams, tt.name, tt.labels)
+		if !ok {
+			t.Errorf("%s%v: missing; family has %v", tt.name, tt.labels, series(fams, tt.name))
+			continue
+		}
+		if got != tt.want {
+			t.Errorf("%s%v = %v, want %v", tt.name, tt.labels, got, tt.want)
+		}
+	}
+}
+
+// TestScrapeSeriesSets pins whole families where which series exist is
+// the point: duplicates dropped, absent values not invented.
+func TestScrapeSeriesSets(t *testing.T) {
+	_, body := scrape(t, sampleSource(), "/metrics")
+	fams := parse(t, body)
+	tests := []struct {
+		name string
+		want []string
+	}{
+		// The overlay on "/" is dropped: one series per mountpoint.
+		{"node_filesystem_size_bytes", []string{
+			"device=/dev/sda1,fstype=ext4,mountpoint=/ 107374182400",
+			"device=/dev/sdb1,fstype=xfs,mountpoint=/mnt/d\uFFFDta 10737418240",
+		}},
+		// The second "eth0" is dropped.
+		{"node_network_receive_bytes_total", []string{"device=eth0 123456", "device=eth1 7"}},
+		// Strings, non-numbers and the repeated name are not exported.
+		{"virgo_check_metric", []string{
+			"check_id=chCPU,check_type=agent.cpu,metric=healthy 1",
+			"check_id=chCPU,check_type=agent.cpu,metric=max_cpu_usage 40",
+			"check_id=chCPU,check_type=agent.cpu,metric=sda.reads 42",
+			"check_id=chCPU,check_type=agent.cpu,metric=usage_average 12.5",
+		}},
+		// chPING never ran: no availability, no last run.
+		{"virgo_check_available", []string{"check_id=chCPU,check_type=agent.cpu 1"}},
+		{"virgo_check_last_run_timestamp_seconds", []string{"check_id=chCPU,check_type=agent.cpu 1795521599"}},
+		// The RTT of ep2 is unknown.
+		{"virgo_endpoint_rtt_seconds", []string{"endpoint=ep1.example:443 0.04"}},
+		// The state set: every state, 1 for the current one.
+		{"virgo_alarm_status", []string{
+			"alarm=crit,check_id=chCPU,state=CRITICAL 1",
+			"alarm=crit,check_id=chCPU,state=OK 0",
+			"alarm=crit,check_id=chCPU,state=UNKNOWN 0",
+			"alarm=crit,check_id=chCPU,state=WARNING 0",
+			"alarm=high,check_id=chCPU,state=CRITICAL 0",
+			"alarm=high,check_id=chCPU,state=OK 0",
+			"alarm=high,check_id=chCPU,state=UNKNOWN 0",
+			"alarm=high,check_id=chCPU,state=WARNING 1",
+			"alarm=new,check_id=chCPU,state=CRITICAL 0",
+			"alarm=new,check_id=chCPU,state=OK 0",
+			"alarm=new,check_id=chCPU,state=UNKNOWN 1",
+			"alarm=new,check_id=chCPU,state=WARNING 0",
+		}},
+		{"virgo_collector_errors", []string{"source=cpu 0", "source=memory 0"}},
+	}
+	for _, tt := range tests {
+		if got := series(fams, tt.name); !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("%s:\n got %q\nwant %q", tt.name, got, tt.want)
+		}
+	}
+}
+
+// expectedFamilies is every family a full scrape of sampleSource has.
+var expectedFamilies = []string{
+	"node_load1", "node_load5", "node_load15",
+	"node_memory_MemTotal_bytes", "node_memory_MemAvailable_bytes", "node_memory_Cached_bytes",
+	"node_memory_Buffers_bytes", "node_memory_MemFree_bytes", "node_memory_SwapTotal_bytes", "node_memory_SwapFree_bytes",
+	"node_filesystem_size_bytes", "node_filesystem_free_bytes", "node_filesystem_avail_bytes",
+	"node_filesystem_files", "node_filesystem_files_free", "node_filesystem_readonly",
+	"node_disk_read_bytes_total", "node_disk_written_bytes_total", "node_disk_reads_completed_total",
+	"node_disk_writes_completed_total", "node_disk_read_time_seconds_total", "node_disk_write_time_seconds_total",
+	"node_disk_io_time_seconds_total", "node_disk_io_time_weighted_seconds_total",
+	"node_network_receive_bytes_total", "node_network_transmit_bytes_total",
+	"node_network_receive_packets_total", "node_network_transmit_packets_total",
+	"node_network_receive_errs_total", "node_network_transmit_errs_total",
+	"node_network_receive_drop_total", "node_network_transmit_drop_total", "node_network_up",
+	"node_boot_time_seconds", "node_time_seconds", "virgo_snapshot_timestamp_seconds",
+	"virgo_cpu_usage_percent", "virgo_cpu_core_usage_percent", "virgo_processes",
+	"virgo_collector_errors", "virgo_collector_duration_seconds",
+	"virgo_check_metric", "virgo_check_available", "virgo_check_last_run_timestamp_seconds",
+	"virgo_check_duration_seconds", "virgo_check_runs_total", "virgo_check_timeouts_total",
+	"virgo_check_skipped_total", "virgo_check_state", "virgo_alarm_state", "virgo_alarm_status",
+	"virgo_endpoint_up", "virgo_endpoint_active", "virgo_endpoint_rtt_seconds", "virgo_endpoint_reconnects_total",
+	"virgo_spool_depth", "virgo_spool_bytes", "virgo_spool_dropped_total", "virgo_spool_sent_total",
+	"virgo_spool_rejected_total", "virgo_spool_store_errors_total",
+	"virgo_notifications_total", "virgo_build_info",
+	"go_goroutines", "go_memstats_alloc_bytes", "promhttp_metric_handler_requests_total",
+}
+
+func TestScrapeHasEveryFamily(t *testing.T) {
+	_, body := scrape(t, sampleSource(), "/metrics")
+	fams := parse(t, body)
+	want := expectedFamilies
+	if runtime.GOOS == "linux" {
+		want = append(want[:len(want):len(want)], "process_resident_memory_bytes", "process_open_fds")
+	}
+	for _, name := range want {
+		if _, ok := fams[name]; !ok {
+			t.Errorf("family %s missing", name)
+		}
+	}
+	// Every family the collector describes is in a full scrape: the
+	// sample source exercises all of them.
+	for _, fam := range newFamilies().all {
+		name := descName(fam.desc)
+		if _, ok := fams[name]; !ok {
+			t.Errorf("described family %s never emitted by the sample", name)
+		}
+	}
+}
+
+// descName pulls fqName out of a Desc's String form.
+func descName(d *prometheus.Desc) string {
+	s := d.String()
+	const key = `fqName: "`
+	i := strings.Index(s, key)
+	if i < 0 {
+		return s
+	}
+	s = s[i+len(key):]
+	return s[:strings.IndexByte(s, '"')]
+}
+
+func TestNoSecretsExposed(t *testing.T) {
+	_, body := scrape(t, sampleSource(), "/metrics")
+	if strings.Contains(body, secret) || strings.Contains(body, "MYTOKEN") {
+		t.Fatalf("scrape carries the token-looking string:\n%s", body)
+	}
+}
+
+func TestFailedSourcesAreOmitted(t *testing.T) {
+	src := sampleSource()
+	src.snap.Errors = map[string]string{
+		collector.SourceMemory:      "read meminfo: boom",
+		collector.SourceFilesystems: "mounts: boom",
+		collector.SourceDisks:       "diskstats: boom",
+		collector.SourceNetwork:     "netdev: boom",
+		collector.SourceLoad:        "loadavg: boom",
+		collector.SourceProcesses:   "proc: boom",
+		collector.SourceHost:        "host: boom",
+		collector.SourceCPU:         "stat: boom",
+	}
+	_, body := scrape(t, src, "/metrics")
+	fams := parse(t, body)
+	for name := range fams {
+		if strings.HasPrefix(name, "node_") && name != "node_time_seconds" ||
+			strings.HasPrefix(name, "virgo_cpu_") || name == "virgo_processes" {
+			t.Errorf("family %s exported from a failed source", name)
+		}
+	}
+	wantErrs := []string{
+		"source=cpu 1", "source=disks 1", "source=filesystems 1", "source=host 1",
+		"source=load 1", "source=memory 1", "source=network 1", "source=processes 1",
+	}
+	if got := series(fams, "virgo_collector_errors"); !reflect.DeepEqual(got, wantErrs) {
+		t.Errorf("virgo_collector_errors:\n got %q\nwant %q", got, wantErrs)
+	}
+	// Checks and the endpoint do not depend on the snapshot.
+	if _, ok := value(fams, "virgo_spool_depth", nil); !ok {
+		t.Error("virgo_spool_depth missing")
+	}
+}
+
+func TestFirstSampleHasNoCPUPercentages(t *testing.T) {
+	src := sampleSource()
+	src.snap.Elapsed = 0
+	_, body := scrape(t, src, "/metrics")
+	fams := parse(t, body)
+	for _, name := range []string{"virgo_cpu_usage_percent", "virgo_cpu_core_usage_percent"} {
+		if _, ok := fams[name]; ok {
+			t.Errorf("%s exported on the first sample", name)
+		}
+	}
+	if v, ok := value(fams, "node_load1", nil); !ok || v != 0.5 {
+		t.Errorf("node_load1 = %v, %v; want 0.5", v, ok)
+	}
+}
+
+func TestScrapeWithoutSnapshotOrEndpoint(t *testing.T) {
+	src := &fakeSource{checks: sampleChecks()}
+	code, body := scrape(t, src, "/metrics")
+	if code != http.StatusOK {
+		t.Fatalf("status %d", code)
+	}
+	fams := parse(t, body)
+	for name := range fams {
+		switch {
+		case strings.HasPrefix(name, "node_") && name != "node_time_seconds",
+			strings.HasPrefix(name, "virgo_spool_"), strings.HasPrefix(name, "virgo_endpoint_"),
+			name == "virgo_notifications_total", name == "virgo_snapshot_timestamp_seconds":
+			t.Errorf("family %s exported with no snapshot, endpoint or notifier", name)
+		}
+	}
+	if v, ok := value(fams, "virgo_check_runs_total", map[string]string{"check_id": "chCPU", "check_type": "agent.cpu"}); !ok || v != 10 {
+		t.Errorf("virgo_check_runs_total = %v, %v; want 10", v, ok)
+	}
+}
+
+// TestCollectAndLint runs promlint over the collector's output. The only
+// problems allowed are node_exporter's own meminfo names, which are
+// camelCase on purpose (they mirror /proc/meminfo), as in node_exporter.
+func TestCollectAndLint(t *testing.T) {
+	problems, err := testutil.CollectAndLint(newCollector(sampleSource(), fixedNow))
+	if err != nil {
+		t.Fatal(err)
+	}
+	allowed := map[string]bool{
+		"node_memory_MemTotal_bytes": true, "node_memory_MemAvailable_bytes": true,
+		"node_memory_MemFree_bytes": true, "node_memory_SwapTotal_bytes": true,
+		"node_memory_SwapFree_bytes": true,
+	}
+	for _, p := range problems {
+		if allowed[p.Metric] && p.Text == "metric names should be written in 'snake_case' not 'camelCase'" {
+			continue
+		}
+		t.Errorf("lint: %s: %s", p.Metric, p.Text)
+	}
+}
+
+// TestPedanticGather registers the collector with a pedantic registry,
+// which checks every collected metric against Describe and the text
+// format's rules.
+func TestPedanticGather(t *testing.T) {
+	reg := prometheus.NewPedanticRegistry()
+	reg.MustRegister(NewCollector(sampleSource()))
+	if _, err := reg.Gather(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestLabelSanitizing(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"eth0", "eth0"},
+		{"", ""},
+		{"/mnt/d\xffta", "/mnt/d\uFFFDta"},
+		{"\xc3", "\uFFFD"},
+		{"日本", "日本"},
+	}
+	for _, tt := range tests {
+		if got := sanitizeLabel(tt.in); got != tt.want {
+			t.Errorf("sanitizeLabel(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestAlarmStateValues(t *testing.T) {
+	// The documented encoding of virgo_alarm_state.
+	tests := []struct {
+		state string
+		want  float64
+	}{{"UNKNOWN", -1}, {"OK", 0}, {"WARNING", 1}, {"CRITICAL", 2}}
+	for _, tt := range tests {
+		for _, s := range alarmStates {
+			if s.String() == tt.state {
+				if got := stateValue(s); got != tt.want {
+					t.Errorf("stateValue(%s) = %v, want %v", tt.state, got, tt.want)
+				}
+			}
+		}
+	}
+	if len(alarmStates) != len(tests) {
+		t.Errorf("state set has %d members, want %d", len(alarmStates), len(tests))
+	}
+}
+
+// FuzzLabelValues feeds arbitrary strings into every label a snapshot,
+// check or endpoint supplies: the scrape must still gather without error,
+// with valid UTF-8 label values.
+func FuzzLabelValues(f *testing.F) {
+	f.Add("/", "eth0", "chCPU", "usage", "ep:443", "webhook")
+	f.Add("/mnt/d\xffta", "\xc3", "ch\x00", "dim.x", "", "")
+	f.Add("", "", "", "", "", "")
+	f.Add("a\nb\"c\\", "{}", "x=y", "metric\xfe", "日本", "\xed\xa0\x80")
+	f.Fuzz(func(t *testing.T, mount, iface, checkID, metricName, endpoint, notifier string) {
+		src := sampleSource()
+		src.snap.Filesystems = append(src.snap.Filesystems, collector.Filesystem{Mount: mount, Device: mount, FSType: iface})
+		src.snap.Network = append(src.snap.Network, collector.NetIf{Name: iface}, collector.NetIf{Name: iface + "\xff"})
+		src.snap.Disks = append(src.snap.Disks, collector.Disk{Name: iface})
+		src.checks = append(src.checks, agent.CheckView{
+			Status: check.Status{
+				Def: check.Def{ID: checkID, Type: metricName},
+				LastResult: &check.Result{Available: true, Metrics: []check.Metric{
+					{Name: metricName, Type: check.TypeDouble, Value: "1"},
+					{Dimension: checkID, Name: metricName, Type: check.TypeDouble, Value: "2"},
+				}},
+			},
+			Alarms: []agent.AlarmStatus{{Name: metricName}, {Name: metricName + "\xff"}},
+		})
+		src.status.Endpoints = append(src.status.Endpoints, src.status.Endpoints[0])
+		src.status.Endpoints[len(src.status.Endpoints)-1].Endpoint = endpoint
+		src.notes[notifier] = src.notes["webhook"]
+
+		reg := prometheus.NewPedanticRegistry()
+		reg.MustRegister(newCollector(src, fixedNow))
+		mfs, err := reg.Gather()
+		if err != nil {
+			t.Fatalf("gather: %v", err)
+		}
+		for _, mf := range mfs {
+			for _, m := range mf.GetMetric() {
+				for _, lp := range m.GetLabel() {
+					if !utf8.ValidString(lp.GetValue()) {
+						t.Fatalf("%s: label %s=%q is not UTF-8", mf.GetName(), lp.GetName(), lp.GetValue())
+					}
+				}
+			}
+		}
+	})
+}
+
+func TestUnixSeconds(t *testing.T) {
+	tests := []struct {
+		t    time.Time
+		want float64
+	}{
+		{time.Unix(0, 0), 0},
+		{time.Unix(1795521600, 0), 1795521600},
+		{time.Unix(1795521600, 500_000_000), 1795521600.5},
+	}
+	for _, tt := range tests {
+		if got := unixSeconds(tt.t); got != tt.want {
+			t.Errorf("unixSeconds(%v) = %v, want %v", tt.t, got, tt.want)
+		}
+	}
+}

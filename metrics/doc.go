@@ -1,0 +1,41 @@
+// Package metrics exposes the agent's latest state in the Prometheus text
+// format: host data from the latest collector.Snapshot under node_exporter's
+// names (node_load1, node_memory_MemAvailable_bytes, node_filesystem_*,
+// node_disk_*, node_network_*), and virgo-top's own families under virgo_
+// for what node_exporter has no gauge for: CPU percentages, check metrics
+// and availability, alarm states, endpoint links, the spool and
+// notifications.
+//
+// Nothing here collects. A scrape reads what the agent already has (the
+// latest Snapshot, the check views, the endpoint and notifier counters)
+// through the narrow Source interface and turns it into const metrics, so
+// the one collection loop of the design stays the only reader of /proc.
+//
+// What lives here: the prometheus.Collector (NewCollector), the HTTP
+// handler with /metrics and /healthz (Handler), the listener with graceful
+// shutdown (Serve) and the adapter over agent.Runtime (RuntimeSource).
+// What does not: configuration (config's metrics_listen), and any secret:
+// no configuration value is exported, and check status strings, labels,
+// details and endpoint errors never become label values.
+//
+// # Alarm states
+//
+// virgo_alarm_state{check_id, alarm} encodes an alarm's state as a number:
+//
+//	-1 UNKNOWN   0 OK   1 WARNING   2 CRITICAL
+//
+// so "virgo_alarm_state >= 1" selects alarms that are not OK. The same
+// state is also exposed as a state set, virgo_alarm_status{check_id,
+// alarm, state}, with one series per possible state, 1 for the current
+// one and 0 for the others.
+//
+// # Omitted families
+//
+// A snapshot source that failed (Snapshot.Errors) leaves its section at
+// the zero value: its families are omitted rather than reported as zeros,
+// and virgo_collector_errors{source} is 1. CPU percentages are omitted on
+// the first sample (Snapshot.Elapsed is zero, so there is no interval to
+// split). Series whose label values repeat within a family (two
+// filesystems mounted on the same mountpoint, label values that become
+// equal after invalid UTF-8 is replaced) keep the first one.
+package metrics
