@@ -337,7 +337,13 @@ func TestScrapeWithoutSnapshotOrEndpoint(t *testing.T) {
 // problems allowed are node_exporter's own meminfo names, which are
 // camelCase on purpose (they mirror /proc/meminfo), as in node_exporter.
 func TestCollectAndLint(t *testing.T) {
-	problems, err := testutil.CollectAndLint(newCollector(sampleSource(), fixedNow))
+	lint(t, newCollector(sampleSource(), fixedNow))
+}
+
+// lint fails t for every promlint problem but the allowed camelCase ones.
+func lint(t *testing.T, c prometheus.Collector) {
+	t.Helper()
+	problems, err := testutil.CollectAndLint(c)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,7 +24,7 @@ func Handler(src Source, version string) http.Handler {
 }
 
 func newHandler(src Source, version string, now func() time.Time) http.Handler {
-	reg := prometheus.NewPedanticRegistry()
+	reg := prometheus.NewRegistry()
 	reg.MustRegister(
 		newCollector(src, now),
 		buildInfo(version),

@@ -180,3 +180,67 @@ func TestRuntimeSource(t *testing.T) {
 		t.Errorf("healthz = %d %q", rec.Code, rec.Body.String())
 	}
 }
+
+// TestRuntimeSourceLiveScrape samples this machine through a real agent
+// and checks the scrape against the snapshot it came from: the exporter
+// must cope with whatever a real host has (overmounts, odd names).
+func TestRuntimeSourceLiveScrape(t *testing.T) {
+	if testing.Short() {
+		t.Skip("samples the live host")
+	}
+	cfg := config.Default()
+	cfg.ConfdDir = t.TempDir()
+	cfg.StateDir = t.TempDir()
+	rt, err := agent.Build(agent.Setup{Config: cfg, Version: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	rt.Agent.SampleNow(ctx)
+	snap := rt.Agent.SampleNow(ctx)
+	src := RuntimeSource(rt)
+	if src.Latest() != snap {
+		t.Fatal("Latest is not the sample just taken")
+	}
+	h := newHandler(src, "test", func() time.Time { return snap.Time })
+
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	if rec.Code != http.StatusOK {
+		t.Fatalf("status %d", rec.Code)
+	}
+	fams := parse(t, rec.Body.String())
+	if _, failed := snap.Errors[collector.SourceProcesses]; !failed {
+		if v, _ := value(fams, "virgo_processes", nil); v != float64(len(snap.Processes)) {
+			t.Errorf("virgo_processes = %v, want %d", v, len(snap.Processes))
+		}
+	}
+	if _, failed := snap.Errors[collector.SourceLoad]; !failed {
+		if v, _ := value(fams, "node_load1", nil); v != snap.Load.Load1 {
+			t.Errorf("node_load1 = %v, want %v", v, snap.Load.Load1)
+		}
+	}
+	if _, failed := snap.Errors[collector.SourceFilesystems]; !failed {
+		mounts := map[string]bool{}
+		for _, fs := range snap.Filesystems {
+			mounts[sanitizeLabel(fs.Mount)] = true
+		}
+		if got := len(fams["node_filesystem_size_bytes"].GetMetric()); got != len(mounts) {
+			t.Errorf("node_filesystem_size_bytes has %d series, want one per mountpoint (%d)", got, len(mounts))
+		}
+	}
+	for source := range snap.Durations {
+		_, failed := snap.Errors[source]
+		if v, ok := value(fams, "virgo_collector_errors", map[string]string{"source": source}); !ok || v != boolValue(failed) {
+			t.Errorf("virgo_collector_errors{source=%q} = %v, %v; want %v", source, v, ok, boolValue(failed))
+		}
+	}
+
+	lint(t, NewCollector(src))
+
+	rec = httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/healthz", nil))
+	if rec.Code != http.StatusOK || rec.Body.String() != "ok\n" {
+		t.Errorf("healthz = %d %q", rec.Code, rec.Body.String())
+	}
+}
