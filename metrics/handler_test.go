@@ -244,3 +244,23 @@ func TestRuntimeSourceLiveScrape(t *testing.T) {
 		t.Errorf("healthz = %d %q", rec.Code, rec.Body.String())
 	}
 }
+
+// TestConcurrentScrapes runs scrapes in parallel under the race detector:
+// Collect keeps no state between calls.
+func TestConcurrentScrapes(t *testing.T) {
+	h := newHandler(sampleSource(), "1.2.3", fixedNow)
+	const n = 4
+	codes := make(chan int, n)
+	for range n {
+		go func() {
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+			codes <- rec.Code
+		}()
+	}
+	for range n {
+		if code := <-codes; code != http.StatusOK {
+			t.Errorf("status %d", code)
+		}
+	}
+}
