@@ -393,9 +393,9 @@ func TestApplyEnv(t *testing.T) {
 			wantErr: "environment: unknown variable VIRGO_TOP_MONITORING_TOKN (did you mean VIRGO_TOP_MONITORING_TOKEN?)",
 		},
 		{
-			name:    "unknown variable without suggestion",
-			environ: []string{"VIRGO_TOP_COLOR=1"},
-			wantErr: "environment: unknown variable VIRGO_TOP_COLOR",
+			name:    "unknown variable without suggestion is only noted",
+			environ: []string{"VIRGO_TOP_CMD=/usr/local/bin/virgo-top", "VIRGO_TOP_LOG_LEVEL=warn"},
+			check:   map[string]string{"log_level": "warn"},
 		},
 		{
 			name:    "bad values",

@@ -39,10 +39,11 @@
 //
 // VIRGO_TOP_<KEY in upper case> overrides the file, e.g.
 // VIRGO_TOP_MONITORING_TOKEN. An empty variable is ignored. A VIRGO_TOP_
-// variable that names no key is an error, not a warning: a typo such as
+// variable that is a near miss of a key is an error: a typo such as
 // VIRGO_TOP_MONITORING_TOKN would otherwise leave the file's token in force
-// without a word. The environment is passed in ([]string from os.Environ),
-// never read here.
+// without a word. One that resembles no key (VIRGO_TOP_CMD, set by other
+// tools) is only noted in Config.Notes. The environment is passed in
+// ([]string from os.Environ), never read here.
 //
 // # Secrets
 //

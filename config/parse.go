@@ -161,9 +161,10 @@ func (c *Config) Set(key, value, source string) error {
 // ApplyEnv applies VIRGO_TOP_<KEY> variables from environ ("NAME=value"
 // entries, as os.Environ returns), e.g. VIRGO_TOP_MONITORING_TOKEN. They
 // override the file; an empty variable is ignored, as if unset. A
-// VIRGO_TOP_ variable that names no key is an error, so a typo cannot
-// silently leave the file's value in force. All bad variables are
-// reported; good ones are applied even when others fail.
+// VIRGO_TOP_ variable that is a near miss of a key is an error, so a typo
+// cannot silently leave the file's value in force; one that resembles no
+// key is noted in Notes and ignored. All bad variables are reported; good
+// ones are applied even when others fail.
 func (c *Config) ApplyEnv(environ []string) error {
 	var errs []error
 	for _, kv := range environ {
@@ -174,10 +175,16 @@ func (c *Config) ApplyEnv(environ []string) error {
 		where := "environment " + name
 		k, known := keyIndex[strings.ToLower(strings.TrimPrefix(name, EnvPrefix))]
 		if !known {
-			msg := "unknown variable " + name
-			if s := suggest(strings.ToLower(strings.TrimPrefix(name, EnvPrefix))); s != "" {
-				msg += " (did you mean " + EnvName(s) + "?)"
+			// A near miss of a key is a typo worth stopping for (a
+			// misspelt token variable would otherwise go unnoticed).
+			// Anything else under the prefix may belong to another tool
+			// (shared/tools/monitor-cost sets VIRGO_TOP_CMD): noted only.
+			s := suggest(strings.ToLower(strings.TrimPrefix(name, EnvPrefix)))
+			if s == "" {
+				c.Notes = append(c.Notes, "ignored unknown environment variable "+name)
+				continue
 			}
+			msg := "unknown variable " + name + " (did you mean " + EnvName(s) + "?)"
 			errs = append(errs, &Error{Where: "environment", Msg: msg, Err: ErrUnknownKey})
 			continue
 		}
