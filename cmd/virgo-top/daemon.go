@@ -13,6 +13,7 @@ import (
 
 	"github.com/virgo-top/virgo-top/agent"
 	"github.com/virgo-top/virgo-top/config"
+	"github.com/virgo-top/virgo-top/metrics"
 	"github.com/virgo-top/virgo-top/protocol"
 )
 
@@ -86,6 +87,16 @@ func runDaemonOnce(ctx context.Context, rf *rootFlags, cfg config.Config, log *s
 	defer cancel()
 	done := make(chan error, 1)
 	go func() { done <- rt.Run(runCtx) }()
+	metricsErr := make(chan error, 1)
+	if cfg.MetricsListen != "" {
+		go func() {
+			h := metrics.Handler(metrics.RuntimeSource(rt), version)
+			if err := metrics.Serve(runCtx, cfg.MetricsListen, h, log); err != nil {
+				metricsErr <- err
+			}
+		}()
+		log.Info("serving Prometheus metrics", "addr", cfg.MetricsListen)
+	}
 	for {
 		select {
 		case err := <-done:
@@ -99,6 +110,11 @@ func runDaemonOnce(ctx context.Context, rf *rootFlags, cfg config.Config, log *s
 			}
 			log.Info("virgo-top daemon stopped")
 			return nil, nil
+		case err := <-metricsErr:
+			// A /metrics that cannot listen stops the daemon: the user asked for it.
+			cancel()
+			<-done
+			return nil, fmt.Errorf("metrics_listen %s: %w", cfg.MetricsListen, err)
 		case <-hup:
 			next, err := loadConfig(rf, log)
 			if err != nil {
@@ -106,7 +122,7 @@ func runDaemonOnce(ctx context.Context, rf *rootFlags, cfg config.Config, log *s
 				continue
 			}
 			level.Set(logLevel(next))
-			if !agent.SameEndpoint(cfg, next) {
+			if !agent.SameEndpoint(cfg, next) || next.MetricsListen != cfg.MetricsListen {
 				log.Info("reload: endpoint settings changed, reconnecting")
 				cancel()
 				<-done

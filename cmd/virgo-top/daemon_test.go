@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,6 +20,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
 )
 
 // buildBinary builds virgo-top into a temp dir once per test binary.
@@ -129,7 +133,7 @@ func TestDaemonLifecycle(t *testing.T) {
 	addr := freePort(t)
 	ca, rec := filepath.Join(dir, "ca.pem"), filepath.Join(dir, "rec.jsonl")
 	sched := filepath.Join(dir, "schedule.json")
-	os.WriteFile(sched, []byte(`[{"id":"chMEM","type":"agent.memory","period":1,"timeout":1},{"id":"chLOAD","type":"agent.load_average","period":1,"timeout":1}]`), 0o600)
+	os.WriteFile(sched, []byte(`[{"id":"chMEM","type":"agent.memory","period":1,"timeout":1,"alarms":{"low":{"criteria":"if (metric['actual_free'] < 1) { return new AlarmStatus(CRITICAL); } return new AlarmStatus(OK);"}}},{"id":"chLOAD","type":"agent.load_average","period":1,"timeout":1}]`), 0o600)
 	fx := start(t, bin, "fixture-server", "--listen", addr, "--ca-out", ca, "--record", rec, "--schedule", sched)
 	waitFor(t, "the CA file", func() bool { _, err := os.Stat(ca); return err == nil })
 
@@ -137,9 +141,10 @@ func TestDaemonLifecycle(t *testing.T) {
 	cfgPath := filepath.Join(dir, "virgo-top.cfg")
 	pidfile := filepath.Join(dir, "virgo-top.pid")
 	logFile := filepath.Join(dir, "daemon.log")
+	metricsAddr := freePort(t)
 	cfg := fmt.Sprintf("# test daemon\nmonitoring_id agentA\nmonitoring_token %s\nmonitoring_endpoints %s\nmonitoring_ca %s\n"+
-		"state_dir %s\nconfd_dir %s\nlog_file %s\npidfile %s\ninterval 500ms\n",
-		token, addr, ca, filepath.Join(dir, "state"), filepath.Join(dir, "conf.d"), logFile, pidfile)
+		"state_dir %s\nconfd_dir %s\nlog_file %s\npidfile %s\ninterval 500ms\nmetrics_listen %s\n",
+		token, addr, ca, filepath.Join(dir, "state"), filepath.Join(dir, "conf.d"), logFile, pidfile, metricsAddr)
 	os.WriteFile(cfgPath, []byte(cfg), 0o600)
 
 	d := start(t, bin, "--daemon", "--config", cfgPath)
@@ -147,6 +152,22 @@ func TestDaemonLifecycle(t *testing.T) {
 	pid, err := os.ReadFile(pidfile)
 	if err != nil || strings.TrimSpace(string(pid)) != strconv.Itoa(d.cmd.Process.Pid) {
 		t.Fatalf("pidfile %q (%v), want %d", pid, err, d.cmd.Process.Pid)
+	}
+
+	// /metrics parses as Prometheus text and holds host, check and agent families.
+	waitFor(t, "check metrics on /metrics", func() bool {
+		fams := scrape(t, "http://"+metricsAddr+"/metrics")
+		return fams["virgo_check_metric"] != nil
+	})
+	fams := scrape(t, "http://"+metricsAddr+"/metrics")
+	for _, name := range []string{"node_memory_MemTotal_bytes", "node_load1", "virgo_cpu_usage_percent", "node_filesystem_size_bytes",
+		"virgo_check_metric", "virgo_check_available", "virgo_alarm_state", "virgo_endpoint_up", "virgo_spool_depth", "virgo_build_info"} {
+		if fams[name] == nil {
+			t.Errorf("/metrics lacks %s", name)
+		}
+	}
+	if up := fams["virgo_endpoint_up"]; up != nil && up.GetMetric()[0].GetGauge().GetValue() != 1 {
+		t.Error("virgo_endpoint_up is not 1 while connected")
 	}
 
 	// SIGHUP with the endpoint unchanged: reloaded, no new handshake.
@@ -199,4 +220,20 @@ func TestDaemonBadConfigExits2(t *testing.T) {
 	if !strings.Contains(string(out), "bad.cfg:2") {
 		t.Errorf("error does not name the line: %s", out)
 	}
+}
+
+// scrape fetches a Prometheus text page and parses it; nil on any error.
+func scrape(t *testing.T, url string) map[string]*dto.MetricFamily {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		return nil
+	}
+	defer resp.Body.Close()
+	var p expfmt.TextParser
+	fams, err := p.TextToMetricFamilies(resp.Body)
+	if err != nil {
+		t.Fatalf("/metrics does not parse: %v", err)
+	}
+	return fams
 }
