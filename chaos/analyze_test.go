@@ -82,8 +82,6 @@ func (r report) ok() bool {
 	return r.Lost == 0 && len(r.BadDuplicates) == 0 && len(r.OrderErrors) == 0 && len(r.Unknown) == 0 && len(r.Unspooled) == 0
 }
 
-func ms(t time.Time) int64 { return t.UnixMilli() }
-
 func fromMS(v int64) time.Time { return time.UnixMilli(v).UTC() }
 
 // analyze judges a run. Delivery order is the order the endpoints received

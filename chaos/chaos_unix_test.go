@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -47,7 +48,7 @@ func (m mode) between(rng *rand.Rand, r [2]time.Duration) time.Duration {
 var (
 	shortMode = mode{name: "short", endpointRestarts: 3, daemonKills: 1,
 		pause: [2]time.Duration{1500 * time.Millisecond, 3 * time.Second}, downtime: [2]time.Duration{300 * time.Millisecond, 1500 * time.Millisecond}}
-	longMode = mode{name: "long", endpointRestarts: 12, daemonKills: 4,
+	longMode = mode{name: "long", endpointRestarts: 12, daemonKills: 5,
 		pause: [2]time.Duration{2 * time.Second, 7 * time.Second}, downtime: [2]time.Duration{300 * time.Millisecond, 3 * time.Second}}
 )
 
@@ -77,18 +78,29 @@ func TestChaos(t *testing.T) {
 	t.Logf("chaos: mode=%s seed=%d (VIRGO_CHAOS_SEED=%d replays the fault choices)", m.name, seed, seed)
 	bin := buildBinary(t, t.TempDir())
 
+	// The scenarios run side by side, each with its own processes, ports
+	// and directory.
+	var mu sync.Mutex
 	var total summary
-	t.Run("endpoints", func(t *testing.T) {
-		h := newHarness(t, bin, rand.New(rand.NewPCG(seed, 1)))
-		s := h.endpointScenario(m)
-		total.add(s)
-		t.Log("chaos[endpoints]: " + s.String())
-	})
-	t.Run("daemon", func(t *testing.T) {
-		h := newHarness(t, bin, rand.New(rand.NewPCG(seed, 2)))
-		s := h.daemonScenario(m)
-		total.add(s)
-		t.Log("chaos[daemon]: " + s.String())
+	scenarios := []struct {
+		name string
+		run  func(h *harness, m mode) summary
+	}{
+		{"endpoints", (*harness).endpointScenario},
+		{"daemon", (*harness).daemonScenario},
+	}
+	t.Run("scenarios", func(t *testing.T) {
+		for i, sc := range scenarios {
+			t.Run(sc.name, func(t *testing.T) {
+				t.Parallel()
+				h := newHarness(t, bin, rand.New(rand.NewPCG(seed, uint64(i+1))))
+				s := sc.run(h, m)
+				t.Logf("chaos[%s]: %s", sc.name, s)
+				mu.Lock()
+				total.add(s)
+				mu.Unlock()
+			})
+		}
 	})
 	t.Log("chaos: " + total.String())
 }
@@ -141,7 +153,8 @@ type harness struct {
 	daemon     *proc
 	daemonGen  int
 	records    []string
-	daemonLogs []string
+	daemonLogs []string // the daemons' logs and outputs
+	outputs    []string // every process's standard output and error
 	down       []downWindow
 	start      time.Time
 	// pendingAtKill are the results the spool held when the daemon was
@@ -221,6 +234,7 @@ func (h *harness) startEndpoint(e *endpoint) {
 			h.t.Fatal(err)
 		}
 		h.records = append(h.records, rec)
+		h.outputs = append(h.outputs, logPath)
 		_, err = waitLog(p, logPath, `msg="fixture endpoint listening"`, 20*time.Second)
 		if err == nil {
 			e.p = p
@@ -283,6 +297,7 @@ func (h *harness) startDaemon() time.Time {
 	}
 	h.daemon = p
 	h.daemonLogs = append(h.daemonLogs, logPath, filepath.Join(h.dir, fmt.Sprintf("daemon-%d.out", h.daemonGen)))
+	h.outputs = append(h.outputs, filepath.Join(h.dir, fmt.Sprintf("daemon-%d.out", h.daemonGen)))
 	at, err := waitLog(p, logPath, `msg="check schedule"`, 30*time.Second)
 	if err != nil {
 		out, _ := os.ReadFile(filepath.Join(h.dir, fmt.Sprintf("daemon-%d.out", h.daemonGen)))
@@ -374,7 +389,8 @@ func (h *harness) drain() time.Time {
 
 // endpointScenario: a primary endpoint SIGKILLed and restarted on its port
 // at random, a secondary that drops connections at random and goes down and
-// up, sometimes together with the primary (so the spool fills).
+// up, sometimes together with the primary (so the spool fills); then the
+// primary is killed again right as the agent starts to empty its spool.
 func (h *harness) endpointScenario(m mode) summary {
 	a := h.addEndpoint("A", 0)
 	b := h.addEndpoint("B", 3*time.Second)
@@ -395,8 +411,21 @@ func (h *harness) endpointScenario(m mode) summary {
 			}
 		}
 		h.killEndpoint(a, syscall.SIGKILL)
-		h.sleep(m.between(h.rng, m.downtime))
+		alone := !b.up()
+		if alone {
+			h.sleep(m.between(h.rng, outage))
+		} else {
+			h.sleep(m.between(h.rng, m.downtime))
+		}
 		h.restartEndpoint(a)
+		if alone && (i == 1 || h.rng.IntN(2) == 0) {
+			// Both were down: kill the primary again while the spool is
+			// being sent to it.
+			h.waitFlush()
+			h.killEndpoint(a, syscall.SIGKILL)
+			h.sleep(m.between(h.rng, m.downtime))
+			h.restartEndpoint(a)
+		}
 		if !b.up() && h.rng.IntN(3) == 0 {
 			h.restartEndpoint(b)
 		}
@@ -405,21 +434,52 @@ func (h *harness) endpointScenario(m mode) summary {
 	return h.finish(h.drain())
 }
 
+// outage is how long the endpoints stay down so that the spool fills.
+var outage = [2]time.Duration{1500 * time.Millisecond, 3500 * time.Millisecond}
+
+// waitFlush waits until the agent starts to send what its spool holds (its
+// depth drops), for at most 20 s.
+func (h *harness) waitFlush() {
+	h.t.Helper()
+	d0, err := h.spool.poll()
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		d, err := h.spool.poll()
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		if d < d0 {
+			h.t.Logf("%s spool is being sent (%d of %d left)", time.Now().UTC().Format("15:04:05.000"), d, d0)
+			return
+		}
+		time.Sleep(200 * time.Microsecond)
+	}
+	h.t.Logf("spool of %d did not start to drain within 20 s", d0)
+}
+
 // daemonScenario: the daemon SIGKILLed at random and restarted on its state
-// dir; every other kill comes during an endpoint outage, so the persisted
-// spool holds results the restarted daemon must deliver.
+// dir. Kills cycle through three moments: during an endpoint outage (the
+// persisted spool holds results the restarted daemon must deliver), right
+// as the spool starts to be sent after an outage, and at a random time.
 func (h *harness) daemonScenario(m mode) summary {
 	a := h.addEndpoint("A", 4*time.Second)
 	h.start = h.startDaemon()
 	for i := range m.daemonKills {
 		h.sleep(m.between(h.rng, m.pause))
-		outage := i%2 == 0
-		if outage {
+		kind := i % 3
+		if kind < 2 {
 			h.killEndpoint(a, syscall.SIGKILL)
-			h.sleep(m.between(h.rng, [2]time.Duration{1500 * time.Millisecond, 3 * time.Second}))
+			h.sleep(m.between(h.rng, outage))
+		}
+		if kind == 1 {
+			h.restartEndpoint(a)
+			h.waitFlush()
 		}
 		killed, pending := h.killDaemon()
-		if outage && len(pending) == 0 {
+		if kind == 0 && len(pending) == 0 {
 			h.t.Errorf("daemon killed during an outage with an empty spool: the scenario did not test the persisted spool")
 		}
 		if !a.up() {
@@ -481,6 +541,17 @@ func (h *harness) finish(end time.Time) summary {
 		}
 		if strings.Contains(string(b), chaosToken) {
 			t.Errorf("%s shows the monitoring token", filepath.Base(path))
+		}
+	}
+	for _, path := range h.outputs {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, bad := range []string{"WARNING: DATA RACE", "panic: ", "fatal error: "} {
+			if i := strings.Index(string(b), bad); i >= 0 {
+				t.Errorf("%s: %s", filepath.Base(path), b[i:min(len(b), i+4000)])
+			}
 		}
 	}
 	for _, path := range h.records {

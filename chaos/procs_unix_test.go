@@ -18,7 +18,9 @@ import (
 	"time"
 )
 
-// buildBinary builds ./cmd/virgo-top from the module root into dir.
+// buildBinary builds ./cmd/virgo-top from the module root into dir, with
+// the race detector when VIRGO_CHAOS_RACE=1 (the processes then report
+// data races on their standard error, which the test checks).
 func buildBinary(t *testing.T, dir string) string {
 	t.Helper()
 	goBin, err := exec.LookPath("go")
@@ -34,9 +36,13 @@ func buildBinary(t *testing.T, dir string) string {
 		t.Fatalf("not in a module (go env GOMOD = %q)", mod)
 	}
 	bin := filepath.Join(dir, "virgo-top")
-	cmd := exec.Command(goBin, "build", "-o", bin, "./cmd/virgo-top")
+	args, cgo := []string{"build", "-o", bin}, "CGO_ENABLED=0"
+	if os.Getenv("VIRGO_CHAOS_RACE") == "1" {
+		args, cgo = append(args, "-race"), "CGO_ENABLED=1"
+	}
+	cmd := exec.Command(goBin, append(args, "./cmd/virgo-top")...)
 	cmd.Dir = filepath.Dir(mod)
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	cmd.Env = append(os.Environ(), cgo)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go build ./cmd/virgo-top: %v\n%s", err, out)
 	}
