@@ -37,6 +37,7 @@ type mode struct {
 	name             string
 	endpointRestarts int              // endpoint scenario: SIGKILL + restart of the primary
 	daemonKills      int              // daemon scenario: SIGKILL + restart of the daemon
+	stalls           int              // stall scenario: SIGSTOP + SIGCONT of the endpoint
 	pause            [2]time.Duration // between faults
 	downtime         [2]time.Duration // how long a killed process stays dead
 }
@@ -46,9 +47,9 @@ func (m mode) between(rng *rand.Rand, r [2]time.Duration) time.Duration {
 }
 
 var (
-	shortMode = mode{name: "short", endpointRestarts: 3, daemonKills: 1,
+	shortMode = mode{name: "short", endpointRestarts: 3, daemonKills: 1, stalls: 1,
 		pause: [2]time.Duration{1500 * time.Millisecond, 3 * time.Second}, downtime: [2]time.Duration{300 * time.Millisecond, 1500 * time.Millisecond}}
-	longMode = mode{name: "long", endpointRestarts: 12, daemonKills: 5,
+	longMode = mode{name: "long", endpointRestarts: 12, daemonKills: 5, stalls: 3,
 		pause: [2]time.Duration{2 * time.Second, 7 * time.Second}, downtime: [2]time.Duration{300 * time.Millisecond, 3 * time.Second}}
 )
 
@@ -88,11 +89,16 @@ func TestChaos(t *testing.T) {
 	}{
 		{"endpoints", (*harness).endpointScenario},
 		{"daemon", (*harness).daemonScenario},
+		{"stall", (*harness).stallScenario},
 	}
-	t.Run("scenarios", func(t *testing.T) {
-		for i, sc := range scenarios {
+	// t.Run from goroutines: the scenarios run at once whatever -parallel
+	// says (they wait on processes, not on the CPU).
+	var wg sync.WaitGroup
+	for i, sc := range scenarios {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
 			t.Run(sc.name, func(t *testing.T) {
-				t.Parallel()
 				h := newHarness(t, bin, rand.New(rand.NewPCG(seed, uint64(i+1))))
 				s := sc.run(h, m)
 				t.Logf("chaos[%s]: %s", sc.name, s)
@@ -100,15 +106,18 @@ func TestChaos(t *testing.T) {
 				total.add(s)
 				mu.Unlock()
 			})
-		}
-	})
+		}()
+	}
+	wg.Wait()
 	t.Log("chaos: " + total.String())
+	t.Logf("chaos: also %d endpoint freezes (SIGSTOP/SIGCONT)", total.stalls)
 }
 
 // summary is the one line a run reports.
 type summary struct {
 	produced, delivered, lost, duplicated, reconnects int
 	maxSpoolDepth, endpointRestarts, daemonKills      int
+	stalls                                            int // not in the line: endpoint freezes
 }
 
 func (s *summary) add(o summary) {
@@ -120,6 +129,7 @@ func (s *summary) add(o summary) {
 	s.maxSpoolDepth = max(s.maxSpoolDepth, o.maxSpoolDepth)
 	s.endpointRestarts += o.endpointRestarts
 	s.daemonKills += o.daemonKills
+	s.stalls += o.stalls
 }
 
 func (s summary) String() string {
@@ -162,6 +172,7 @@ type harness struct {
 	pendingAtKill    map[resultKey]bool
 	endpointRestarts int
 	daemonKills      int
+	stalls           int
 }
 
 func newHarness(t *testing.T, bin string, rng *rand.Rand) *harness {
@@ -492,6 +503,33 @@ func (h *harness) daemonScenario(m mode) summary {
 	return h.finish(h.drain())
 }
 
+// stallScenario: the only endpoint is frozen (SIGSTOP) and thawed
+// (SIGCONT). It holds its connections without a word: heartbeats and the
+// post in flight go unanswered until the agent's heartbeat timeout (10 s)
+// drops the connection, and the agent's reconnect stalls in the TLS
+// handshake until the endpoint thaws. Thawed, the endpoint reads what the
+// dropped connection still held, so a post the agent resent shows up twice:
+// a duplicate the analysis must identify as a resend. The first stall
+// outlasts the heartbeat timeout; later ones are random.
+func (h *harness) stallScenario(m mode) summary {
+	a := h.addEndpoint("A", 0)
+	h.start = h.startDaemon()
+	for i := range m.stalls {
+		h.sleep(m.between(h.rng, m.pause))
+		d := 13 * time.Second
+		if i > 0 {
+			d = m.between(h.rng, [2]time.Duration{2 * time.Second, 14 * time.Second})
+		}
+		a.p.signal(syscall.SIGSTOP)
+		h.t.Logf("%s endpoint A frozen for %v", time.Now().UTC().Format("15:04:05.000"), d)
+		h.sleep(d)
+		a.p.signal(syscall.SIGCONT)
+		h.stalls++
+	}
+	h.sleep(m.between(h.rng, m.pause))
+	return h.finish(h.drain())
+}
+
 // finish reads the records, the spool and the logs, logs the verdict and
 // fails the test on any loss, unexplained duplicate or reordering.
 func (h *harness) finish(end time.Time) summary {
@@ -605,7 +643,7 @@ func (h *harness) finish(end time.Time) summary {
 	return summary{
 		produced: r.Produced, delivered: r.Delivered, lost: r.Lost, duplicated: r.Duplicated,
 		reconnects: reconnects, maxSpoolDepth: maxDepth,
-		endpointRestarts: h.endpointRestarts, daemonKills: h.daemonKills,
+		endpointRestarts: h.endpointRestarts, daemonKills: h.daemonKills, stalls: h.stalls,
 	}
 }
 
