@@ -52,9 +52,9 @@ func TestParseProcStat(t *testing.T) {
 
 func TestCPUPercent(t *testing.T) {
 	tests := []struct {
-		name       string
-		prev, cur  cpuCounters
-		want       CPUTimes
+		name      string
+		prev, cur cpuCounters
+		want      CPUTimes
 	}{
 		{"no time passed", cpuCounters{idle: 5}, cpuCounters{idle: 5}, CPUTimes{}},
 		{"all idle", cpuCounters{}, cpuCounters{idle: 100}, CPUTimes{IdlePct: 100}},

@@ -20,8 +20,8 @@ func TestParseMountinfo(t *testing.T) {
 		{device: `srv:/x\y`, mount: "/n", fstype: "nfs4", options: "ro", root: "/", major: 0, minor: 40, hasDev: true},
 	})
 	for _, bad := range []string{
-		"27 1 8:1 / / rw ext4 /dev/sda1 rw\n",  // no separator
-		"27 1 8:1 / / rw - ext4\n",             // nothing after fstype
+		"27 1 8:1 / / rw ext4 /dev/sda1 rw\n",   // no separator
+		"27 1 8:1 / / rw - ext4\n",              // nothing after fstype
 		"27 1 8-1 / / rw - ext4 /dev/sda1 rw\n", // bad major:minor
 		"27 1 8:x / / rw - ext4 /dev/sda1 rw\n",
 		"27 1\n",

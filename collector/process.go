@@ -101,6 +101,19 @@ func parsePidStat(data []byte, st *pidStat) error {
 	return nil
 }
 
+// nextField returns the first whitespace-separated field of b and the rest.
+func nextField(b []byte) (field, rest []byte) {
+	i := 0
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t') {
+		i++
+	}
+	j := i
+	for j < len(b) && b[j] != ' ' && b[j] != '\t' {
+		j++
+	}
+	return b[i:j], b[j:]
+}
+
 func parseUint(b []byte) (uint64, bool) {
 	if len(b) == 0 {
 		return 0, false
@@ -145,11 +158,13 @@ func parseStatusUID(data []byte) (uint32, error) {
 		i = -1
 	}
 	line, _ := nextLine(data[i+1+len("Uid:"):])
-	f := bytes.Fields(line)
-	if len(f) < 2 {
+	// Fields without bytes.Fields, which would allocate per process.
+	_, rest := nextField(line)
+	euid, _ := nextField(rest)
+	if len(euid) == 0 {
 		return 0, errors.New("status: short Uid line")
 	}
-	v, ok := parseUint(f[1])
+	v, ok := parseUint(euid)
 	if !ok || v > math.MaxUint32 {
 		return 0, errors.New("status: bad Uid")
 	}
