@@ -367,3 +367,33 @@ func TestProcessDetailFixture(t *testing.T) {
 		t.Error("detail of a process that exited: want error")
 	}
 }
+
+func TestCancelledContext(t *testing.T) {
+	h := newFixtureHost(t)
+	h.loadStep("testdata/basic/step0")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	snap := newSampler(h.opts, fixtureSystem()).SampleAt(ctx, t0)
+	if len(snap.Errors) != len(SourceNames) {
+		t.Errorf("errors = %v, want one per source", snap.Errors)
+	}
+	if snap.Processes != nil || snap.CPU.Cores != 0 {
+		t.Error("sources ran on a cancelled context")
+	}
+}
+
+// TestProcessesWithoutMeminfo: losing MemTotal costs only mem %.
+func TestProcessesWithoutMeminfo(t *testing.T) {
+	h := newFixtureHost(t)
+	h.opts.Sources = []string{SourceProcesses}
+	h.loadStep("testdata/basic/step0")
+	if err := os.Remove(filepath.Join(h.opts.ProcRoot, "meminfo")); err != nil {
+		t.Fatal(err)
+	}
+	snap := newSampler(h.opts, fixtureSystem()).SampleAt(context.Background(), t0)
+	if snap.Errors != nil || len(snap.Processes) != 6 {
+		t.Fatalf("errors %v, %d processes", snap.Errors, len(snap.Processes))
+	}
+	eq(t, "pid 1 mem%", snap.Processes[0].MemPct, 0.0)
+	eq(t, "pid 1 rss", snap.Processes[0].RSSBytes, uint64(8192000))
+}

@@ -303,15 +303,13 @@ func (p *processSource) Collect(ctx context.Context, s *Snapshot) error {
 func (p *processSource) scan(ctx context.Context, now time.Time, memTotal uint64) ([]Process, error) {
 	root := p.opts.procRoot()
 	if memTotal == 0 {
-		data, err := readFile(root, "meminfo")
-		if err != nil {
-			return nil, err
+		// Without MemTotal only mem % is lost (left 0): not worth failing
+		// the whole process list over.
+		if data, err := readFile(root, "meminfo"); err == nil {
+			if mi, err := parseMeminfo(data); err == nil {
+				memTotal = mi.total
+			}
 		}
-		mi, err := parseMeminfo(data)
-		if err != nil {
-			return nil, fmt.Errorf("parse %s/meminfo: %w", root, err)
-		}
-		memTotal = mi.total
 	}
 	if p.btime == 0 {
 		data, err := readFile(root, "stat")

@@ -166,5 +166,8 @@ type Process struct {
 	MemPct    float64   `json:"mem_pct"`
 	StartTime time.Time `json:"start_time"`
 	Nice      int32     `json:"nice"`
-	Cmdline   string    `json:"cmdline"`
+	// Cmdline is argv joined by spaces, at most 4096 bytes, read once per
+	// process lifetime (again after exec); "" for kernel threads and
+	// zombies. ProcessDetail reads it in full.
+	Cmdline string `json:"cmdline"`
 }
