@@ -44,12 +44,13 @@ func TestParseRecords(t *testing.T) {
 				recLine(t0.Add(4*time.Second), 2, "none", `"this is not JSON {"`) +
 				recLine(t0.Add(5*time.Second), 2, "none", `{"v":"1","id":7,"source":"chaos","target":"endpoint","result":{}}`) +
 				"\n" +
-				recLine(t0.Add(6*time.Second), 3, "result", postMsg("chCPU", 3000)),
+				recLine(t0.Add(6*time.Second), 3, "result", postMsg("chCPU", 3000)) +
+				recLine(t0.Add(7*time.Second), 3, "result", `{"v":"1","id":1,"source":"chaos","target":"endpoint","method":"check_schedule.get","params":{}}`),
 			want: []delivery{
 				{Key: resultKey{"chMEM", 1000}, At: t0.Add(time.Second), Conn: "r#1", Params: paramsHash("chMEM", 1000), Line: 2},
 				{Key: resultKey{"chCPU", 3000}, At: t0.Add(6 * time.Second), Conn: "r#3", Params: paramsHash("chCPU", 3000), Line: 8},
 			},
-			sum: recordSummary{Hellos: 1, Ignored: 1, Rejected: 1},
+			sum: recordSummary{Hellos: 1, Schedules: 1, Ignored: 1, Rejected: 1},
 		},
 		{
 			name: "last line cut short",

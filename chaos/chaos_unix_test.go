@@ -10,6 +10,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -142,6 +143,9 @@ type endpoint struct {
 	name      string
 	addr      string
 	dropAfter time.Duration
+	// pushEvery sends check_schedule.changed this often: the agent
+	// fetches the same schedule again and must keep its checks' timing.
+	pushEvery time.Duration
 	gen       int // incarnations started
 	p         *proc
 }
@@ -219,8 +223,8 @@ func freePort(t *testing.T) string {
 	return addr
 }
 
-func (h *harness) addEndpoint(name string, dropAfter time.Duration) *endpoint {
-	e := &endpoint{name: name, addr: freePort(h.t), dropAfter: dropAfter}
+func (h *harness) addEndpoint(name string, dropAfter, pushEvery time.Duration) *endpoint {
+	e := &endpoint{name: name, addr: freePort(h.t), dropAfter: dropAfter, pushEvery: pushEvery}
 	h.endpoints = append(h.endpoints, e)
 	h.startEndpoint(e)
 	return e
@@ -239,6 +243,9 @@ func (h *harness) startEndpoint(e *endpoint) {
 			"--ca-out", filepath.Join(h.dir, "ca-"+tag+".pem"), "--record", rec, "--schedule", h.sched}
 		if e.dropAfter > 0 {
 			args = append(args, "--drop-after", e.dropAfter.String())
+		}
+		if e.pushEvery > 0 {
+			args = append(args, "--push-schedule-changed", e.pushEvery.String())
 		}
 		p, err := startProc(h.t, "fixture "+tag, h.bin, args, logPath)
 		if err != nil {
@@ -402,9 +409,10 @@ func (h *harness) drain() time.Time {
 // at random, a secondary that drops connections at random and goes down and
 // up, sometimes together with the primary (so the spool fills); then the
 // primary is killed again right as the agent starts to empty its spool.
+// The primary also pushes check_schedule.changed every 1.5 s.
 func (h *harness) endpointScenario(m mode) summary {
-	a := h.addEndpoint("A", 0)
-	b := h.addEndpoint("B", 3*time.Second)
+	a := h.addEndpoint("A", 0, 1500*time.Millisecond)
+	b := h.addEndpoint("B", 3*time.Second, 0)
 	h.start = h.startDaemon()
 	for i := range m.endpointRestarts {
 		h.sleep(m.between(h.rng, m.pause))
@@ -476,7 +484,7 @@ func (h *harness) waitFlush() {
 // persisted spool holds results the restarted daemon must deliver), right
 // as the spool starts to be sent after an outage, and at a random time.
 func (h *harness) daemonScenario(m mode) summary {
-	a := h.addEndpoint("A", 4*time.Second)
+	a := h.addEndpoint("A", 4*time.Second, 0)
 	h.start = h.startDaemon()
 	for i := range m.daemonKills {
 		h.sleep(m.between(h.rng, m.pause))
@@ -512,7 +520,7 @@ func (h *harness) daemonScenario(m mode) summary {
 // a duplicate the analysis must identify as a resend. The first stall
 // outlasts the heartbeat timeout; later ones are random.
 func (h *harness) stallScenario(m mode) summary {
-	a := h.addEndpoint("A", 0)
+	a := h.addEndpoint("A", 0, 0)
 	h.start = h.startDaemon()
 	for i := range m.stalls {
 		h.sleep(m.between(h.rng, m.pause))
@@ -553,6 +561,7 @@ func (h *harness) finish(end time.Time) summary {
 		}
 		facts.Deliveries = append(facts.Deliveries, ds...)
 		rs.Hellos += sum.Hellos
+		rs.Schedules += sum.Schedules
 		rs.Ignored += sum.Ignored
 		rs.Rejected += sum.Rejected
 		rs.Truncated += sum.Truncated
@@ -565,7 +574,17 @@ func (h *harness) finish(end time.Time) summary {
 	r := analyze(facts)
 
 	reconnects := 0
+	levels := map[string]int{} // "WARN connection dropped" -> count
 	for _, path := range h.daemonLogs {
+		_, lines, err := scanLog(path, " level=")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range lines {
+			if m := logLevelMsg.FindStringSubmatch(l); m != nil && m[1] != "INFO" && m[1] != "DEBUG" {
+				levels[m[1]+" "+strings.Trim(m[2], `"`)]++
+			}
+		}
 		for _, e := range h.endpoints {
 			times, _, err := scanLog(path, "msg=connected endpoint="+e.addr+" ")
 			if err != nil {
@@ -598,8 +617,9 @@ func (h *harness) finish(end time.Time) summary {
 		}
 	}
 
-	t.Logf("records: %d accepted posts, %d hellos, %d posts unanswered on dropped connections (resent), %d rejected, %d truncated lines",
-		r.Receipts, rs.Hellos, rs.Ignored, rs.Rejected, rs.Truncated)
+	t.Logf("daemon warnings and errors: %v", levels)
+	t.Logf("records: %d accepted posts, %d hellos, %d schedule fetches, %d posts unanswered on dropped connections (resent), %d rejected, %d truncated lines",
+		r.Receipts, rs.Hellos, rs.Schedules, rs.Ignored, rs.Rejected, rs.Truncated)
 	t.Logf("daemon kills excused %d gaps: %v", len(r.Excused), r.Excused)
 	if len(r.Duplicates) > 0 {
 		t.Logf("duplicates (resends of delivered results): %v", r.Duplicates)
@@ -646,6 +666,9 @@ func (h *harness) finish(end time.Time) summary {
 		endpointRestarts: h.endpointRestarts, daemonKills: h.daemonKills, stalls: h.stalls,
 	}
 }
+
+// logLevelMsg matches the level and message of a slog text line.
+var logLevelMsg = regexp.MustCompile(` level=(\S+) msg=("(?:[^"\\]|\\.)*"|\S+)`)
 
 func firstDelivered(ds []delivery, k resultKey) (delivery, bool) {
 	for _, d := range ds {

@@ -36,6 +36,7 @@ type delivery struct {
 // recordSummary counts the rest of a record.
 type recordSummary struct {
 	Hellos    int // handshake.hello requests
+	Schedules int // check_schedule.get requests (one per hello, more after pushes)
 	Ignored   int // posts not answered (connection being dropped, or mute): resent later
 	Rejected  int // posts answered with an error
 	Truncated int // a last line cut short (the endpoint was killed mid-write)
@@ -92,6 +93,9 @@ func parseRecords(r io.Reader, source string) ([]delivery, recordSummary, error)
 		switch msg.Method {
 		case "handshake.hello":
 			sum.Hellos++
+			continue
+		case "check_schedule.get":
+			sum.Schedules++
 			continue
 		case "check_metrics.post":
 		default:
