@@ -10,6 +10,7 @@ import (
 	"github.com/virgo-top/virgo-top/check"
 	"github.com/virgo-top/virgo-top/collector"
 	"github.com/virgo-top/virgo-top/history"
+	"github.com/virgo-top/virgo-top/protocol"
 )
 
 // Options configure an Agent. Zero values get defaults.
@@ -30,7 +31,8 @@ type Options struct {
 	Notify Notifier
 	// Post receives every check result with its definition (the caller
 	// sends endpoint-scheduled ones upstream); nil keeps them local.
-	Post   func(check.Def, check.Result)
+	// alarms holds the check's alarm states after this result.
+	Post   func(def check.Def, r check.Result, alarms map[string]protocol.AlarmState)
 	Logger *slog.Logger
 }
 

@@ -73,7 +73,7 @@ func TestEachSeries(t *testing.T) {
 }
 
 // newTestAgent builds an agent without running its sampler loop.
-func newTestAgent(t *testing.T, n Notifier, post func(check.Def, check.Result)) *Agent {
+func newTestAgent(t *testing.T, n Notifier, post func(check.Def, check.Result, map[string]protocol.AlarmState)) *Agent {
 	t.Helper()
 	return New(Options{Interval: time.Second, Notify: n, Post: post, Retention: history.Retention{Raw: 60, Minutes: 60}})
 }
@@ -137,9 +137,9 @@ func TestAlarmChangesNotifyOnceAndPost(t *testing.T) {
 	n := &recordNotifier{}
 	var posted []string
 	var mu sync.Mutex
-	a := newTestAgent(t, n, func(d check.Def, r check.Result) {
+	a := newTestAgent(t, n, func(d check.Def, r check.Result, alarms map[string]protocol.AlarmState) {
 		mu.Lock()
-		posted = append(posted, d.ID+"@"+r.Time.Format("05"))
+		posted = append(posted, d.ID+"@"+r.Time.Format("05")+"="+alarms["hot"].State)
 		mu.Unlock()
 	})
 	a.SetChecks([]check.Def{{
@@ -161,8 +161,9 @@ func TestAlarmChangesNotifyOnceAndPost(t *testing.T) {
 	if n.changes[1].AlarmLabel != "CPU hot" || n.changes[1].Check.ID != "chCPU" {
 		t.Errorf("change carries %+v", n.changes[1])
 	}
-	if len(posted) != 5 {
-		t.Fatalf("posted %d results, want 5", len(posted))
+	wantPosted := []string{"chCPU@00=OK", "chCPU@01=OK", "chCPU@02=CRITICAL", "chCPU@03=CRITICAL", "chCPU@04=OK"}
+	if !reflect.DeepEqual(posted, wantPosted) {
+		t.Fatalf("posted %q, want %q", posted, wantPosted)
 	}
 	// A result of an unknown check (removed meanwhile) is neither judged nor posted.
 	a.onResult(cpuResult("gone", t0, "99"))

@@ -8,6 +8,7 @@ import (
 
 	"github.com/virgo-top/virgo-top/alarm"
 	"github.com/virgo-top/virgo-top/check"
+	"github.com/virgo-top/virgo-top/protocol"
 )
 
 // Notifier receives alarm state changes. It must not block: the agent
@@ -155,6 +156,7 @@ func (a *Agent) onResult(r check.Result) {
 		"status", r.Status, "metrics", len(r.Metrics), "took", r.Duration)
 	obs := Observation(r)
 	var changes []AlarmChange
+	var states map[string]protocol.AlarmState
 	b := &a.checks
 	b.mu.Lock()
 	def, known := b.defs[r.CheckID]
@@ -180,6 +182,12 @@ func (a *Agent) onResult(r check.Result) {
 			} else if res.State == e.tracker.State() {
 				e.msg = res.Message
 			}
+			if name != "" {
+				if states == nil {
+					states = map[string]protocol.AlarmState{}
+				}
+				states[name] = protocol.AlarmState{State: e.tracker.State().String(), Message: e.msg}
+			}
 		}
 	}
 	b.mu.Unlock()
@@ -192,7 +200,7 @@ func (a *Agent) onResult(r check.Result) {
 		}
 	}
 	if a.opts.Post != nil && known {
-		a.opts.Post(def, r)
+		a.opts.Post(def, r, states)
 	}
 }
 

@@ -190,11 +190,13 @@ func (rt *Runtime) startLocalChecks(ctx context.Context) {
 
 // post sends endpoint-scheduled results upstream; local checks are judged
 // here and not reported.
-func (rt *Runtime) post(def check.Def, r check.Result) {
+func (rt *Runtime) post(def check.Def, r check.Result, alarms map[string]protocol.AlarmState) {
 	if rt.Manager == nil || def.Source != check.SourceEndpoint {
 		return
 	}
-	if err := rt.Manager.Post(PostFromResult(r)); err != nil {
+	p := PostFromResult(r)
+	p.Alarms = alarms
+	if err := rt.Manager.Post(p); err != nil {
 		rt.log.Warn("metrics not queued", "check", r.CheckID, "err", err)
 	}
 }

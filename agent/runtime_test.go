@@ -59,14 +59,20 @@ func TestRuntimeAgainstFixture(t *testing.T) {
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
-	var sawUnavailable bool
+	var sawUnavailable, sawAlarm bool
 	for _, p := range fx.AcceptedPosts() {
+		if p.Post.CheckID == "chMEM" && p.Post.Alarms["big"] == (protocol.AlarmState{State: "WARNING", Message: "memory exists"}) {
+			sawAlarm = true
+		}
 		if p.Post.CheckID == "chNONE" {
 			sawUnavailable = p.Post.State == protocol.StateUnavailable && p.Post.Status == "No such disk: nosuchdisk"
 		}
 	}
 	if !sawUnavailable {
 		t.Error("the check with a missing target was not posted as unavailable with Virgo's status")
+	}
+	if !sawAlarm {
+		t.Error("the endpoint never saw chMEM's alarm state WARNING in a post")
 	}
 	for _, v := range rt.Agent.Checks() {
 		if v.Def.ID == "chMEM" && v.State.String() != "WARNING" {

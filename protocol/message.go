@@ -258,6 +258,17 @@ type MetricsPost struct {
 	Timestamp      int64   `json:"timestamp"`                  // ms since the epoch
 	MinCheckPeriod int64   `json:"min_check_period,omitempty"` // ms
 	Metrics        Metrics `json:"metrics"`
+	// Alarms is virgo-top's extension: the agent's own judgement of the
+	// check's alarms after this result, keyed by alarm name. Virgo's
+	// endpoints evaluate alarms themselves and ignore unknown params; it is
+	// omitted when the check has no alarms.
+	Alarms map[string]AlarmState `json:"alarms,omitempty"`
+}
+
+// AlarmState is one alarm's state as the agent judged it.
+type AlarmState struct {
+	State   string `json:"state"` // OK, WARNING, CRITICAL, UNKNOWN
+	Message string `json:"message,omitempty"`
 }
 
 // Check states of a MetricsPost.
