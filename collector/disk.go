@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -15,6 +17,7 @@ const sectorSize = 512
 
 // diskCounters is one line of /proc/diskstats.
 type diskCounters struct {
+	major, minor                  uint32
 	name                          string
 	reads, readSectors, readMs    uint64
 	writes, writeSectors, writeMs uint64
@@ -39,6 +42,11 @@ func parseDiskstats(data []byte) ([]diskCounters, error) {
 		if len(f) < 14 {
 			return nil, fmt.Errorf("diskstats line %d: %d fields, want at least 14", n, len(f))
 		}
+		maj, ok1 := parseUint(f[0])
+		mnr, ok2 := parseUint(f[1])
+		if !ok1 || !ok2 || maj > 1<<32-1 || mnr > 1<<32-1 {
+			return nil, fmt.Errorf("diskstats line %d: bad major/minor %q %q", n, f[0], f[1])
+		}
 		var v [11]uint64
 		for i := range v {
 			x, err := strconv.ParseUint(string(f[i+3]), 10, 64)
@@ -51,6 +59,7 @@ func parseDiskstats(data []byte) ([]diskCounters, error) {
 		// merged, sectors written, ms writing, in flight, ms doing I/O,
 		// weighted ms.
 		out = append(out, diskCounters{
+			major: uint32(maj), minor: uint32(mnr),
 			name:  string(f[2]),
 			reads: v[0], readSectors: v[2], readMs: v[3],
 			writes: v[4], writeSectors: v[6], writeMs: v[7],
@@ -98,12 +107,13 @@ func diskFrom(cur, prev diskCounters, havePrev bool, elapsed time.Duration) Disk
 
 type diskSource struct {
 	opts     Options
+	isPart   map[string]bool // "name maj:min" -> partition, checked once per device
 	prev     map[string]diskCounters
 	prevTime time.Time
 }
 
 func newDiskSource(opts Options) *diskSource {
-	return &diskSource{opts: opts, prev: map[string]diskCounters{}}
+	return &diskSource{opts: opts, prev: map[string]diskCounters{}, isPart: map[string]bool{}}
 }
 
 func (*diskSource) Name() string { return SourceDisks }
@@ -132,10 +142,30 @@ func (d *diskSource) Collect(ctx context.Context, s *Snapshot) error {
 			continue
 		}
 		prev, ok := d.prev[c.name]
-		out = append(out, diskFrom(c, prev, ok, elapsed))
+		disk := diskFrom(c, prev, ok, elapsed)
+		if d.opts.procFS() {
+			disk.Partition = d.partition(c)
+		}
+		out = append(out, disk)
 		next[c.name] = c
 	}
 	d.prev, d.prevTime = next, s.Time
 	s.Disks = out
 	return nil
+}
+
+// partition reports whether the device is a partition (sysfs has a
+// "partition" file for those), so consumers can sum whole disks only.
+func (d *diskSource) partition(c diskCounters) bool {
+	key := fmt.Sprintf("%s %d:%d", c.name, c.major, c.minor)
+	if p, ok := d.isPart[key]; ok {
+		return p
+	}
+	_, err := os.Stat(filepath.Join(d.opts.sysRoot(), "dev", "block", fmt.Sprintf("%d:%d", c.major, c.minor), "partition"))
+	p := err == nil
+	if len(d.isPart) > 4096 {
+		clear(d.isPart)
+	}
+	d.isPart[key] = p
+	return p
 }

@@ -13,13 +13,15 @@ func TestParseDiskstats(t *testing.T) {
 		t.Fatal(err)
 	}
 	eq(t, "disks", got, []diskCounters{
-		{name: "sda", reads: 1, readSectors: 3, readMs: 4, writes: 5, writeSectors: 7, writeMs: 8, ioMs: 10, weightedMs: 11},
-		{name: "sdb", reads: 1, readSectors: 8, readMs: 1, writes: 2, writeSectors: 16, writeMs: 2, ioMs: 3, weightedMs: 4},
+		{major: 8, name: "sda", reads: 1, readSectors: 3, readMs: 4, writes: 5, writeSectors: 7, writeMs: 8, ioMs: 10, weightedMs: 11},
+		{major: 8, minor: 16, name: "sdb", reads: 1, readSectors: 8, readMs: 1, writes: 2, writeSectors: 16, writeMs: 2, ioMs: 3, weightedMs: 4},
 	})
 	for _, bad := range []string{
 		"8 0 sda 1 2 3\n",
 		"8 0 sda 1 2 3 4 5 6 7 8 9 10 x\n",
 		"8 0 sda 1 2 3 4 5 6 7 8 9 10 -11\n",
+		"x 0 sda 1 2 3 4 5 6 7 8 9 10 11\n",
+		"8 4294967296 sda 1 2 3 4 5 6 7 8 9 10 11\n",
 	} {
 		if _, err := parseDiskstats([]byte(bad)); err == nil {
 			t.Errorf("parseDiskstats(%q): want error", bad)

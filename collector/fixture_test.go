@@ -214,7 +214,7 @@ func TestBasicDisks(t *testing.T) {
 		{Name: "sda", ReadBps: 1048576, WriteBps: 524288, ReadIOPS: 100, WriteIOPS: 50, BusyPct: 50,
 			Reads: 1200, Writes: 2100, ReadBytes: 24096 * 512, WriteBytes: 42048 * 512,
 			ReadTimeMs: 600, WriteTimeMs: 1100, IOTimeMs: 2500, WeightedMs: 2700},
-		{Name: "sda1", ReadBps: 524288, WriteBps: 262144, ReadIOPS: 50, WriteIOPS: 25, BusyPct: 25,
+		{Name: "sda1", Partition: true, ReadBps: 524288, WriteBps: 262144, ReadIOPS: 50, WriteIOPS: 25, BusyPct: 25,
 			Reads: 1000, Writes: 1850, ReadBytes: 20048 * 512, WriteBytes: 37024 * 512,
 			ReadTimeMs: 500, WriteTimeMs: 950, IOTimeMs: 1900, WeightedMs: 2000},
 		// io_ticks grew 3000 ms in 2 s (a 14-field line): capped at 100 %.

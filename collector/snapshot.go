@@ -110,7 +110,10 @@ type Filesystem struct {
 
 // Disk is one block device; rates are per second over Snapshot.Elapsed.
 type Disk struct {
-	Name      string  `json:"name"`
+	Name string `json:"name"`
+	// Partition is true for partitions (sda1) of a whole disk (sda); the
+	// disk's counters already include its partitions' I/O.
+	Partition bool    `json:"partition,omitempty"`
 	ReadBps   float64 `json:"read_bps"`
 	WriteBps  float64 `json:"write_bps"`
 	ReadIOPS  float64 `json:"read_iops"`

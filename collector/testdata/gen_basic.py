@@ -24,6 +24,8 @@ common = {
 32 27 8:32 / /srv/secret rw,relatime shared:7 - ext4 /dev/sdc rw
 ''',
  'sys/dev/block/8:1/uevent': 'MAJOR=8\nMINOR=1\nDEVNAME=sda1\nDEVTYPE=partition\n',
+ 'sys/dev/block/8:1/partition': '1\n',
+ 'sys/dev/block/8:0/uevent': 'MAJOR=8\nMINOR=0\nDEVNAME=sda\nDEVTYPE=disk\n',
  'sys/dev/block/8:16/uevent': 'MAJOR=8\nMINOR=16\nDEVNAME=sdb\nDEVTYPE=disk\n',
  'sys/dev/block/8:32/uevent': 'MAJOR=8\nMINOR=32\nDEVNAME=sdc\nDEVTYPE=disk\n',
  'sys/class/net/lo/operstate': 'unknown\n',
