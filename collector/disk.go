@@ -161,7 +161,7 @@ func (d *diskSource) partition(c diskCounters) bool {
 	if p, ok := d.isPart[key]; ok {
 		return p
 	}
-	_, err := os.Stat(filepath.Join(d.opts.sysRoot(), "dev", "block", fmt.Sprintf("%d:%d", c.major, c.minor), "partition"))
+	_, err := os.Stat(filepath.Join(d.opts.sysRoot(), "class", "block", strings.ReplaceAll(c.name, "/", "!"), "partition"))
 	p := err == nil
 	if len(d.isPart) > 4096 {
 		clear(d.isPart)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -248,6 +249,10 @@ func (f *filesystemSource) Collect(ctx context.Context, s *Snapshot) error {
 	}
 	mounts = selectMounts(mounts, f.opts.AllFilesystems)
 	out := make([]Filesystem, 0, len(mounts))
+	var names map[string]string
+	if f.opts.procFS() {
+		names = blockNames(f.opts.sysRoot())
+	}
 	var firstErr error
 	for _, m := range mounts {
 		st, err := f.statfsBounded(ctx, filepath.Join(f.opts.rootFS(), m.mount))
@@ -259,7 +264,7 @@ func (f *filesystemSource) Collect(ctx context.Context, s *Snapshot) error {
 			}
 			continue
 		}
-		out = append(out, filesystemFrom(m, st, f.blockName(m)))
+		out = append(out, filesystemFrom(m, st, blockName(m, names)))
 	}
 	if len(out) == 0 && firstErr != nil {
 		return firstErr
@@ -330,35 +335,42 @@ func (f *filesystemSource) statfsBounded(ctx context.Context, path string) (FsSt
 	}
 }
 
+// blockNames maps "MAJ:MIN" to the kernel name of every block device
+// (SysRoot/class/block/NAME/dev), which is also its /proc/diskstats name
+// once sysfs's '!' is turned back into '/'. (SysRoot/dev/block/MAJ:MIN
+// would be one read, but ':' is not allowed in file names inside a Go
+// module, so the fixtures could not hold it.)
+func blockNames(sysRoot string) map[string]string {
+	dir := filepath.Join(sysRoot, "class", "block")
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil
+	}
+	names := make(map[string]string, len(entries))
+	for _, e := range entries {
+		dev, err := os.ReadFile(filepath.Join(dir, e.Name(), "dev"))
+		if err != nil {
+			continue
+		}
+		names[string(bytes.TrimSpace(dev))] = strings.ReplaceAll(e.Name(), "!", "/")
+	}
+	return names
+}
+
 // blockName is the /proc/diskstats name of the block device behind m
-// ("sda1", "dm-0"), from SysRoot/dev/block/MAJ:MIN/uevent, or the
-// basename of a /dev/ device when the numbers are unknown.
-func (f *filesystemSource) blockName(m mountEntry) string {
+// ("sda1", "dm-0"), or the basename of a /dev/ device when sysfs does not
+// know it.
+func blockName(m mountEntry, names map[string]string) string {
 	if m.hasDev {
 		if m.major == 0 {
 			return ""
 		}
-		data, err := readFile(f.opts.sysRoot(), "dev", "block", fmt.Sprintf("%d:%d", m.major, m.minor), "uevent")
-		if err == nil {
-			if name := ueventDevname(data); name != "" {
-				return name
-			}
+		if name, ok := names[fmt.Sprintf("%d:%d", m.major, m.minor)]; ok {
+			return name
 		}
 	}
 	if strings.HasPrefix(m.device, "/dev/") && !strings.HasPrefix(m.device, "/dev/mapper/") {
 		return filepath.Base(m.device)
-	}
-	return ""
-}
-
-// ueventDevname returns DEVNAME from a sysfs uevent file.
-func ueventDevname(data []byte) string {
-	for len(data) > 0 {
-		var line []byte
-		line, data = nextLine(data)
-		if v, ok := bytes.CutPrefix(line, []byte("DEVNAME=")); ok {
-			return string(bytes.TrimSpace(v))
-		}
 	}
 	return ""
 }

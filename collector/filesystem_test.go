@@ -114,9 +114,23 @@ func TestFilesystemFrom(t *testing.T) {
 	}
 }
 
-func TestUeventDevname(t *testing.T) {
-	eq(t, "devname", ueventDevname([]byte("MAJOR=8\nMINOR=1\nDEVNAME=sda1\nDEVTYPE=partition\n")), "sda1")
-	eq(t, "none", ueventDevname([]byte("MAJOR=8\n")), "")
+func TestBlockName(t *testing.T) {
+	names := map[string]string{"8:1": "sda1", "253:0": "dm-0"}
+	for _, tt := range []struct {
+		m    mountEntry
+		want string
+	}{
+		{mountEntry{device: "/dev/sda1", major: 8, minor: 1, hasDev: true}, "sda1"},
+		{mountEntry{device: "/dev/mapper/vg-root", major: 253, minor: 0, hasDev: true}, "dm-0"},
+		{mountEntry{device: "/dev/mapper/vg-home", major: 253, minor: 1, hasDev: true}, ""},
+		{mountEntry{device: "/dev/vdb", major: 252, minor: 16, hasDev: true}, "vdb"}, // not in sysfs
+		{mountEntry{device: "tmpfs", major: 0, minor: 25, hasDev: true}, ""},
+		{mountEntry{device: "/dev/nvme0n1p2"}, "nvme0n1p2"}, // mounts format
+	} {
+		if got := blockName(tt.m, names); got != tt.want {
+			t.Errorf("blockName(%s) = %q, want %q", tt.m.device, got, tt.want)
+		}
+	}
 }
 
 // TestStatfsHangIsBounded: a statfs that never returns (a dead NFS

@@ -161,7 +161,6 @@ func FuzzSmallParsers(f *testing.F) {
 		_, _ = parseUptime(string(data))
 		_ = parseStatusKV(data)
 		_, _, _, _, _ = parsePidIO(data)
-		_ = ueventDevname(data)
 		_ = unescapeMount(string(data))
 		_ = formatCmdline(data)
 	})

@@ -80,6 +80,15 @@ func TestLiveHost(t *testing.T) {
 			t.Errorf("/ not among filesystems: %+v", snap.Filesystems)
 		} else if fs := rootFS(snap); fs.TotalBytes == 0 || fs.UsedPct < 0 || fs.UsedPct > 100 {
 			t.Errorf("/ looks wrong: %+v", *fs)
+		} else if strings.HasPrefix(fs.Device, "/dev/") {
+			// The device behind / must be one of the listed disks.
+			found := false
+			for _, d := range snap.Disks {
+				found = found || d.Name == RootDisk(snap)
+			}
+			if !found {
+				t.Errorf("RootDisk %q (device %s) not among disks %+v", RootDisk(snap), fs.Device, snap.Disks)
+			}
 		}
 	}
 	if _, err := os.Stat("/proc/net/dev"); err == nil && len(snap.Network) == 0 {

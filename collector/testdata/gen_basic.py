@@ -23,11 +23,12 @@ common = {
 31 27 0:40 / /mnt/nfs rw,relatime shared:6 - nfs4 server:/export rw,vers=4.2
 32 27 8:32 / /srv/secret rw,relatime shared:7 - ext4 /dev/sdc rw
 ''',
- 'sys/dev/block/8:1/uevent': 'MAJOR=8\nMINOR=1\nDEVNAME=sda1\nDEVTYPE=partition\n',
- 'sys/dev/block/8:1/partition': '1\n',
- 'sys/dev/block/8:0/uevent': 'MAJOR=8\nMINOR=0\nDEVNAME=sda\nDEVTYPE=disk\n',
- 'sys/dev/block/8:16/uevent': 'MAJOR=8\nMINOR=16\nDEVNAME=sdb\nDEVTYPE=disk\n',
- 'sys/dev/block/8:32/uevent': 'MAJOR=8\nMINOR=32\nDEVNAME=sdc\nDEVTYPE=disk\n',
+ 'sys/class/block/sda/dev': '8:0\n',
+ 'sys/class/block/sda1/dev': '8:1\n',
+ 'sys/class/block/sda1/partition': '1\n',
+ 'sys/class/block/sdb/dev': '8:16\n',
+ 'sys/class/block/sdc/dev': '8:32\n',
+ 'sys/class/block/loop1/dev': '7:1\n',
  'sys/class/net/lo/operstate': 'unknown\n',
  'sys/class/net/lo/carrier': '1\n',
  'sys/class/net/eth0/operstate': 'up\n',
