@@ -210,10 +210,7 @@ func (a *Agent) onResult(r check.Result) {
 func Observation(r check.Result) alarm.Observation {
 	m := make(alarm.Metrics, len(r.Metrics))
 	for _, x := range r.Metrics {
-		name := x.Name
-		if x.Dimension != "" {
-			name = x.Dimension + "." + x.Name
-		}
+		name := x.FullName()
 		if f, ok := x.Float(); ok && x.Type != check.TypeString {
 			m[name] = alarm.NumberValue(f)
 		} else {

@@ -210,10 +210,7 @@ func (n dispatchNotifier) Notify(c AlarmChange) {
 	}
 	metrics := make(map[string]string, len(c.Result.Metrics))
 	for _, m := range c.Result.Metrics {
-		name := m.Name
-		if m.Dimension != "" {
-			name = m.Dimension + "." + m.Name
-		}
+		name := m.FullName()
 		metrics[name] = m.Value
 	}
 	n.d.Enqueue(notify.Event{

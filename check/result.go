@@ -40,6 +40,16 @@ type Metric struct {
 	Unit  string `json:"unit,omitempty"`
 }
 
+// FullName is the metric's name with its dimension folded in,
+// "dimension.name", as Virgo names plugin metrics (and alarms read them);
+// just the name without a dimension.
+func (m Metric) FullName() string {
+	if m.Dimension == "" {
+		return m.Name
+	}
+	return m.Dimension + "." + m.Name
+}
+
 // Float returns the metric's value as a number. Strings and bools that are
 // not numbers give false.
 func (m Metric) Float() (float64, bool) {

@@ -338,10 +338,7 @@ func (c *Collector) collectChecks(e *emitter, views []agent.CheckView) {
 				if !isNum {
 					continue
 				}
-				name := m.Name
-				if m.Dimension != "" {
-					name = m.Dimension + "." + m.Name
-				}
+				name := m.FullName()
 				e.emit(f.checkMetric, x, id, typ, name)
 			}
 		}

@@ -162,10 +162,7 @@ func writeCheckResult(w io.Writer, r check.Result) error {
 	})
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	for _, m := range ms {
-		name := m.Name
-		if m.Dimension != "" {
-			name = m.Dimension + "." + m.Name
-		}
+		name := m.FullName()
 		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", name, m.Type, m.Value, m.Unit)
 	}
 	return tw.Flush()
