@@ -190,6 +190,12 @@ func TestAnalyze(t *testing.T) {
 			want:  report{Produced: 5, Delivered: 5, Receipts: 5},
 		},
 		{
+			name: "a late run is not a missing one",
+			facts: runFacts{Checks: checks, Deliveries: series("a#1", 0.5, 1.5, 3.18, 3.5, 4.5),
+				Spooled: spooled(0.5, 1.5, 3.18, 3.5, 4.5), Start: at(0), End: at(5)},
+			want: report{Produced: 5, Delivered: 5, Receipts: 5},
+		},
+		{
 			name: "a result missing",
 			facts: runFacts{Checks: checks, Deliveries: series("a#1", 0.5, 1.55, 3.6, 4.5),
 				Spooled: spooled(0.5, 1.55, 3.6, 4.5), Start: at(0), End: at(5)},
@@ -291,6 +297,24 @@ func TestAnalyze(t *testing.T) {
 				t.Errorf("ok() = %v, want %v", got.ok(), wantOK)
 			}
 		})
+	}
+}
+
+func TestMaxSpacing(t *testing.T) {
+	base := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+	at := func(ms int64) time.Time { return base.Add(time.Duration(ms) * time.Millisecond) }
+	key := func(check string, ms int64) resultKey { return resultKey{check, at(ms).UnixMilli()} }
+	f := runFacts{
+		Checks: []checkSpec{{"chMEM", time.Second}, {"chCPU", 2 * time.Second}},
+		Deliveries: []delivery{
+			{Key: key("chMEM", 0)}, {Key: key("chMEM", 1100)}, {Key: key("chMEM", 5000)}, {Key: key("chMEM", 6250)},
+			{Key: key("chCPU", 0)}, {Key: key("chCPU", 2000)},
+		},
+		Spooled: map[resultKey]bool{key("chCPU", 4600): true},
+		Down:    []downWindow{{Kill: at(2000), Resume: at(4900)}},
+	}
+	if got := maxSpacing(f); got != 1.3 {
+		t.Errorf("maxSpacing = %v, want 1.3 (chCPU 2000 -> 4600 over 2 s)", got)
 	}
 }
 

@@ -50,7 +50,7 @@ func (m mode) between(rng *rand.Rand, r [2]time.Duration) time.Duration {
 var (
 	shortMode = mode{name: "short", endpointRestarts: 3, daemonKills: 1, stalls: 1,
 		pause: [2]time.Duration{1500 * time.Millisecond, 3 * time.Second}, downtime: [2]time.Duration{300 * time.Millisecond, 1500 * time.Millisecond}}
-	longMode = mode{name: "long", endpointRestarts: 12, daemonKills: 5, stalls: 3,
+	longMode = mode{name: "long", endpointRestarts: 20, daemonKills: 8, stalls: 5,
 		pause: [2]time.Duration{2 * time.Second, 7 * time.Second}, downtime: [2]time.Duration{300 * time.Millisecond, 3 * time.Second}}
 )
 
@@ -621,6 +621,7 @@ func (h *harness) finish(end time.Time) summary {
 	t.Logf("records: %d accepted posts, %d hellos, %d schedule fetches, %d posts unanswered on dropped connections (resent), %d rejected, %d truncated lines",
 		r.Receipts, rs.Hellos, rs.Schedules, rs.Ignored, rs.Rejected, rs.Truncated)
 	t.Logf("daemon kills excused %d gaps: %v", len(r.Excused), r.Excused)
+	t.Logf("widest spacing between results elsewhere: %.2f periods (a gap is over %.2f)", maxSpacing(facts), gapFactor)
 	if len(r.Duplicates) > 0 {
 		t.Logf("duplicates (resends of delivered results): %v", r.Duplicates)
 	}
