@@ -76,7 +76,7 @@ func dial(ctx context.Context, endpoint string, opts Options, onHandshake func()
 	conn := tls.Client(raw, tcfg)
 	if err := conn.HandshakeContext(hctx); err != nil {
 		raw.Close()
-		return nil, fmt.Errorf("TLS handshake with %s: %w", endpoint, err)
+		return nil, describeTLSError(err, endpoint, tcfg.ServerName)
 	}
 	if dl, ok := hctx.Deadline(); ok {
 		_ = conn.SetReadDeadline(dl)
