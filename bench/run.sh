@@ -309,13 +309,13 @@ EOF
 \`virgo-top --cpuprofile cpu.prof --memprofile mem.prof\` in a 200x50 tmux for the whole second
 pass (about $((3 * (DURATION + SETTLE) + 2)) s, $PROCS_SLEEP processes), quit with \`q\`.
 
-\`go tool pprof -top cpu.prof | head -15\`:
+\`go tool pprof -top -nodecount=15 cpu.prof\`:
 
 \`\`\`
 $PPROF_CPU
 \`\`\`
 
-\`go tool pprof -top -sample_index=alloc_space mem.prof | head -15\`:
+\`go tool pprof -top -nodecount=15 -sample_index=alloc_space mem.prof\`:
 
 \`\`\`
 $PPROF_MEM
