@@ -268,9 +268,10 @@ func (h *harness) startEndpoint(e *endpoint) {
 			return
 		}
 		out, _ := os.ReadFile(logPath)
-		// The port can be taken for a moment (an outgoing connection's
-		// ephemeral port); try again.
-		if attempt < 20 && strings.Contains(string(out), "address already in use") {
+		// The port can be taken for a while: ports from :0 are in the
+		// ephemeral range, so a loopback connection made while the
+		// endpoint was down may have it as its source port. Try again.
+		if attempt < 100 && strings.Contains(string(out), "address already in use") {
 			time.Sleep(100 * time.Millisecond)
 			continue
 		}
