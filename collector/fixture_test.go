@@ -397,3 +397,33 @@ func TestProcessesWithoutMeminfo(t *testing.T) {
 	eq(t, "pid 1 mem%", snap.Processes[0].MemPct, 0.0)
 	eq(t, "pid 1 rss", snap.Processes[0].RSSBytes, uint64(8192000))
 }
+
+// TestHostStaticFactsCached: names, kernel and boot time are read once per
+// staticEvery collections; uptime every time.
+func TestHostStaticFactsCached(t *testing.T) {
+	h := newFixtureHost(t)
+	h.loadStep("testdata/basic/step0")
+	src := newHostSource(h.opts, fixtureSystem())
+	collect := func() Host {
+		var s Snapshot
+		if err := src.Collect(context.Background(), &s); err != nil {
+			t.Fatal(err)
+		}
+		return s.Host
+	}
+	first := collect()
+	hostname := filepath.Join(h.root, "proc", "sys", "kernel", "hostname")
+	uptime := filepath.Join(h.root, "proc", "uptime")
+	os.WriteFile(hostname, []byte("renamed\n"), 0o644)
+	os.WriteFile(uptime, []byte("5000.50 100.00\n"), 0o644)
+	second := collect()
+	if second.Hostname != first.Hostname || second.UptimeS != 5000 {
+		t.Fatalf("second collect: hostname %q (want cached %q), uptime %d (want 5000)", second.Hostname, first.Hostname, second.UptimeS)
+	}
+	for i := 2; i < staticEvery; i++ {
+		collect()
+	}
+	if got := collect().Hostname; got != "renamed" {
+		t.Fatalf("after %d collections hostname = %q, want the new one", staticEvery, got)
+	}
+}

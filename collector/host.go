@@ -59,6 +59,12 @@ type hostSource struct {
 	opts Options
 	sys  system
 
+	// static caches what changes rarely or never (names, kernel, boot
+	// time; /proc/stat is the cpu source's big read): refreshed every
+	// staticEvery collections, while uptime is read every time.
+	static      Host
+	staticTicks int
+
 	virtDone       bool
 	virt, virtRole string
 }
@@ -90,7 +96,36 @@ func (h *hostSource) Collect(ctx context.Context, s *Snapshot) error {
 	return nil
 }
 
+// staticEvery is how many collections the cached host facts serve before
+// they are read again (a minute at the default interval).
+const staticEvery = 60
+
 func (h *hostSource) readProc() (Host, error) {
+	if h.staticTicks == 0 {
+		st, err := h.readStatic()
+		if err != nil {
+			return Host{}, err
+		}
+		h.static = st
+	}
+	h.staticTicks = (h.staticTicks + 1) % staticEvery
+	out := h.static
+	proc := h.opts.procRoot()
+	up, err := readFile(proc, "uptime")
+	if err != nil {
+		h.staticTicks = 0
+		return Host{}, err
+	}
+	if out.UptimeS, err = parseUptime(string(up)); err != nil {
+		h.staticTicks = 0
+		return Host{}, fmt.Errorf("parse %s/uptime: %w", proc, err)
+	}
+	return out, nil
+}
+
+// readStatic reads the host facts that change rarely: names, kernel,
+// platform and boot time.
+func (h *hostSource) readStatic() (Host, error) {
 	proc := h.opts.procRoot()
 	out := Host{OS: runtime.GOOS}
 	name, err := readFile(proc, "sys", "kernel", "hostname")
@@ -111,13 +146,6 @@ func (h *hostSource) readProc() (Host, error) {
 	if rel, err := readFile(h.opts.etcRoot(), "os-release"); err == nil {
 		r := parseOSRelease(rel)
 		out.Platform, out.PlatformVersion = r.id, r.versionID
-	}
-	up, err := readFile(proc, "uptime")
-	if err != nil {
-		return Host{}, err
-	}
-	if out.UptimeS, err = parseUptime(string(up)); err != nil {
-		return Host{}, fmt.Errorf("parse %s/uptime: %w", proc, err)
 	}
 	st, err := readFile(proc, "stat")
 	if err != nil {
