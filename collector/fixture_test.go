@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 )
@@ -425,5 +426,44 @@ func TestHostStaticFactsCached(t *testing.T) {
 	}
 	if got := collect().Hostname; got != "renamed" {
 		t.Fatalf("after %d collections hostname = %q, want the new one", staticEvery, got)
+	}
+}
+
+// TestProcessUIDRefresh: a process that changes its uid without exec (a
+// worker dropping privileges) shows the new user within uidEvery scans,
+// and statuses are not read on every scan.
+func TestProcessUIDRefresh(t *testing.T) {
+	h := newFixtureHost(t)
+	h.loadStep("testdata/basic/step0")
+	s := newSampler(Options{ProcRoot: h.opts.ProcRoot, SysRoot: h.opts.SysRoot, EtcRoot: h.opts.EtcRoot,
+		Sources: []string{SourceProcesses}}, fixtureSystem())
+	user := func(snap *Snapshot) string {
+		for _, p := range snap.Processes {
+			if p.PID == 1 {
+				return p.User
+			}
+		}
+		t.Fatalf("pid 1 missing: %v", snap.Errors)
+		return ""
+	}
+	at := t0
+	if got := user(s.SampleAt(context.Background(), at)); got != "root" {
+		t.Fatalf("user %q", got)
+	}
+	status := filepath.Join(h.root, "proc", "1", "status")
+	data, _ := os.ReadFile(status)
+	os.WriteFile(status, []byte(strings.Replace(string(data), "Uid:\t0\t0\t0\t0", "Uid:\t1000\t1000\t1000\t1000", 1)), 0o644)
+	scans := 0
+	for ; scans < uidEvery; scans++ {
+		at = at.Add(time.Second)
+		if user(s.SampleAt(context.Background(), at)) == "alice" {
+			break
+		}
+	}
+	if scans == uidEvery {
+		t.Fatalf("uid change not seen within %d scans", uidEvery)
+	}
+	if scans == 0 {
+		t.Log("the first rescan happened to be pid 1's refresh turn")
 	}
 }

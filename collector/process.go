@@ -239,10 +239,20 @@ type procEntry struct {
 	cmdline string
 	haveCmd bool
 	gen     uint32 // scan generation that last saw it
+	uid     uint32 // effective uid from status, refreshed every uidEvery scans
+	haveUID bool
 }
 
-// processSource is the lean Linux process scanner: two small reads per
-// process per tick (stat and status), cmdline once per process lifetime.
+// uidEvery is how many scans a process's uid (from /proc/PID/status) is
+// kept before it is read again. A process changes its uid at exec (comm
+// changes, which also re-reads it) or by setuid() after a fork (a worker
+// dropping privileges), which this catches within uidEvery scans. Reads are
+// staggered by pid so each tick reads about 1/uidEvery of the statuses.
+const uidEvery = 10
+
+// processSource is the lean Linux process scanner: one small read per
+// process per tick (stat), status every uidEvery scans, cmdline once per
+// process lifetime.
 type processSource struct {
 	opts Options
 	sys  system
@@ -363,16 +373,6 @@ func (p *processSource) scan(ctx context.Context, now time.Time, memTotal uint64
 			name = string(st.comm)
 			p.names[name] = name
 		}
-		status, err := p.r.read(pid, "status", p.statusB, 0)
-		p.statusB = status[:0]
-		if err != nil {
-			continue
-		}
-		uid, err := parseStatusUID(status)
-		if err != nil {
-			continue
-		}
-
 		ticks := st.utime + st.stime
 		e := p.entries[pid]
 		var cpuTicks uint64
@@ -391,6 +391,19 @@ func (p *processSource) scan(ctx context.Context, now time.Time, memTotal uint64
 			}
 			*e = procEntry{start: st.starttime}
 		}
+		if !e.haveUID || e.comm != name || (p.gen+uint32(pid))%uidEvery == 0 {
+			status, err := p.r.read(pid, "status", p.statusB, 0)
+			p.statusB = status[:0]
+			if err != nil {
+				continue
+			}
+			uid, err := parseStatusUID(status)
+			if err != nil {
+				continue
+			}
+			e.uid, e.haveUID = uid, true
+		}
+		uid := e.uid
 		// exec keeps pid and starttime but changes comm: re-read cmdline
 		// then, so a fork caught before its exec is not cached forever.
 		if !e.haveCmd || e.comm != name {
