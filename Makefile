@@ -57,6 +57,11 @@ fuzz:
 	  done; \
 	done
 
+# End-to-end chaos: endpoint restarts, daemon SIGKILLs, frozen endpoints;
+# prints "chaos: produced=... lost=..." (a short version runs in make test).
+chaos:
+	./chaos/run.sh
+
 install: build
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/systemd/system $(DESTDIR)$(PREFIX)/share/virgo-top
 	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/virgo-top
