@@ -3,6 +3,7 @@ package agent
 import (
 	"context"
 	"crypto/rand"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -46,6 +47,9 @@ type Runtime struct {
 	log        *slog.Logger
 	store      *protocol.FileStore
 	localDefs  []check.Def
+	// scheduleFile keeps the endpoint's last schedule (daemon only), so a
+	// daemon restarted while its endpoint is down goes on producing.
+	scheduleFile string
 }
 
 // Build wires a Runtime from s; nothing runs until Run.
@@ -117,10 +121,20 @@ func Build(s Setup) (*Runtime, error) {
 			Endpoints: cfg.Endpoints, CAFile: cfg.CAFile, CAPEM: s.CAPEM, Insecure: cfg.Insecure,
 			ProxyURL: cfg.ProxyURL, Token: cfg.Token.Reveal(), AgentID: agentID, GUID: cfg.GUID,
 			AgentName: "virgo-top", ProcessVersion: s.Version, BundleVersion: s.Version,
-			Handler: Handler{A: rt.Agent}, Logger: log,
+			Handler: Handler{A: rt.Agent, OnSchedule: rt.saveSchedule}, Logger: log,
 		}, spool)
 		if err != nil {
 			return nil, fmt.Errorf("endpoint: %w", err)
+		}
+	}
+
+	if s.PersistSpool && rt.Manager != nil {
+		rt.scheduleFile = filepath.Join(cfg.StateDir, "schedule.json")
+		if defs, err := loadSchedule(rt.scheduleFile); err != nil {
+			log.Warn("saved schedule ignored", "file", rt.scheduleFile, "err", err)
+		} else if len(defs) > 0 {
+			log.Info("running the saved endpoint schedule until the endpoint sends one", "checks", len(defs))
+			rt.Agent.setEndpointChecks(defs)
 		}
 	}
 
@@ -318,4 +332,62 @@ func loadOrCreateGUID(dir string) (string, error) {
 		return "", err
 	}
 	return g, nil
+}
+
+// saveSchedule keeps the endpoint's schedule in the state dir (written to
+// a temporary file, fsynced and renamed, so a crash leaves the old one).
+func (rt *Runtime) saveSchedule(_ string, defs []check.Def) {
+	if rt.scheduleFile == "" {
+		return
+	}
+	data, err := json.Marshal(defs)
+	if err == nil {
+		err = writeFileAtomic(rt.scheduleFile, data)
+	}
+	if err != nil {
+		rt.log.Warn("schedule not saved", "file", rt.scheduleFile, "err", err)
+	}
+}
+
+// loadSchedule reads a schedule saved by saveSchedule; a missing file is
+// no schedule.
+func loadSchedule(path string) ([]check.Def, error) {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var defs []check.Def
+	if err := json.Unmarshal(data, &defs); err != nil {
+		return nil, fmt.Errorf("corrupt: %w", err)
+	}
+	for i := range defs {
+		if defs[i].ID == "" || !check.KnownType(defs[i].Type) || defs[i].Period <= 0 {
+			return nil, fmt.Errorf("corrupt: check %q of type %q, period %v", defs[i].ID, defs[i].Type, defs[i].Period)
+		}
+		defs[i].Source = check.SourceEndpoint
+	}
+	return defs, nil
+}
+
+func writeFileAtomic(path string, data []byte) error {
+	tmp := path + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
 }

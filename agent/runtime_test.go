@@ -88,3 +88,53 @@ func TestRuntimeAgainstFixture(t *testing.T) {
 		t.Fatalf("Run: %v", err)
 	}
 }
+
+// TestSavedScheduleRunsWhileEndpointDown: the daemon keeps the endpoint's
+// schedule in its state dir; restarted while the endpoint is down, it runs
+// those checks and spools their results.
+func TestSavedScheduleRunsWhileEndpointDown(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end to end")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	fx, err := fixtures.New(fixtures.Options{Logger: slog.New(slog.DiscardHandler),
+		Schedule: []protocol.CheckDef{{ID: "chLOAD", Type: "agent.load_average", Period: 1, Timeout: 1}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go fx.Serve(ctx)
+	cfg := config.Default()
+	cfg.Endpoints = []string{fx.Addr()}
+	cfg.Token = "MYTOKEN-0000"
+	cfg.Interval = 200 * time.Millisecond
+	cfg.ConfdDir = t.TempDir()
+	cfg.StateDir = t.TempDir()
+	run := func(ctx context.Context, until func(*Runtime) bool) {
+		t.Helper()
+		rt, err := Build(Setup{Config: cfg, Version: "test", CAPEM: fx.CAPEM(), PersistSpool: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rctx, stop := context.WithCancel(ctx)
+		done := make(chan error, 1)
+		go func() { done <- rt.Run(rctx) }()
+		for !until(rt) {
+			select {
+			case <-ctx.Done():
+				t.Fatal("timed out")
+			case <-time.After(100 * time.Millisecond):
+			}
+		}
+		stop()
+		<-done
+	}
+	// First run: the endpoint hands out its schedule.
+	run(ctx, func(*Runtime) bool { return fx.Stats().MetricPosts["chLOAD"] >= 1 })
+	fx.Close()
+	// Second run, endpoint gone: the saved schedule runs and results spool.
+	run(ctx, func(rt *Runtime) bool {
+		views := rt.Agent.Checks()
+		return len(views) == 1 && views[0].Def.ID == "chLOAD" && rt.Manager.Status().Spool.Depth >= 2
+	})
+}
