@@ -8,7 +8,10 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strconv"
+	"strings"
 	"syscall"
+	"time"
 
 	"github.com/virgo-top/virgo-top/collector"
 	"github.com/virgo-top/virgo-top/fixtures"
@@ -38,6 +41,28 @@ func runFixtureServer(args []string, stdout, stderr io.Writer) error {
 	hb := fs.Duration("heartbeat-interval", 0, "heartbeat_interval handed to agents (default 1s, Virgo's fixture)")
 	iface := fs.String("interface", "", "target of the default agent.network check (default: this host's default interface)")
 	disk := fs.String("disk", "", "target of the default agent.disk check (default: the disk behind /)")
+	var faults fixtures.Faults
+	fs.BoolVar(&faults.Mute, "mute", false, "fault: read and record requests but answer none (heartbeats time out)")
+	fs.BoolVar(&faults.StallHandshake, "stall-handshake", false, "fault: accept TCP but never complete TLS")
+	fs.BoolVar(&faults.BadVersion, "bad-version", false, `fault: answer with "v":"2147483647" (a version error)`)
+	fs.Func("error", "fault: answer METHOD with error CODE, COUNT times (0: always), as METHOD=CODE[:COUNT]", func(v string) error {
+		m, rest, ok := strings.Cut(v, "=")
+		codeS, countS, _ := strings.Cut(rest, ":")
+		code, err := strconv.Atoi(codeS)
+		if !ok || m == "" || err != nil {
+			return fmt.Errorf("want METHOD=CODE[:COUNT], got %q", v)
+		}
+		count := 0
+		if countS != "" {
+			if count, err = strconv.Atoi(countS); err != nil || count < 0 {
+				return fmt.Errorf("want METHOD=CODE[:COUNT], got %q", v)
+			}
+		}
+		faults.ErrorMethod, faults.ErrorCode, faults.ErrorCount = m, code, count
+		return nil
+	})
+	garbageEvery := fs.Duration("garbage-every", 0, "fault: send a line that is not JSON to every connection this often")
+	oversizedEvery := fs.Duration("oversized-every", 0, "fault: send a 2 MiB line to every connection this often")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -48,7 +73,7 @@ func runFixtureServer(args []string, stdout, stderr io.Writer) error {
 	opts := fixtures.Options{
 		Listen: *listen, TLSDir: *tlsDir, RecordPath: *record, DropAfter: *dropAfter,
 		RateLimit: *rateLimit, PushScheduleChanged: *push, HeartbeatInterval: *hb,
-		DefaultInterface: *iface, DefaultDisk: *disk, Logger: log,
+		DefaultInterface: *iface, DefaultDisk: *disk, Logger: log, Faults: faults,
 	}
 	if opts.DefaultInterface == "" {
 		opts.DefaultInterface = collector.DefaultInterface(collector.Options{})
@@ -78,6 +103,8 @@ func runFixtureServer(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	log.Info("fixture endpoint listening", "addr", srv.Addr(), "ca", *caOut, "record", *record)
+	every(ctx, *garbageEvery, func() { log.Info("fault: garbage line sent", "connections", srv.SendGarbage()) })
+	every(ctx, *oversizedEvery, func() { log.Info("fault: oversized line sent", "connections", srv.SendOversized(2<<20)) })
 	err = srv.Serve(ctx)
 	st := srv.Stats()
 	posts := 0
@@ -90,4 +117,23 @@ func runFixtureServer(args []string, stdout, stderr io.Writer) error {
 		return nil
 	}
 	return err
+}
+
+// every calls f every d until ctx is done (d <= 0: never).
+func every(ctx context.Context, d time.Duration, f func()) {
+	if d <= 0 {
+		return
+	}
+	go func() {
+		t := time.NewTicker(d)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				f()
+			}
+		}
+	}()
 }

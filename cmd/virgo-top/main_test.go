@@ -34,6 +34,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"alarm", "test", "--criteria", "if (", "--metrics", "{}"}, 2, "virgo-top: alarm test: criteria: line 1, col 5"},
 		{[]string{"config"}, 2, `virgo-top: config: want "config check [FILE]"`},
 		{[]string{"--interval", "nope", "--daemon"}, 2, "virgo-top: "},
+		{[]string{"fixture-server", "--error", "nope"}, 2, `virgo-top: fixture-server: invalid value "nope" for flag -error: want METHOD=CODE[:COUNT], got "nope"`},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
