@@ -168,6 +168,7 @@ pprof_top() { # PROFILE [ARGS]
   fi
 }
 PPROF_CPU=$(pprof_top "$WORK/cpu.prof")
+PPROF_CUM=$(pprof_top "$WORK/cpu.prof" -cum | sed -n '/flat%/,$p')
 PPROF_MEM=$(pprof_top "$WORK/mem.prof" -sample_index=alloc_space)
 
 # ---- 5. report --------------------------------------------------------------
@@ -247,7 +248,7 @@ DURATION=$DURATION SETTLE=$SETTLE VIRGO_TOP_CMD=\$TMP/virgo-top ../shared/tools/
 virgo-top fixture-server --listen 127.0.0.1:0 --ca-out \$TMP/ca.pem --record \$TMP/record.jsonl
 virgo-top --daemon --endpoint 127.0.0.1:PORT --ca-file \$TMP/ca.pem --agent-id bench --token … --state-dir \$TMP/state
 virgo-top --cpuprofile cpu.prof --memprofile mem.prof   # in tmux, quit with q
-go tool pprof -top cpu.prof; go tool pprof -top -sample_index=alloc_space mem.prof
+go tool pprof -top -nodecount=15 [-cum] cpu.prof; go tool pprof -top -nodecount=15 -sample_index=alloc_space mem.prof
 \`\`\`
 
 ## Whole process: console beside htop and btop
@@ -313,6 +314,12 @@ pass (about $((3 * (DURATION + SETTLE) + 2)) s, $PROCS_SLEEP processes), quit wi
 
 \`\`\`
 $PPROF_CPU
+\`\`\`
+
+The same by cumulative time (\`-cum\`), to see where the time above is spent from:
+
+\`\`\`
+$PPROF_CUM
 \`\`\`
 
 \`go tool pprof -top -nodecount=15 -sample_index=alloc_space mem.prof\`:
