@@ -3,6 +3,8 @@ package agent
 import (
 	"context"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"reflect"
 	"sync"
 	"testing"
@@ -300,5 +302,40 @@ func TestGUIDKeptInStateDir(t *testing.T) {
 	}
 	if len(g1) != 36 || g1[14] != '4' {
 		t.Fatalf("not a v4 uuid: %q", g1)
+	}
+}
+
+func TestSchedStateRoundTripAndVirgoFile(t *testing.T) {
+	// Virgo's own state file (the peer fixture) loads.
+	next, err := loadSchedState("testdata/sample.state")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(next) != 3 || !next["chH7UgrXOH"].Equal(time.Unix(1337269654, 0)) {
+		t.Fatalf("sample.state: %v", next)
+	}
+	at := time.UnixMilli(1795540000123)
+	data, err := encodeSchedState([]CheckView{
+		{Status: check.Status{Def: check.Def{ID: "a", Period: 30 * time.Second}, NextRun: at}, State: alarm.Critical},
+		{Status: check.Status{Def: check.Def{ID: "idle", Period: time.Minute}}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"version":1,"checks":[{"id":"a","state":"CRITICAL","nextrun":1795540000,"nextrun_ms":1795540000123,"period":30}]}`
+	if string(data) != want {
+		t.Fatalf("encoded:\n got %s\nwant %s", data, want)
+	}
+	path := filepath.Join(t.TempDir(), "scheduler.state")
+	os.WriteFile(path, data, 0o600)
+	if next, err := loadSchedState(path); err != nil || !next["a"].Equal(at) {
+		t.Fatalf("round trip: %v %v", next, err)
+	}
+	os.WriteFile(path, []byte("{garbage"), 0o600)
+	if _, err := loadSchedState(path); err == nil {
+		t.Fatal("corrupt state accepted")
+	}
+	if next, err := loadSchedState(filepath.Join(t.TempDir(), "none")); err != nil || next != nil {
+		t.Fatalf("missing file: %v %v", next, err)
 	}
 }

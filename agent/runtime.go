@@ -50,6 +50,8 @@ type Runtime struct {
 	// scheduleFile keeps the endpoint's last schedule (daemon only), so a
 	// daemon restarted while its endpoint is down goes on producing.
 	scheduleFile string
+	// stateFile keeps the scheduler's next runs (daemon only).
+	stateFile string
 }
 
 // Build wires a Runtime from s; nothing runs until Run.
@@ -138,6 +140,15 @@ func Build(s Setup) (*Runtime, error) {
 		}
 	}
 
+	if s.PersistSpool {
+		rt.stateFile = filepath.Join(cfg.StateDir, "scheduler.state")
+		if next, err := loadSchedState(rt.stateFile); err != nil {
+			log.Warn("saved scheduler state ignored", "file", rt.stateFile, "err", err)
+		} else if len(next) > 0 {
+			rt.Agent.sched.Resume(next)
+		}
+	}
+
 	defs, errs := check.LoadConfD(cfg.ConfdDir)
 	for _, e := range errs {
 		if !errors.Is(e, os.ErrNotExist) {
@@ -162,6 +173,12 @@ func (rt *Runtime) Run(ctx context.Context) error {
 	})
 	if rt.Manager != nil {
 		g.Go(func() error { return rt.Manager.Run(ctx) })
+	}
+	if rt.stateFile != "" {
+		g.Go(func() error {
+			rt.keepSchedState(ctx)
+			return nil
+		})
 	}
 	// Local checks start once the first sample tells the default targets.
 	g.Go(func() error {
@@ -390,4 +407,32 @@ func writeFileAtomic(path string, data []byte) error {
 		return err
 	}
 	return os.Rename(tmp, path)
+}
+
+// keepSchedState writes the scheduler state every few seconds while it
+// changes. Not at the end: a stopped scheduler has no next runs to keep,
+// and a state up to 5 s old resumes as well (overdue checks run at once).
+func (rt *Runtime) keepSchedState(ctx context.Context) {
+	var last []byte
+	save := func() {
+		data, err := encodeSchedState(rt.Agent.Checks())
+		if err != nil || string(data) == string(last) {
+			return
+		}
+		if err := writeFileAtomic(rt.stateFile, data); err != nil {
+			rt.log.Warn("scheduler state not saved", "file", rt.stateFile, "err", err)
+			return
+		}
+		last = data
+	}
+	t := time.NewTicker(5 * time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			save()
+		}
+	}
 }

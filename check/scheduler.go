@@ -44,6 +44,9 @@ type Scheduler struct {
 	ctx     context.Context // set by Run; nil before and after
 	wg      sync.WaitGroup
 	started bool
+	// resume holds next-run times saved by a previous process (Resume);
+	// each is used once, for the first run of its check.
+	resume map[string]time.Time
 }
 
 // entry is one scheduled check. Fields are guarded by Scheduler.mu.
@@ -136,12 +139,39 @@ func (s *Scheduler) stopLocked(e *entry) {
 	e.nextRun = time.Time{}
 }
 
-// armFirstLocked schedules e's first run at a random point in one period.
+// Resume gives next-run times saved before a restart (check id -> time),
+// so checks keep their rhythm across restarts: a check whose saved time is
+// still ahead (within one period) first runs then, and an overdue one runs
+// at once, instead of at a random point in its period. Call it before Run
+// or Update; a time is used once.
+func (s *Scheduler) Resume(next map[string]time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.resume = make(map[string]time.Time, len(next))
+	for id, t := range next {
+		s.resume[id] = t
+	}
+}
+
+// armFirstLocked schedules e's first run at a random point in one period,
+// or at its resumed time.
 func (s *Scheduler) armFirstLocked(e *entry) {
 	if e.def.Disabled || e.def.Period <= 0 {
 		return
 	}
 	now := s.opts.Clock.Now()
+	if at, ok := s.resume[e.def.ID]; ok {
+		delete(s.resume, e.def.ID)
+		switch {
+		case !at.After(now):
+			at = now // overdue: run now
+		case at.Sub(now) > e.def.Period:
+			at = now.Add(time.Duration(s.opts.Rand.Int64N(int64(e.def.Period)))) // saved for another period
+		}
+		e.base, e.k = at, 0
+		s.armLocked(e, now, at)
+		return
+	}
 	e.base = now.Add(time.Duration(s.opts.Rand.Int64N(int64(e.def.Period))))
 	e.k = 0
 	s.armLocked(e, now, e.base)

@@ -488,3 +488,42 @@ func TestSchedulerReaddWhileRunning(t *testing.T) {
 	<-started
 	assertResult(t, h.result(t), true, "success", nil)
 }
+
+func TestSchedulerResume(t *testing.T) {
+	clock := &fakeClock{now: t0}
+	s := NewScheduler(&fakeEnv{snap: testSnapshot()}, SchedulerOptions{
+		Clock: clock, Rand: rand.New(rand.NewPCG(3, 4)),
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	}, func(Result) {})
+	period := 10 * time.Second
+	s.Resume(map[string]time.Time{
+		"overdue": t0.Add(-25 * time.Second),
+		"ahead":   t0.Add(3 * time.Second),
+		"far":     t0.Add(time.Hour),
+	})
+	s.Update([]Def{countDef("overdue", period), countDef("ahead", period), countDef("far", period), countDef("new", period)})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	next := map[string]time.Time{}
+	for len(next) < 4 {
+		for _, st := range s.Status() {
+			if !st.NextRun.IsZero() {
+				next[st.Def.ID] = st.NextRun
+			}
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if !next["overdue"].Equal(t0) {
+		t.Errorf("overdue check next run %v, want now (%v)", next["overdue"], t0)
+	}
+	if !next["ahead"].Equal(t0.Add(3 * time.Second)) {
+		t.Errorf("ahead check next run %v, want the saved time", next["ahead"])
+	}
+	for _, id := range []string{"far", "new"} {
+		if off := next[id].Sub(t0); off < 0 || off >= period {
+			t.Errorf("%s next run at +%v, want a random point in one period", id, off)
+		}
+	}
+}
