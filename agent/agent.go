@@ -82,21 +82,28 @@ func New(opts Options) *Agent {
 }
 
 // Run samples the host every interval and runs the check scheduler until
-// ctx is done. The first sample is taken at once.
+// ctx is done. The first sample is taken at once; the scheduler starts
+// after the second, so no check ever runs without a sample, and rates
+// (agent.cpu) have an interval behind them.
 func (a *Agent) Run(ctx context.Context) error {
 	schedDone := make(chan error, 1)
-	go func() { schedDone <- a.sched.Run(ctx) }()
-
+	samples := 0
 	a.sampleOnce(ctx)
+	samples++
 	t := time.NewTicker(a.opts.Interval)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
-			<-schedDone
+			if samples >= 2 {
+				<-schedDone
+			}
 			return nil
 		case <-t.C:
 			a.sampleOnce(ctx)
+			if samples++; samples == 2 {
+				go func() { schedDone <- a.sched.Run(ctx) }()
+			}
 		}
 	}
 }

@@ -339,3 +339,34 @@ func TestSchedStateRoundTripAndVirgoFile(t *testing.T) {
 		t.Fatalf("missing file: %v %v", next, err)
 	}
 }
+
+// TestNoCheckRunsBeforeSamples: even an overdue resumed check waits for
+// the agent's second sample, so it never reports "no sample yet" (which
+// would raise a false CRITICAL at every restart).
+func TestNoCheckRunsBeforeSamples(t *testing.T) {
+	results := make(chan check.Result, 10)
+	a := New(Options{Interval: 100 * time.Millisecond, Post: func(_ check.Def, r check.Result, _ map[string]protocol.AlarmState) {
+		results <- r
+	}})
+	a.sched.Resume(map[string]time.Time{"cpu": time.Now().Add(-time.Hour), "mem": time.Now().Add(-time.Hour)})
+	a.SetChecks([]check.Def{
+		{ID: "cpu", Type: check.TypeCPU, Period: time.Minute},
+		{ID: "mem", Type: check.TypeMemory, Period: time.Minute},
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx) }()
+	for i := 0; i < 2; i++ {
+		select {
+		case r := <-results:
+			if !r.Available {
+				t.Errorf("%s ran before the samples: %q", r.CheckID, r.Status)
+			}
+		case <-ctx.Done():
+			t.Fatal("no result")
+		}
+	}
+	cancel()
+	<-done
+}
