@@ -114,8 +114,13 @@ type checkCols struct {
 }
 
 func checkColumns(w int) checkCols {
-	c := checkCols{state: 8, id: 14, label: 18, typ: 16, period: 6, last: 8, dur: 7}
+	// typ fits "agent.load_average". On a wide panel key metrics get the
+	// larger share of the rest (messages are short when all is well); on a
+	// narrow one the alarm message does, as it says what is wrong.
+	metricsShare := 3
+	c := checkCols{state: 8, id: 14, label: 18, typ: 18, period: 6, last: 8, dur: 7}
 	if w < 120 {
+		metricsShare = 2
 		c = checkCols{state: 8, id: 12, label: 0, typ: 14, period: 0, last: 6, dur: 0}
 	}
 	used := c.state + c.id + c.label + c.typ + c.period + c.last + c.dur
@@ -125,7 +130,7 @@ func checkColumns(w int) checkCols {
 		}
 	}
 	rest := max(0, w-used)
-	c.metrics = rest * 2 / 5
+	c.metrics = rest * metricsShare / 5
 	c.msg = rest - c.metrics
 	return c
 }
