@@ -32,8 +32,9 @@ type Setup struct {
 	// CAPEM trusts exactly this CA (the in-process fixture endpoint).
 	CAPEM  []byte
 	Logger *slog.Logger
-	// PersistSpool keeps the metrics spool in Config.StateDir (the daemon).
-	PersistSpool bool
+	// UseStateDir keeps the agent's state in Config.StateDir (the daemon):
+	// guid, metrics spool, the endpoint's schedule and the scheduler state.
+	UseStateDir bool
 	// Collector overrides the collector options (tests use canned trees).
 	Collector collector.Options
 }
@@ -81,7 +82,7 @@ func Build(s Setup) (*Runtime, error) {
 	if len(cfg.Endpoints) == 0 && (len(cfg.QueryEndpoints) > 0 || cfg.SnetRegion != "") {
 		cfg.Endpoints = resolveSRV(cfg.SRVNames(), log)
 	}
-	if cfg.GUID == "" && s.PersistSpool {
+	if cfg.GUID == "" && s.UseStateDir {
 		guid, err := loadOrCreateGUID(cfg.StateDir)
 		if err != nil {
 			return nil, fmt.Errorf("state dir: %w", err)
@@ -101,7 +102,7 @@ func Build(s Setup) (*Runtime, error) {
 	})
 	if len(cfg.Endpoints) > 0 {
 		spoolOpts := protocol.SpoolOptions{MaxEntries: cfg.SpoolMaxCount, MaxBytes: cfg.SpoolMaxBytes}
-		if s.PersistSpool {
+		if s.UseStateDir {
 			if err := os.MkdirAll(cfg.StateDir, 0o700); err != nil {
 				return nil, fmt.Errorf("state dir: %w", err)
 			}
@@ -117,7 +118,7 @@ func Build(s Setup) (*Runtime, error) {
 		}
 		agentID := cfg.MonitoringID
 		if agentID == "" {
-			agentID, _ = os.Hostname()
+			agentID = host
 		}
 		rt.Manager, err = protocol.NewManager(protocol.Options{
 			Endpoints: cfg.Endpoints, CAFile: cfg.CAFile, CAPEM: s.CAPEM, Insecure: cfg.Insecure,
@@ -130,7 +131,7 @@ func Build(s Setup) (*Runtime, error) {
 		}
 	}
 
-	if s.PersistSpool && rt.Manager != nil {
+	if s.UseStateDir && rt.Manager != nil {
 		rt.scheduleFile = filepath.Join(cfg.StateDir, "schedule.json")
 		if defs, err := loadSchedule(rt.scheduleFile); err != nil {
 			log.Warn("saved schedule ignored", "file", rt.scheduleFile, "err", err)
@@ -140,7 +141,7 @@ func Build(s Setup) (*Runtime, error) {
 		}
 	}
 
-	if s.PersistSpool {
+	if s.UseStateDir {
 		rt.stateFile = filepath.Join(cfg.StateDir, "scheduler.state")
 		if next, err := loadSchedState(rt.stateFile); err != nil {
 			log.Warn("saved scheduler state ignored", "file", rt.stateFile, "err", err)

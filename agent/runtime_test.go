@@ -40,7 +40,7 @@ func TestRuntimeAgainstFixture(t *testing.T) {
 	cfg.Interval = 200 * time.Millisecond
 	cfg.ConfdDir = t.TempDir()
 	cfg.StateDir = t.TempDir()
-	rt, err := Build(Setup{Config: cfg, Version: "test", CAPEM: fx.CAPEM(), PersistSpool: true})
+	rt, err := Build(Setup{Config: cfg, Version: "test", CAPEM: fx.CAPEM(), UseStateDir: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,7 +112,7 @@ func TestSavedScheduleRunsWhileEndpointDown(t *testing.T) {
 	cfg.StateDir = t.TempDir()
 	run := func(ctx context.Context, until func(*Runtime) bool) {
 		t.Helper()
-		rt, err := Build(Setup{Config: cfg, Version: "test", CAPEM: fx.CAPEM(), PersistSpool: true})
+		rt, err := Build(Setup{Config: cfg, Version: "test", CAPEM: fx.CAPEM(), UseStateDir: true})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -65,7 +65,7 @@ func runDaemon(ctx context.Context, rf *rootFlags, stderr io.Writer) error {
 // that leaves the endpoint settings alone reloads conf.d and the log level
 // in place, keeping the connection.
 func runDaemonOnce(ctx context.Context, rf *rootFlags, cfg config.Config, log *slog.Logger, level *slog.LevelVar, hup <-chan os.Signal) (*config.Config, error) {
-	setup := agent.Setup{Config: cfg, Version: version, Logger: log, PersistSpool: true}
+	setup := agent.Setup{Config: cfg, Version: version, Logger: log, UseStateDir: true}
 	if rf.fixture {
 		fx, err := startFixture(ctx, &setup, log)
 		if err != nil {
