@@ -7,7 +7,7 @@ VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo de
 LDFLAGS   := -s -w -X main.version=$(VERSION)
 export CGO_ENABLED ?= 0
 
-.PHONY: all build run test test-short bench lint vet fmt-check cross golden fuzz chaos soak install uninstall clean
+.PHONY: all build run test test-short bench bench-go scale lint vet fmt-check cross golden fuzz chaos soak install uninstall clean
 
 all: build
 
@@ -24,8 +24,24 @@ test:
 test-short:
 	$(GO) test -short -count=1 ./...
 
+# Go benchmarks + the console beside htop/btop + the daemon + pprof;
+# rewrites BENCHMARKS.md (~3.5 min; BENCH_DURATION=30 for the issue's 30 s method).
 bench:
+	bash bench/run.sh
+
+# Go benchmarks only.
+bench-go:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+# Not in CI: the daemon against fixture-server --drop-after 30s, sampling RSS
+# and goroutines (make soak SOAK_DURATION=10m; SOAK_RECORD=1 writes BENCHMARKS.md).
+SOAK_DURATION ?= 1h
+soak:
+	SOAK_DURATION=$(SOAK_DURATION) bash bench/soak.sh
+
+# 5,000 sleeping processes and 500 conf.d checks: the Scale section of BENCHMARKS.md (~3 min).
+scale:
+	bash bench/scale.sh
 
 vet:
 	$(GO) vet ./...

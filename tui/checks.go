@@ -118,7 +118,7 @@ func checkColumns(w int) checkCols {
 	// larger share of the rest (messages are short when all is well); on a
 	// narrow one the alarm message does, as it says what is wrong.
 	metricsShare := 3
-	c := checkCols{state: 8, id: 14, label: 18, typ: 18, period: 6, last: 8, dur: 7}
+	c := checkCols{state: 8, id: 18, label: 18, typ: 18, period: 6, last: 8, dur: 7}
 	if w < 120 {
 		metricsShare = 2
 		c = checkCols{state: 8, id: 12, label: 0, typ: 14, period: 0, last: 6, dur: 0}
