@@ -103,8 +103,21 @@ func (r *rawProcReader) read(pid int32, file string, buf []byte, limit int) ([]b
 			return buf, nil
 		}
 		buf = buf[:len(buf)+n]
+		// stat and status are generated whole by one read when the buffer
+		// has room (single_open seq files), so a short read is the end: it
+		// saves the read that would only return 0. cmdline is read on to
+		// EOF as it may come a page at a time.
+		if oneShot(file) && len(buf) < cap(buf) {
+			if limit > 0 && len(buf) > limit {
+				buf = buf[:limit]
+			}
+			return buf, nil
+		}
 	}
 }
+
+// oneShot reports whether /proc/PID/file is produced whole by one read.
+func oneShot(file string) bool { return file == "stat" || file == "status" }
 
 // openat opens the NUL-terminated path without converting it to a Go
 // string (unix.Open would allocate a copy).
