@@ -10,6 +10,7 @@ import (
 	"os/signal"
 	"strconv"
 	"syscall"
+	"time"
 
 	"github.com/virgo-top/virgo-top/agent"
 	"github.com/virgo-top/virgo-top/config"
@@ -34,6 +35,7 @@ func runDaemon(ctx context.Context, rf *rootFlags, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	daemonInterval(&cfg)
 	level := new(slog.LevelVar)
 	level.Set(logLevel(cfg))
 	log, closeLog, err := daemonLogger(cfg, level, stderr)
@@ -121,6 +123,7 @@ func runDaemonOnce(ctx context.Context, rf *rootFlags, cfg config.Config, log *s
 				log.Error("reload: config rejected, keeping the running one", "err", err)
 				continue
 			}
+			daemonInterval(&next)
 			level.Set(logLevel(next))
 			if !agent.SameEndpoint(cfg, next) || next.MetricsListen != cfg.MetricsListen {
 				log.Info("reload: endpoint settings changed, reconnecting")
@@ -163,4 +166,17 @@ func logLevel(cfg config.Config) slog.Level {
 		return slog.LevelInfo
 	}
 	return l
+}
+
+// daemonSampleInterval is the daemon's sampling interval when none is set:
+// its checks run every few seconds at most, so sampling every second (the
+// console's default, for a live screen) would double its CPU for nothing.
+const daemonSampleInterval = 5 * time.Second
+
+// daemonInterval applies daemonSampleInterval unless interval was set in
+// the file, the environment or a flag.
+func daemonInterval(cfg *config.Config) {
+	if _, set := cfg.Source["interval"]; !set {
+		cfg.Interval = daemonSampleInterval
+	}
 }

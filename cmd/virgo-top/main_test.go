@@ -8,6 +8,9 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/virgo-top/virgo-top/config"
 )
 
 func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
@@ -188,5 +191,21 @@ func TestConfigCheck(t *testing.T) {
 	code, out, _ = runCLI(t, "config", "example")
 	if code != 0 || !strings.Contains(out, "monitoring_token") {
 		t.Errorf("example: %d", code)
+	}
+}
+
+func TestDaemonIntervalDefault(t *testing.T) {
+	cfg := config.Default()
+	daemonInterval(&cfg)
+	if cfg.Interval != daemonSampleInterval {
+		t.Errorf("unset interval: %v, want %v", cfg.Interval, daemonSampleInterval)
+	}
+	cfg = config.Default()
+	if err := cfg.Set("interval", "2s", "flag"); err != nil {
+		t.Fatal(err)
+	}
+	daemonInterval(&cfg)
+	if cfg.Interval != 2*time.Second {
+		t.Errorf("set interval overridden: %v", cfg.Interval)
 	}
 }
