@@ -222,6 +222,12 @@ func TestAnalyze(t *testing.T) {
 				{Check: "chMEM", To: at(2.5), Missing: 2}, {Check: "chMEM", From: at(2.5), Missing: 2}}},
 		},
 		{
+			name: "the first result within the warm-up is on time",
+			facts: runFacts{Checks: checks, Deliveries: series("a#1", 2.6, 3.6, 4.5), Spooled: spooled(2.6, 3.6, 4.5),
+				Start: at(0), End: at(5), Warmup: time.Second},
+			want: report{Produced: 3, Delivered: 3, Receipts: 3},
+		},
+		{
 			name:  "nothing at all",
 			facts: runFacts{Checks: checks, Start: at(0), End: at(5)},
 			want:  report{Produced: 5, Lost: 5, Gaps: []gap{{Check: "chMEM", Missing: 5}}},

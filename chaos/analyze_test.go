@@ -41,6 +41,10 @@ type runFacts struct {
 	Start      time.Time          // the first daemon had its schedule
 	End        time.Time          // the last daemon was told to stop
 	Down       []downWindow
+	// Warmup is how long after it has its schedule a (re)started daemon
+	// may take before its checks start: the agent starts its scheduler
+	// after its second sample, one sampling interval in.
+	Warmup time.Duration
 }
 
 // gap is a stretch of a check's timeline with results missing. From and To
@@ -184,7 +188,7 @@ func analyze(f runFacts) report {
 			r.Gaps = append(r.Gaps, gap{Check: c.ID, Missing: max(1, int(f.End.Sub(f.Start)/p))})
 			continue
 		}
-		if d := fromMS(ts[0]).Sub(f.Start); d > limit {
+		if d := fromMS(ts[0]).Sub(f.Start); d > limit+f.Warmup {
 			r.Gaps = append(r.Gaps, gap{Check: c.ID, To: fromMS(ts[0]), Missing: edge(d)})
 		}
 		for i := 1; i < len(ts); i++ {
@@ -193,7 +197,7 @@ func analyze(f runFacts) report {
 				continue
 			}
 			g := gap{Check: c.ID, From: a, To: b, Missing: missing(b.Sub(a))}
-			if excused(a, b, limit, f.Down) {
+			if excused(a, b, limit, f.Warmup, f.Down) {
 				r.Excused = append(r.Excused, g)
 			} else {
 				r.Gaps = append(r.Gaps, g)
@@ -215,10 +219,10 @@ func analyze(f runFacts) report {
 
 // excused reports whether the gap (a, b) is a daemon kill the test made,
 // with nothing lost around it.
-func excused(a, b time.Time, limit time.Duration, down []downWindow) bool {
+func excused(a, b time.Time, limit, warmup time.Duration, down []downWindow) bool {
 	for _, w := range down {
 		if !a.Before(w.Kill.Add(-limit)) && !a.After(w.Kill) &&
-			!b.Before(w.Resume.Add(-resumeSlack)) && !b.After(w.Resume.Add(limit)) {
+			!b.Before(w.Resume.Add(-resumeSlack)) && !b.After(w.Resume.Add(limit+warmup)) {
 			return true
 		}
 	}

@@ -23,6 +23,10 @@ import (
 // a record.
 const chaosToken = "chaos-token-1234"
 
+// daemonInterval is the daemon's sampling interval (--interval); its
+// checks start after its second sample, one interval after it starts.
+const daemonInterval = time.Second
+
 // schedule is what the endpoints serve: fast checks, so a run produces many
 // results quickly. Periods are in seconds on the wire.
 var schedule = []checkSpec{
@@ -308,7 +312,7 @@ func (h *harness) startDaemon() time.Time {
 		addrs = append(addrs, e.addr)
 	}
 	args := []string{"--daemon", "--config", cfg, "--endpoint", strings.Join(addrs, ","), "--ca-file", h.ca,
-		"--agent-id", "chaos", "--token", chaosToken, "--state-dir", h.stateDir, "--interval", "1s",
+		"--agent-id", "chaos", "--token", chaosToken, "--state-dir", h.stateDir, "--interval", daemonInterval.String(),
 		"--confd", filepath.Join(h.dir, "confd"), "--plugin-dir", filepath.Join(h.dir, "plugins"), "--log-file", logPath}
 	p, err := startProc(h.t, fmt.Sprintf("daemon %d", h.daemonGen), h.bin, args, filepath.Join(h.dir, fmt.Sprintf("daemon-%d.out", h.daemonGen)))
 	if err != nil {
@@ -546,6 +550,7 @@ func (h *harness) finish(end time.Time) summary {
 	t.Helper()
 	var facts runFacts
 	facts.Checks, facts.Start, facts.End, facts.Down = schedule, h.start, end, h.down
+	facts.Warmup = daemonInterval
 	var rs recordSummary
 	for _, path := range h.records {
 		f, err := os.Open(path)
