@@ -17,6 +17,7 @@ import (
 	"github.com/virgo-top/virgo-top/check"
 	"github.com/virgo-top/virgo-top/collector"
 	"github.com/virgo-top/virgo-top/fixtures"
+	"github.com/virgo-top/virgo-top/metrics"
 	"github.com/virgo-top/virgo-top/protocol"
 	"github.com/virgo-top/virgo-top/tui"
 )
@@ -57,6 +58,15 @@ func runConsole(ctx context.Context, rf *rootFlags, stderr io.Writer) error {
 	runErr := make(chan error, 1)
 	go func() { runErr <- rt.Run(ctx) }()
 
+	if cfg.MetricsListen != "" {
+		// The console is an agent too: it can be scraped while it runs.
+		go func() {
+			h := metrics.Handler(metrics.RuntimeSource(rt), version)
+			if err := metrics.Serve(ctx, cfg.MetricsListen, h, log); err != nil {
+				log.Error("metrics endpoint failed", "addr", cfg.MetricsListen, "err", err)
+			}
+		}()
+	}
 	feed := make(chan tea.Msg, 4)
 	go feedConsole(ctx, rt, mode, cfg.Interval, feed)
 	err = tui.Run(ctx, tui.Options{
