@@ -78,7 +78,7 @@ func runCPU(_ context.Context, rc runCtx) Result {
 	if fail != nil {
 		return *fail
 	}
-	if fail := sourceError(rc, snap, "cpu"); fail != nil {
+	if fail := sourceError(rc, snap, collector.SourceCPU); fail != nil {
 		return *fail
 	}
 	var st CPUStats
@@ -132,7 +132,7 @@ func runMemory(_ context.Context, rc runCtx) Result {
 	if fail != nil {
 		return *fail
 	}
-	if fail := sourceError(rc, snap, "memory"); fail != nil {
+	if fail := sourceError(rc, snap, collector.SourceMemory); fail != nil {
 		return *fail
 	}
 	m := snap.Memory
@@ -166,7 +166,7 @@ func runLoad(_ context.Context, rc runCtx) Result {
 	if snap.Host.OS == "windows" {
 		return ErrorResult(rc.def, rc.start, "Load average is not supported on Windows")
 	}
-	if fail := sourceError(rc, snap, "load"); fail != nil {
+	if fail := sourceError(rc, snap, collector.SourceLoad); fail != nil {
 		return *fail
 	}
 	r := NewResult(rc.def, rc.start)
@@ -186,104 +186,96 @@ func target(rc runCtx) (string, *Result) {
 	return t, nil
 }
 
+// findTarget resolves details.target among the latest sample's items of
+// one collector source. Failures come in this order: a missing target, no
+// sample yet, the source's own error, then "No such <what>: <target>".
+func findTarget[T any](rc runCtx, source, what string, items func(*collector.Snapshot) []T, name func(*T) string) (*T, *Result) {
+	want, fail := target(rc)
+	if fail != nil {
+		return nil, fail
+	}
+	snap, fail := latest(rc)
+	if fail != nil {
+		return nil, fail
+	}
+	list := items(snap)
+	for i := range list {
+		if name(&list[i]) == want {
+			return &list[i], nil
+		}
+	}
+	if fail := sourceError(rc, snap, source); fail != nil {
+		return nil, fail
+	}
+	r := ErrorResult(rc.def, rc.start, "No such "+what+": "+want)
+	return nil, &r
+}
+
 // runFilesystem reports the mount details.target from the latest sample:
 // total/free/used/avail in kilobytes (uint64), files and free_files
 // (inodes), options (mount options string).
 func runFilesystem(_ context.Context, rc runCtx) Result {
-	mount, fail := target(rc)
+	fs, fail := findTarget(rc, collector.SourceFilesystems, "filesystem",
+		func(s *collector.Snapshot) []collector.Filesystem { return s.Filesystems },
+		func(f *collector.Filesystem) string { return f.Mount })
 	if fail != nil {
 		return *fail
 	}
-	snap, fail := latest(rc)
-	if fail != nil {
-		return *fail
-	}
-	for _, fs := range snap.Filesystems {
-		if fs.Mount != mount {
-			continue
-		}
-		r := NewResult(rc.def, rc.start)
-		r.AddUint("total", TypeUint64, fs.TotalBytes/1024, unitKilobytes)
-		r.AddUint("free", TypeUint64, fs.FreeBytes/1024, unitKilobytes)
-		r.AddUint("used", TypeUint64, fs.UsedBytes/1024, unitKilobytes)
-		r.AddUint("avail", TypeUint64, fs.AvailBytes/1024, unitKilobytes)
-		r.AddUint("files", TypeUint64, fs.InodesTotal, "files")
-		r.AddUint("free_files", TypeUint64, fs.InodesFree, "free_files")
-		r.AddString("options", fs.Options)
-		return r
-	}
-	if fail := sourceError(rc, snap, "filesystem"); fail != nil {
-		return *fail
-	}
-	return ErrorResult(rc.def, rc.start, "No such filesystem: "+mount)
+	r := NewResult(rc.def, rc.start)
+	r.AddUint("total", TypeUint64, fs.TotalBytes/1024, unitKilobytes)
+	r.AddUint("free", TypeUint64, fs.FreeBytes/1024, unitKilobytes)
+	r.AddUint("used", TypeUint64, fs.UsedBytes/1024, unitKilobytes)
+	r.AddUint("avail", TypeUint64, fs.AvailBytes/1024, unitKilobytes)
+	r.AddUint("files", TypeUint64, fs.InodesTotal, "files")
+	r.AddUint("free_files", TypeUint64, fs.InodesFree, "free_files")
+	r.AddString("options", fs.Options)
+	return r
 }
 
 // runDisk reports the cumulative counters of device details.target
 // (gauges): reads, writes, read_bytes, write_bytes, rtime, wtime, time
 // (ms spent doing I/O) and qtime (weighted ms, the queue time integral).
 func runDisk(_ context.Context, rc runCtx) Result {
-	name, fail := target(rc)
+	d, fail := findTarget(rc, collector.SourceDisks, "disk",
+		func(s *collector.Snapshot) []collector.Disk { return s.Disks },
+		func(d *collector.Disk) string { return d.Name })
 	if fail != nil {
 		return *fail
 	}
-	snap, fail := latest(rc)
-	if fail != nil {
-		return *fail
-	}
-	for _, d := range snap.Disks {
-		if d.Name != name {
-			continue
-		}
-		r := NewResult(rc.def, rc.start)
-		r.AddUint("reads", TypeGauge, d.Reads, "reads")
-		r.AddUint("writes", TypeGauge, d.Writes, "writes")
-		r.AddUint("read_bytes", TypeGauge, d.ReadBytes, unitBytes)
-		r.AddUint("write_bytes", TypeGauge, d.WriteBytes, unitBytes)
-		r.AddUint("rtime", TypeGauge, d.ReadTimeMs, unitMs)
-		r.AddUint("wtime", TypeGauge, d.WriteTimeMs, unitMs)
-		r.AddUint("qtime", TypeGauge, d.WeightedMs, unitMs)
-		r.AddUint("time", TypeGauge, d.IOTimeMs, unitMs)
-		return r
-	}
-	if fail := sourceError(rc, snap, "disk"); fail != nil {
-		return *fail
-	}
-	return ErrorResult(rc.def, rc.start, "No such disk: "+name)
+	r := NewResult(rc.def, rc.start)
+	r.AddUint("reads", TypeGauge, d.Reads, "reads")
+	r.AddUint("writes", TypeGauge, d.Writes, "writes")
+	r.AddUint("read_bytes", TypeGauge, d.ReadBytes, unitBytes)
+	r.AddUint("write_bytes", TypeGauge, d.WriteBytes, unitBytes)
+	r.AddUint("rtime", TypeGauge, d.ReadTimeMs, unitMs)
+	r.AddUint("wtime", TypeGauge, d.WriteTimeMs, unitMs)
+	r.AddUint("qtime", TypeGauge, d.WeightedMs, unitMs)
+	r.AddUint("time", TypeGauge, d.IOTimeMs, unitMs)
+	return r
 }
 
 // runNetwork reports the cumulative counters of interface details.target
 // (gauges) and its link_state string.
 func runNetwork(_ context.Context, rc runCtx) Result {
-	name, fail := target(rc)
+	n, fail := findTarget(rc, collector.SourceNetwork, "interface",
+		func(s *collector.Snapshot) []collector.NetIf { return s.Network },
+		func(n *collector.NetIf) string { return n.Name })
 	if fail != nil {
 		return *fail
 	}
-	snap, fail := latest(rc)
-	if fail != nil {
-		return *fail
+	r := NewResult(rc.def, rc.start)
+	r.AddUint("rx_bytes", TypeGauge, n.RxBytes, unitBytes)
+	r.AddUint("tx_bytes", TypeGauge, n.TxBytes, unitBytes)
+	r.AddUint("rx_packets", TypeGauge, n.RxPackets, "packets")
+	r.AddUint("tx_packets", TypeGauge, n.TxPackets, "packets")
+	r.AddUint("rx_errors", TypeGauge, n.RxErrors, "errors")
+	r.AddUint("tx_errors", TypeGauge, n.TxErrors, "errors")
+	r.AddUint("rx_dropped", TypeGauge, n.RxDropped, "packets")
+	r.AddUint("tx_dropped", TypeGauge, n.TxDropped, "packets")
+	state := n.LinkState
+	if state == "" {
+		state = "unknown"
 	}
-	for _, n := range snap.Network {
-		if n.Name != name {
-			continue
-		}
-		r := NewResult(rc.def, rc.start)
-		r.AddUint("rx_bytes", TypeGauge, n.RxBytes, unitBytes)
-		r.AddUint("tx_bytes", TypeGauge, n.TxBytes, unitBytes)
-		r.AddUint("rx_packets", TypeGauge, n.RxPackets, "packets")
-		r.AddUint("tx_packets", TypeGauge, n.TxPackets, "packets")
-		r.AddUint("rx_errors", TypeGauge, n.RxErrors, "errors")
-		r.AddUint("tx_errors", TypeGauge, n.TxErrors, "errors")
-		r.AddUint("rx_dropped", TypeGauge, n.RxDropped, "packets")
-		r.AddUint("tx_dropped", TypeGauge, n.TxDropped, "packets")
-		state := n.LinkState
-		if state == "" {
-			state = "unknown"
-		}
-		r.AddString("link_state", state)
-		return r
-	}
-	if fail := sourceError(rc, snap, "network"); fail != nil {
-		return *fail
-	}
-	return ErrorResult(rc.def, rc.start, "No such interface: "+name)
+	r.AddString("link_state", state)
+	return r
 }

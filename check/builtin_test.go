@@ -92,7 +92,11 @@ func TestSnapshotChecks(t *testing.T) {
 		{name: "disk no such", def: Def{ID: "d", Type: TypeDisk, Details: map[string]any{"target": "sdz"}}, snap: snap, status: "No such disk: sdz"},
 		{
 			name: "disk source failed", def: Def{ID: "d", Type: TypeDisk, Details: map[string]any{"target": "sdz"}},
-			snap: &collector.Snapshot{Errors: map[string]string{"disk": "permission denied"}}, status: "Collecting disk failed: permission denied",
+			snap: &collector.Snapshot{Errors: map[string]string{collector.SourceDisks: "permission denied"}}, status: "Collecting disks failed: permission denied",
+		},
+		{
+			name: "filesystem source failed", def: Def{ID: "f", Type: TypeFilesystem, Details: map[string]any{"target": "/"}},
+			snap: &collector.Snapshot{Errors: map[string]string{collector.SourceFilesystems: "statfs timed out"}}, status: "Collecting filesystems failed: statfs timed out",
 		},
 		{
 			name: "network", def: Def{ID: "n", Type: TypeNetwork, Details: map[string]any{"target": "eth0"}}, snap: snap, avail: true, status: "success",

@@ -67,7 +67,7 @@ func runProcess(ctx context.Context, rc runCtx) Result {
 	if fail != nil {
 		return *fail
 	}
-	if fail := sourceError(rc, snap, "process"); fail != nil {
+	if fail := sourceError(rc, snap, collector.SourceProcesses); fail != nil {
 		return *fail
 	}
 	var matches []*collector.Process
