@@ -1,7 +1,6 @@
 package notify
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -11,7 +10,6 @@ import (
 	"net/textproto"
 	"net/url"
 	"strings"
-	"text/template"
 	"time"
 )
 
@@ -38,9 +36,11 @@ type SMSOptions struct {
 	// Format is SMSForm (default) or SMSJSON; it sets the Content-Type and
 	// how template values are escaped.
 	Format string
-	// Template renders the request body with text/template. It sees SMSData:
-	// {{.To}}, {{.Short}}, {{.Subject}}, {{.Entity}}, {{.Current}},
-	// {{index .Metrics "name"}} and the other Event fields. Every value is
+	// Template renders the request body: literal text with {{.Field}}
+	// actions naming SMSData fields ({{.To}}, {{.Short}}, {{.Subject}},
+	// {{.Entity}}, {{.Current}} and the other Event fields) and
+	// {{index .Metrics "name"}} or {{.Metrics.name}} for one metric (empty
+	// when the event lacks it); no other text/template syntax. Every value is
 	// already escaped for Format (URL query escaping for form, JSON string
 	// escaping for json), so `"{{.Short}}"` is safe inside JSON. Default:
 	// DefaultSMSFormTemplate or DefaultSMSJSONTemplate.
@@ -80,7 +80,7 @@ type SMS struct {
 	url       *url.URL
 	method    string
 	format    string
-	tmpl      *template.Template
+	tmpl      *smsTemplate
 	to        string
 	username  string
 	password  string
@@ -160,7 +160,7 @@ func NewSMS(o SMSOptions) (*SMS, error) {
 	if s.userAgent == "" {
 		s.userAgent = DefaultUserAgent
 	}
-	s.tmpl, err = template.New("sms").Option("missingkey=zero").Parse(text)
+	s.tmpl, err = parseSMSTemplate(text)
 	if err != nil {
 		return nil, fmt.Errorf("sms: template: %w", err)
 	}
@@ -213,13 +213,11 @@ func (s *SMS) Render(ev Event) ([]byte, error) {
 			d.Metrics[k] = esc(v)
 		}
 	}
-	var b bytes.Buffer
-	if err := s.tmpl.Execute(&b, d); err != nil {
-		return nil, fmt.Errorf("sms: template: %w", err)
-	}
+	var b strings.Builder
+	s.tmpl.execute(&b, &d)
 	switch s.format {
 	case SMSJSON:
-		if !json.Valid(b.Bytes()) {
+		if !json.Valid([]byte(b.String())) {
 			return nil, fmt.Errorf("sms: template output is not valid JSON: %s", truncate(oneLine(b.String()), 80))
 		}
 	default:
@@ -227,7 +225,7 @@ func (s *SMS) Render(ev Event) ([]byte, error) {
 			return nil, fmt.Errorf("sms: template output is not a valid form body: %w", err)
 		}
 	}
-	return b.Bytes(), nil
+	return []byte(b.String()), nil
 }
 
 // jsonEscape escapes v for use between the quotes of a JSON string.

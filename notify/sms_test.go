@@ -136,8 +136,8 @@ func TestNewSMSRejects(t *testing.T) {
 		{SMSOptions{URL: "https://gw.example.com/", To: "1", TokenHeader: "Bad Header", Token: "t"}, `sms: token header "Bad Header" is not a valid header name`},
 		{SMSOptions{URL: "https://gw.example.com/", To: "1", TokenHeader: "X-Key", Token: "t\r\nX: y"}, "sms: token contains a line break"},
 		{SMSOptions{URL: "https://gw.example.com/", To: "1", Timeout: -1}, "sms: timeout must not be negative, got -1ns"},
-		{SMSOptions{URL: "https://gw.example.com/", To: "1", Template: "{{.To"}, `sms: template: template: sms:1: unclosed action`},
-		{SMSOptions{URL: "https://gw.example.com/", To: "1", Template: "{{.Nope}}"}, `sms: template: template: sms:1:2: executing "sms" at <.Nope>: can't evaluate field Nope in type notify.SMSData`},
+		{SMSOptions{URL: "https://gw.example.com/", To: "1", Template: "{{.To"}, `sms: template: offset 0: unclosed action (no "}}")`},
+		{SMSOptions{URL: "https://gw.example.com/", To: "1", Template: "{{.Nope}}"}, `sms: template: offset 0: unknown field .Nope (known: .To, .Short, .Subject, .Entity, .CheckID, .CheckLabel, .CheckType, .AlarmName, .AlarmLabel, .Previous, .Current, .Message, .Time, .Metrics.NAME, index .Metrics "NAME")`},
 		{SMSOptions{URL: "https://gw.example.com/", To: "+1", Format: "json", Template: `{"to":{{.To}}}`}, `sms: template output is not valid JSON: {"to":+1}`},
 		{SMSOptions{URL: "https://gw.example.com/", To: "1", Template: "a=%zz"}, `sms: template output is not a valid form body: invalid URL escape "%zz"`},
 	}
