@@ -14,12 +14,18 @@ import (
 	"sort"
 	"strconv"
 	"sync"
+	"time"
 )
 
 // FileStore persists the spool as an append-only JSONL file. Each line is
 // "<crc32c as 8 hex digits> <json>", the JSON being {"op":"add","seq":N,
-// "post":{...}} or {"op":"ack","seq":N}. Appends are fsynced; acks are not
-// (losing one in a crash means one duplicate post, never a lost one). Load
+// "post":{...}} or {"op":"ack","seq":N}. Every line is written to the file
+// at once, so a killed or crashed process loses nothing. Appends are also
+// fsynced, against power loss, but in a group commit: SyncDelay after the
+// first unsynced append, and only if an appended entry is still live then,
+// so a metric delivered and acked within SyncDelay (the connected case) is
+// never fsynced at all. Acks are never fsynced (losing one in a crash means
+// one duplicate post, never a lost one). Load
 // skips lines whose checksum or JSON is bad, with a warning, and rewrites
 // the file with the live entries; the file is also rewritten when acked
 // entries outnumber live ones.
@@ -32,7 +38,18 @@ type FileStore struct {
 	live    map[uint64][]byte // seq -> its add line
 	dead    int               // lines in the file that no longer matter
 	skipped int
+
+	// Group commit: appends with seq > synced are not fsynced yet;
+	// unsynced counts those still live; timer is the pending sync.
+	synced   uint64
+	unsynced int
+	timer    *time.Timer
+	syncErr  error // the last failed background sync, reported by Sync
 }
+
+// SyncDelay is how long an appended spool entry may wait for its fsync
+// (group commit). Entries acked sooner are never fsynced.
+var SyncDelay = time.Second
 
 // fileRecord is one line of the file.
 type fileRecord struct {
@@ -182,6 +199,7 @@ func (s *FileStore) rewrite() error {
 		return fmt.Errorf("open spool: %w", err)
 	}
 	s.dead = 0
+	s.markSynced() // the rewritten file was fsynced
 	return nil
 }
 
@@ -209,7 +227,8 @@ func (s *FileStore) write(line []byte, sync bool) error {
 	return nil
 }
 
-// Append writes an entry and syncs it to disk.
+// Append writes an entry to the file at once and has it fsynced within
+// SyncDelay unless it is acked before then.
 func (s *FileStore) Append(e SpoolEntry) error {
 	line, err := storeLine(fileRecord{Op: "add", Seq: e.Seq, Post: e.Post})
 	if err != nil {
@@ -218,7 +237,61 @@ func (s *FileStore) Append(e SpoolEntry) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.live[e.Seq] = line
-	return s.write(line, true)
+	if err := s.write(line, false); err != nil {
+		return err
+	}
+	if e.Seq > s.synced {
+		s.unsynced++
+		if s.timer == nil {
+			s.timer = time.AfterFunc(SyncDelay, s.groupSync)
+		}
+	}
+	return nil
+}
+
+// groupSync is the group commit: one fsync for every append since the
+// last, skipped when all of them were acked meanwhile.
+func (s *FileStore) groupSync() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.timer = nil
+	if err := s.syncLocked(); err != nil {
+		s.syncErr = err
+		s.log.Warn("spool file: sync failed", "path", s.path, "err", err)
+	}
+}
+
+// syncLocked fsyncs the file if a live entry is not synced yet.
+func (s *FileStore) syncLocked() error {
+	if s.f == nil || s.unsynced == 0 {
+		s.markSynced()
+		return nil
+	}
+	if err := s.f.Sync(); err != nil {
+		return fmt.Errorf("sync spool: %w", err)
+	}
+	s.markSynced()
+	return nil
+}
+
+// markSynced records that every entry written so far is on disk (or acked).
+func (s *FileStore) markSynced() {
+	for seq := range s.live {
+		s.synced = max(s.synced, seq)
+	}
+	s.unsynced = 0
+}
+
+// Sync fsyncs appends not yet synced at once and reports a failed
+// background sync since the last call.
+func (s *FileStore) Sync() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	err := s.syncLocked()
+	if err == nil {
+		err, s.syncErr = s.syncErr, nil
+	}
+	return err
 }
 
 // Ack records that entry seq left the spool.
@@ -229,6 +302,9 @@ func (s *FileStore) Ack(seq uint64) error {
 		return nil
 	}
 	delete(s.live, seq)
+	if seq > s.synced {
+		s.unsynced--
+	}
 	s.dead += 2 // its add line and this ack line
 	if s.dead > 1024 && s.dead > len(s.live) {
 		return s.rewrite()
@@ -255,14 +331,21 @@ func (s *FileStore) Load() ([]SpoolEntry, error) {
 	return out, nil
 }
 
-// Close closes the file.
+// Close syncs what is pending and closes the file.
 func (s *FileStore) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.timer != nil {
+		s.timer.Stop()
+		s.timer = nil
+	}
 	if s.f == nil {
 		return nil
 	}
-	err := s.f.Close()
+	err := s.syncLocked()
+	if cerr := s.f.Close(); err == nil {
+		err = cerr
+	}
 	s.f = nil
 	return err
 }

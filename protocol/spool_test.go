@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func testPost(ts int64) MetricsPost {
@@ -196,5 +197,94 @@ func BenchmarkSpoolPushAck(b *testing.B) {
 		_ = s.Push(p)
 		e, _ := s.Peek()
 		s.Ack(e.Seq, false)
+	}
+}
+
+// TestFileStoreGroupCommit: an append is in the file at once (a killed
+// process loses nothing) and is fsynced by the group commit only while it
+// is undelivered; an entry acked before SyncDelay never costs an fsync.
+func TestFileStoreGroupCommit(t *testing.T) {
+	old := SyncDelay
+	SyncDelay = time.Hour // the timer never fires by itself here
+	defer func() { SyncDelay = old }()
+
+	path := filepath.Join(t.TempDir(), "spool.jsonl")
+	fs, err := OpenFileStore(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fs.Close()
+	state := func() (uint64, int, bool) {
+		fs.mu.Lock()
+		defer fs.mu.Unlock()
+		return fs.synced, fs.unsynced, fs.timer != nil
+	}
+	add := func(seq uint64) {
+		t.Helper()
+		if err := fs.Append(SpoolEntry{Seq: seq, Post: json.RawMessage(`{"check_id":"c"}`)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	// Delivered within the delay: nothing left to sync.
+	add(1)
+	add(2)
+	if b, _ := os.ReadFile(path); bytes.Count(b, []byte("\n")) != 2 {
+		t.Fatalf("appends not written at once:\n%s", b)
+	}
+	if synced, unsynced, timer := state(); synced != 0 || unsynced != 2 || !timer {
+		t.Fatalf("after 2 appends: synced=%d unsynced=%d timer=%v", synced, unsynced, timer)
+	}
+	for _, seq := range []uint64{1, 2} {
+		if err := fs.Ack(seq); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, unsynced, _ := state(); unsynced != 0 {
+		t.Fatalf("after acking both: unsynced=%d, want 0 (no fsync needed)", unsynced)
+	}
+	fs.groupSync() // the timer firing
+	if _, unsynced, timer := state(); unsynced != 0 || timer {
+		t.Fatalf("after the group sync: unsynced=%d timer=%v", unsynced, timer)
+	}
+
+	// Undelivered: the group sync covers it, and a later ack of a synced
+	// entry does not disturb the count.
+	add(3)
+	add(4)
+	if err := fs.Ack(3); err != nil {
+		t.Fatal(err)
+	}
+	if _, unsynced, _ := state(); unsynced != 1 {
+		t.Fatalf("unsynced=%d, want 1", unsynced)
+	}
+	if err := fs.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	if synced, unsynced, _ := state(); synced != 4 || unsynced != 0 {
+		t.Fatalf("after Sync: synced=%d unsynced=%d, want 4 and 0", synced, unsynced)
+	}
+	if err := fs.Ack(4); err != nil {
+		t.Fatal(err)
+	}
+	if _, unsynced, _ := state(); unsynced != 0 {
+		t.Fatalf("ack of a synced entry moved unsynced to %d", unsynced)
+	}
+
+	// Reopened: loaded entries count as synced.
+	add(5)
+	if err := fs.Close(); err != nil {
+		t.Fatal(err)
+	}
+	fs2, err := OpenFileStore(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fs2.Close()
+	if fs2.synced != 5 || fs2.unsynced != 0 {
+		t.Fatalf("reopened: synced=%d unsynced=%d, want 5 and 0", fs2.synced, fs2.unsynced)
+	}
+	if err := fs2.Ack(5); err != nil || fs2.unsynced != 0 {
+		t.Fatalf("ack after reopen: err=%v unsynced=%d", err, fs2.unsynced)
 	}
 }
