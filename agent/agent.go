@@ -23,6 +23,9 @@ type Options struct {
 	// MaxSeries bounds how many series exist (default 512).
 	Retention history.Retention
 	MaxSeries int
+	// KeepSeries, when set, limits history to the series it accepts (the
+	// daemon keeps only what checks read; see HeadlessSeries).
+	KeepSeries func(name string) bool
 	// Check configures the scheduler (plugin dir, clock, concurrency).
 	Check check.SchedulerOptions
 	// Entity names this host in notifications (default: the hostname).
@@ -119,7 +122,11 @@ func (a *Agent) sampleOnce(ctx context.Context) *collector.Snapshot {
 }
 
 func (a *Agent) publish(snap *collector.Snapshot) {
-	EachSeries(snap, func(name string, v float64) { a.hist.Append(name, snap.Time, v) })
+	EachSeries(snap, func(name string, v float64) {
+		if a.opts.KeepSeries == nil || a.opts.KeepSeries(name) {
+			a.hist.Append(name, snap.Time, v)
+		}
+	})
 	a.latest.Store(snap)
 	a.mu.Lock()
 	for _, ch := range a.subs {

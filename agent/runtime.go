@@ -20,6 +20,7 @@ import (
 	"github.com/virgo-top/virgo-top/check"
 	"github.com/virgo-top/virgo-top/collector"
 	"github.com/virgo-top/virgo-top/config"
+	"github.com/virgo-top/virgo-top/history"
 	"github.com/virgo-top/virgo-top/notify"
 	"github.com/virgo-top/virgo-top/protocol"
 )
@@ -37,6 +38,9 @@ type Setup struct {
 	UseStateDir bool
 	// Collector overrides the collector options (tests use canned trees).
 	Collector collector.Options
+	// Headless: no console reads the history, so keep only the series
+	// checks read (HeadlessSeries, HeadlessRetention). The daemon sets it.
+	Headless bool
 }
 
 // Runtime is a running agent: the hub, its endpoint manager (when
@@ -91,14 +95,21 @@ func Build(s Setup) (*Runtime, error) {
 	}
 
 	host, _ := os.Hostname()
+	var keep func(string) bool
+	var retention history.Retention
+	if s.Headless {
+		keep, retention = HeadlessSeries, HeadlessRetention(cfg.Interval)
+	}
 	rt.Agent = New(Options{
-		Interval:  cfg.Interval,
-		Collector: s.Collector,
-		Check:     check.SchedulerOptions{PluginDir: cfg.PluginDir, Logger: log},
-		Entity:    host,
-		Notify:    dispatchNotifier{rt.Dispatcher},
-		Post:      rt.post,
-		Logger:    log,
+		Interval:   cfg.Interval,
+		KeepSeries: keep,
+		Retention:  retention,
+		Collector:  s.Collector,
+		Check:      check.SchedulerOptions{PluginDir: cfg.PluginDir, Logger: log},
+		Entity:     host,
+		Notify:     dispatchNotifier{rt.Dispatcher},
+		Post:       rt.post,
+		Logger:     log,
 	})
 	if len(cfg.Endpoints) > 0 {
 		spoolOpts := protocol.SpoolOptions{MaxEntries: cfg.SpoolMaxCount, MaxBytes: cfg.SpoolMaxBytes}

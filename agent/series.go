@@ -2,8 +2,10 @@ package agent
 
 import (
 	"strconv"
+	"time"
 
 	"github.com/virgo-top/virgo-top/collector"
+	"github.com/virgo-top/virgo-top/history"
 )
 
 // History series names. The agent appends every Snapshot to history under
@@ -45,13 +47,36 @@ func SeriesNetTx(ifname string) string { return "net." + ifname + ".tx_bps" }
 // SeriesFSUsed is a filesystem's used percent.
 func SeriesFSUsed(mount string) string { return "fs." + mount + ".used_pct" }
 
+// HeadlessSeries accepts the series a headless agent must keep: the CPU
+// series agent.cpu averages over its period (Agent.CPUWindow). Everything
+// else in history only feeds the console's graphs.
+func HeadlessSeries(name string) bool {
+	switch name {
+	case SeriesCPUUsage, SeriesCPUUser, SeriesCPUSystem, SeriesCPUIdle, SeriesCPUIOWait, SeriesCPUSteal, SeriesCPUIRQ:
+		return true
+	}
+	return false
+}
+
+// HeadlessRetention is the history a headless agent keeps for
+// HeadlessSeries: 10 minutes of raw samples at interval and 24 hours of
+// minutes (agent.cpu periods up to a day), no hour or day rollups. About
+// 60 KiB per series, against 128 KiB for the console's default.
+func HeadlessRetention(interval time.Duration) history.Retention {
+	raw := 600
+	if interval > 0 {
+		raw = max(int((10*time.Minute+interval-1)/interval), 2)
+	}
+	return history.Retention{Raw: raw, Minutes: 24 * 60}
+}
+
 // EachSeries calls fn for every history series value a Snapshot carries.
 // The first sample (Elapsed == 0) has no rates and yields only gauges.
 func EachSeries(s *collector.Snapshot, fn func(name string, v float64)) {
 	if s == nil {
 		return
 	}
-	if _, failed := s.Errors["memory"]; !failed && s.Memory.TotalBytes > 0 {
+	if _, failed := s.Errors[collector.SourceMemory]; !failed && s.Memory.TotalBytes > 0 {
 		m := s.Memory
 		fn(SeriesMemUsedPct, m.UsedPct)
 		fn(SeriesMemUsed, float64(m.UsedBytes))
@@ -61,7 +86,7 @@ func EachSeries(s *collector.Snapshot, fn func(name string, v float64)) {
 			fn(SeriesSwapPct, 100*float64(m.SwapUsedBytes)/float64(m.SwapTotalBytes))
 		}
 	}
-	if _, failed := s.Errors["load"]; !failed {
+	if _, failed := s.Errors[collector.SourceLoad]; !failed {
 		fn(SeriesLoad1, s.Load.Load1)
 		fn(SeriesLoad5, s.Load.Load5)
 		fn(SeriesLoad15, s.Load.Load15)
@@ -72,7 +97,7 @@ func EachSeries(s *collector.Snapshot, fn func(name string, v float64)) {
 	if s.Elapsed <= 0 {
 		return
 	}
-	if _, failed := s.Errors["cpu"]; !failed {
+	if _, failed := s.Errors[collector.SourceCPU]; !failed {
 		c := s.CPU
 		fn(SeriesCPUUsage, c.UsagePct)
 		fn(SeriesCPUUser, c.UserPct)
