@@ -5,8 +5,14 @@
 //
 // # Rings and memory
 //
-// A Series allocates its rings once, at full size, in NewSeries; Append
-// never allocates. Each ring keeps the newest N entries that hold data:
+// A Series' rings start empty and grow toward their retention as data
+// arrives, doubling from 32 slots; once a ring is full, Append never
+// allocates again (and it allocates only O(log N) times before). Growing
+// rather than allocating at full size keeps a young series small, and with
+// it the live heap the garbage collector sizes its target from: rings
+// allocated at full size count as live even while untouched, which let
+// about 4 MiB more garbage accumulate in the console. Each ring keeps the
+// newest N entries that hold data:
 //
 //   - raw samples: 16 bytes each (unix nanoseconds + value)
 //   - rollup buckets (minute, hour, day): 48 bytes each (start, min, max,
@@ -14,10 +20,10 @@
 //
 // With DefaultRetention (600 raw samples, 1440 minutes, 720 hours, 366
 // days) one series takes 600*16 + (1440+720+366)*48 = 130,848 bytes of ring
-// storage plus a 280-byte header: 131,128 bytes, about 128 KiB, on 64-bit
-// platforms. Retention.SeriesBytes computes it for any retention (a test
-// pins the default figure) and BenchmarkNewSeries shows the bytes actually
-// allocated. A Store bounds the number of series, so the whole history is
+// storage plus a 312-byte header: 131,160 bytes, about 128 KiB, on 64-bit
+// platforms, once all rings are full (the day ring fills in a year).
+// Retention.SeriesBytes computes this bound for any retention (a test pins
+// the default figure). A Store bounds the number of series, so the whole history is
 // bounded by maxSeries * SeriesBytes (1,000 default series: about 125 MiB;
 // pick a smaller Retention for many series).
 //

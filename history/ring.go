@@ -17,9 +17,26 @@ type bucket struct {
 	count uint32
 }
 
-// rawRing holds the newest len(buf) samples in time order.
+// initialSlots is a ring's first allocation; it doubles from there to its
+// retention as it fills (see grow).
+const initialSlots = 32
+
+// grow returns buf, which is full, in a larger slice: twice as long, at
+// most size. Only a ring that has never wrapped grows, so its contents
+// start at index 0 and copy in order.
+func grow[T any](buf []T, size int) []T {
+	nb := make([]T, min(max(2*len(buf), initialSlots), size))
+	copy(nb, buf)
+	return nb
+}
+
+// rawRing holds the newest size samples in time order. buf grows toward
+// size as samples arrive, so that memory (and the heap the GC sees as
+// live, which sets how much garbage it lets accumulate) follows what the
+// series holds, not what it may hold in a month.
 type rawRing struct {
 	buf  []sample
+	size int // retention: the most samples held
 	head int // index of the oldest sample
 	n    int // number of samples held
 }
@@ -38,8 +55,11 @@ func (r *rawRing) at(i int) *sample { return &r.buf[r.idx(i)] }
 // sample is moved back into place, which is bounded by the ring size. A late
 // sample older than everything in a full ring is not kept.
 func (r *rawRing) insert(s sample) {
-	if len(r.buf) == 0 {
+	if r.size == 0 {
 		return
+	}
+	if r.n == len(r.buf) && r.n < r.size {
+		r.buf = grow(r.buf, r.size)
 	}
 	if r.n == len(r.buf) {
 		if s.t < r.buf[r.head].t {
@@ -75,10 +95,12 @@ func (r *rawRing) search(ns int64) int {
 	return lo
 }
 
-// bucketRing holds the newest len(buf) buckets that hold data, oldest first.
+// bucketRing holds the newest size buckets that hold data, oldest first;
+// buf grows toward size like rawRing's.
 type bucketRing struct {
 	unit int64 // bucket width in seconds
 	buf  []bucket
+	size int
 	head int
 	n    int
 }
@@ -97,7 +119,7 @@ func (r *bucketRing) at(i int) *bucket { return &r.buf[r.idx(i)] }
 // is not before the newest bucket. newest says whether the sample is the
 // newest so far, i.e. whether it becomes the bucket's last value.
 func (r *bucketRing) add(sec int64, v float64, newest bool) {
-	if len(r.buf) == 0 {
+	if r.size == 0 {
 		return
 	}
 	start := floorDiv(sec, r.unit) * r.unit
@@ -119,6 +141,9 @@ func (r *bucketRing) add(sec int64, v float64, newest bool) {
 		}
 	}
 	var b *bucket
+	if r.n == len(r.buf) && r.n < r.size {
+		r.buf = grow(r.buf, r.size)
+	}
 	if r.n < len(r.buf) {
 		b = r.at(r.n)
 		r.n++

@@ -111,16 +111,16 @@ var (
 	maxTime = time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC)
 )
 
-// NewSeries allocates a series with all its rings at full size.
+// NewSeries makes a series. Its rings start empty and grow toward the
+// retention as data arrives (doubling from 32 slots), so a new series costs
+// little; once every ring is full, nothing more is allocated.
 func NewSeries(r Retention) *Series {
 	r = r.normalized()
 	s := &Series{ret: r}
-	s.raw.buf = make([]sample, r.Raw)
-	// One allocation for the three rollup rings.
-	all := make([]bucket, r.Minutes+r.Hours+r.Days)
-	s.rollups[0] = bucketRing{unit: 60, buf: all[:r.Minutes:r.Minutes]}
-	s.rollups[1] = bucketRing{unit: 3600, buf: all[r.Minutes : r.Minutes+r.Hours : r.Minutes+r.Hours]}
-	s.rollups[2] = bucketRing{unit: 86400, buf: all[r.Minutes+r.Hours:]}
+	s.raw.size = r.Raw
+	s.rollups[0] = bucketRing{unit: 60, size: r.Minutes}
+	s.rollups[1] = bucketRing{unit: 3600, size: r.Hours}
+	s.rollups[2] = bucketRing{unit: 86400, size: r.Days}
 	return s
 }
 
@@ -131,7 +131,8 @@ func (s *Series) Retention() Retention { return s.ret }
 // Stats reports accepted and dropped sample counts.
 func (s *Series) Stats() SeriesStats { return s.stats }
 
-// Append adds one sample. It runs in constant time and does not allocate.
+// Append adds one sample. It runs in constant time and does not allocate
+// once the rings are full (growing them is amortized constant time).
 // See the package doc for the samples it drops.
 func (s *Series) Append(t time.Time, v float64) {
 	if math.IsNaN(v) || math.IsInf(v, 0) {

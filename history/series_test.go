@@ -417,9 +417,9 @@ func TestSeriesBytes(t *testing.T) {
 		want int
 	}{
 		// The figure the package doc states.
-		{DefaultRetention(), 131128},
-		{Retention{}, 280},
-		{Retention{Raw: 10, Minutes: -5}, 280 + 160},
+		{DefaultRetention(), 131160},
+		{Retention{}, 312},
+		{Retention{Raw: 10, Minutes: -5}, 312 + 160},
 	}
 	for _, tc := range tests {
 		if got := tc.r.SeriesBytes(); got != tc.want {
@@ -455,4 +455,50 @@ func TestFloorDiv(t *testing.T) {
 	equalPoints(t, "minute", s.Points(Minute, time.Time{}, nil), []Point{
 		agg(time.Date(1969, 12, 31, 23, 59, 0, 0, time.UTC), 1, 1, 1, 1, 1),
 	})
+}
+
+// TestRingsGrowToRetention: rings start empty, grow while filling, stop at
+// their retention exactly, and keep the newest entries in order after they
+// wrap.
+func TestRingsGrowToRetention(t *testing.T) {
+	r := Retention{Raw: 100, Minutes: 70, Hours: 40, Days: 3}
+	s := NewSeries(r)
+	if len(s.raw.buf) != 0 || len(s.rollups[0].buf) != 0 {
+		t.Fatalf("new series allocated rings: raw %d minutes %d", len(s.raw.buf), len(s.rollups[0].buf))
+	}
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i := 0; i < 33; i++ {
+		s.Append(start.Add(time.Duration(i)*time.Second), float64(i))
+	}
+	if got := len(s.raw.buf); got != 64 {
+		t.Fatalf("raw ring after 33 samples: %d slots, want 64 (32 doubled)", got)
+	}
+	// 2 samples a minute for 5 days: every ring wraps.
+	n := 5 * 24 * 60 * 2
+	for i := 0; i < n; i++ {
+		s.Append(start.Add(time.Minute+time.Duration(i)*30*time.Second), float64(i))
+	}
+	for name, got := range map[string][2]int{
+		"raw": {len(s.raw.buf), r.Raw}, "minutes": {len(s.rollups[0].buf), r.Minutes},
+		"hours": {len(s.rollups[1].buf), r.Hours}, "days": {len(s.rollups[2].buf), r.Days},
+	} {
+		if got[0] != got[1] {
+			t.Errorf("%s ring: %d slots, want its retention %d", name, got[0], got[1])
+		}
+	}
+	raw := s.Points(Raw, time.Time{}, nil)
+	if len(raw) != r.Raw || raw[len(raw)-1].Last != float64(n-1) || raw[0].Last != float64(n-r.Raw) {
+		t.Fatalf("raw points: %d, first %v last %v", len(raw), raw[0].Last, raw[len(raw)-1].Last)
+	}
+	for i := 1; i < len(raw); i++ {
+		if !raw[i].T.After(raw[i-1].T) {
+			t.Fatalf("raw points out of order at %d", i)
+		}
+	}
+	if got := len(s.Points(Minute, time.Time{}, nil)); got != r.Minutes {
+		t.Errorf("minute points %d, want %d", got, r.Minutes)
+	}
+	if got := len(s.Points(Day, time.Time{}, nil)); got != r.Days {
+		t.Errorf("day points %d, want %d", got, r.Days)
+	}
 }

@@ -49,7 +49,7 @@ func (st *Store) Retention() Retention { return st.ret }
 // Append adds a sample to the named series, creating the series on first
 // use. When the store already holds maxSeries series, a sample for a new
 // name is dropped and counted in StoreStats.DroppedNewSeries. Appending to
-// an existing series does not allocate.
+// an existing series allocates only while its rings grow (see NewSeries).
 func (st *Store) Append(name string, t time.Time, v float64) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
