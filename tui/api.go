@@ -72,9 +72,15 @@ type ChecksMsg struct{ Rows []CheckRow }
 // ConnMsg carries the endpoint connection state.
 type ConnMsg struct{ Status ConnStatus }
 
+// FrameMsg is several feed messages applied in order and drawn once:
+// bubbletea renders View after every message, so a sample sent as
+// SnapshotMsg, ChecksMsg and ConnMsg apart would be rendered three times.
+type FrameMsg []tea.Msg
+
 // Options configure the console.
 type Options struct {
-	// Feed delivers SnapshotMsg, ChecksMsg and ConnMsg. The model waits for
+	// Feed delivers SnapshotMsg, ChecksMsg and ConnMsg, or several of them
+	// in one FrameMsg (one render instead of several). The model waits for
 	// one message at a time and re-arms the wait after each; closing Feed
 	// stops the waiting, not the console.
 	Feed <-chan tea.Msg

@@ -167,6 +167,14 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return nm, tea.Batch(cmd, nm.waitFeed())
 	case feedClosedMsg:
 		return m, nil
+	case FrameMsg:
+		var cmds []tea.Cmd
+		for _, sub := range msg {
+			next, cmd := m.Update(sub)
+			m = next.(Model)
+			cmds = append(cmds, cmd)
+		}
+		return m, tea.Batch(cmds...)
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
 		m.relayout()

@@ -141,11 +141,14 @@ func rootDisk(ctx context.Context, opts collector.Options) string {
 }
 
 // feedConsole turns the agent's state into console messages: every
-// Snapshot as it is published, check states and the endpoint link once per
-// interval.
+// Snapshot as it is published, with the check states and the endpoint link
+// in the same FrameMsg, so the console draws once per sample. If no
+// sample comes for a few intervals (a stalled source), the check states
+// and the link are sent alone.
 func feedConsole(ctx context.Context, rt *agent.Runtime, mode string, interval time.Duration, out chan<- tea.Msg) {
 	snaps := rt.Agent.Subscribe()
-	t := time.NewTicker(interval)
+	stale := 3 * interval
+	t := time.NewTimer(stale)
 	defer t.Stop()
 	send := func(m tea.Msg) bool {
 		select {
@@ -155,22 +158,23 @@ func feedConsole(ctx context.Context, rt *agent.Runtime, mode string, interval t
 			return false
 		}
 	}
+	state := func() []tea.Msg {
+		return []tea.Msg{tui.ChecksMsg{Rows: checkRows(rt.Agent.Checks())}, tui.ConnMsg{Status: connStatus(rt, mode)}}
+	}
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case s := <-snaps:
-			if !send(tui.SnapshotMsg{Snap: s}) {
+			if !send(tui.FrameMsg(append([]tea.Msg{tui.SnapshotMsg{Snap: s}}, state()...))) {
 				return
 			}
 		case <-t.C:
-			if !send(tui.ChecksMsg{Rows: checkRows(rt.Agent.Checks())}) {
-				return
-			}
-			if !send(tui.ConnMsg{Status: connStatus(rt, mode)}) {
+			if !send(tui.FrameMsg(state())) {
 				return
 			}
 		}
+		t.Reset(stale)
 	}
 }
 
