@@ -22,9 +22,34 @@ func fit(s string, w int) string {
 		sw = width(s)
 	}
 	if sw < w {
-		s += strings.Repeat(" ", w-sw)
+		s += spaces(w - sw)
 	}
 	return s
+}
+
+// blanks backs spaces: most padding is a slice of it, not a new string.
+var blanks = strings.Repeat(" ", 256)
+
+// spaces is n spaces (n >= 0), without allocating for n <= 256.
+func spaces(n int) string {
+	if n <= len(blanks) {
+		return blanks[:n]
+	}
+	return strings.Repeat(" ", n)
+}
+
+// cut is s cut to at most w cells and the padding that makes it w cells,
+// for callers that write both into one buffer.
+func cut(s string, w int) (string, string) {
+	if w <= 0 {
+		return "", ""
+	}
+	sw := width(s)
+	if sw > w {
+		s = ansi.Truncate(s, w, "")
+		sw = width(s)
+	}
+	return s, spaces(max(w-sw, 0))
 }
 
 // width is ansi.StringWidth with a fast path for the text the console
@@ -110,11 +135,11 @@ func padRight(s string, w int) string { return fit(s, w) }
 
 // padLeft right-aligns plain text in w cells, cutting the left if too long.
 func padLeft(s string, w int) string {
-	sw := ansi.StringWidth(s)
+	sw := width(s)
 	if sw >= w {
 		return ansi.Truncate(s, w, "")
 	}
-	return strings.Repeat(" ", w-sw) + s
+	return spaces(w-sw) + s
 }
 
 // humanBytes formats a byte count with binary units: 512B 1.5K 12M 3.0G.
@@ -310,7 +335,9 @@ func frame(bc borderChars, border style, title string, lines []string, w, h int)
 		if i < len(lines) {
 			l = lines[i]
 		}
-		out = append(out, side+fit(l, w-2)+side)
+		// One allocation per line: the sides and the fitted text together.
+		text, pad := cut(l, w-2)
+		out = append(out, side+text+pad+side)
 	}
 	out = append(out, border.Render(bc.bl+strings.Repeat(bc.h, w-2)+bc.br))
 	return out
