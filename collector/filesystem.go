@@ -232,7 +232,15 @@ type filesystemSource struct {
 
 	mu    sync.Mutex
 	stuck map[string]bool // paths with a statfs call still outstanding
+
+	// names caches blockNames for blockNamesTTL samples; a mount on a
+	// device it does not know refreshes it at once (hotplug).
+	names    map[string]string
+	namesAge int
 }
+
+// blockNamesTTL is how many samples the block device names are reused.
+const blockNamesTTL = 60
 
 func newFilesystemSource(opts Options, sys system) *filesystemSource {
 	return &filesystemSource{opts: opts, statfs: sys.statfs, stuck: map[string]bool{}}
@@ -251,7 +259,7 @@ func (f *filesystemSource) Collect(ctx context.Context, s *Snapshot) error {
 	out := make([]Filesystem, 0, len(mounts))
 	var names map[string]string
 	if f.opts.procFS() {
-		names = blockNames(f.opts.sysRoot())
+		names = f.blockNames(mounts)
 	}
 	var firstErr error
 	for _, m := range mounts {
@@ -335,6 +343,27 @@ func (f *filesystemSource) statfsBounded(ctx context.Context, path string) (FsSt
 	}
 }
 
+// blockNames is the cached blockNames, refreshed every blockNamesTTL
+// samples or when a mount's device is missing from it.
+func (f *filesystemSource) blockNames(mounts []mountEntry) map[string]string {
+	f.namesAge++
+	fresh := f.names != nil && f.namesAge < blockNamesTTL
+	for _, m := range mounts {
+		if !fresh {
+			break
+		}
+		if m.hasDev && m.major != 0 {
+			if _, ok := f.names[strconv.FormatUint(uint64(m.major), 10)+":"+strconv.FormatUint(uint64(m.minor), 10)]; !ok {
+				fresh = false
+			}
+		}
+	}
+	if !fresh {
+		f.names, f.namesAge = blockNames(f.opts.sysRoot()), 0
+	}
+	return f.names
+}
+
 // blockNames maps "MAJ:MIN" to the kernel name of every block device
 // (SysRoot/class/block/NAME/dev), which is also its /proc/diskstats name
 // once sysfs's '!' is turned back into '/'. (SysRoot/dev/block/MAJ:MIN
@@ -348,11 +377,11 @@ func blockNames(sysRoot string) map[string]string {
 	}
 	names := make(map[string]string, len(entries))
 	for _, e := range entries {
-		dev, err := os.ReadFile(filepath.Join(dir, e.Name(), "dev"))
+		dev, err := readShort(filepath.Join(dir, e.Name(), "dev"))
 		if err != nil {
 			continue
 		}
-		names[string(bytes.TrimSpace(dev))] = strings.ReplaceAll(e.Name(), "!", "/")
+		names[dev] = strings.ReplaceAll(e.Name(), "!", "/")
 	}
 	return names
 }

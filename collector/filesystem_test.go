@@ -2,6 +2,9 @@ package collector
 
 import (
 	"context"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -164,5 +167,68 @@ func TestStatfsHangIsBounded(t *testing.T) {
 	st, err := f.statfsBounded(context.Background(), "/nfs")
 	if err != nil || st.TotalBytes != 1 {
 		t.Fatalf("after recovery: %+v %v", st, err)
+	}
+}
+
+// TestBlockNamesCache: block device names are read once and reused, and a
+// mount on a device the cache does not know (hotplug) refreshes them.
+func TestBlockNamesCache(t *testing.T) {
+	sys := t.TempDir()
+	addDev := func(name, dev string) {
+		t.Helper()
+		dir := filepath.Join(sys, "class", "block", name)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "dev"), []byte(dev+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	addDev("sda1", "8:1")
+	f := &filesystemSource{opts: Options{SysRoot: sys}}
+	sda1 := mountEntry{hasDev: true, major: 8, minor: 1}
+	if got := f.blockNames([]mountEntry{sda1})["8:1"]; got != "sda1" {
+		t.Fatalf("8:1 = %q, want sda1", got)
+	}
+	// A new device on sysfs is not looked for while every mount is known...
+	addDev("sdb1", "8:17")
+	if _, ok := f.blockNames([]mountEntry{sda1})["8:17"]; ok {
+		t.Fatal("names re-read although every mount was known")
+	}
+	// ...but a mount on it refreshes the names at once.
+	sdb1 := mountEntry{hasDev: true, major: 8, minor: 17}
+	if got := f.blockNames([]mountEntry{sda1, sdb1})["8:17"]; got != "sdb1" {
+		t.Fatalf("8:17 = %q after a mount appeared on it, want sdb1", got)
+	}
+	// And the cache expires.
+	addDev("dm!0", "253:0")
+	for i := 0; i < blockNamesTTL; i++ {
+		f.blockNames([]mountEntry{sda1})
+	}
+	if got := f.blockNames([]mountEntry{sda1})["253:0"]; got != "dm/0" {
+		t.Fatalf("253:0 = %q after the TTL, want dm/0", got)
+	}
+}
+
+func TestReadShort(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, s string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	if got, err := readShort(write("op", "up\n")); err != nil || got != "up" {
+		t.Fatalf("readShort = %q, %v", got, err)
+	}
+	if got, err := readShort(write("empty", "")); err != nil || got != "" {
+		t.Fatalf("readShort(empty) = %q, %v", got, err)
+	}
+	if _, err := readShort(write("long", strings.Repeat("x", 200))); err == nil {
+		t.Fatal("readShort accepted 200 bytes")
+	}
+	if _, err := readShort(filepath.Join(dir, "missing")); err == nil {
+		t.Fatal("readShort of a missing file did not fail")
 	}
 }

@@ -80,20 +80,20 @@ func netFrom(cur, prev netCounters, havePrev bool, elapsed time.Duration) NetIf 
 // "unknown" as it does for lo and many virtual devices) to up/down/unknown.
 func linkState(sysRoot, name string) string {
 	dir := filepath.Join(sysRoot, "class", "net", name)
-	op, err := os.ReadFile(filepath.Join(dir, "operstate"))
+	op, err := readShort(filepath.Join(dir, "operstate"))
 	if err == nil {
-		switch strings.TrimSpace(string(op)) {
+		switch op {
 		case "up":
 			return "up"
 		case "down", "lowerlayerdown", "notpresent":
 			return "down"
 		}
 	}
-	carrier, err := os.ReadFile(filepath.Join(dir, "carrier"))
+	carrier, err := readShort(filepath.Join(dir, "carrier"))
 	if err != nil {
 		return "unknown" // reading carrier of an admin-down device fails with EINVAL
 	}
-	switch strings.TrimSpace(string(carrier)) {
+	switch carrier {
 	case "1":
 		return "up"
 	case "0":

@@ -3,9 +3,11 @@ package collector
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"time"
 
 	"github.com/shirou/gopsutil/v3/common"
@@ -240,6 +242,27 @@ func readFile(root string, name ...string) ([]byte, error) {
 		return nil, fmt.Errorf("read %s: %w", p, err)
 	}
 	return b, nil
+}
+
+// readShort reads a short sysfs attribute ("up\n", "8:0\n") and returns it
+// trimmed. sysfs reports every attribute as 4096 bytes long, so os.ReadFile
+// would allocate 4 KiB per read; this reads into a small stack buffer.
+// Longer content is an error.
+func readShort(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	var buf [128]byte
+	n, err := io.ReadFull(f, buf[:])
+	switch {
+	case err == nil:
+		return "", fmt.Errorf("read %s: longer than %d bytes", path, len(buf))
+	case err != io.EOF && err != io.ErrUnexpectedEOF:
+		return "", err
+	}
+	return strings.TrimSpace(string(buf[:n])), nil
 }
 
 // rate is delta per second, with counters that went backwards (reset,
