@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"strconv"
 	"syscall"
 	"time"
@@ -37,7 +36,6 @@ func runDaemon(ctx context.Context, rf *rootFlags, stderr io.Writer) error {
 		return err
 	}
 	daemonInterval(&cfg)
-	daemonGC()
 	level := new(slog.LevelVar)
 	level.Set(logLevel(cfg))
 	log, closeLog, err := daemonLogger(cfg, level, stderr)
@@ -168,19 +166,6 @@ func logLevel(cfg config.Config) slog.Level {
 		return slog.LevelInfo
 	}
 	return l
-}
-
-// daemonGCPercent is the daemon's GOGC unless the environment sets one.
-// Its live heap is small (about 2 MiB), so the runtime's 4 MiB minimum heap
-// target at GOGC=100 is mostly garbage waiting; at 50 the daemon's
-// anonymous memory is about 1.9 MiB lower for no CPU we could measure
-// (BENCHMARKS.md). Lower values gain nothing more: the floor is reached.
-const daemonGCPercent = 50
-
-func daemonGC() {
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(daemonGCPercent)
-	}
 }
 
 // daemonSampleInterval is the daemon's sampling interval when none is set:

@@ -135,6 +135,7 @@ func runRoot(args []string, stdout, stderr io.Writer) error {
 	}
 	defer stopProfile()
 
+	tuneRuntime(os.Getenv, rf.daemon)
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	if rf.daemon {
