@@ -49,6 +49,11 @@ func newFlagSet(name, usage string, stdout io.Writer) *flag.FlagSet {
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {
 		fmt.Fprintln(stdout, usage)
+		hasFlags := false
+		fs.VisitAll(func(*flag.Flag) { hasFlags = true })
+		if !hasFlags {
+			return
+		}
 		fmt.Fprintln(stdout, "\nFlags:")
 		fs.SetOutput(stdout)
 		fs.PrintDefaults()
@@ -60,16 +65,21 @@ func newFlagSet(name, usage string, stdout io.Writer) *flag.FlagSet {
 // parseFlags parses args into fs and maps flag errors to errUsage/errHelp.
 func parseFlags(fs *flag.FlagSet, args []string) error {
 	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fs.Usage()
-			return errHelp
-		}
-		return fmt.Errorf("%w: %s: %v", errUsage, fs.Name(), err)
+		return flagError(fs, err)
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("%w: %s: unexpected argument %q", errUsage, fs.Name(), fs.Arg(0))
 	}
 	return nil
+}
+
+// flagError maps an error from fs.Parse to errHelp (fs.Parse has printed
+// the usage already) or a usage error naming the flag set.
+func flagError(fs *flag.FlagSet, err error) error {
+	if errors.Is(err, flag.ErrHelp) {
+		return errHelp
+	}
+	return fmt.Errorf("%w: %s: %v", errUsage, fs.Name(), err)
 }
 
 // trimUsage drops the "usage: " prefix that wrapping errUsage adds.

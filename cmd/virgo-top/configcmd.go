@@ -16,15 +16,31 @@ VIRGO_TOP_* environment applied, prints the effective settings (secrets
 masked) and exits 0, or names the bad line and exits 2.
 example prints an example config with every key.`
 
+func isHelp(arg string) bool {
+	switch arg {
+	case "-h", "-help", "--help", "--h":
+		return true
+	}
+	return false
+}
+
 func runConfig(args []string, stdout, _ io.Writer) error {
 	if len(args) == 0 {
 		return fmt.Errorf("%w: config: want \"config check [FILE]\" or \"config example\"", errUsage)
 	}
-	switch args[0] {
-	case "-h", "-help", "--help":
+	if isHelp(args[0]) {
 		fmt.Fprintln(stdout, configUsage)
 		return errHelp
+	}
+	switch args[0] {
 	case "example":
+		if len(args) > 1 {
+			if isHelp(args[1]) {
+				fmt.Fprintln(stdout, configUsage)
+				return errHelp
+			}
+			return fmt.Errorf("%w: config example: unexpected argument %q", errUsage, args[1])
+		}
 		return config.WriteExample(stdout)
 	case "check":
 	default:
@@ -32,7 +48,7 @@ func runConfig(args []string, stdout, _ io.Writer) error {
 	}
 	fs := newFlagSet("config check", configUsage, stdout)
 	if err := fs.Parse(args[1:]); err != nil {
-		return parseFlags(fs, args[1:])
+		return flagError(fs, err)
 	}
 	path := config.DefaultPath
 	switch fs.NArg() {

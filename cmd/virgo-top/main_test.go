@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -207,5 +208,27 @@ func TestDaemonIntervalDefault(t *testing.T) {
 	daemonInterval(&cfg)
 	if cfg.Interval != 2*time.Second {
 		t.Errorf("set interval overridden: %v", cfg.Interval)
+	}
+}
+
+// TestHelpPrintedOnce: every command's --help prints its usage once, to
+// standard output, and exits 0.
+func TestHelpPrintedOnce(t *testing.T) {
+	for _, args := range [][]string{
+		{"--help"}, {"-h"}, {"snapshot", "--help"}, {"check", "--help"}, {"alarm", "test", "--help"},
+		{"config", "--help"}, {"config", "check", "--help"}, {"config", "example", "--help"},
+		{"version", "--help"}, {"fixture-server", "--help"},
+	} {
+		var stdout, stderr bytes.Buffer
+		err := dispatch(args, &stdout, &stderr)
+		if !errors.Is(err, errHelp) {
+			t.Errorf("%v: err = %v, want errHelp", args, err)
+		}
+		if n := strings.Count(stdout.String(), "Usage:"); n != 1 {
+			t.Errorf("%v: usage printed %d times:\n%s", args, n, stdout.String())
+		}
+		if stderr.Len() != 0 {
+			t.Errorf("%v: wrote to stderr: %s", args, stderr.String())
+		}
 	}
 }
