@@ -180,11 +180,17 @@ func TestHeartbeatSample(t *testing.T) {
 }
 
 func TestMasking(t *testing.T) {
-	if got := MaskToken("0000.7777"); got != "****7777" {
-		t.Errorf("MaskToken = %q", got)
-	}
-	if got := MaskToken("abc"); got != "****" {
-		t.Errorf("MaskToken short = %q", got)
+	for _, tt := range []struct{ token, want string }{
+		{"0123456789abcdef.7777", "****7777"},
+		{"0123456.7777", "****7777"}, // 12: the shortest that shows its end
+		{"0000.7777", "****"},        // shorter: a third or more would show
+		{"*0000", "****"},            // found by FuzzMaskedLine: was "****0000"
+		{"abc", "****"},
+		{"", "****"},
+	} {
+		if got := MaskToken(tt.token); got != tt.want {
+			t.Errorf("MaskToken(%q) = %q, want %q", tt.token, got, tt.want)
+		}
 	}
 	tests := []struct{ in, want string }{
 		{"http://user:pw@proxy:3128", "http://user:xxxxx@proxy:3128"},

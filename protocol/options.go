@@ -165,10 +165,11 @@ func (o Options) proxy() string {
 	return ProxyFromEnv(o.Getenv)
 }
 
-// MaskToken returns the token as it may appear in logs: its last 4
-// characters at most.
+// MaskToken returns the token as it may appear in logs and records:
+// "****" and its last 4 characters when it has 12 or more (so at most a
+// third of it shows), "****" alone when shorter, as config.Secret does.
 func MaskToken(token string) string {
-	if len(token) <= 4 {
+	if len(token) < 12 {
 		return "****"
 	}
 	return "****" + token[len(token)-4:]
