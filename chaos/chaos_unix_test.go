@@ -43,6 +43,9 @@ type mode struct {
 	endpointRestarts int              // endpoint scenario: SIGKILL + restart of the primary
 	daemonKills      int              // daemon scenario: SIGKILL + restart of the daemon
 	stalls           int              // stall scenario: SIGSTOP + SIGCONT of the endpoint
+	faultRounds      int              // fault scenario: endpoint incarnations with a fault switched on
+	faultTime        [2]time.Duration // how long each fault is on
+	faultPause       [2]time.Duration // clean endpoint between faults
 	pause            [2]time.Duration // between faults
 	downtime         [2]time.Duration // how long a killed process stays dead
 }
@@ -52,9 +55,11 @@ func (m mode) between(rng *rand.Rand, r [2]time.Duration) time.Duration {
 }
 
 var (
-	shortMode = mode{name: "short", endpointRestarts: 3, daemonKills: 1, stalls: 1,
+	shortMode = mode{name: "short", endpointRestarts: 3, daemonKills: 1, stalls: 1, faultRounds: len(endpointFaults),
+		faultTime: [2]time.Duration{1500 * time.Millisecond, 2500 * time.Millisecond}, faultPause: [2]time.Duration{500 * time.Millisecond, time.Second},
 		pause: [2]time.Duration{1500 * time.Millisecond, 3 * time.Second}, downtime: [2]time.Duration{300 * time.Millisecond, 1500 * time.Millisecond}}
-	longMode = mode{name: "long", endpointRestarts: 20, daemonKills: 8, stalls: 5,
+	longMode = mode{name: "long", endpointRestarts: 20, daemonKills: 8, stalls: 5, faultRounds: 3 * len(endpointFaults),
+		faultTime: [2]time.Duration{2 * time.Second, 6 * time.Second}, faultPause: [2]time.Duration{time.Second, 4 * time.Second},
 		pause: [2]time.Duration{2 * time.Second, 7 * time.Second}, downtime: [2]time.Duration{300 * time.Millisecond, 3 * time.Second}}
 )
 
@@ -95,6 +100,7 @@ func TestChaos(t *testing.T) {
 		{"endpoints", (*harness).endpointScenario},
 		{"daemon", (*harness).daemonScenario},
 		{"stall", (*harness).stallScenario},
+		{"faults", (*harness).faultScenario},
 	}
 	// t.Run from goroutines: the scenarios run at once whatever -parallel
 	// says (they wait on processes, not on the CPU).
@@ -115,7 +121,7 @@ func TestChaos(t *testing.T) {
 	}
 	wg.Wait()
 	t.Log("chaos: " + total.String())
-	t.Logf("chaos: also %d endpoint freezes (SIGSTOP/SIGCONT)", total.stalls)
+	t.Logf("chaos: also %d endpoint freezes (SIGSTOP/SIGCONT) and %d endpoint incarnations with a protocol fault", total.stalls, total.faults)
 }
 
 // summary is the one line a run reports.
@@ -123,6 +129,7 @@ type summary struct {
 	produced, delivered, lost, duplicated, reconnects int
 	maxSpoolDepth, endpointRestarts, daemonKills      int
 	stalls                                            int // not in the line: endpoint freezes
+	faults                                            int // not in the line: faulty endpoint incarnations
 }
 
 func (s *summary) add(o summary) {
@@ -135,6 +142,7 @@ func (s *summary) add(o summary) {
 	s.endpointRestarts += o.endpointRestarts
 	s.daemonKills += o.daemonKills
 	s.stalls += o.stalls
+	s.faults += o.faults
 }
 
 func (s summary) String() string {
@@ -150,8 +158,10 @@ type endpoint struct {
 	// pushEvery sends check_schedule.changed this often: the agent
 	// fetches the same schedule again and must keep its checks' timing.
 	pushEvery time.Duration
-	gen       int // incarnations started
-	p         *proc
+	// faults are extra fixture-server flags for the next incarnation.
+	faults []string
+	gen    int // incarnations started
+	p      *proc
 }
 
 func (e *endpoint) up() bool { return e.p != nil && !e.p.exited() }
@@ -181,6 +191,7 @@ type harness struct {
 	endpointRestarts int
 	daemonKills      int
 	stalls           int
+	faults           int
 }
 
 func newHarness(t *testing.T, bin string, rng *rand.Rand) *harness {
@@ -251,6 +262,7 @@ func (h *harness) startEndpoint(e *endpoint) {
 		if e.pushEvery > 0 {
 			args = append(args, "--push-schedule-changed", e.pushEvery.String())
 		}
+		args = append(args, e.faults...)
 		p, err := startProc(h.t, "fixture "+tag, h.bin, args, logPath)
 		if err != nil {
 			h.t.Fatal(err)
@@ -469,6 +481,10 @@ func (h *harness) waitFlush() {
 	if err != nil {
 		h.t.Fatal(err)
 	}
+	if d0 == 0 {
+		h.t.Logf("%s spool is empty: nothing to wait for", time.Now().UTC().Format("15:04:05.000"))
+		return
+	}
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
 		d, err := h.spool.poll()
@@ -538,6 +554,41 @@ func (h *harness) stallScenario(m mode) summary {
 		h.sleep(d)
 		a.p.signal(syscall.SIGCONT)
 		h.stalls++
+	}
+	h.sleep(m.between(h.rng, m.pause))
+	return h.finish(h.drain())
+}
+
+// endpointFaults are the fixture-server fault switches the fault scenario
+// turns on, one per endpoint incarnation.
+var endpointFaults = [][]string{
+	{"--garbage-every", "700ms"},                            // lines that are not JSON
+	{"--oversized-every", "1500ms"},                         // 2 MiB lines, over the agent's 1 MiB frame limit
+	{"--error", "heartbeat.post=500:0"},                     // every heartbeat answered with an error
+	{"--error", "check_schedule.get=503:0"},                 // the schedule refused: the agent keeps its own
+	{"--mute"},                                              // requests read and recorded, none answered
+	{"--stall-handshake"},                                   // TCP accepted, TLS never completed
+	{"--heartbeat-interval", "200ms", "--drop-after", "1s"}, // busy and flaky
+}
+
+// faultScenario: the only endpoint restarted again and again with one
+// protocol fault switched on (endpointFaults, in turn) for a few seconds,
+// then restarted clean for a few seconds so results flow. Every fault
+// must end in a reconnect or a resend, never in a lost or reordered result.
+func (h *harness) faultScenario(m mode) summary {
+	a := h.addEndpoint("A", 0, 0)
+	h.start = h.startDaemon()
+	for i := range m.faultRounds {
+		h.sleep(m.between(h.rng, m.faultPause))
+		a.faults = endpointFaults[i%len(endpointFaults)]
+		h.killEndpoint(a, syscall.SIGKILL)
+		h.restartEndpoint(a)
+		h.t.Logf("%s endpoint A restarted with %v", time.Now().UTC().Format("15:04:05.000"), a.faults)
+		h.sleep(m.between(h.rng, m.faultTime))
+		a.faults = nil
+		h.killEndpoint(a, syscall.SIGKILL)
+		h.restartEndpoint(a)
+		h.faults++
 	}
 	h.sleep(m.between(h.rng, m.pause))
 	return h.finish(h.drain())
@@ -670,7 +721,7 @@ func (h *harness) finish(end time.Time) summary {
 	return summary{
 		produced: r.Produced, delivered: r.Delivered, lost: r.Lost, duplicated: r.Duplicated,
 		reconnects: reconnects, maxSpoolDepth: maxDepth,
-		endpointRestarts: h.endpointRestarts, daemonKills: h.daemonKills, stalls: h.stalls,
+		endpointRestarts: h.endpointRestarts, daemonKills: h.daemonKills, stalls: h.stalls, faults: h.faults,
 	}
 }
 

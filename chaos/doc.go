@@ -2,7 +2,12 @@
 // test builds cmd/virgo-top, runs fixture-server endpoints and a --daemon
 // against them as separate processes, kills and restarts them at random
 // (SIGKILL, restarts on the same port and TLS dir, random drops, daemon
-// restarts on the same state dir), and proves from the endpoints' records
+// restarts on the same state dir), freezes an endpoint (SIGSTOP: unanswered
+// heartbeats, a stalled TLS handshake, a reader that stops reading), and
+// restarts one with protocol faults switched on in turn (garbage lines,
+// oversized lines, error replies to heartbeats and to the schedule fetch,
+// a mute endpoint, a stalled handshake, 200 ms heartbeats with 1 s drops),
+// and proves from the endpoints' records
 // and the daemon's persisted spool that no check result is lost, that every
 // duplicate is a resend of a result already delivered, and that each check's
 // results arrive in order.
