@@ -138,3 +138,25 @@ func TestHumanFormats(t *testing.T) {
 		t.Errorf("clean = %q", got)
 	}
 }
+
+func TestClean(t *testing.T) {
+	tests := []struct{ name, in, want string }{
+		{"ascii", "nginx: worker", "nginx: worker"},
+		{"C0 escape", "a\x1b[2Jb", "a?[2Jb"},
+		{"DEL", "a\x7fb", "a?b"},
+		{"C1 CSI (U+009B)", "a\u009b2Jb", "a?2Jb"},
+		{"invalid UTF-8", "a\xffb", "a?b"},
+		{"right-to-left override", "\u202eexe.live", "?exe.live"},
+		{"bidi isolate", "a\u2066b\u2069", "a?b?"},
+		{"zero-width space", "a\u200bb", "a?b"},
+		{"prepend mark (found by FuzzFit)", "000\u0602", "000?"},
+		{"prepend letter", "x\u0d4e", "x?"},
+		{"joiners kept", "a\u200db\u200cc", "a\u200db\u200cc"},
+		{"latin and CJK kept", "café 日本", "café 日本"},
+	}
+	for _, tt := range tests {
+		if got := clean(tt.in); got != tt.want {
+			t.Errorf("%s: clean(%q) = %q, want %q", tt.name, tt.in, got, tt.want)
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/charmbracelet/x/ansi"
@@ -108,11 +109,25 @@ func narrow(r rune) bool {
 }
 
 // clean makes text from the system (process names, check messages) safe to
-// draw: control characters become '?', so a name cannot move the cursor.
+// draw: control characters (C0, DEL and C1, where U+009B is a CSI on some
+// terminals) and format characters (bidi overrides and isolates that would
+// let a name show reversed, zero-width marks, and the "prepend" marks that
+// swallow the next character, padding included) become '?', so a name can
+// neither move the cursor nor disguise itself or break a column. The
+// joiners ZWJ and ZWNJ stay: scripts and emoji need them.
 func clean(s string) string {
 	ok := true
 	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c == 0x7f {
+		if c := s[i]; c < 0x20 || c >= 0x7f {
+			ok = false
+			break
+		}
+	}
+	if ok {
+		return s // printable ASCII
+	}
+	for _, r := range s {
+		if unsafeRune(r) {
 			ok = false
 			break
 		}
@@ -122,12 +137,33 @@ func clean(s string) string {
 	}
 	var b strings.Builder
 	for _, r := range s {
-		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == utf8.RuneError {
+		if unsafeRune(r) {
 			r = '?'
 		}
 		b.WriteRune(r)
 	}
 	return b.String()
+}
+
+// unsafeRune reports the runes clean replaces.
+func unsafeRune(r rune) bool {
+	switch {
+	case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == utf8.RuneError:
+		return true
+	case r == 0x200c || r == 0x200d: // ZWNJ, ZWJ
+		return false
+	case r < 0xad:
+		return false
+	case unicode.Is(unicode.Cf, r):
+		return true
+	}
+	// Grapheme-cluster "Prepend" letters (category Lo; the other prepend
+	// marks are Cf): drawn before a pad space, they would join it.
+	switch r {
+	case 0x0d4e, 0x111c2, 0x111c3, 0x1193f, 0x11941, 0x11a3a, 0x11d46, 0x11f02:
+		return true
+	}
+	return r >= 0x11a84 && r <= 0x11a89
 }
 
 // padRight pads or cuts plain text to w cells.
