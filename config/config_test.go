@@ -1,6 +1,7 @@
 package config
 
 import (
+	"bytes"
 	"errors"
 	"io/fs"
 	"os"
@@ -653,4 +654,20 @@ func mapsEqual(a, b map[string]string) bool {
 		}
 	}
 	return true
+}
+
+// TestPackagedExampleIsCurrent: the example config shipped by make install
+// is what `virgo-top config example` prints.
+func TestPackagedExampleIsCurrent(t *testing.T) {
+	want, err := os.ReadFile(filepath.Join("..", "packaging", "virgo-top.cfg.example"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got bytes.Buffer
+	if err := WriteExample(&got); err != nil {
+		t.Fatal(err)
+	}
+	if got.String() != string(want) {
+		t.Fatal("packaging/virgo-top.cfg.example is stale: go run ./cmd/virgo-top config example > packaging/virgo-top.cfg.example")
+	}
 }

@@ -53,7 +53,7 @@ var keyTable = []keyDef{
 		func(c *Config) *string { return &c.ProxyURL }),
 	boolKey("monitoring_insecure", "", "Accept the test CA instead of the pinned Rackspace CAs (testing only).",
 		func(c *Config) *bool { return &c.Insecure }),
-	strKey("monitoring_ca", "", "PEM file of CA certificates that sign the endpoints' certificates.", "/etc/virgo-top/ca.pem",
+	strKey("monitoring_ca", "", "PEM file of CA certificates that sign the endpoints' certificates; when set, only these are trusted (not the system roots).", "/etc/virgo-top/ca.pem",
 		func(c *Config) *string { return &c.CAFile }, nil),
 	boolKey("monitoring_debug", "", "Debug logging: log_level debug, whatever log_level says.",
 		func(c *Config) *bool { return &c.Debug }),

@@ -81,7 +81,8 @@ type Options struct {
 	// Endpoints are the host:port pairs the Manager connects to, all at once.
 	Endpoints []string
 
-	// TLS. The system roots are used unless CAFile or CAPEM add a CA.
+	// TLS. The system roots are trusted unless CAFile or CAPEM name the
+	// CAs to trust instead (pinned).
 	CAFile     string
 	CAPEM      []byte
 	ServerName string // default: the endpoint's host
