@@ -26,6 +26,10 @@ type Options struct {
 	// KeepSeries, when set, limits history to the series it accepts (the
 	// daemon keeps only what checks read; see HeadlessSeries).
 	KeepSeries func(name string) bool
+	// ProcessesOnDemand lists processes only while an agent.process check
+	// is scheduled and otherwise only counts them (the daemon: no one else
+	// looks at the list, and the scan was a third of its CPU).
+	ProcessesOnDemand bool
 	// Check configures the scheduler (plugin dir, clock, concurrency).
 	Check check.SchedulerOptions
 	// Entity names this host in notifications (default: the hostname).
@@ -46,9 +50,13 @@ type Agent struct {
 	opts    Options
 	log     *slog.Logger
 	sampler *collector.Sampler
-	hist    *history.Store
-	latest  atomic.Pointer[collector.Snapshot]
-	sched   *check.Scheduler
+	// sampleMu serializes samples: the Run loop's and one taken when an
+	// agent.process check turns the process list on (ProcessesOnDemand).
+	sampleMu sync.Mutex
+	procList bool // the sampler lists processes; under checks.applyMu
+	hist     *history.Store
+	latest   atomic.Pointer[collector.Snapshot]
+	sched    *check.Scheduler
 
 	mu   sync.Mutex
 	subs []chan *collector.Snapshot
@@ -81,6 +89,11 @@ func New(opts Options) *Agent {
 	}
 	a.checks.init()
 	a.sched = check.NewScheduler(a, opts.Check, a.onResult)
+	a.procList = true
+	if opts.ProcessesOnDemand {
+		a.sampler.SetProcessList(false)
+		a.procList = false
+	}
 	return a
 }
 
@@ -116,6 +129,8 @@ func (a *Agent) Run(ctx context.Context) error {
 func (a *Agent) SampleNow(ctx context.Context) *collector.Snapshot { return a.sampleOnce(ctx) }
 
 func (a *Agent) sampleOnce(ctx context.Context) *collector.Snapshot {
+	a.sampleMu.Lock()
+	defer a.sampleMu.Unlock()
 	snap := a.sampler.Sample(ctx)
 	a.publish(snap)
 	return snap

@@ -1,6 +1,8 @@
 package agent
 
 import (
+	"context"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -134,7 +136,27 @@ func (a *Agent) applyChecks(defs []check.Def, fromEndpoint bool) {
 		}
 	}
 	b.mu.Unlock()
+	if a.opts.ProcessesOnDemand {
+		a.processListFor(defs)
+	}
 	a.sched.Update(defs)
+}
+
+// processListFor turns the process list on while defs hold an
+// agent.process check and off otherwise (ProcessesOnDemand). Turned on
+// after the first sample, it samples at once, before the scheduler sees
+// the check, so the check never reads a sample that only counted
+// processes (it would find none and raise a false alarm).
+func (a *Agent) processListFor(defs []check.Def) {
+	want := slices.ContainsFunc(defs, func(d check.Def) bool { return d.Type == check.TypeProcess })
+	if want == a.procList {
+		return
+	}
+	a.procList = want
+	a.sampler.SetProcessList(want)
+	if want && a.Latest() != nil {
+		a.sampleOnce(context.Background())
+	}
 }
 
 func sameAlarms(x, y map[string]check.AlarmDef) bool {

@@ -31,7 +31,7 @@ type Handler struct {
 func (h Handler) HostInfoTypes() []string { return append([]string(nil), hostInfoTypes...) }
 
 // HostInfo implements protocol.HostInfoProvider from the latest Snapshot.
-func (h Handler) HostInfo(_ context.Context, typ string) (any, error) {
+func (h Handler) HostInfo(ctx context.Context, typ string) (any, error) {
 	s := h.A.Latest()
 	if s == nil {
 		return nil, errNoSample
@@ -48,6 +48,17 @@ func (h Handler) HostInfo(_ context.Context, typ string) (any, error) {
 	case "NETWORK":
 		return s.Network, nil
 	case "PROCS":
+		if s.Processes == nil && s.ProcessCount > 0 {
+			// The agent only counts processes (ProcessesOnDemand): list
+			// them once now, without CPU % (no interval behind it).
+			opts := h.A.opts.Collector
+			opts.Sources = []string{collector.SourceProcesses}
+			one := collector.NewSampler(opts).Sample(ctx)
+			if msg, failed := one.Errors[collector.SourceProcesses]; failed {
+				return nil, fmt.Errorf("processes: %s", msg)
+			}
+			return one.Processes, nil
+		}
 		return s.Processes, nil
 	case "SYSTEM":
 		return struct {

@@ -1,11 +1,14 @@
 package agent
 
 import (
+	"context"
+	"os"
 	"sort"
 	"testing"
 	"time"
 
 	"github.com/virgo-top/virgo-top/check"
+	"github.com/virgo-top/virgo-top/collector"
 	"github.com/virgo-top/virgo-top/history"
 )
 
@@ -61,4 +64,55 @@ func TestHeadlessRetention(t *testing.T) {
 	if got := HeadlessRetention(5*time.Second).SeriesBytes() * 7; got > 512<<10 {
 		t.Errorf("headless history is %d B for 7 series, want under 512 KiB", got)
 	}
+}
+
+// TestProcessesOnDemand (live /proc): a headless agent counts processes
+// until an agent.process check is scheduled, lists them while one is, and
+// answers host_info PROCS with a one-off list in between.
+func TestProcessesOnDemand(t *testing.T) {
+	if _, err := os.Stat("/proc/self/stat"); err != nil {
+		t.Skip("needs /proc")
+	}
+	a := New(Options{Interval: time.Second, ProcessesOnDemand: true})
+	ctx := context.Background()
+	s := a.SampleNow(ctx)
+	if s.Processes != nil || s.ProcessCount == 0 {
+		t.Fatalf("count only: %d processes listed, count %d", len(s.Processes), s.ProcessCount)
+	}
+	procs, err := Handler{A: a}.HostInfo(ctx, "PROCS")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !hasPID(procs.([]collector.Process), int32(os.Getpid())) {
+		t.Fatal("host_info PROCS in count-only mode does not list this process")
+	}
+
+	a.SetChecks([]check.Def{{ID: "chProc", Type: check.TypeProcess, Period: time.Minute, Details: map[string]any{"process": "go"}}})
+	// SetChecks sampled at once: the check's first run sees the list.
+	if s = a.Latest(); !hasPID(s.Processes, int32(os.Getpid())) {
+		t.Fatal("SetChecks with an agent.process check did not take a sample with the list")
+	}
+	s = a.SampleNow(ctx)
+	if !hasPID(s.Processes, int32(os.Getpid())) || s.ProcessCount != len(s.Processes) {
+		t.Fatalf("with an agent.process check: %d processes, count %d", len(s.Processes), s.ProcessCount)
+	}
+	a.SetChecks(nil)
+	if s = a.SampleNow(ctx); s.Processes != nil {
+		t.Fatal("the list stayed on after the agent.process check went")
+	}
+
+	// Not headless: always the list.
+	full := New(Options{Interval: time.Second})
+	if s := full.SampleNow(ctx); len(s.Processes) == 0 {
+		t.Fatal("a console agent lists no processes")
+	}
+}
+
+func hasPID(ps []collector.Process, pid int32) bool {
+	for _, p := range ps {
+		if p.PID == pid {
+			return true
+		}
+	}
+	return false
 }

@@ -38,8 +38,10 @@ type Setup struct {
 	UseStateDir bool
 	// Collector overrides the collector options (tests use canned trees).
 	Collector collector.Options
-	// Headless: no console reads the history, so keep only the series
-	// checks read (HeadlessSeries, HeadlessRetention). The daemon sets it.
+	// Headless: no console reads the history or the process list, so keep
+	// only the series checks read (HeadlessSeries, HeadlessRetention) and
+	// list processes only for agent.process checks (ProcessesOnDemand).
+	// The daemon sets it.
 	Headless bool
 }
 
@@ -101,15 +103,16 @@ func Build(s Setup) (*Runtime, error) {
 		keep, retention = HeadlessSeries, HeadlessRetention(cfg.Interval)
 	}
 	rt.Agent = New(Options{
-		Interval:   cfg.Interval,
-		KeepSeries: keep,
-		Retention:  retention,
-		Collector:  s.Collector,
-		Check:      check.SchedulerOptions{PluginDir: cfg.PluginDir, Logger: log},
-		Entity:     host,
-		Notify:     dispatchNotifier{rt.Dispatcher},
-		Post:       rt.post,
-		Logger:     log,
+		Interval:          cfg.Interval,
+		KeepSeries:        keep,
+		Retention:         retention,
+		ProcessesOnDemand: s.Headless,
+		Collector:         s.Collector,
+		Check:             check.SchedulerOptions{PluginDir: cfg.PluginDir, Logger: log},
+		Entity:            host,
+		Notify:            dispatchNotifier{rt.Dispatcher},
+		Post:              rt.post,
+		Logger:            log,
 	})
 	if len(cfg.Endpoints) > 0 {
 		spoolOpts := protocol.SpoolOptions{MaxEntries: cfg.SpoolMaxCount, MaxBytes: cfg.SpoolMaxBytes}

@@ -467,3 +467,39 @@ func TestProcessUIDRefresh(t *testing.T) {
 		t.Log("the first rescan happened to be pid 1's refresh turn")
 	}
 }
+
+// TestProcessCountOnly: with the process list off the sampler counts the
+// /proc entries and reads no process; turned back on, the list returns,
+// its first CPU % without an interval (0) and the next with one.
+func TestProcessCountOnly(t *testing.T) {
+	h := newFixtureHost(t)
+	s := newSampler(h.opts, fixtureSystem())
+	h.loadStep("testdata/basic/step0")
+	full := s.SampleAt(context.Background(), t0)
+	if full.ProcessCount != len(full.Processes) || full.ProcessCount == 0 {
+		t.Fatalf("full scan: count %d, %d processes", full.ProcessCount, len(full.Processes))
+	}
+
+	s.SetProcessList(false)
+	h.loadStep("testdata/basic/step1")
+	counted := s.SampleAt(context.Background(), t0.Add(2*time.Second))
+	if counted.Processes != nil || counted.Errors != nil {
+		t.Fatalf("count only: processes %v, errors %v", counted.Processes, counted.Errors)
+	}
+	// step1 lists 7 pid directories (777 among them, whose stat is
+	// missing: counted, though a full scan skips it).
+	if counted.ProcessCount != 7 {
+		t.Fatalf("count only: ProcessCount %d, want 7", counted.ProcessCount)
+	}
+
+	s.SetProcessList(true)
+	again := s.SampleAt(context.Background(), t0.Add(4*time.Second))
+	if len(again.Processes) != 6 || again.ProcessCount != 6 {
+		t.Fatalf("list back on: %d processes, count %d", len(again.Processes), again.ProcessCount)
+	}
+	for _, p := range again.Processes {
+		if p.CPUPct != 0 {
+			t.Fatalf("pid %d: CPU %% %v on the first scan after counting only, want 0", p.PID, p.CPUPct)
+		}
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"sync/atomic"
 	"time"
 )
 
@@ -271,6 +272,10 @@ type processSource struct {
 	cmdBuf  []byte
 
 	fallback *processFallback // off Linux without a ProcRoot
+
+	// countOnly: list the /proc directory and count, read nothing else
+	// (Sampler.SetProcessList).
+	countOnly atomic.Bool
 }
 
 func newProcessSource(opts Options, sys system) *processSource {
@@ -297,14 +302,27 @@ func (p *processSource) Collect(ctx context.Context, s *Snapshot) error {
 		if err != nil {
 			return err
 		}
-		s.Processes = procs
+		s.Processes, s.ProcessCount = procs, len(procs)
+		return nil
+	}
+	if p.countOnly.Load() {
+		pids, err := p.r.pids(p.pidBuf[:0])
+		if err != nil {
+			return err
+		}
+		p.pidBuf = pids
+		s.ProcessCount = len(pids)
+		// Forget the per-process state: a later full scan starts afresh
+		// instead of measuring CPU over the whole count-only stretch.
+		clear(p.entries)
+		p.prevTime = time.Time{}
 		return nil
 	}
 	procs, err := p.scan(ctx, s.Time, s.Memory.TotalBytes)
 	if err != nil {
 		return err
 	}
-	s.Processes = procs
+	s.Processes, s.ProcessCount = procs, len(procs)
 	return nil
 }
 

@@ -111,6 +111,19 @@ type Sampler struct {
 	sources []Source
 	unknown []string
 	last    time.Time
+	procs   *processSource // nil without the processes source
+}
+
+// SetProcessList chooses between the full process list (the default) and
+// a count alone (Snapshot.ProcessCount, Processes nil), which reads only
+// the /proc directory instead of every process's files: a headless agent
+// with no agent.process check needs no more. Safe to call while sampling;
+// it applies from the next sample. Turned back on, the first list has no
+// CPU % yet (no interval behind it).
+func (s *Sampler) SetProcessList(on bool) {
+	if s.procs != nil {
+		s.procs.countOnly.Store(!on)
+	}
 }
 
 // NewSampler builds a Sampler for opts. Unknown names in opts.Sources are
@@ -141,7 +154,11 @@ func newSampler(opts Options, sys system) *Sampler {
 	}
 	for _, name := range SourceNames {
 		if want(name) {
-			s.sources = append(s.sources, newSource(name, opts, sys))
+			src := newSource(name, opts, sys)
+			if ps, ok := src.(*processSource); ok {
+				s.procs = ps
+			}
+			s.sources = append(s.sources, src)
 		}
 	}
 	return s

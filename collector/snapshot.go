@@ -21,6 +21,10 @@ type Snapshot struct {
 	Disks       []Disk        `json:"disks"`
 	Network     []NetIf       `json:"network"`
 	Processes   []Process     `json:"processes"`
+	// ProcessCount is the number of processes: len(Processes), or, when
+	// the sampler only counts them (Sampler.SetProcessList(false)), the
+	// count alone with Processes nil.
+	ProcessCount int `json:"process_count"`
 	// Errors holds one entry per source that failed during this sample,
 	// keyed by source name ("cpu", "disk", ...). A failed source leaves its
 	// section at the zero value; the others are still filled.

@@ -20,7 +20,7 @@ import (
 func benchSource() *fakeSource {
 	src := sampleSource()
 	s := src.snap
-	s.Processes = make([]collector.Process, 1000)
+	s.Processes, s.ProcessCount = make([]collector.Process, 1000), 1000
 	for i := range s.Processes {
 		s.Processes[i] = collector.Process{PID: int32(i + 1), Name: "proc" + strconv.Itoa(i), Cmdline: "/usr/bin/proc --flag"}
 	}

@@ -312,7 +312,7 @@ func (c *Collector) collectSnapshot(e *emitter, s *collector.Snapshot) {
 		}
 	}
 	if ok(collector.SourceProcesses) {
-		e.emit(f.processes, float64(len(s.Processes)))
+		e.emit(f.processes, float64(s.ProcessCount))
 	}
 }
 

@@ -92,6 +92,7 @@ func sampleSnapshot() *collector.Snapshot {
 			{PID: 2, Name: "kthreadd"},
 			{PID: 300, Name: "virgo-top"},
 		},
+		ProcessCount: 3,
 		Durations: map[string]time.Duration{
 			collector.SourceCPU:    1500 * time.Microsecond,
 			collector.SourceMemory: 250 * time.Microsecond,
