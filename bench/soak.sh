@@ -58,22 +58,23 @@ BENCH_PIDS+=("$DAEMON_PID")
 STARTED=$(date -u '+%Y-%m-%d %H:%M UTC')
 log "daemon $DAEMON_PID against $FIXTURE_ADDR (drop-after $DROP_AFTER), /metrics on 127.0.0.1:$MPORT, ${DURATION}s"
 
-# scrape: "goroutines rss_bytes" from /metrics, empty on failure
+# scrape: "goroutines rss_bytes heap_inuse_bytes" from /metrics, empty on failure
 scrape() {
   curl -fsS --max-time 5 "http://127.0.0.1:$MPORT/metrics" 2>/dev/null |
     awk '$1=="go_goroutines"{g=$2} $1=="process_resident_memory_bytes"{r=sprintf("%.0f",$2)}
-         END{ if (g != "" && r != "") print g, r }'
+         $1=="go_memstats_heap_inuse_bytes"{h=sprintf("%.0f",$2)}
+         END{ if (g != "" && r != "") print g, r, h }'
 }
 
-echo "elapsed_s,goroutines,metrics_rss_bytes,vmrss_kb,vmhwm_kb,cpu_ticks" >"$CSV"
+echo "elapsed_s,goroutines,metrics_rss_bytes,vmrss_kb,vmhwm_kb,cpu_ticks,rss_anon_kb,rss_file_kb,heap_inuse_bytes" >"$CSV"
 T0=$(date +%s)
 while :; do
   now=$(date +%s)
   el=$((now - T0))
   [ "$el" -le "$DURATION" ] || break
   kill -0 "$DAEMON_PID" 2>/dev/null || { log "the daemon exited:"; tail -5 "$WORK/daemon.log" >&2; exit 1; }
-  read -r g r <<<"$(scrape || true)" || true
-  echo "$el,${g:-},${r:-},$(status_kb "$DAEMON_PID" VmRSS),$(status_kb "$DAEMON_PID" VmHWM),$(proc_ticks "$DAEMON_PID")" >>"$CSV"
+  read -r g r hi <<<"$(scrape || true)" || true
+  echo "$el,${g:-},${r:-},$(status_kb "$DAEMON_PID" VmRSS),$(status_kb "$DAEMON_PID" VmHWM),$(proc_ticks "$DAEMON_PID"),$(status_kb "$DAEMON_PID" RssAnon),$(status_kb "$DAEMON_PID" RssFile),${hi:-}" >>"$CSV"
   if [ $(((el / INTERVAL) % 30)) -eq 0 ]; then
     log "t=${el}s goroutines=${g:-?} rss=$(awk -v b="${r:-0}" 'BEGIN{printf "%.1f", b/1048576}') MiB"
   fi
@@ -87,7 +88,7 @@ FIXTURE_STATS=$(sed -n 's/.*msg="fixture endpoint stopped" //p' "$WORK/fixture.l
 
 SUMMARY=$(awk -F, -v w="$WARMUP" -v tck="$TCK" '
   NR == 1 || $1 < w || $2 == "" { next }
-  { n++; t[n] = $1; g[n] = $2; r[n] = $3; v[n] = $4; h[n] = $5; c[n] = $6
+  { n++; t[n] = $1; g[n] = $2; r[n] = $3; v[n] = $4; h[n] = $5; c[n] = $6; an[n] = $7; fi[n] = $8; hp[n] = $9
     if (maxr == "" || $3 > maxr) maxr = $3 }
   END {
     if (n < 4) { print "FAIL too few samples after the warm-up (" n ")"; exit }
@@ -100,6 +101,10 @@ SUMMARY=$(awk -F, -v w="$WARMUP" -v tck="$TCK" '
     printf "samples %d over %d s after a %d s warm-up\n", n, t[n] - t[1], w
     printf "RSS (/metrics) first %.2f MiB, last %.2f MiB, max %.2f MiB, growth %+.3f MiB\n", r[1]/1048576, r[n]/1048576, maxr/1048576, grow/1048576
     printf "VmRSS first %.2f MiB, last %.2f MiB; VmHWM last %.2f MiB\n", v[1]/1024, v[n]/1024, h[n]/1024
+    if (an[1] != "" && fi[1] != "")
+      printf "of which anonymous %.2f -> %.2f MiB (%+.3f), file-backed (the binary'"'"'s pages) %.2f -> %.2f MiB (%+.3f)\n", an[1]/1024, an[n]/1024, (an[n]-an[1])/1024, fi[1]/1024, fi[n]/1024, (fi[n]-fi[1])/1024
+    if (hp[1] != "")
+      printf "Go heap in use %.2f -> %.2f MiB (%+.3f)\n", hp[1]/1048576, hp[n]/1048576, (hp[n]-hp[1])/1048576
     printf "goroutines first %d, last %d; max of the first quarter %d, of the last quarter %d\n", g[1], g[n], g1, g4
     printf "CPU %.3f %% of a core over the compared window\n", cpu
     printf "%s RSS growth %+.3f MiB (goal < 1 MiB), goroutines %s (first quarter max %d, last quarter max %d)\n",
