@@ -25,7 +25,7 @@ test-short:
 	$(GO) test -short -count=1 ./...
 
 # Go benchmarks + the console beside htop/btop + the daemon + pprof;
-# rewrites BENCHMARKS.md (~3.5 min; BENCH_DURATION=30 for the issue's 30 s method).
+# rewrites BENCHMARKS.md (~4.5 min; 30 s per program as the issue measures; BENCH_DURATION=60 for finer CPU figures).
 bench:
 	bash bench/run.sh
 
