@@ -97,7 +97,6 @@ func runDaemonOnce(ctx context.Context, rf *rootFlags, cfg config.Config, log *s
 				metricsErr <- err
 			}
 		}()
-		log.Info("serving Prometheus metrics", "addr", cfg.MetricsListen)
 	}
 	for {
 		select {
