@@ -135,7 +135,7 @@ func runRoot(args []string, stdout, stderr io.Writer) error {
 	}
 	defer stopProfile()
 
-	tuneRuntime(os.Getenv, rf.daemon)
+	tuneRuntime(os.Getenv, rf.daemon, rf.memProfile != "")
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	if rf.daemon {
