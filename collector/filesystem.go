@@ -149,7 +149,7 @@ func selectMounts(mounts []mountEntry, all bool) []mountEntry {
 		}
 		key := m.device
 		if m.hasDev && m.major != 0 {
-			key = strconv.FormatUint(uint64(m.major), 10) + ":" + strconv.FormatUint(uint64(m.minor), 10)
+			key = m.devNum()
 		} else if all {
 			// Pseudo filesystems share device names ("tmpfs", "none").
 			key = m.fstype + "\x00" + m.device + "\x00" + m.mount
@@ -343,19 +343,19 @@ func (f *filesystemSource) statfsBounded(ctx context.Context, path string) (FsSt
 	}
 }
 
+// devNum is the mount's device as "MAJ:MIN", the key of blockNames.
+func (m mountEntry) devNum() string {
+	return strconv.FormatUint(uint64(m.major), 10) + ":" + strconv.FormatUint(uint64(m.minor), 10)
+}
+
 // blockNames is the cached blockNames, refreshed every blockNamesTTL
 // samples or when a mount's device is missing from it.
 func (f *filesystemSource) blockNames(mounts []mountEntry) map[string]string {
 	f.namesAge++
 	fresh := f.names != nil && f.namesAge < blockNamesTTL
-	for _, m := range mounts {
-		if !fresh {
-			break
-		}
-		if m.hasDev && m.major != 0 {
-			if _, ok := f.names[strconv.FormatUint(uint64(m.major), 10)+":"+strconv.FormatUint(uint64(m.minor), 10)]; !ok {
-				fresh = false
-			}
+	for i := 0; fresh && i < len(mounts); i++ {
+		if m := mounts[i]; m.hasDev && m.major != 0 {
+			_, fresh = f.names[m.devNum()]
 		}
 	}
 	if !fresh {
@@ -394,7 +394,7 @@ func blockName(m mountEntry, names map[string]string) string {
 		if m.major == 0 {
 			return ""
 		}
-		if name, ok := names[fmt.Sprintf("%d:%d", m.major, m.minor)]; ok {
+		if name, ok := names[m.devNum()]; ok {
 			return name
 		}
 	}
