@@ -212,17 +212,13 @@ func (s *FileStore) seqs() []uint64 {
 	return seqs
 }
 
-func (s *FileStore) write(line []byte, sync bool) error {
+// write appends line to the file (fsyncs are the group commit's).
+func (s *FileStore) write(line []byte) error {
 	if s.f == nil {
 		return errors.New("spool file closed")
 	}
 	if _, err := s.f.Write(append(line, '\n')); err != nil {
 		return fmt.Errorf("write spool: %w", err)
-	}
-	if sync {
-		if err := s.f.Sync(); err != nil {
-			return fmt.Errorf("sync spool: %w", err)
-		}
 	}
 	return nil
 }
@@ -237,7 +233,7 @@ func (s *FileStore) Append(e SpoolEntry) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.live[e.Seq] = line
-	if err := s.write(line, false); err != nil {
+	if err := s.write(line); err != nil {
 		return err
 	}
 	if e.Seq > s.synced {
@@ -313,7 +309,7 @@ func (s *FileStore) Ack(seq uint64) error {
 	if err != nil {
 		return err
 	}
-	return s.write(line, false)
+	return s.write(line)
 }
 
 // Load returns the live entries, oldest first.
