@@ -61,6 +61,11 @@ type Agent struct {
 	mu   sync.Mutex
 	subs []chan *collector.Snapshot
 
+	// Series release (under sampleMu): the last sweep and the store's
+	// refused-series count at the last sample.
+	lastSweep time.Time
+	refused   uint64
+
 	checks checkBook
 }
 
@@ -142,6 +147,7 @@ func (a *Agent) publish(snap *collector.Snapshot) {
 			a.hist.Append(name, snap.Time, v)
 		}
 	})
+	a.releaseSeries(snap.Time)
 	a.latest.Store(snap)
 	a.mu.Lock()
 	for _, ch := range a.subs {
@@ -160,6 +166,36 @@ func (a *Agent) publish(snap *collector.Snapshot) {
 		}
 	}
 	a.mu.Unlock()
+}
+
+// SeriesStaleAfter is how long a series may go without a sample before the
+// agent releases it (a vanished interface, disk or filesystem): at least
+// this long, and at least ten sample intervals.
+const SeriesStaleAfter = 5 * time.Minute
+
+// releaseSeries keeps the history bounded by what exists: once a minute it
+// releases series that had no sample for SeriesStaleAfter, and when the
+// store refused a new series (MaxSeries reached, say by container
+// interfaces coming and going) it releases at once those absent from the
+// last three samples, so the newcomer gets its series at the next sample
+// instead of a blank graph for good. Called under sampleMu.
+func (a *Agent) releaseSeries(now time.Time) {
+	stale := max(SeriesStaleAfter, 10*a.opts.Interval)
+	if refused := a.hist.DroppedNewSeries(); refused != a.refused {
+		a.refused = refused
+		if n := a.hist.ReleaseStale(now.Add(-3 * a.opts.Interval)); n > 0 {
+			a.log.Info("history full: released the series of vanished devices", "released", n)
+		}
+		a.lastSweep = now
+		return
+	}
+	if now.Sub(a.lastSweep) < time.Minute {
+		return
+	}
+	a.lastSweep = now
+	if n := a.hist.ReleaseStale(now.Add(-stale)); n > 0 {
+		a.log.Debug("released the series of vanished devices", "released", n)
+	}
 }
 
 // Subscribe returns a channel that receives every new Snapshot. A reader

@@ -370,3 +370,53 @@ func TestNoCheckRunsBeforeSamples(t *testing.T) {
 	cancel()
 	<-done
 }
+
+// TestVanishedDeviceSeriesReleased: with container interfaces coming and
+// going, a new interface gets its series once the store is full (the
+// vanished ones are released), and series of devices gone for
+// SeriesStaleAfter are released by the periodic sweep.
+func TestVanishedDeviceSeriesReleased(t *testing.T) {
+	snap := func(at time.Time, ifname string) *collector.Snapshot {
+		s := testSnapshot(at)
+		s.Network = []collector.NetIf{{Name: ifname, RxBps: 1, TxBps: 2}}
+		return s
+	}
+	var base int
+	EachSeries(snap(t0, "eth0"), func(string, float64) { base++ })
+	a := New(Options{Interval: time.Second, MaxSeries: base})
+	at := t0
+	for i := 0; i < 5; i++ {
+		a.publish(snap(at, "eth0"))
+		at = at.Add(time.Second)
+	}
+	// eth0 vanishes, veth1 comes: the store is full.
+	for i := 0; i < 6; i++ {
+		a.publish(snap(at, "veth1"))
+		at = at.Add(time.Second)
+	}
+	if _, ok := a.History().Latest(SeriesNetRx("veth1")); !ok {
+		t.Fatalf("veth1 has no series: the full store never released eth0's (series %v)", a.History().Names())
+	}
+	if _, ok := a.History().Latest(SeriesNetRx("eth0")); ok {
+		t.Error("eth0's series still held after it vanished")
+	}
+	if _, ok := a.History().Latest(SeriesCPUUsage); !ok {
+		t.Error("a live series was released")
+	}
+
+	// Without pressure: a device gone for SeriesStaleAfter is released by
+	// the minute sweep, one seen recently is kept.
+	b := New(Options{Interval: time.Second})
+	at = t0
+	b.publish(snap(at, "eth0"))
+	for i := 0; i < int(SeriesStaleAfter/time.Minute)+2; i++ {
+		at = at.Add(time.Minute)
+		b.publish(snap(at, "eth1"))
+	}
+	if _, ok := b.History().Latest(SeriesNetRx("eth0")); ok {
+		t.Error("eth0's series kept after it was gone for longer than SeriesStaleAfter")
+	}
+	if _, ok := b.History().Latest(SeriesNetRx("eth1")); !ok {
+		t.Error("eth1's series released while present")
+	}
+}

@@ -149,6 +149,31 @@ func (st *Store) removeLocked(name string) {
 	delete(st.series, name)
 }
 
+// ReleaseStale removes every series whose newest sample is older than
+// before (a vanished interface, disk or filesystem) and returns how many it
+// removed. A series with no sample yet is kept.
+func (st *Store) ReleaseStale(before time.Time) int {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	n := 0
+	for name, s := range st.series {
+		if p, ok := s.Latest(); ok && p.T.Before(before) {
+			st.removeLocked(name)
+			n++
+		}
+	}
+	return n
+}
+
+// DroppedNewSeries counts appends dropped because they would have created a
+// series past MaxSeries (StoreStats.DroppedNewSeries, without the cost of
+// Stats).
+func (st *Store) DroppedNewSeries() uint64 {
+	st.mu.RLock()
+	defer st.mu.RUnlock()
+	return st.droppedNewSeries
+}
+
 // Names lists the series names, sorted.
 func (st *Store) Names() []string {
 	st.mu.RLock()

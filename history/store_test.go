@@ -144,3 +144,23 @@ func TestStoreConcurrent(t *testing.T) {
 		t.Errorf("Accepted = %d, want %d", got, writers*perWriter)
 	}
 }
+
+func TestReleaseStale(t *testing.T) {
+	t0 := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	st := NewStore(Retention{Raw: 10}, 8)
+	st.Append("old", t0, 1)
+	st.Append("new", t0.Add(time.Minute), 1)
+	st.Append("edge", t0.Add(30*time.Second), 1)
+	if n := st.ReleaseStale(t0.Add(30 * time.Second)); n != 1 {
+		t.Fatalf("released %d, want 1", n)
+	}
+	if got := st.Names(); !slices.Equal(got, []string{"edge", "new"}) {
+		t.Errorf("names %v", got)
+	}
+	st2 := NewStore(Retention{Raw: 10}, 1)
+	st2.Append("a", t0, 1)
+	st2.Append("b", t0, 1)
+	if st2.DroppedNewSeries() != 1 || st2.Stats().DroppedNewSeries != 1 {
+		t.Errorf("dropped = %d", st2.DroppedNewSeries())
+	}
+}
