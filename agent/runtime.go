@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -53,7 +54,10 @@ type Runtime struct {
 	Dispatcher *notify.Dispatcher
 	log        *slog.Logger
 	store      *protocol.FileStore
-	localDefs  []check.Def
+	// localMu guards localDefs: a SIGHUP's ReloadChecks writes them while
+	// startLocalChecks may be reading them.
+	localMu   sync.Mutex
+	localDefs []check.Def
 	// scheduleFile keeps the endpoint's last schedule (daemon only), so a
 	// daemon restarted while its endpoint is down goes on producing.
 	scheduleFile string
@@ -170,7 +174,7 @@ func Build(s Setup) (*Runtime, error) {
 			log.Warn("conf.d", "err", e)
 		}
 	}
-	rt.localDefs = defs
+	rt.localDefs = defs // before Run: no one else reads it yet
 	return rt, nil
 }
 
@@ -216,22 +220,30 @@ func (rt *Runtime) Run(ctx context.Context) error {
 // startLocalChecks schedules conf.d checks, or the default set when there
 // are none, unless an endpoint's schedule already arrived.
 func (rt *Runtime) startLocalChecks(ctx context.Context) {
+	for rt.Agent.Latest() == nil {
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	rt.applyLocalChecks()
+}
+
+// applyLocalChecks schedules the conf.d checks, or the default set when
+// there are none. Under localMu, so a reload and the start apply in order
+// and the last conf.d read wins.
+func (rt *Runtime) applyLocalChecks() int {
+	rt.localMu.Lock()
+	defer rt.localMu.Unlock()
 	defs := rt.localDefs
 	if len(defs) == 0 {
-		var snap *collector.Snapshot
-		for snap == nil {
-			if snap = rt.Agent.Latest(); snap != nil {
-				break
-			}
-			select {
-			case <-ctx.Done():
-				return
-			case <-time.After(50 * time.Millisecond):
-			}
+		if snap := rt.Agent.Latest(); snap != nil {
+			defs = check.DefaultChecks(snap, collector.DefaultInterface(rt.Agent.opts.Collector))
 		}
-		defs = check.DefaultChecks(snap, collector.DefaultInterface(rt.Agent.opts.Collector))
 	}
 	rt.Agent.setLocalChecks(defs)
+	return len(defs)
 }
 
 // post sends endpoint-scheduled results upstream; local checks are judged
@@ -290,14 +302,10 @@ func (rt *Runtime) ReloadChecks(dir string) (int, []error) {
 			bad = append(bad, e)
 		}
 	}
+	rt.localMu.Lock()
 	rt.localDefs = defs
-	if len(defs) == 0 {
-		if snap := rt.Agent.Latest(); snap != nil {
-			defs = check.DefaultChecks(snap, collector.DefaultInterface(rt.Agent.opts.Collector))
-		}
-	}
-	rt.Agent.setLocalChecks(defs)
-	return len(defs), bad
+	rt.localMu.Unlock()
+	return rt.applyLocalChecks(), bad
 }
 
 // SameEndpoint reports whether two configs reach the endpoint the same

@@ -2,6 +2,9 @@ package agent
 
 import (
 	"context"
+	"fmt"
+	"os"
+	"path/filepath"
 	"log/slog"
 	"testing"
 	"time"
@@ -137,4 +140,52 @@ func TestSavedScheduleRunsWhileEndpointDown(t *testing.T) {
 		views := rt.Agent.Checks()
 		return len(views) == 1 && views[0].Def.ID == "chLOAD" && rt.Manager.Status().Spool.Depth >= 2
 	})
+}
+
+// TestReloadChecksDuringStart: a SIGHUP's ReloadChecks while the runtime
+// starts its local checks (go test -race caught the unsynchronised
+// localDefs), and the last conf.d read wins.
+func TestReloadChecksDuringStart(t *testing.T) {
+	dir := t.TempDir()
+	cfg := config.Default()
+	cfg.ConfdDir = dir
+	cfg.Interval = 10 * time.Millisecond
+	rt, err := Build(Setup{Config: cfg, Version: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- rt.Run(ctx) }()
+	writeConfd := func(name string) {
+		t.Helper()
+		body := "type: agent.memory\nlabel: " + name + "\nperiod: 30\n"
+		if err := os.WriteFile(filepath.Join(dir, "mem.yaml"), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range 20 {
+		writeConfd(fmt.Sprintf("mem%d", i))
+		if n, bad := rt.ReloadChecks(dir); n != 1 || len(bad) != 0 {
+			t.Fatalf("reload %d: %d checks, errors %v", i, n, bad)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	// Let startLocalChecks run (after the first sample), then check the
+	// last reload is what is scheduled.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		views := rt.Agent.Checks()
+		if len(views) == 1 && views[0].Def.Label == "mem19" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("scheduled %+v, want the last reload's mem19", views)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
 }
