@@ -43,6 +43,14 @@ func runDaemon(ctx context.Context, rf *rootFlags, stderr io.Writer) error {
 		return err
 	}
 	defer closeLog()
+	// One daemon per state dir, before anything is written: a second one
+	// would share (and lose) the first one's spool.
+	unlock, err := agent.LockStateDir(cfg.StateDir)
+	if err != nil {
+		return err
+	}
+	defer func() { unlock() }()
+	lockedDir := cfg.StateDir
 	if cfg.PIDFile != "" {
 		if err := os.WriteFile(cfg.PIDFile, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644); err != nil {
 			return fmt.Errorf("pidfile: %w", err)
@@ -56,6 +64,14 @@ func runDaemon(ctx context.Context, rf *rootFlags, stderr io.Writer) error {
 		next, err := runDaemonOnce(ctx, rf, cfg, log, level, hup)
 		if err != nil || next == nil {
 			return err
+		}
+		if next.StateDir != lockedDir {
+			unlockNext, err := agent.LockStateDir(next.StateDir)
+			if err != nil {
+				return fmt.Errorf("reload: new state_dir: %w", err)
+			}
+			unlock()
+			unlock, lockedDir = unlockNext, next.StateDir
 		}
 		cfg = *next
 	}

@@ -154,6 +154,22 @@ func TestDaemonLifecycle(t *testing.T) {
 		t.Fatalf("pidfile %q (%v), want %d", pid, err, d.cmd.Process.Pid)
 	}
 
+	// A second daemon on the same state dir exits 2 naming the holder,
+	// before it writes anything (the pidfile stays the first one's).
+	sctx, scancel := context.WithTimeout(context.Background(), 20*time.Second)
+	second, err := exec.CommandContext(sctx, bin, "--daemon", "--config", cfgPath).CombinedOutput()
+	scancel()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 2 {
+		t.Errorf("second daemon on the same state dir: exit %v, want 2; output %s", err, second)
+	}
+	if want := fmt.Sprintf("in use by pid %d", d.cmd.Process.Pid); !strings.Contains(string(second), want) {
+		t.Errorf("second daemon's message lacks %q: %s", want, second)
+	}
+	if pid, _ := os.ReadFile(pidfile); strings.TrimSpace(string(pid)) != strconv.Itoa(d.cmd.Process.Pid) {
+		t.Errorf("the second daemon overwrote the pidfile: %q", pid)
+	}
+
 	// /metrics parses as Prometheus text and holds host, check and agent families.
 	waitFor(t, "check metrics on /metrics", func() bool {
 		fams := scrape(t, "http://"+metricsAddr+"/metrics")
