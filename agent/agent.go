@@ -60,6 +60,9 @@ type Agent struct {
 
 	mu   sync.Mutex
 	subs []chan *collector.Snapshot
+	// sampled is closed (and replaced) at every publish: WaitSample's
+	// broadcast.
+	sampled chan struct{}
 
 	// Series release (under sampleMu): the last sweep and the store's
 	// refused-series count at the last sample.
@@ -150,6 +153,10 @@ func (a *Agent) publish(snap *collector.Snapshot) {
 	a.releaseSeries(snap.Time)
 	a.latest.Store(snap)
 	a.mu.Lock()
+	if a.sampled != nil {
+		close(a.sampled)
+		a.sampled = nil
+	}
 	for _, ch := range a.subs {
 		// Latest wins: a slow reader skips samples instead of blocking the loop.
 		select {
@@ -208,6 +215,34 @@ func (a *Agent) Subscribe() <-chan *collector.Snapshot {
 	return ch
 }
 
+// WaitSample implements check.SampleWaiter: it returns once a Snapshot
+// taken after `after` is published, after one and a half sampling
+// intervals (a stalled sampler must not stall checks: they then read the
+// latest sample), or when ctx ends.
+func (a *Agent) WaitSample(ctx context.Context, after time.Time) {
+	t := time.NewTimer(a.opts.Interval + a.opts.Interval/2)
+	defer t.Stop()
+	for {
+		a.mu.Lock()
+		if snap := a.latest.Load(); snap != nil && snap.Time.After(after) {
+			a.mu.Unlock()
+			return
+		}
+		if a.sampled == nil {
+			a.sampled = make(chan struct{})
+		}
+		ch := a.sampled
+		a.mu.Unlock()
+		select {
+		case <-ch:
+		case <-t.C:
+			return
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
 // Latest is the newest Snapshot, nil before the first sample.
 func (a *Agent) Latest() *collector.Snapshot { return a.latest.Load() }
 
@@ -218,7 +253,11 @@ func (a *Agent) History() *history.Store { return a.hist }
 func (a *Agent) Scheduler() *check.Scheduler { return a.sched }
 
 // CPUWindow implements check.Env from the cpu history series.
+// A sample taken at T describes the interval before T, so it counts when
+// the middle of its interval, T - Interval/2, is after since: a window of
+// one interval holds one sample, whatever the jitter of the ticker.
 func (a *Agent) CPUWindow(since time.Time) (check.CPUStats, bool) {
+	since = since.Add(a.opts.Interval / 2)
 	res := history.Raw
 	if time.Since(since) > time.Duration(a.opts.Retention.Raw)*a.opts.Interval {
 		// The raw ring no longer reaches back to since: use minutes.
@@ -245,3 +284,5 @@ func (a *Agent) CPUWindow(since time.Time) (check.CPUStats, bool) {
 		MaxUsage: usage.Max,
 	}, true
 }
+
+var _ check.SampleWaiter = (*Agent)(nil)

@@ -88,13 +88,21 @@ func TestCPUWindowFromHistory(t *testing.T) {
 		s.CPU.UsagePct, s.CPU.UserPct = u, u/2
 		a.publish(s)
 	}
-	st, ok := a.CPUWindow(now.Add(-3 * time.Second))
+	// The last second has no sample yet: the window of the last 4 s holds
+	// the three samples that describe it (-3 s covers -4 s to -3 s).
+	st, ok := a.CPUWindow(now.Add(-4 * time.Second))
 	if !ok {
 		t.Fatal("no window")
 	}
 	want := check.CPUStats{Samples: 3, Usage: 30, User: 15, System: 10, Idle: 60, MinUsage: 20, MaxUsage: 40}
 	if st != want {
 		t.Fatalf("CPUWindow = %+v, want %+v", st, want)
+	}
+	// A window of one interval ending at a sample holds that sample only,
+	// though the one before was taken exactly one interval earlier.
+	st, _ = a.CPUWindow(now.Add(-2 * time.Second))
+	if st.Samples != 1 || st.Usage != 40 {
+		t.Fatalf("one-interval window = %+v, want the last sample only", st)
 	}
 	if a.Latest().CPU.UsagePct != 40 {
 		t.Fatal("Latest is not the last published snapshot")
@@ -419,4 +427,33 @@ func TestVanishedDeviceSeriesReleased(t *testing.T) {
 	if _, ok := b.History().Latest(SeriesNetRx("eth1")); !ok {
 		t.Error("eth1's series released while present")
 	}
+}
+
+// TestWaitSample: a derived check due at `after` waits for the sample
+// taken after it, and no longer than one and a half intervals when the
+// sampler stalls.
+func TestWaitSample(t *testing.T) {
+	a := New(Options{Interval: time.Hour})
+	a.publish(testSnapshot(t0))
+	done := make(chan struct{})
+	go func() {
+		a.WaitSample(context.Background(), t0)
+		close(done)
+	}()
+	select {
+	case <-done:
+		t.Fatal("WaitSample returned before a newer sample")
+	case <-time.After(20 * time.Millisecond):
+	}
+	a.publish(testSnapshot(t0.Add(time.Second)))
+	<-done
+	// Already newer: at once.
+	a.WaitSample(context.Background(), t0)
+	// A stalled sampler: bounded by the interval.
+	b := New(Options{Interval: 10 * time.Millisecond})
+	b.WaitSample(context.Background(), t0)
+	// ctx ends the wait.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	a.WaitSample(ctx, t0.Add(time.Hour))
 }

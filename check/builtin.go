@@ -15,6 +15,9 @@ type runCtx struct {
 	opts    SchedulerOptions
 	start   time.Time
 	timeout time.Duration
+	// snap is the sample a derived check reads (start is its time); nil
+	// for other checks and before the first sample.
+	snap *collector.Snapshot
 }
 
 // runFunc runs one check. It returns promptly when ctx is done.
@@ -52,7 +55,7 @@ const msgNoSample = "No sample collected yet"
 const msgCPUFirstSample = "CPU usage needs two samples, only one collected yet"
 
 func latest(rc runCtx) (*collector.Snapshot, *Result) {
-	snap := rc.env.Latest()
+	snap := rc.snap
 	if snap == nil {
 		r := ErrorResult(rc.def, rc.start, msgNoSample)
 		return nil, &r

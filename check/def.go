@@ -1,6 +1,7 @@
 package check
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -72,11 +73,21 @@ type Env interface {
 	// first sample. The Snapshot must not be mutated.
 	Latest() *collector.Snapshot
 	// CPUWindow returns the averages of total CPU usage, user, system,
-	// idle, iowait, irq and steal percentages over the samples taken at or
-	// after since, and the min and max of usage among them. ok is false
-	// when no sample lies in the window (the cpu check then falls back to
-	// the latest Snapshot).
+	// idle, iowait, irq and steal percentages over the samples that
+	// describe the time after since (a sample taken at T describes the
+	// interval before T), and the min and max of usage among them. ok is
+	// false when no sample lies in the window (the cpu check then falls
+	// back to the latest Snapshot).
 	CPUWindow(since time.Time) (stats CPUStats, ok bool)
+}
+
+// SampleWaiter is an Env that can wait for its next sample. The scheduler
+// uses it to run a derived check (Derived) right after the sample it will
+// read, so the result is fresh: WaitSample returns once a Snapshot taken
+// after `after` is published, when the Env judges none is coming soon
+// (about one sampling interval), or when ctx ends.
+type SampleWaiter interface {
+	WaitSample(ctx context.Context, after time.Time)
 }
 
 // Clock is the time source of the scheduler, replaceable in tests.

@@ -5,7 +5,22 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+
+	"github.com/virgo-top/virgo-top/collector"
 )
+
+// Derived reports whether checks of type t are computed from the agent's
+// samples (cpu, memory, load, filesystem, disk, network, process) rather
+// than doing I/O of their own. Their results carry the time of the sample
+// they read, and the scheduler runs them right after a sample (see
+// SampleWaiter).
+func Derived(t string) bool {
+	switch t {
+	case TypeCPU, TypeMemory, TypeLoad, TypeFilesystem, TypeDisk, TypeNetwork, TypeProcess:
+		return true
+	}
+	return false
+}
 
 // MsgTimeout is Virgo's status for a run that exceeded its timeout.
 const MsgTimeout = "Timeout in Run Check"
@@ -32,17 +47,26 @@ func RunOnce(ctx context.Context, env Env, def Def, opts SchedulerOptions) Resul
 // execute runs def now under its timeout and fills in the bookkeeping
 // fields of the result.
 func execute(ctx context.Context, env Env, def Def, opts SchedulerOptions) Result {
-	start := opts.Clock.Now()
+	wall := opts.Clock.Now()
+	start := wall
 	fn, ok := runners[def.Type]
 	if !ok {
 		r := ErrorResult(def, start, fmt.Sprintf("Unknown check type: %s", def.Type))
 		return r
 	}
+	// A derived check describes the sample it reads: its result carries
+	// that sample's time, not the (later) time it ran.
+	var snap *collector.Snapshot
+	if Derived(def.Type) {
+		if snap = env.Latest(); snap != nil {
+			start = snap.Time
+		}
+	}
 	timeout := EffectiveTimeout(def)
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	timer := opts.Clock.AfterFunc(timeout, func() { cancel(errRunTimeout) })
-	r := fn(ctx, runCtx{env: env, def: def, opts: opts, start: start, timeout: timeout})
+	r := fn(ctx, runCtx{env: env, def: def, opts: opts, start: start, timeout: timeout, snap: snap})
 	timer.Stop()
 	// A plugin reports its own timeout ("Plugin didn't finish ..."); other
 	// checks get Virgo's generic message.
@@ -50,7 +74,7 @@ func execute(ctx context.Context, env Env, def Def, opts SchedulerOptions) Resul
 		r = ErrorResult(def, start, MsgTimeout)
 	}
 	r.CheckID, r.CheckType = def.ID, def.Type
-	r.Duration = max(opts.Clock.Now().Sub(start), 0)
+	r.Duration = max(opts.Clock.Now().Sub(wall), 0)
 	return r
 }
 

@@ -215,13 +215,18 @@ func (s *Scheduler) fire(id string, gen uint64) {
 	ctx, cancel := context.WithCancel(s.ctx)
 	e.cancel = cancel
 	s.wg.Add(1)
-	go s.run(ctx, cancel, e, e.def)
+	go s.run(ctx, cancel, e, e.def, s.opts.Clock.Now())
 }
 
-// run executes one run of def and records it.
-func (s *Scheduler) run(ctx context.Context, cancel context.CancelFunc, e *entry, def Def) {
+// run executes one run of def, due at due, and records it. A derived
+// check first waits for the sample after due (when the Env can), so it
+// reads fresh data rather than a sample up to one interval old.
+func (s *Scheduler) run(ctx context.Context, cancel context.CancelFunc, e *entry, def Def, due time.Time) {
 	defer s.wg.Done()
 	defer cancel()
+	if w, ok := s.env.(SampleWaiter); ok && Derived(def.Type) {
+		w.WaitSample(ctx, due)
+	}
 	select {
 	case s.sem <- struct{}{}:
 	case <-ctx.Done():
