@@ -27,6 +27,13 @@ import (
 //	                   without privileges, or no /proc)
 //	uptime_s   uint64  seconds since the oldest match started
 //
+// As pgrep, the process running the check (the agent, or `virgo-top
+// check`, whose own command line holds the cmdline pattern) is never a
+// match, and no other process is left out: not its parent, children or
+// other virgo-top processes. The one exception is a pidfile that names
+// this process: asked for by pid, it is counted, so the daemon can watch
+// itself through its own pidfile.
+//
 // When nothing matches (or the pidfile does not exist) the result is still
 // available with count 0 and a status saying so, so criteria such as
 // `if (metric['count'] == 0) { return new AlarmStatus(CRITICAL); }` can
@@ -70,10 +77,12 @@ func runProcess(ctx context.Context, rc runCtx) Result {
 	if fail := sourceError(rc, snap, collector.SourceProcesses); fail != nil {
 		return *fail
 	}
+	self := int32(os.Getpid())
 	var matches []*collector.Process
 	for i := range snap.Processes {
 		p := &snap.Processes[i]
-		if hasName && p.Name != name || wantPID >= 0 && p.PID != wantPID || re != nil && !re.MatchString(p.Cmdline) {
+		if p.PID == self && wantPID != self ||
+			hasName && p.Name != name || wantPID >= 0 && p.PID != wantPID || re != nil && !re.MatchString(p.Cmdline) {
 			continue
 		}
 		matches = append(matches, p)

@@ -4,8 +4,11 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
+
+	"github.com/virgo-top/virgo-top/collector"
 )
 
 func TestProcessOpenFDsAndPidfile(t *testing.T) {
@@ -52,4 +55,48 @@ func TestProcessOpenFDsAndPidfile(t *testing.T) {
 	missing := filepath.Join(proc, "none.pid")
 	assertResult(t, run(map[string]any{"pidfile": missing}), true, "No pidfile "+missing, []Metric{m("count", "uint32", "0", "processes")})
 	assertResult(t, run(map[string]any{"pidfile": badPidfile}), false, "Pidfile "+badPidfile+" does not hold a pid", nil)
+}
+
+// TestProcessExcludesSelf: like pgrep, agent.process never counts the
+// process running the check (`virgo-top check agent.process --detail
+// cmdline=RE` matched its own command line), and excludes nothing else:
+// the parent and other processes with the same name still count. A pidfile
+// that names us explicitly is the one exception: the daemon may watch
+// itself through its own pidfile.
+func TestProcessExcludesSelf(t *testing.T) {
+	self := int32(os.Getpid())
+	snap := testSnapshot()
+	snap.Processes = append(snap.Processes,
+		collectorProcess(self, "virgo-top", "virgo-top check agent.process --detail cmdline=virgo-top"),
+		collectorProcess(int32(os.Getppid()), "virgo-top", "virgo-top --daemon"),
+	)
+	selfPidfile := filepath.Join(t.TempDir(), "self.pid")
+	if err := os.WriteFile(selfPidfile, []byte(strconv.Itoa(int(self))+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		details map[string]any
+		count   string
+	}{
+		{map[string]any{"cmdline": "virgo-top"}, "1"},
+		{map[string]any{"cmdline": "cmdline=virgo-top"}, "0"},
+		{map[string]any{"name": "virgo-top"}, "1"},
+		{map[string]any{"name": "nginx"}, "2"},
+		{map[string]any{"pidfile": selfPidfile}, "1"},
+	}
+	for _, tc := range tests {
+		def := Def{ID: "p", Type: TypeProcess, Period: 30 * time.Second, Details: tc.details}
+		r := RunOnce(context.Background(), &fakeEnv{snap: snap}, def, SchedulerOptions{Clock: fixedClock{t0}, procRoot: t.TempDir()})
+		if !r.Available {
+			t.Errorf("%v: unavailable: %s", tc.details, r.Status)
+			continue
+		}
+		if got := r.Metrics[0]; got.Name != "count" || got.Value != tc.count {
+			t.Errorf("%v: %s = %s, want count = %s", tc.details, got.Name, got.Value, tc.count)
+		}
+	}
+}
+
+func collectorProcess(pid int32, name, cmdline string) collector.Process {
+	return collector.Process{PID: pid, Name: name, Cmdline: cmdline, Threads: 1, StartTime: t0.Add(-time.Minute)}
 }
