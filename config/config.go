@@ -1,6 +1,9 @@
 package config
 
 import (
+	"fmt"
+	"io"
+	"log/slog"
 	"net/url"
 	"strconv"
 	"strings"
@@ -28,7 +31,24 @@ const (
 	DefaultInterval      = time.Second
 	DefaultSpoolMaxCount = 10000
 	DefaultSpoolMaxBytes = 16 << 20
+	// DefaultSpoolMaxAttempts is how many refusals an entry of the spool
+	// takes before it moves to the dead-letter file.
+	DefaultSpoolMaxAttempts = 5
+
+	// Notification defaults (notify.DispatcherOptions and the outbox).
+	DefaultNotifyRateLimit        = 1
+	DefaultNotifyRateWindow       = time.Minute
+	DefaultNotifyOutboxMaxEntries = 1000
+	DefaultNotifyOutboxMaxAge     = 72 * time.Hour
 )
+
+// CredentialToken is the name of the systemd credential that holds the
+// monitoring token: $CREDENTIALS_DIRECTORY/monitoring_token (see
+// ApplyCredentials).
+const CredentialToken = "monitoring_token"
+
+// SourceCredential is Config.Source of a key set by ApplyCredentials.
+const SourceCredential = "systemd credential"
 
 // Interval bounds: faster than MinInterval the collector costs more than it
 // tells; slower than MaxInterval the console is not live any more.
@@ -53,7 +73,8 @@ var DefaultSRVNames = []string{
 // see Keys and WriteExample for the key list.
 type Config struct {
 	MonitoringID   string   // monitoring_id; empty: the agent picks one (hostname)
-	Token          Secret   // monitoring_token
+	Token          Secret   // monitoring_token; see ReadTokenFile
+	TokenFile      string   // monitoring_token_file: the token is this file's content
 	GUID           string   // monitoring_guid
 	Endpoints      []string // monitoring_endpoints, host:port each
 	QueryEndpoints []string // monitoring_query_endpoints, SRV names
@@ -76,8 +97,9 @@ type Config struct {
 
 	Notify NotifyConfig
 
-	SpoolMaxCount int   // spool_max_count
-	SpoolMaxBytes int64 // spool_max_bytes
+	SpoolMaxCount    int   // spool_max_count
+	SpoolMaxBytes    int64 // spool_max_bytes
+	SpoolMaxAttempts int   // spool_max_attempts: refusals before an entry is dead-lettered
 
 	// Source records where each key that is not at its default was set:
 	// "file:line", "env" or what the caller passed to Set (e.g. "flag").
@@ -102,21 +124,38 @@ type NotifyConfig struct {
 	SMSURL        string   // notify_sms_url
 	SMSTemplate   string   // notify_sms_template
 	SMSTo         string   // notify_sms_to
+
+	// RateLimit and RateWindow bound notifications per alarm per
+	// receiver (notify.DispatcherOptions): RateLimit per RateWindow;
+	// RateLimit -1 turns limiting off. Never 0.
+	RateLimit  int           // notify_rate_limit
+	RateWindow time.Duration // notify_rate_window
+	// OutboxMaxEntries and OutboxMaxAge bound each receiver's persisted
+	// outbox of undelivered notifications.
+	OutboxMaxEntries int           // notify_outbox_max_entries
+	OutboxMaxAge     time.Duration // notify_outbox_max_age
 }
 
 // Default is the configuration with nothing set.
 func Default() Config {
 	return Config{
-		StateDir:      DefaultStateDir,
-		PluginDir:     DefaultPluginDir,
-		ConfdDir:      DefaultConfdDir,
-		LogLevel:      DefaultLogLevel,
-		LogFormat:     DefaultLogFormat,
-		Interval:      DefaultInterval,
-		Notify:        NotifyConfig{SMTPStartTLS: true},
-		SpoolMaxCount: DefaultSpoolMaxCount,
-		SpoolMaxBytes: DefaultSpoolMaxBytes,
-		Source:        map[string]string{},
+		StateDir:  DefaultStateDir,
+		PluginDir: DefaultPluginDir,
+		ConfdDir:  DefaultConfdDir,
+		LogLevel:  DefaultLogLevel,
+		LogFormat: DefaultLogFormat,
+		Interval:  DefaultInterval,
+		Notify: NotifyConfig{
+			SMTPStartTLS:     true,
+			RateLimit:        DefaultNotifyRateLimit,
+			RateWindow:       DefaultNotifyRateWindow,
+			OutboxMaxEntries: DefaultNotifyOutboxMaxEntries,
+			OutboxMaxAge:     DefaultNotifyOutboxMaxAge,
+		},
+		SpoolMaxCount:    DefaultSpoolMaxCount,
+		SpoolMaxBytes:    DefaultSpoolMaxBytes,
+		SpoolMaxAttempts: DefaultSpoolMaxAttempts,
+		Source:           map[string]string{},
 	}
 }
 
@@ -152,7 +191,7 @@ func (c Config) EffectiveLogLevel() string {
 // Setting is one key's current value, in config-file form, safe to show.
 type Setting struct {
 	Key    string
-	Value  string // secrets redacted, passwords in URLs replaced by "xxxxx"
+	Value  string // secrets masked as Secret.String does, URLs as RedactURL does
 	Source string // where it was set; "default" if it was not
 }
 
@@ -164,7 +203,7 @@ func (c Config) Settings() []Setting {
 		v := k.get(&c)
 		switch k.kind {
 		case kindURL:
-			v = redactURL(v)
+			v = RedactURL(v)
 		case kindSecret:
 			v = Secret(v).String()
 		}
@@ -177,13 +216,78 @@ func (c Config) Settings() []Setting {
 	return out
 }
 
-// redactURL hides the password of a URL's user info.
-func redactURL(v string) string {
-	u, err := url.Parse(v)
-	if err != nil || u.User == nil {
-		return v
+// Format prints the settings as Settings shows them, for every verb, so a
+// Config that reaches fmt (%v, %+v, %#v, %s) shows no secret and no URL
+// in clear: `config.Config{monitoring_id=web1 monitoring_token=****7777 ...}`.
+func (c Config) Format(f fmt.State, _ rune) { formatSettings(f, "config.Config", c.Settings()) }
+
+// LogValue makes slog log the settings as Settings shows them.
+func (c Config) LogValue() slog.Value { return settingsValue(c.Settings()) }
+
+// Format prints the notify_* settings as Settings shows them, for every
+// verb (see Config.Format).
+func (n NotifyConfig) Format(f fmt.State, _ rune) {
+	formatSettings(f, "config.NotifyConfig", n.settings())
+}
+
+// LogValue makes slog log the notify_* settings as Settings shows them.
+func (n NotifyConfig) LogValue() slog.Value { return settingsValue(n.settings()) }
+
+func (n NotifyConfig) settings() []Setting {
+	c := Config{Notify: n}
+	var out []Setting
+	for _, s := range c.Settings() {
+		if strings.HasPrefix(s.Key, "notify_") {
+			out = append(out, s)
+		}
 	}
-	return u.Redacted()
+	return out
+}
+
+func formatSettings(f fmt.State, name string, ss []Setting) {
+	var b strings.Builder
+	b.WriteString(name + "{")
+	for i, s := range ss {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(s.Key + "=" + s.Value)
+	}
+	b.WriteByte('}')
+	_, _ = io.WriteString(f, b.String())
+}
+
+func settingsValue(ss []Setting) slog.Value {
+	attrs := make([]slog.Attr, len(ss))
+	for i, s := range ss {
+		attrs[i] = slog.String(s.Key, s.Value)
+	}
+	return slog.GroupValue(attrs...)
+}
+
+// RedactURL is how a URL setting is shown: by config check, in logs and in
+// errors. Webhook paths (Slack, Discord) and query strings (gateway API
+// keys, ?token=) are often credentials and user info holds passwords, so
+// only the scheme and the host (with its port) are kept, and "/***" stands
+// for a path or a query when there is one (the notify package's rule):
+//
+//	https://hooks.example.com/services/T0/B0/XYZ?token=s3cret -> https://hooks.example.com/***
+//	http://user:pw@proxy.example.com:3128                     -> http://proxy.example.com:3128
+//
+// A value that does not parse as a URL with a host is "***"; "" stays "".
+func RedactURL(raw string) string {
+	if raw == "" {
+		return ""
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || u.Scheme == "" {
+		return "***"
+	}
+	s := u.Scheme + "://" + u.Host
+	if strings.Trim(u.Path, "/") != "" || u.RawPath != "" || u.RawQuery != "" || u.Opaque != "" {
+		s += "/***"
+	}
+	return s
 }
 
 func joinList(v []string) string { return strings.Join(v, ",") }

@@ -80,9 +80,15 @@ func TestLoadFull(t *testing.T) {
 			SMSURL:        "https://sms.example.com/send",
 			SMSTemplate:   "to={{.To}}&text=#alert {{.Short}}",
 			SMSTo:         "+15555550100",
+
+			RateLimit:        2,
+			RateWindow:       5 * time.Minute,
+			OutboxMaxEntries: 50,
+			OutboxMaxAge:     24 * time.Hour,
 		},
-		SpoolMaxCount: 500,
-		SpoolMaxBytes: 2 << 20,
+		SpoolMaxCount:    500,
+		SpoolMaxBytes:    2 << 20,
+		SpoolMaxAttempts: 3,
 	}
 	if got, w := settingsMapRevealed(c), settingsMapRevealed(want); !mapsEqual(got, w) {
 		t.Errorf("config differs:\n got %v\nwant %v", got, w)
@@ -153,7 +159,8 @@ func TestParseLines(t *testing.T) {
 		{"monitoring_snet_region hkg", "monitoring_snet_region", "hkg"},
 		{"monitoring_snet_region LON", "monitoring_snet_region", "lon"},
 		{"monitoring_proxy_url https://proxy:8443", "monitoring_proxy_url", "https://proxy:8443"},
-		{"monitoring_proxy_url HTTP://u:p@proxy:3128", "monitoring_proxy_url", "http://u:xxxxx@proxy:3128"},
+		{"monitoring_proxy_url HTTP://u:p@proxy:3128", "monitoring_proxy_url", "http://proxy:3128"},
+		{"monitoring_token_file /etc/virgo-top.token", "monitoring_token_file", "/etc/virgo-top.token"},
 		{"monitoring_insecure true", "monitoring_insecure", "true"},
 		{"monitoring_insecure Yes", "monitoring_insecure", "true"},
 		{"monitoring_insecure 1", "monitoring_insecure", "true"},
@@ -188,6 +195,18 @@ func TestParseLines(t *testing.T) {
 		{"spool_max_bytes 5MB", "spool_max_bytes", "5000000"},
 		{"spool_max_bytes 2 kB", "spool_max_bytes", "2000"},
 		{"spool_max_bytes 7B", "spool_max_bytes", "7"},
+		{"spool_max_attempts 1", "spool_max_attempts", "1"},
+		{"spool_max_attempts 12", "spool_max_attempts", "12"},
+		{"notify_rate_limit 3", "notify_rate_limit", "3"},
+		{"notify_rate_limit -1", "notify_rate_limit", "-1"},
+		{"notify_rate_limit -7", "notify_rate_limit", "-1"},
+		{"notify_rate_window 30s", "notify_rate_window", "30s"},
+		{"notify_rate_window 24h", "notify_rate_window", "24h0m0s"},
+		{"notify_outbox_max_entries 5", "notify_outbox_max_entries", "5"},
+		{"notify_outbox_max_age 1m", "notify_outbox_max_age", "1m0s"},
+		{"notify_outbox_max_age 168h", "notify_outbox_max_age", "168h0m0s"},
+		{"notify_webhook_url https://h/x?token=SECRET", "notify_webhook_url", "https://h/***"},
+		{"notify_sms_url https://u:pw@sms.example.com", "notify_sms_url", "https://sms.example.com"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.line, func(t *testing.T) {
@@ -302,6 +321,24 @@ func TestParseErrors(t *testing.T) {
 			`virgo-top.cfg:1: monitoring_snet_region: invalid value "` + strings.Repeat("x", 64) + `..." (want one of dfw, ord, lon, syd, hkg, iad)`, ErrInvalidValue},
 		{"line too long", "monitoring_id a\nmonitoring_guid " + strings.Repeat("g", maxLineSize),
 			`virgo-top.cfg:2: line longer than 65536 bytes`, ErrSyntax},
+		{"spool attempts zero", "spool_max_attempts 0",
+			`virgo-top.cfg:1: spool_max_attempts: invalid number "0" (must be at least 1)`, ErrInvalidValue},
+		{"rate limit zero", "notify_rate_limit 0",
+			`virgo-top.cfg:1: notify_rate_limit: invalid number "0" (want at least 1; -1 for no limit)`, ErrInvalidValue},
+		{"rate limit word", "notify_rate_limit off",
+			`virgo-top.cfg:1: notify_rate_limit: invalid number "off" (want a whole number; -1 for no limit)`, ErrInvalidValue},
+		{"rate window too short", "notify_rate_window 10ms",
+			`virgo-top.cfg:1: notify_rate_window: duration "10ms" out of range (want 1s to 24h0m0s)`, ErrInvalidValue},
+		{"outbox entries negative", "notify_outbox_max_entries -1",
+			`virgo-top.cfg:1: notify_outbox_max_entries: invalid number "-1" (must be at least 1)`, ErrInvalidValue},
+		{"outbox age unit", "notify_outbox_max_age 3d",
+			`virgo-top.cfg:1: notify_outbox_max_age: invalid duration "3d" (want e.g. 500ms, 1s, 2m)`, ErrInvalidValue},
+		{"outbox age too short", "notify_outbox_max_age 30s",
+			`virgo-top.cfg:1: notify_outbox_max_age: duration "30s" out of range (want 1m0s to 8760h0m0s)`, ErrInvalidValue},
+		{"token and token file", "monitoring_token_file /t\nmonitoring_id a\nmonitoring_token abc",
+			`virgo-top.cfg:3: monitoring_token conflicts with monitoring_token_file at line 1: set only one of them`, ErrConflict},
+		{"token file and token", "monitoring_token abc\nmonitoring_token_file /t",
+			`virgo-top.cfg:2: monitoring_token_file conflicts with monitoring_token at line 1: set only one of them`, ErrConflict},
 		{"several errors", "interval x\nmonitoring_idd a\nlog_level loud",
 			"virgo-top.cfg:1: interval: invalid duration \"x\" (want e.g. 500ms, 1s, 2m)\n" +
 				"virgo-top.cfg:2: unknown key \"monitoring_idd\" (did you mean monitoring_id?)\n" +
@@ -554,7 +591,7 @@ func TestSRVNames(t *testing.T) {
 
 func TestKeysAndExample(t *testing.T) {
 	keys := Keys()
-	if len(keys) != 34 || keys[0] != "monitoring_id" || keys[len(keys)-1] != "spool_max_bytes" {
+	if len(keys) != 40 || keys[0] != "monitoring_id" || keys[len(keys)-1] != "spool_max_bytes" {
 		t.Errorf("Keys() = %v", keys)
 	}
 	var b strings.Builder
@@ -602,14 +639,16 @@ func TestSettingsRedacted(t *testing.T) {
 		all.WriteString(s.Key + " " + s.Value + " " + s.Source + "\n")
 	}
 	out := all.String()
-	for _, leak := range []string{"0123456789abcdef", "s3cr3t", "correct-horse", "hunter2"} {
+	for _, leak := range []string{"0123456789abcdef", "s3cr3t", "correct-horse", "hunter2", "user:", "/x", "/send"} {
 		if strings.Contains(out, leak) {
 			t.Errorf("Settings shows %q:\n%s", leak, out)
 		}
 	}
 	for _, want := range []string{
 		"monitoring_token ****4242 testdata/full.cfg:3\n",
-		"monitoring_proxy_url http://user:xxxxx@proxy.example.com:3128 testdata/full.cfg:6\n",
+		"monitoring_proxy_url http://proxy.example.com:3128 testdata/full.cfg:6\n",
+		"notify_webhook_url https://hooks.example.com/*** testdata/full.cfg:20\n",
+		"notify_sms_url https://sms.example.com/*** testdata/full.cfg:28\n",
 		"notify_smtp_password ****tery testdata/full.cfg:24\n",
 		"plugin_dir /usr/lib/virgo-top/plugins default\n",
 	} {
@@ -669,5 +708,57 @@ func TestPackagedExampleIsCurrent(t *testing.T) {
 	}
 	if got.String() != string(want) {
 		t.Fatal("packaging/virgo-top.cfg.example is stale: go run ./cmd/virgo-top config example > packaging/virgo-top.cfg.example")
+	}
+}
+
+// TestRedactURL: the one rule for URL settings (config check, logs,
+// errors): scheme and host only, "/***" for a path or a query, never user
+// info, a query value or a path that may be a credential.
+func TestRedactURL(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"", ""},
+		{"https://hooks.example.com", "https://hooks.example.com"},
+		{"https://hooks.example.com/", "https://hooks.example.com"},
+		{"http://proxy.example.com:3128", "http://proxy.example.com:3128"},
+		{"https://h/x?token=SECRET", "https://h/***"},
+		{"https://h?token=SECRET", "https://h/***"},
+		{"https://h/?token=SECRET", "https://h/***"},
+		{"https://hooks.slack.com/services/T000/B000/SECRETSECRET", "https://hooks.slack.com/***"},
+		{"https://h/%2Fsecret", "https://h/***"},
+		{"https://h#SECRET", "https://h"},
+		{"http://user:SECRET@proxy:3128", "http://proxy:3128"},
+		{"http://SECRET@proxy:3128", "http://proxy:3128"},
+		{"HTTPS://user:SECRET@[::1]:8443/p?q=SECRET", "https://[::1]:8443/***"},
+		{"http://u:SECRET@[::1", "***"},
+		{"SECRET", "***"},
+		{"mailto:SECRET@example.com", "***"},
+	}
+	for _, tc := range tests {
+		got := RedactURL(tc.in)
+		if got != tc.want {
+			t.Errorf("RedactURL(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+		if strings.Contains(got, "SECRET") {
+			t.Errorf("RedactURL(%q) shows the secret: %q", tc.in, got)
+		}
+	}
+}
+
+// TestNewKeyDefaults: the keys other packages read have the documented
+// defaults.
+func TestNewKeyDefaults(t *testing.T) {
+	c := Default()
+	if c.Notify.RateLimit != 1 || c.Notify.RateWindow != time.Minute || c.Notify.OutboxMaxEntries != 1000 ||
+		c.Notify.OutboxMaxAge != 72*time.Hour || c.SpoolMaxAttempts != 5 || c.TokenFile != "" {
+		t.Errorf("defaults: notify %+v, spool_max_attempts %d, token file %q", c.Notify, c.SpoolMaxAttempts, c.TokenFile)
+	}
+	// A key with no value is its default again.
+	c, err := Parse(strings.NewReader("notify_rate_limit\nnotify_outbox_max_age\nspool_max_attempts\n"), "d.cfg")
+	if err != nil || c.Notify.RateLimit != 1 || c.Notify.OutboxMaxAge != 72*time.Hour || c.SpoolMaxAttempts != 5 {
+		t.Errorf("reset to default: %v %+v %d", err, c.Notify, c.SpoolMaxAttempts)
+	}
+	c.Notify.RateLimit = 0
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "notify_rate_limit") {
+		t.Errorf("Validate with rate limit 0: %v", err)
 	}
 }

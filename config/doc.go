@@ -2,7 +2,7 @@
 // file ("key value" per line), VIRGO_TOP_* environment overrides and flag
 // overrides, validated with errors that name the line. It does not read
 // conf.d check definitions (see the check package) and opens no files
-// other than the one Load is given.
+// other than the one Load is given and the token file (ReadTokenFile).
 //
 // # File format
 //
@@ -29,8 +29,9 @@
 //
 // # Precedence
 //
-// Default() < file (Parse, Load) < environment (ApplyEnv) < flags (Set).
-// Config.Source records where each key was last set. Rules that span keys
+// Default() < file (Parse, Load) < systemd credentials (ApplyCredentials)
+// < environment (ApplyEnv) < flags (Set). Config.Source records where each
+// key was last set. Rules that span keys
 // (only one of monitoring_endpoints, monitoring_query_endpoints and
 // monitoring_snet_region; notification keys that need each other) are
 // checked by Validate, after all three layers are applied.
@@ -45,6 +46,18 @@
 // tools) is only noted in Config.Notes. The environment is passed in
 // ([]string from os.Environ), never read here.
 //
+// # The token
+//
+// The monitoring token is given either as monitoring_token (the value) or
+// as monitoring_token_file (a file whose content, trimmed, is the token;
+// ReadTokenFile reads it and refuses a file group or others can read or
+// write). Setting one clears the other, so the token comes from the first
+// layer that gives either: flags (--token, --token-file), environment
+// (VIRGO_TOP_MONITORING_TOKEN, VIRGO_TOP_MONITORING_TOKEN_FILE), the
+// systemd credential $CREDENTIALS_DIRECTORY/monitoring_token
+// (ApplyCredentials), the config file. One layer giving both is an error
+// (ErrConflict).
+//
 // # Secrets
 //
 // The monitoring token, the SMTP password and the webhook secret are of
@@ -53,7 +66,10 @@
 // value to the code that sends it. Errors never contain secret values, URL
 // values (they may carry credentials), or an unknown "key" that does not
 // look like a key name (a token pasted on a line of its own). Settings
-// lists every key safely for display. CheckPermissions reports a config
+// lists every key safely for display, URLs as RedactURL shows them: scheme
+// and host only, "/***" for any path or query (webhook paths and query
+// strings are often credentials), never user info. Config and NotifyConfig
+// print (fmt, slog) as Settings shows them. CheckPermissions reports a config
 // file that group or others can read or write (Unix; nil elsewhere); the
 // caller decides whether to refuse or warn.
 package config

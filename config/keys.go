@@ -4,6 +4,15 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+	"time"
+)
+
+// Bounds of the notification durations.
+const (
+	minRateWindow = time.Second
+	maxRateWindow = 24 * time.Hour
+	minOutboxAge  = time.Minute
+	maxOutboxAge  = 365 * 24 * time.Hour
 )
 
 // kind says how a key's value is shown: URLs get their passwords redacted.
@@ -26,9 +35,13 @@ type keyDef struct {
 	example string // a valid value, for WriteExample; "" shows the default
 	kind    kind
 	note    string // recorded in Config.Notes when the key is set
-	get     func(c *Config) string
-	set     func(c *Config, v string) error
-	clear   func(c *Config)
+	// replaces is the key this one stands in for (monitoring_token and
+	// monitoring_token_file): setting one clears the other, so the layer
+	// that set either last wins; one layer setting both is an error.
+	replaces string
+	get      func(c *Config) string
+	set      func(c *Config, v string) error
+	clear    func(c *Config)
 }
 
 // upgradeNote is why monitoring_upgrade is accepted but has no effect.
@@ -37,8 +50,12 @@ const upgradeNote = "monitoring_upgrade is accepted for Virgo compatibility and 
 var keyTable = []keyDef{
 	strKey("monitoring_id", "Upstream", "Agent ID of this entity; empty: the agent uses the host name.", "agentA",
 		func(c *Config) *string { return &c.MonitoringID }, nil),
-	secretKey("monitoring_token", "", "Agent token. Keep this file mode 0600.", "0000000000000000000000000000000000000000000000000000000000000000.7777",
-		func(c *Config) *Secret { return &c.Token }),
+	withReplaces("monitoring_token_file", secretKey("monitoring_token", "", "Agent token. Keep this file mode 0600.", "0000000000000000000000000000000000000000000000000000000000000000.7777",
+		func(c *Config) *Secret { return &c.Token })),
+	withReplaces("monitoring_token", strKey("monitoring_token_file", "", "File whose content (surrounding white space trimmed) is the agent token, instead of monitoring_token;\n"+
+		"it must not be readable by group or others. A systemd credential named "+CredentialToken+" is used the same way.\n"+
+		"The token comes from the first of: --token/--token-file, VIRGO_TOP_MONITORING_TOKEN/_FILE, the credential, this file.", "/etc/virgo-top.token",
+		func(c *Config) *string { return &c.TokenFile }, nil)),
 	strKey("monitoring_guid", "", "Agent GUID sent in the handshake; empty: generated and kept in state_dir.", "4a5b6c7d-0000-4000-8000-000000000000",
 		func(c *Config) *string { return &c.GUID }, nil),
 	listKey("monitoring_endpoints", "", "Endpoints as host:port, comma-separated. Set at most one of monitoring_endpoints,\n"+
@@ -122,6 +139,22 @@ var keyTable = []keyDef{
 		func(c *Config) *string { return &c.Notify.SMSTemplate }, nil),
 	strKey("notify_sms_to", "", "SMS recipient, as the gateway wants it.", "+15555550100",
 		func(c *Config) *string { return &c.Notify.SMSTo }, nil),
+	{
+		name: "notify_rate_limit",
+		help: "Notifications per alarm and receiver per notify_rate_window; -1: no limit. A limited change is\n" +
+			"not dropped: the alarm's state is sent when the window reopens if it differs from what was last sent.",
+		get: func(c *Config) string { return strconv.Itoa(c.Notify.RateLimit) },
+		set: func(c *Config, v string) (err error) {
+			c.Notify.RateLimit, err = parseRateLimit(v)
+			return err
+		},
+	},
+	durationKey("notify_rate_window", "", "Window of notify_rate_limit, a Go duration from "+minRateWindow.String()+" to "+maxRateWindow.String()+".",
+		minRateWindow, maxRateWindow, func(c *Config) *time.Duration { return &c.Notify.RateWindow }),
+	intKey("notify_outbox_max_entries", "", "Most undelivered notifications kept (on disk) per receiver while it is down; the oldest go first.",
+		func(c *Config) *int { return &c.Notify.OutboxMaxEntries }),
+	durationKey("notify_outbox_max_age", "", "How long an undelivered notification is retried before it expires (logged at ERROR, counted).",
+		minOutboxAge, maxOutboxAge, func(c *Config) *time.Duration { return &c.Notify.OutboxMaxAge }),
 
 	{
 		name:    "spool_max_count",
@@ -134,6 +167,8 @@ var keyTable = []keyDef{
 			return err
 		},
 	},
+	intKey("spool_max_attempts", "", "Refusals by the endpoint before a spooled post moves to spool.dead in state_dir.",
+		func(c *Config) *int { return &c.SpoolMaxAttempts }),
 	{
 		name:    "spool_max_bytes",
 		help:    "Most bytes the spool keeps: a number with an optional unit (kB, MB, GB, KiB, MiB, GiB).",
@@ -204,6 +239,37 @@ func secretKey(name, section, help, example string, field func(*Config) *Secret)
 		},
 		clear: func(c *Config) { *field(c) = "" },
 	}
+}
+
+// durationKey is a time.Duration field from lo to hi.
+func durationKey(name, section, help string, lo, hi time.Duration, field func(*Config) *time.Duration) keyDef {
+	return keyDef{
+		name: name, section: section, help: help,
+		get: func(c *Config) string { return field(c).String() },
+		set: func(c *Config, v string) (err error) {
+			*field(c), err = parseDuration(v, lo, hi)
+			return err
+		},
+	}
+}
+
+// intKey is an int field of at least 1.
+func intKey(name, section, help string, field func(*Config) *int) keyDef {
+	return keyDef{
+		name: name, section: section, help: help,
+		get: func(c *Config) string { return strconv.Itoa(*field(c)) },
+		set: func(c *Config, v string) error {
+			n, err := parsePositiveInt(v, strconv.IntSize)
+			*field(c) = int(n)
+			return err
+		},
+	}
+}
+
+// withReplaces sets k.replaces.
+func withReplaces(other string, k keyDef) keyDef {
+	k.replaces = other
+	return k
 }
 
 func boolKey(name, section, help string, field func(*Config) *bool) keyDef {

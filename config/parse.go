@@ -19,9 +19,9 @@ var (
 	ErrInvalidValue = errors.New("invalid value")
 	ErrConflict     = errors.New("conflicting settings")
 	ErrSyntax       = errors.New("syntax error")
-	// ErrInsecurePermissions: CheckPermissions found the file readable or
-	// writable by group or others.
-	ErrInsecurePermissions = errors.New("config file permissions too open")
+	// ErrInsecurePermissions: CheckPermissions or ReadTokenFile found the
+	// file readable or writable by group or others.
+	ErrInsecurePermissions = errors.New("file permissions too open")
 )
 
 // Error is one bad setting. Its message starts with where the setting came
@@ -114,6 +114,9 @@ func Parse(r io.Reader, name string) (Config, error) {
 		} else if first, dup := seen[key]; dup {
 			errs = append(errs, &Error{Where: where, Line: line, Key: key, Err: ErrDuplicateKey,
 				Msg: fmt.Sprintf("duplicate key %q (first set at line %d)", key, first)})
+		} else if first, both := seen[k.replaces]; k.replaces != "" && both {
+			errs = append(errs, &Error{Where: where, Line: line, Key: key, Err: ErrConflict,
+				Msg: fmt.Sprintf("%s conflicts with %s at line %d: set only one of them", key, k.replaces, first)})
 		} else {
 			seen[key] = line
 			if err := c.apply(k, value, where, where); err != nil {
@@ -167,6 +170,7 @@ func (c *Config) Set(key, value, source string) error {
 // ones are applied even when others fail.
 func (c *Config) ApplyEnv(environ []string) error {
 	var errs []error
+	applied := map[string]string{} // key -> variable, for keys that replace each other
 	for _, kv := range environ {
 		name, value, ok := strings.Cut(kv, "=")
 		if !ok || !strings.HasPrefix(name, EnvPrefix) {
@@ -191,6 +195,12 @@ func (c *Config) ApplyEnv(environ []string) error {
 		if value == "" {
 			continue
 		}
+		if other, both := applied[k.replaces]; k.replaces != "" && both {
+			errs = append(errs, &Error{Where: "environment", Key: k.name, Err: ErrConflict,
+				Msg: fmt.Sprintf("%s conflicts with %s: set only one of them", name, other)})
+			continue
+		}
+		applied[k.name] = name
 		if err := c.apply(k, value, where, "env"); err != nil {
 			errs = append(errs, err)
 		}
@@ -223,6 +233,12 @@ func (c *Config) apply(k *keyDef, value, where, source string) *Error {
 	}
 	if c.Source == nil {
 		c.Source = map[string]string{}
+	}
+	if k.replaces != "" && value != "" {
+		// monitoring_token and monitoring_token_file: the later layer wins.
+		other := keyIndex[k.replaces]
+		other.clear(c)
+		delete(c.Source, other.name)
 	}
 	c.Source[k.name] = source
 	if k.note != "" && !slices.Contains(c.Notes, k.note) {

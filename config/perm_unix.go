@@ -4,6 +4,7 @@ package config
 
 import (
 	"fmt"
+	"io/fs"
 	"os"
 )
 
@@ -16,6 +17,12 @@ func CheckPermissions(path string) error {
 	if err != nil {
 		return fmt.Errorf("check permissions: %w", err)
 	}
+	return checkMode(path, fi)
+}
+
+// checkMode is CheckPermissions for a file already stat'ed (ReadTokenFile
+// checks the descriptor it reads).
+func checkMode(path string, fi fs.FileInfo) error {
 	if perm := fi.Mode().Perm(); perm&0o066 != 0 {
 		return fmt.Errorf("%s has mode %#o: group or others can read or write it, and it holds the monitoring token (chmod 600 it): %w",
 			path, perm, ErrInsecurePermissions)

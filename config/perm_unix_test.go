@@ -18,10 +18,10 @@ func TestCheckPermissions(t *testing.T) {
 		{0o600, ""},
 		{0o400, ""},
 		{0o700, ""},
-		{0o640, "has mode 0640: group or others can read or write it, and it holds the monitoring token (chmod 600 it): config file permissions too open"},
-		{0o604, "has mode 0604: group or others can read or write it, and it holds the monitoring token (chmod 600 it): config file permissions too open"},
-		{0o620, "has mode 0620: group or others can read or write it, and it holds the monitoring token (chmod 600 it): config file permissions too open"},
-		{0o644, "has mode 0644: group or others can read or write it, and it holds the monitoring token (chmod 600 it): config file permissions too open"},
+		{0o640, "has mode 0640: group or others can read or write it, and it holds the monitoring token (chmod 600 it): file permissions too open"},
+		{0o604, "has mode 0604: group or others can read or write it, and it holds the monitoring token (chmod 600 it): file permissions too open"},
+		{0o620, "has mode 0620: group or others can read or write it, and it holds the monitoring token (chmod 600 it): file permissions too open"},
+		{0o644, "has mode 0644: group or others can read or write it, and it holds the monitoring token (chmod 600 it): file permissions too open"},
 	}
 	for _, tc := range tests {
 		path := filepath.Join(dir, tc.mode.String()+".cfg")

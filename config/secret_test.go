@@ -108,3 +108,34 @@ func TestSecretNeverPrinted(t *testing.T) {
 		t.Error("Validate error does not wrap ErrInvalidValue")
 	}
 }
+
+// TestConfigURLsNeverPrinted: a Config or NotifyConfig that reaches fmt or
+// slog shows its URLs as RedactURL does: no password, no query, no path.
+func TestConfigURLsNeverPrinted(t *testing.T) {
+	c := Default()
+	c.Token = testToken
+	c.ProxyURL = "http://proxyuser:proxy-pass-SECRET@proxy.example.com:3128"
+	c.Notify.WebhookURL = "https://hooks.example.com/services/PATH-SECRET?token=QUERY-SECRET"
+	c.Notify.SMSURL = "https://sms.example.com/send?api_key=SMS-SECRET"
+	var outputs []string
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x"} {
+		outputs = append(outputs, fmt.Sprintf(verb, c), fmt.Sprintf(verb, &c), fmt.Sprintf(verb, c.Notify))
+	}
+	var logs bytes.Buffer
+	for _, h := range []slog.Handler{slog.NewTextHandler(&logs, nil), slog.NewJSONHandler(&logs, nil)} {
+		slog.New(h).Info("config", "cfg", c, "notify", c.Notify)
+	}
+	outputs = append(outputs, logs.String())
+	for _, out := range outputs {
+		if strings.Contains(out, "SECRET") || strings.Contains(out, "0000000000000000") {
+			t.Errorf("secret printed in:\n%s", out)
+		}
+	}
+	all := strings.Join(outputs, "\n")
+	for _, want := range []string{"monitoring_proxy_url=http://proxy.example.com:3128", "notify_webhook_url=https://hooks.example.com/***",
+		"cfg.notify_sms_url=https://sms.example.com/***", `"notify_webhook_url":"https://hooks.example.com/***"`, "monitoring_token=****7777"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("no %q in outputs:\n%s", want, all)
+		}
+	}
+}

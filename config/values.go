@@ -168,6 +168,22 @@ func parsePositiveInt(v string, bits int) (int64, error) {
 	return n, nil
 }
 
+// parseRateLimit accepts a whole number of at least 1, or a negative one
+// for no limit (stored as -1, notify.DispatcherOptions' "off"). 0 is
+// refused: the dispatcher would read it as "default", not "none".
+func parseRateLimit(v string) (int, error) {
+	n, err := strconv.ParseInt(v, 10, 32)
+	switch {
+	case err != nil:
+		return 0, fmt.Errorf("invalid number %s (want a whole number; -1 for no limit)", quote(v))
+	case n == 0:
+		return 0, errors.New("invalid number \"0\" (want at least 1; -1 for no limit)")
+	case n < 0:
+		return -1, nil
+	}
+	return int(n), nil
+}
+
 // byteUnits are the size suffixes parseBytes accepts; longest first so
 // "KiB" is tried before "B".
 var byteUnits = []struct {
@@ -220,7 +236,9 @@ func parseAddressList(v string) ([]string, error) {
 	out := make([]string, len(list))
 	for i, a := range list {
 		out[i] = a.Address
-		if a.Name != "" {
+		if _, err := mail.ParseAddress(a.Address); a.Name != "" || err != nil {
+			// A.String quotes what Address shows unquoted (`"a b"@c`
+			// is Address `a b@c`), so the list reads back the same.
 			out[i] = a.String()
 		}
 	}
