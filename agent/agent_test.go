@@ -457,3 +457,39 @@ func TestWaitSample(t *testing.T) {
 	cancel()
 	a.WaitSample(ctx, t0.Add(time.Hour))
 }
+
+// TestCheckWithoutAlarmsNotifiesAvailability: a check without alarms has
+// an implicit availability alarm whose changes are notified (it turned
+// CRITICAL in the console, but nobody was told).
+func TestCheckWithoutAlarmsNotifiesAvailability(t *testing.T) {
+	n := &recordNotifier{}
+	var posted []map[string]protocol.AlarmState
+	a := newTestAgent(t, n, func(_ check.Def, _ check.Result, alarms map[string]protocol.AlarmState) {
+		posted = append(posted, alarms)
+	})
+	def := check.Def{ID: "chMEM", Type: check.TypeMemory, Label: "memory", Period: 30 * time.Second}
+	a.SetChecks([]check.Def{def})
+	a.onResult(check.NewResult(def, t0))
+	a.onResult(check.ErrorResult(def, t0.Add(time.Second), "Collecting memory failed: boom"))
+	a.onResult(check.NewResult(def, t0.Add(2*time.Second)))
+	var got []string
+	for _, c := range n.changes {
+		got = append(got, c.AlarmName+" "+c.Previous.String()+"->"+c.Current.String()+":"+c.Message)
+	}
+	want := []string{
+		"availability UNKNOWN->OK:success",
+		"availability OK->CRITICAL:Collecting memory failed: boom",
+		"availability CRITICAL->OK:success",
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("changes %q, want %q", got, want)
+	}
+	for _, p := range posted {
+		if len(p) != 0 {
+			t.Errorf("the implicit alarm reached a post: %v", p)
+		}
+	}
+	if v := a.Checks(); len(v) != 1 || v[0].State != alarm.OK {
+		t.Errorf("view %+v", v)
+	}
+}

@@ -2,6 +2,7 @@ package agent
 
 import (
 	"context"
+	"log/slog"
 	"slices"
 	"sort"
 	"strings"
@@ -52,6 +53,12 @@ type CheckView struct {
 	State   alarm.State
 	Message string
 }
+
+// AvailabilityAlarm names the implicit alarm of a check without alarms:
+// availability decides (available OK, unavailable CRITICAL), and its
+// changes are logged and notified like any alarm's. It is local: posts to
+// the endpoint carry only the endpoint's alarms.
+const AvailabilityAlarm = "availability"
 
 type alarmEntry struct {
 	def     check.AlarmDef
@@ -184,8 +191,9 @@ func (a *Agent) onResult(r check.Result) {
 	def, known := b.defs[r.CheckID]
 	if known {
 		entries := b.alarms[r.CheckID]
-		if len(entries) == 0 {
-			entries = map[string]*alarmEntry{"": b.noAlarm[r.CheckID]}
+		implicit := len(entries) == 0
+		if implicit {
+			entries = map[string]*alarmEntry{AvailabilityAlarm: b.noAlarm[r.CheckID]}
 		}
 		for name, e := range entries {
 			if e == nil || e.tracker == nil {
@@ -195,16 +203,18 @@ func (a *Agent) onResult(r check.Result) {
 			if changed {
 				e.msg = res.Message
 				e.since = r.Time
-				if name != "" {
-					changes = append(changes, AlarmChange{
-						Entity: a.opts.Entity, Check: def, AlarmName: name, AlarmLabel: e.def.Label,
-						Previous: prev, Current: res.State, Message: res.Message, Result: r,
-					})
+				label := e.def.Label
+				if implicit {
+					label = "Check availability"
 				}
+				changes = append(changes, AlarmChange{
+					Entity: a.opts.Entity, Check: def, AlarmName: name, AlarmLabel: label,
+					Previous: prev, Current: res.State, Message: res.Message, Result: r,
+				})
 			} else if res.State == e.tracker.State() {
 				e.msg = res.Message
 			}
-			if name != "" {
+			if !implicit {
 				if states == nil {
 					states = map[string]protocol.AlarmState{}
 				}
@@ -215,7 +225,11 @@ func (a *Agent) onResult(r check.Result) {
 	b.mu.Unlock()
 
 	for _, c := range changes {
-		a.log.Info("alarm state changed", "check", c.Check.ID, "alarm", c.AlarmName,
+		level := slog.LevelInfo
+		if c.Previous == alarm.Unknown && c.Current == alarm.OK {
+			level = slog.LevelDebug // every new alarm starts so: not news
+		}
+		a.log.Log(context.Background(), level, "alarm state changed", "check", c.Check.ID, "alarm", c.AlarmName,
 			"from", c.Previous.String(), "to", c.Current.String(), "message", c.Message)
 		if a.opts.Notify != nil {
 			a.opts.Notify.Notify(c)
