@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"os/signal"
 	"sort"
 	"strings"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/virgo-top/virgo-top/check"
 	"github.com/virgo-top/virgo-top/collector"
+	"github.com/virgo-top/virgo-top/config"
 )
 
 const checkUsage = `Usage: virgo-top check TYPE [--target T] [--detail key=value ...] [--json]
@@ -21,6 +23,13 @@ const checkUsage = `Usage: virgo-top check TYPE [--target T] [--detail key=value
 Run one check once and print its state, status and metrics, as the
 endpoint's check.test does. TYPE is one of: ` + "%s" + `.
 Host checks sample the host twice, --interval apart, so rates are real.
+The config is read as the daemon reads it (--config, default ` + config.DefaultPath + `
+if it exists, then the VIRGO_TOP_* environment), so agent.plugin runs from
+the daemon's plugin_dir unless --plugin-dir is given.
+
+Exit status: 0 when the result is available; 1 when it is unavailable (the
+result is printed all the same) or the run failed; 2 for a usage or config
+error.
 
 Examples:
   virgo-top check agent.cpu --json
@@ -51,7 +60,13 @@ func (d detailFlags) Set(s string) error {
 	return nil
 }
 
-func runCheck(args []string, stdout, _ io.Writer) error {
+// unavailableError is runCheck's error when the check ran and its result
+// is unavailable: exit 1, so scripts need not parse the output.
+type unavailableError struct{ typ string }
+
+func (e unavailableError) Error() string { return "check " + e.typ + ": result unavailable" }
+
+func runCheck(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("check", fmt.Sprintf(checkUsage, strings.Join(check.Types(), ", ")), stdout)
 	target := fs.String("target", "", "details.target (mount point, disk or interface)")
 	details := detailFlags{}
@@ -59,7 +74,13 @@ func runCheck(args []string, stdout, _ io.Writer) error {
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	interval := fs.Duration("interval", time.Second, "time between the two host samples")
 	timeout := fs.Duration("timeout", 0, "timeout of the run (default: the check type's)")
-	pluginDir := fs.String("plugin-dir", check.DefaultPluginDir, "directory agent.plugin runs files from")
+	rf := &rootFlags{set: map[string]string{}}
+	fs.StringVar(&rf.configPath, "config", "", "config file (default "+config.DefaultPath+" if it exists)")
+	fs.Func("plugin-dir", "directory agent.plugin runs files from (default: plugin_dir of the config, "+config.DefaultPluginDir+")",
+		func(v string) error {
+			rf.set["plugin_dir"] = v
+			return nil
+		})
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
 		if err := parseFlags(fs, args); err != nil {
 			return err
@@ -76,6 +97,10 @@ func runCheck(args []string, stdout, _ io.Writer) error {
 	if *target != "" {
 		details["target"] = *target
 	}
+	cfg, err := loadConfig(rf, slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	if err != nil {
+		return err
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 
@@ -91,13 +116,18 @@ func runCheck(args []string, stdout, _ io.Writer) error {
 		env.snap = s.Sample(ctx)
 	}
 	def := check.Def{ID: "cli-" + typ, Label: typ, Type: typ, Period: 30 * time.Second, Timeout: *timeout, Details: details}
-	res := check.RunOnce(ctx, env, def, check.SchedulerOptions{PluginDir: *pluginDir})
+	res := check.RunOnce(ctx, env, def, check.SchedulerOptions{PluginDir: cfg.PluginDir})
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
-		return enc.Encode(checkJSON(res))
+		err = enc.Encode(checkJSON(res))
+	} else {
+		err = writeCheckResult(stdout, res)
 	}
-	return writeCheckResult(stdout, res)
+	if err == nil && !res.Available {
+		err = unavailableError{typ}
+	}
+	return err
 }
 
 // needsHost tells whether a check type reads the collector's Snapshot.

@@ -12,8 +12,11 @@ const configUsage = `Usage: virgo-top config check [FILE]
        virgo-top config example
 
 check validates a config file (default ` + config.DefaultPath + `) with the
-VIRGO_TOP_* environment applied, prints the effective settings (secrets
-masked) and exits 0, or names the bad line and exits 2.
+systemd credentials and the VIRGO_TOP_* environment applied, as the daemon
+does, reads the token file if one is set, prints the effective settings and
+exits 0, or names the bad line and exits 2. Secrets show at most their last
+four characters; URLs show only their scheme and host, and "/***" for any
+path or query (they often hold credentials).
 example prints an example config with every key.`
 
 func isHelp(arg string) bool {
@@ -62,13 +65,11 @@ func runConfig(args []string, stdout, _ io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
-	if err := cfg.ApplyEnv(environ()); err != nil {
-		return fmt.Errorf("%w: %v", errUsage, err)
-	}
-	if err := cfg.Validate(); err != nil {
+	env := environ()
+	if err := layerConfig(&cfg, env, nil); err != nil {
 		return fmt.Errorf("%w: %s: %v", errUsage, path, err)
 	}
-	if err := config.CheckPermissions(path); err != nil {
+	if err := config.CheckPermissions(path); err != nil && !inCredentials(path, env) {
 		fmt.Fprintf(stdout, "warning: %v\n", err)
 	}
 	fmt.Fprintf(stdout, "%s: ok\n", path)

@@ -143,7 +143,7 @@ func TestCheckAndAlarmCommands(t *testing.T) {
 		t.Errorf("memory check: %+v", r)
 	}
 	code, out, _ = runCLI(t, "check", "agent.filesystem", "--target", "/nonexistent-mount")
-	if code != 0 || !strings.Contains(out, "unavailable") {
+	if code != 1 || !strings.Contains(out, "unavailable") {
 		t.Errorf("missing target: %d %q", code, out)
 	}
 

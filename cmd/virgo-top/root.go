@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 
@@ -38,7 +39,8 @@ type rootFlags struct {
 	fixture, daemon, noColor bool
 	configPath               string
 	cpuProfile, memProfile   string
-	set                      map[string]string // config key -> value, in flag order
+	set                      map[string]string // config key -> value
+	tokenWarned              bool              // the --token warning was logged
 }
 
 // configFlags maps command-line flags to config keys.
@@ -46,7 +48,8 @@ var configFlags = []struct{ flag, key, help string }{
 	{"endpoint", "monitoring_endpoints", "endpoint(s) as host:port[,host:port]"},
 	{"ca-file", "monitoring_ca", "CA certificate (PEM) that signs the endpoint's certificate"},
 	{"agent-id", "monitoring_id", "agent id sent in the handshake"},
-	{"token", "monitoring_token", "monitoring token (prefer the config file or VIRGO_TOP_MONITORING_TOKEN)"},
+	{"token", "monitoring_token", "monitoring token; every user sees it in ps: prefer --token-file, the config file or VIRGO_TOP_MONITORING_TOKEN"},
+	{"token-file", "monitoring_token_file", "file whose content is the monitoring token (mode 0600; also the systemd credential " + config.CredentialToken + ")"},
 	{"proxy", "monitoring_proxy_url", "HTTP CONNECT proxy URL"},
 	{"interval", "interval", "sampling interval (e.g. 1s)"},
 	{"state-dir", "state_dir", "state directory (spool, guid)"},
@@ -68,12 +71,8 @@ func parseRootFlags(args []string, stdout io.Writer) (*rootFlags, error) {
 	fs.StringVar(&rf.configPath, "config", "", "config file (default "+config.DefaultPath+" if it exists)")
 	fs.StringVar(&rf.cpuProfile, "cpuprofile", "", "write a CPU profile to this file")
 	fs.StringVar(&rf.memProfile, "memprofile", "", "write a heap profile to this file at exit")
-	var order []string
 	for _, cf := range configFlags {
 		fs.Func(cf.flag, cf.help+" (config key "+cf.key+")", func(v string) error {
-			if _, seen := rf.set[cf.key]; !seen {
-				order = append(order, cf.key)
-			}
 			rf.set[cf.key] = v
 			return nil
 		})
@@ -88,9 +87,17 @@ func parseRootFlags(args []string, stdout io.Writer) (*rootFlags, error) {
 	return rf, nil
 }
 
-// loadConfig reads the config file (the default path only if it exists),
-// then VIRGO_TOP_* variables, then flags, and validates the result.
+// tokenFlagWarning is logged once when --token is used.
+const tokenFlagWarning = "--token is visible to every user of this host in ps and /proc/PID/cmdline: " +
+	"use --token-file FILE (mode 0600), the systemd credential " + config.CredentialToken +
+	", VIRGO_TOP_MONITORING_TOKEN or monitoring_token in the config file"
+
+// loadConfig reads the config file (the default path only if it exists)
+// and layers the rest over it (layerConfig). It is the one way the
+// console, the daemon (at start and on SIGHUP) and `check` load their
+// config. A --token flag is warned about once per rootFlags.
 func loadConfig(rf *rootFlags, log *slog.Logger) (config.Config, error) {
+	env := environ()
 	cfg := config.Default()
 	path, explicit := rf.configPath, rf.configPath != ""
 	if !explicit {
@@ -100,28 +107,73 @@ func loadConfig(rf *rootFlags, log *slog.Logger) (config.Config, error) {
 	switch {
 	case err == nil:
 		cfg = loaded
-		if perr := config.CheckPermissions(path); perr != nil {
+		// systemd sets a credential's mode itself (an ACL may show as
+		// group bits) in a directory only the service can read.
+		if perr := config.CheckPermissions(path); perr != nil && !inCredentials(path, env) {
 			log.Warn("config file is readable by other users: it holds the monitoring token", "path", path, "err", perr)
 		}
 	case !explicit && errors.Is(err, fs.ErrNotExist):
 	default:
 		return cfg, fmt.Errorf("%w: %v", errUsage, err)
 	}
-	if err := cfg.ApplyEnv(os.Environ()); err != nil {
-		return cfg, fmt.Errorf("%w: %v", errUsage, err)
+	if _, ok := rf.set["monitoring_token"]; ok && !rf.tokenWarned {
+		rf.tokenWarned = true
+		log.Warn(tokenFlagWarning)
 	}
-	for key, v := range rf.set {
-		if err := cfg.Set(key, v, "flag"); err != nil {
-			return cfg, fmt.Errorf("%w: %v", errUsage, err)
-		}
-	}
-	if err := cfg.Validate(); err != nil {
+	if err := layerConfig(&cfg, env, rf.set); err != nil {
 		return cfg, fmt.Errorf("%w: %v", errUsage, err)
 	}
 	for _, n := range cfg.Notes {
 		log.Info("config: " + n)
 	}
 	return cfg, nil
+}
+
+// layerConfig applies over cfg (the config file, or the defaults) the
+// systemd credentials of $CREDENTIALS_DIRECTORY, the VIRGO_TOP_* variables
+// of env and the flags (config key -> value), reads the token file and
+// validates the result: flags > environment > credential > file.
+func layerConfig(cfg *config.Config, env []string, flags map[string]string) error {
+	if err := cfg.ApplyCredentials(lookupEnv(env, "CREDENTIALS_DIRECTORY")); err != nil {
+		return err
+	}
+	if err := cfg.ApplyEnv(env); err != nil {
+		return err
+	}
+	if flags["monitoring_token"] != "" && flags["monitoring_token_file"] != "" {
+		return errors.New("flag: --token conflicts with --token-file: set only one of them")
+	}
+	for key, v := range flags {
+		if err := cfg.Set(key, v, "flag"); err != nil {
+			return err
+		}
+	}
+	if err := cfg.ReadTokenFile(); err != nil {
+		return err
+	}
+	return cfg.Validate()
+}
+
+// lookupEnv is the value of name in env ("NAME=value" entries; the last
+// wins, as in ApplyEnv), "" if unset.
+func lookupEnv(env []string, name string) string {
+	v := ""
+	for _, kv := range env {
+		if k, val, ok := strings.Cut(kv, "="); ok && k == name {
+			v = val
+		}
+	}
+	return v
+}
+
+// inCredentials reports whether path is in $CREDENTIALS_DIRECTORY.
+func inCredentials(path string, env []string) bool {
+	dir := lookupEnv(env, "CREDENTIALS_DIRECTORY")
+	if dir == "" {
+		return false
+	}
+	rel, err := filepath.Rel(dir, path)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && !filepath.IsAbs(rel)
 }
 
 func runRoot(args []string, stdout, stderr io.Writer) error {
