@@ -10,6 +10,8 @@ import (
 var t0 = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 
 func num(f float64) Value { return NumberValue(f) }
+func ival(i int64) Value  { return IntValue(i) }
+func uval(u uint64) Value { return UintValue(u) }
 func str(s string) Value  { return StringValue(s) }
 func obs(m Metrics) Observation {
 	return Observation{Time: t0, Available: true, Status: "success", Metrics: m}
@@ -40,22 +42,47 @@ if (metric['body_match'] == "") {
 return OK, "HTTP connection time is normal"
 `
 
+// evalCase is one Evaluate of criteria against cur (and prev, taken dt
+// earlier) with the expected result.
+type evalCase struct {
+	name     string
+	criteria string
+	cur      Metrics
+	prev     Metrics // nil: no previous observation
+	dt       time.Duration
+	state    State
+	msg      string
+	rule     int
+}
+
+func runEvalCases(t *testing.T, tests []evalCase) {
+	t.Helper()
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c := mustParse(t, tc.criteria)
+			cur := obs(tc.cur)
+			var prev *Observation
+			if tc.prev != nil {
+				p := obs(tc.prev)
+				p.Time = t0.Add(-tc.dt)
+				prev = &p
+			}
+			got := c.Evaluate(cur, prev)
+			want := Result{State: tc.state, Message: tc.msg, Rule: tc.rule}
+			if got != want {
+				t.Errorf("Evaluate = %+v, want %+v", got, want)
+			}
+		})
+	}
+}
+
 func TestEvaluate(t *testing.T) {
-	tests := []struct {
-		name     string
-		criteria string
-		cur      Metrics
-		prev     Metrics // nil: no previous observation
-		dt       time.Duration
-		state    State
-		msg      string
-		rule     int
-	}{
+	runEvalCases(t, []evalCase{
 		// NOTES section 9 examples.
 		{"cpu critical", cpuCriteria, Metrics{"usage_average": num(97.456)}, nil, 0, Critical, "CPU usage is 97.46%", 0},
 		{"cpu integral value", cpuCriteria, Metrics{"usage_average": num(99)}, nil, 0, Critical, "CPU usage is 99%", 0},
 		{"cpu below threshold no default", cpuCriteria, Metrics{"usage_average": num(95)}, nil, 0, OK, "success", RuleNoMatch},
-		{"cpu metric missing", cpuCriteria, Metrics{}, nil, 0, OK, "success", RuleNoMatch},
+		{"cpu metric missing", cpuCriteria, Metrics{}, nil, 0, Critical, "metric 'usage_average' missing from result", RuleMissingMetric},
 		{"network rate", `if (rate(metric['rx_bytes']) > 1000000) { return new AlarmStatus(WARNING, 'rx busy'); } return new AlarmStatus(OK, 'rx fine');`,
 			Metrics{"rx_bytes": num(70_000_000)}, Metrics{"rx_bytes": num(10_000_000)}, 30 * time.Second, Warning, "rx busy", 0},
 		{"network rate below", `if (rate(metric['rx_bytes']) > 1000000) { return new AlarmStatus(WARNING, 'rx busy'); } return new AlarmStatus(OK, 'rx fine');`,
@@ -94,7 +121,7 @@ func TestEvaluate(t *testing.T) {
 		{"regex match", `if (metric['v'] regex '^2\\.[0-9]+') { return WARNING, 'old #{v}'; }`, Metrics{"v": str("2.8.19")}, nil, 0, Warning, "old 2.8.19", 0},
 		{"regex no match", `if (metric['v'] regex '^2\\.') { return WARNING; }`, Metrics{"v": str("3.0")}, nil, 0, OK, "success", RuleNoMatch},
 		{"nregex", `if (metric['opts'] nregex 'rw') { return CRITICAL, 'read-only'; }`, Metrics{"opts": str("ro,noatime")}, nil, 0, Critical, "read-only", 0},
-		{"nregex missing metric is false", `if (metric['opts'] nregex 'rw') { return CRITICAL; }`, Metrics{}, nil, 0, OK, "success", RuleNoMatch},
+		{"nregex missing metric", `if (metric['opts'] nregex 'rw') { return WARNING; }`, Metrics{}, nil, 0, Critical, "metric 'opts' missing from result", RuleMissingMetric},
 		{"regex on number", `if (metric['code'] regex '^5[0-9][0-9]$') { return CRITICAL, 'code #{code}'; }`, Metrics{"code": num(503)}, nil, 0, Critical, "code 503", 0},
 		{"metric-to-metric strings equal", `if (metric['a'] == metric['b']) { return WARNING; }`, Metrics{"a": str("x"), "b": str("x")}, nil, 0, Warning, "success", 0},
 		{"metric-to-metric strings differ", `if (metric['a'] != metric['b']) { return WARNING; }`, Metrics{"a": str("10"), "b": str("10.0")}, nil, 0, Warning, "success", 0},
@@ -108,7 +135,7 @@ func TestEvaluate(t *testing.T) {
 		{"numeric string == number", `if (metric['s'] == 200) { return WARNING; }`, Metrics{"s": str("200")}, nil, 0, Warning, "success", 0},
 		{"text vs number ==", `if (metric['s'] == 5) { return WARNING; }`, Metrics{"s": str("five")}, nil, 0, OK, "success", RuleNoMatch},
 		{"text vs number !=", `if (metric['s'] != 5) { return WARNING; }`, Metrics{"s": str("five")}, nil, 0, Warning, "success", 0},
-		{"text vs number >", `if (metric['s'] > 5) { return WARNING; }`, Metrics{"s": str("five")}, nil, 0, OK, "success", RuleNoMatch},
+		{"text vs number >", `if (metric['s'] > 5) { return WARNING; }`, Metrics{"s": str("five")}, nil, 0, Critical, `metric 's' is not a number ("five"): cannot use it with '>'`, RuleNotANumber},
 		{"NaN string is not numeric", `if (metric['s'] != 5) { return WARNING; }`, Metrics{"s": str("NaN")}, nil, 0, Warning, "success", 0},
 		{"number vs string literal ==", `if (metric['n'] == "200") { return WARNING; }`, Metrics{"n": num(200)}, nil, 0, Warning, "success", 0},
 
@@ -145,7 +172,7 @@ func TestEvaluate(t *testing.T) {
 		{"block and line comments", "/* leading\n block */ if (metric['a'] /* inline */ > 1) { # trailing\n return WARNING, 'w'; }",
 			Metrics{"a": num(2)}, nil, 0, Warning, "w", 0},
 		{"hash inside string is not a comment", `return OK, 'value # #{a}';`, Metrics{"a": num(1)}, nil, 0, OK, "value # 1", RuleDefault},
-		{"message with missing metric keeps placeholder", `return WARNING, 'x=#{nope} y=#{a}';`, Metrics{"a": num(0.5)}, nil, 0, Warning, "x=#{nope} y=0.5", RuleDefault},
+		{"message with missing metric", `return WARNING, 'x=#{nope} y=#{a}';`, Metrics{"a": num(0.5)}, nil, 0, Critical, "metric 'nope' missing from result", RuleMissingMetric},
 		{"message escapes", `return WARNING, "tab\there \"q\" \u00e9 it\'s";`, Metrics{}, nil, 0, Warning, "tab\there \"q\" é it's", RuleDefault},
 		{"default only: no message uses the check status", `return new AlarmStatus(OK);`, Metrics{}, nil, 0, OK, "success", RuleDefault},
 		{"explicit empty message", `return new AlarmStatus(OK, '');`, Metrics{}, nil, 0, OK, "", RuleDefault},
@@ -158,24 +185,7 @@ func TestEvaluate(t *testing.T) {
 		// Numbers that break naive code.
 		{"NaN compares false", `if (metric['a'] > 1 || metric['a'] <= 1 || metric['a'] == metric['a']) { return WARNING; }`, Metrics{"a": num(math.NaN())}, nil, 0, OK, "success", RuleNoMatch},
 		{"Inf compares", `if (metric['a'] > 1e308) { return WARNING, '#{a}'; }`, Metrics{"a": num(math.Inf(1))}, nil, 0, Warning, "+Inf", 0},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			c := mustParse(t, tc.criteria)
-			cur := obs(tc.cur)
-			var prev *Observation
-			if tc.prev != nil {
-				p := obs(tc.prev)
-				p.Time = t0.Add(-tc.dt)
-				prev = &p
-			}
-			got := c.Evaluate(cur, prev)
-			want := Result{State: tc.state, Message: tc.msg, Rule: tc.rule}
-			if got != want {
-				t.Errorf("Evaluate = %+v, want %+v", got, want)
-			}
-		})
-	}
+	})
 }
 
 func TestEvaluateAvailability(t *testing.T) {
@@ -241,6 +251,14 @@ func TestFormatMetric(t *testing.T) {
 		{num(math.Inf(-1)), "-Inf"},
 		{str("up"), "up"},
 		{str(""), ""},
+		{ival(0), "0"},
+		{ival(-200), "-200"},
+		{ival(1<<53 + 1), "9007199254740993"},
+		{ival(math.MaxInt64), "9223372036854775807"},
+		{ival(math.MinInt64), "-9223372036854775808"},
+		{uval(math.MaxUint64), "18446744073709551615"},
+		{uval(8338522112), "8338522112"},
+		{num(1 << 53), "9.007199254740992e+15"}, // floats keep their format
 	}
 	for _, tc := range tests {
 		if got := FormatMetric(tc.v); got != tc.want {
@@ -307,4 +325,121 @@ return OK, '#{used}';`)
 	if got := strings.Join(c.MetricNames(), ","); got != want {
 		t.Errorf("MetricNames = %s, want %s", got, want)
 	}
+}
+
+// issue12Criteria is the issue's repro: a plugin that stops printing val
+// turned this alarm OK with the message "val fine #{val}".
+const issue12Criteria = `if (metric['val'] > 10) { return new AlarmStatus(CRITICAL, 'val high #{val}'); } return new AlarmStatus(OK, 'val fine #{val}');`
+
+// TestEvaluateMissingMetric: a decision that depends on a metric the
+// available result lacks is CRITICAL, never a silent OK; values that need a
+// previous observation are not "missing from result".
+func TestEvaluateMissingMetric(t *testing.T) {
+	missing := func(name string) string { return "metric '" + name + "' missing from result" }
+	const rateCriteria = `if (rate(metric['c']) > 10) { return CRITICAL, 'fast #{c}'; } return OK, 'slow #{c}';`
+	runEvalCases(t, []evalCase{
+		{"issue repro: val missing", issue12Criteria, Metrics{"other": num(1)}, nil, 0, Critical, missing("val"), RuleMissingMetric},
+		{"issue repro: no metrics at all", issue12Criteria, Metrics{}, nil, 0, Critical, missing("val"), RuleMissingMetric},
+		{"issue repro: val present", issue12Criteria, Metrics{"val": num(5)}, nil, 0, OK, "val fine 5", RuleDefault},
+		{"issue repro: val high", issue12Criteria, Metrics{"val": num(11)}, nil, 0, Critical, "val high 11", 0},
+		{"issue repro: was there before", issue12Criteria, Metrics{}, Metrics{"val": num(5)}, time.Minute, Critical, missing("val"), RuleMissingMetric},
+
+		// Every operator reads its operands, != and nregex included.
+		{"string ==", `if (metric['s'] == 'up') { return OK, 'up'; } return WARNING, 'down';`, Metrics{}, nil, 0, Critical, missing("s"), RuleMissingMetric},
+		{"string !=", `if (metric['s'] != 'up') { return WARNING, 'down'; }`, Metrics{}, nil, 0, Critical, missing("s"), RuleMissingMetric},
+		{"regex", `if (metric['s'] regex '^down') { return WARNING; }`, Metrics{}, nil, 0, Critical, missing("s"), RuleMissingMetric},
+		{"nregex", `if (metric['s'] nregex 'up') { return WARNING; }`, Metrics{}, nil, 0, Critical, missing("s"), RuleMissingMetric},
+		{"metric to metric", `if (metric['used'] >= metric['total']) { return CRITICAL, 'full'; }`, Metrics{"used": num(1)}, nil, 0, Critical, missing("total"), RuleMissingMetric},
+		{"literal on the left", `if (10 < metric['x']) { return WARNING; }`, Metrics{}, nil, 0, Critical, missing("x"), RuleMissingMetric},
+		{"percentage divisor", `if (percentage(metric['used'], metric['total']) > 90) { return CRITICAL; }`, Metrics{"used": num(1)}, nil, 0, Critical, missing("total"), RuleMissingMetric},
+		{"rate of a metric the result lacks", rateCriteria, Metrics{}, Metrics{"c": num(1)}, 10 * time.Second, Critical, missing("c"), RuleMissingMetric},
+		{"previous of a metric the result lacks", `if (previous(metric['s']) == 'up') { return OK; } return WARNING;`, Metrics{}, Metrics{"s": str("up")}, time.Minute, Critical, missing("s"), RuleMissingMetric},
+		{"the first missing metric is named", `if (metric['x'] > 1 && metric['y'] > 1) { return WARNING; }`, Metrics{}, nil, 0, Critical, missing("x"), RuleMissingMetric},
+		{"a comparison reads both operands", `if (percentage(metric['a'], metric['z']) > metric['limit']) { return WARNING; }`, Metrics{"a": num(1), "z": num(0)}, nil, 0, Critical, missing("limit"), RuleMissingMetric},
+
+		// && and || as Kleene logic: a side that settles the connective
+		// decides whatever the missing side would have been.
+		{"|| settled by the other side", `if (metric['x'] > 1 || metric['a'] > 1) { return WARNING, 'w'; }`, Metrics{"a": num(2)}, nil, 0, Warning, "w", 0},
+		{"|| not settled", `if (metric['x'] > 1 || metric['a'] > 1) { return WARNING, 'w'; }`, Metrics{"a": num(0)}, nil, 0, Critical, missing("x"), RuleMissingMetric},
+		{"|| not settled, missing on the right", `if (metric['a'] > 1 || metric['x'] > 1) { return WARNING, 'w'; }`, Metrics{"a": num(0)}, nil, 0, Critical, missing("x"), RuleMissingMetric},
+		{"&& settled by the other side", `if (metric['x'] > 1 && metric['a'] > 1) { return WARNING, 'w'; } return OK, 'fine';`, Metrics{"a": num(0)}, nil, 0, OK, "fine", RuleDefault},
+		{"&& not settled", `if (metric['a'] > 1 && metric['x'] > 1) { return WARNING, 'w'; } return OK, 'fine';`, Metrics{"a": num(2)}, nil, 0, Critical, missing("x"), RuleMissingMetric},
+		{"an earlier conditional decides first", `if (metric['a'] > 1) { return WARNING, 'a'; } if (metric['x'] > 1) { return CRITICAL; }`, Metrics{"a": num(2)}, nil, 0, Warning, "a", 0},
+		{"a later conditional is reached", `if (metric['a'] > 1) { return WARNING, 'a'; } if (metric['x'] > 1) { return CRITICAL; }`, Metrics{"a": num(0)}, nil, 0, Critical, missing("x"), RuleMissingMetric},
+
+		// Messages: only the return taken is read.
+		{"message of the default", `if (metric['a'] > 1) { return WARNING, 'a=#{a}'; } return OK, 'fine #{b}';`, Metrics{"a": num(0)}, nil, 0, Critical, missing("b"), RuleMissingMetric},
+		{"message of the matching conditional", `if (metric['a'] > 1) { return WARNING, 'a=#{a} b=#{b}'; } return OK, 'fine';`, Metrics{"a": num(2)}, nil, 0, Critical, missing("b"), RuleMissingMetric},
+		{"message of a return not taken", `if (metric['a'] > 1) { return WARNING, 'b=#{b}'; } return OK, 'fine';`, Metrics{"a": num(0)}, nil, 0, OK, "fine", RuleDefault},
+		{"not placeholders: #{} and #{ unclosed", `return OK, '#{} #{a';`, Metrics{}, nil, 0, OK, "#{} #{a", RuleDefault},
+		{"return without message takes the status", `return OK;`, Metrics{}, nil, 0, OK, "success", RuleDefault},
+		{"long name truncated", `if (metric['` + strings.Repeat("n", 128) + `'] > 1) { return OK; }`, Metrics{}, nil, 0, Critical,
+			"metric '" + strings.Repeat("n", 120), RuleMissingMetric},
+
+		// No previous value is not "missing from result": the condition
+		// does not match, as before (Tracker treats it as inconclusive).
+		{"rate without previous observation", rateCriteria, Metrics{"c": num(5)}, nil, 0, OK, "slow 5", RuleDefault},
+		{"rate when the previous observation lacked the metric", rateCriteria, Metrics{"c": num(500)}, Metrics{"other": num(1)}, 10 * time.Second, OK, "slow 500", RuleDefault},
+		{"previous without previous observation", `if (previous(metric['s']) != metric['s']) { return WARNING, 'changed'; } return OK, 'same';`, Metrics{"s": str("a")}, nil, 0, OK, "same", RuleDefault},
+		{"rate over a zero interval", rateCriteria, Metrics{"c": num(500)}, Metrics{"c": num(1)}, 0, OK, "slow 500", RuleDefault},
+		{"percentage with a zero divisor", `if (percentage(metric['a'], metric['b']) > 1) { return WARNING; } return OK, 'n/a';`, Metrics{"a": num(1), "b": num(0)}, nil, 0, OK, "n/a", RuleDefault},
+	})
+}
+
+// TestEvaluateNotANumber: an ordering comparison, rate() or percentage()
+// that meets a string that is not a number is CRITICAL, not a silent false.
+func TestEvaluateNotANumber(t *testing.T) {
+	runEvalCases(t, []evalCase{
+		{"metric text >", issue12Criteria, Metrics{"val": str("N/A")}, nil, 0, Critical, `metric 'val' is not a number ("N/A"): cannot use it with '>'`, RuleNotANumber},
+		{"both sides text", `if (metric['a'] < metric['b']) { return WARNING; }`, Metrics{"a": str("x"), "b": str("y")}, nil, 0, Critical, `metric 'a' is not a number ("x"): cannot use it with '<'`, RuleNotANumber},
+		{"right side text", `if (metric['a'] >= metric['b']) { return WARNING; }`, Metrics{"a": str("12"), "b": str("")}, nil, 0, Critical, `metric 'b' is not a number (""): cannot use it with '>='`, RuleNotANumber},
+		{"previous text", `if (previous(metric['s']) <= 1) { return WARNING; }`, Metrics{"s": num(1)}, Metrics{"s": str("down")}, time.Minute, Critical,
+			`previous value of metric 's' is not a number ("down"): cannot use it with '<='`, RuleNotANumber},
+		{"rate of text", `if (rate(metric['c']) > 1) { return WARNING; }`, Metrics{"c": str("lots")}, Metrics{"c": num(1)}, time.Minute, Critical, `metric 'c' is not a number ("lots"): cannot use it with rate()`, RuleNotANumber},
+		{"percentage of text", `if (percentage(metric['a'], 10) > 1) { return WARNING; }`, Metrics{"a": str("half")}, nil, 0, Critical, `metric 'a' is not a number ("half"): cannot use it with percentage()`, RuleNotANumber},
+		{"quoted safely", `if (metric['a'] > 1) { return WARNING; }`, Metrics{"a": str("x\n\u202ey")}, nil, 0, Critical, `metric 'a' is not a number ("x\n\u202ey"): cannot use it with '>'`, RuleNotANumber},
+		{"settled by the other side", `if (metric['a'] > 1 || metric['b'] > 1) { return WARNING, 'w'; }`, Metrics{"a": str("x"), "b": num(2)}, nil, 0, Warning, "w", 0},
+		// Unchanged: numeric strings order as numbers; == and != between
+		// text and a number are unequal, not an error.
+		{"numeric string orders", `if (metric['s'] > 5) { return WARNING; }`, Metrics{"s": str("6.5")}, nil, 0, Warning, "success", 0},
+		{"text == number is false", `if (metric['s'] == 5) { return WARNING; } return OK, 'no';`, Metrics{"s": str("five")}, nil, 0, OK, "no", RuleDefault},
+		{"text != number is true", `if (metric['s'] != 5) { return WARNING, 'yes'; }`, Metrics{"s": str("five")}, nil, 0, Warning, "yes", 0},
+		{"NaN stays unordered", `if (metric['a'] > 1) { return WARNING; } return OK, 'no';`, Metrics{"a": num(math.NaN())}, nil, 0, OK, "no", RuleDefault},
+	})
+}
+
+// TestEvaluateIntegers: int64 and uint64 metrics compare, print and take
+// part in rate() exactly, also beyond 2^53 where float64 loses integers.
+func TestEvaluateIntegers(t *testing.T) {
+	const p53 = 1 << 53
+	runEvalCases(t, []evalCase{
+		{"2^53+1 == literal", `if (metric['a'] == 9007199254740993) { return WARNING, '#{a}'; }`, Metrics{"a": ival(p53 + 1)}, nil, 0, Warning, "9007199254740993", 0},
+		{"2^53 != literal 2^53+1", `if (metric['a'] == 9007199254740993) { return WARNING; } return OK, '#{a}';`, Metrics{"a": ival(p53)}, nil, 0, OK, "9007199254740992", RuleDefault},
+		{"2^53+1 > 2^53", `if (metric['a'] > 9007199254740992) { return WARNING; }`, Metrics{"a": ival(p53 + 1)}, nil, 0, Warning, "success", 0},
+		{"MaxInt64 == literal", `if (metric['a'] == 9223372036854775807) { return WARNING, '#{a}'; }`, Metrics{"a": ival(math.MaxInt64)}, nil, 0, Warning, "9223372036854775807", 0},
+		{"MaxInt64-1 < MaxInt64", `if (metric['a'] < 9223372036854775807) { return WARNING, '#{a}'; }`, Metrics{"a": ival(math.MaxInt64 - 1)}, nil, 0, Warning, "9223372036854775806", 0},
+		{"MinInt64", `if (metric['a'] < -9223372036854775807) { return WARNING, '#{a}'; }`, Metrics{"a": ival(math.MinInt64)}, nil, 0, Warning, "-9223372036854775808", 0},
+		{"MaxUint64 == literal", `if (metric['a'] == 18446744073709551615) { return WARNING, '#{a}'; }`, Metrics{"a": uval(math.MaxUint64)}, nil, 0, Warning, "18446744073709551615", 0},
+		{"MaxUint64-1 != MaxUint64", `if (metric['a'] != 18446744073709551615) { return WARNING, '#{a}'; }`, Metrics{"a": uval(math.MaxUint64 - 1)}, nil, 0, Warning, "18446744073709551614", 0},
+		{"MaxUint64 > MaxInt64", `if (metric['a'] > metric['b']) { return WARNING; }`, Metrics{"a": uval(math.MaxUint64), "b": ival(math.MaxInt64)}, nil, 0, Warning, "success", 0},
+		{"metric to metric near MaxUint64", `if (metric['a'] > metric['b']) { return WARNING; }`, Metrics{"a": uval(math.MaxUint64), "b": uval(math.MaxUint64 - 1)}, nil, 0, Warning, "success", 0},
+		{"-1 < MaxUint64", `if (metric['a'] < metric['b']) { return WARNING; }`, Metrics{"a": ival(-1), "b": uval(math.MaxUint64)}, nil, 0, Warning, "success", 0},
+		{"int == float", `if (metric['a'] == 3.0 && metric['a'] < 3.5 && metric['a'] > 2.5) { return WARNING; }`, Metrics{"a": ival(3)}, nil, 0, Warning, "success", 0},
+		{"float metric vs integer literal", `if (metric['a'] == 9007199254740993) { return WARNING; } return OK, 'no';`, Metrics{"a": num(p53)}, nil, 0, OK, "no", RuleDefault},
+		{"int vs float beyond int64", `if (metric['a'] < 1e19 && metric['b'] > 1e19 && metric['b'] < 1e300) { return WARNING; }`,
+			Metrics{"a": ival(math.MaxInt64), "b": uval(math.MaxUint64)}, nil, 0, Warning, "success", 0},
+		{"int vs NaN", `if (metric['a'] == metric['n'] || metric['a'] < metric['n']) { return WARNING; } return OK, 'no';`,
+			Metrics{"a": ival(1), "n": num(math.NaN())}, nil, 0, OK, "no", RuleDefault},
+		{"integer string exact", `if (metric['s'] == 9007199254740993) { return WARNING; } return OK, 'no';`, Metrics{"s": str("9007199254740992")}, nil, 0, OK, "no", RuleDefault},
+		{"integer string equal", `if (metric['s'] == 9007199254740993) { return WARNING, 'yes'; }`, Metrics{"s": str("9007199254740993")}, nil, 0, Warning, "yes", 0},
+		{"literal beyond uint64 is a float", `if (metric['a'] < 18446744073709551616) { return WARNING; }`, Metrics{"a": uval(math.MaxUint64)}, nil, 0, Warning, "success", 0},
+		{"regex on a big integer", `if (metric['a'] regex '613$') { return WARNING, '#{a}'; }`, Metrics{"a": uval(math.MaxUint64 - 2)}, nil, 0, Warning, "18446744073709551613", 0},
+		{"rate of counters near 2^64", `if (rate(metric['c']) == 1) { return WARNING, 'rate 1'; }`,
+			Metrics{"c": uval(math.MaxUint64)}, Metrics{"c": uval(math.MaxUint64 - 10)}, 10 * time.Second, Warning, "rate 1", 0},
+		{"rate across zero", `if (rate(metric['c']) == -1) { return WARNING; }`, Metrics{"c": ival(-5)}, Metrics{"c": ival(5)}, 10 * time.Second, Warning, "success", 0},
+		{"rate from MinInt64 to MaxUint64", `if (rate(metric['c']) > 2.7e19) { return WARNING; }`, Metrics{"c": uval(math.MaxUint64)}, Metrics{"c": ival(math.MinInt64)}, time.Second, Warning, "success", 0},
+		{"rate int and float", `if (rate(metric['c']) == 0.5) { return WARNING; }`, Metrics{"c": ival(10)}, Metrics{"c": num(5)}, 10 * time.Second, Warning, "success", 0},
+		{"percentage of integers", `if (percentage(metric['used'], metric['total']) == 25) { return WARNING; }`, Metrics{"used": uval(1 << 62), "total": uval(1<<64 - 1)}, nil, 0, Warning, "success", 0},
+		{"percentage with integer zero divisor", `if (percentage(metric['used'], metric['total']) >= 0) { return WARNING; } return OK, 'n/a';`, Metrics{"used": ival(1), "total": ival(0)}, nil, 0, OK, "n/a", RuleDefault},
+	})
 }

@@ -51,6 +51,7 @@ type token struct {
 	text      string  // raw lexeme
 	str       string  // decoded value of a string literal
 	num       float64 // value of a number literal
+	val       Value   // value of a number literal, exact if it is an integer
 	line, col int
 }
 
@@ -265,7 +266,14 @@ func (l *lexer) number(t token) (token, error) {
 	if err != nil {
 		return token{}, l.errAt(t.line, t.col, "number %s is out of range", t.text)
 	}
-	t.num = f
+	t.num, t.val = f, NumberValue(f)
+	// An integer literal is exact, so metric['x'] == 9007199254740993
+	// does not match 9007199254740992. Beyond 64 bits it stays a float.
+	if !strings.ContainsAny(t.text, ".eE") {
+		if v, ok := parseDecimalInt(t.text); ok {
+			t.val = v
+		}
+	}
 	return t, nil
 }
 

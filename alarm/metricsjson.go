@@ -112,11 +112,7 @@ func decodeMetric(r json.RawMessage) (Value, error) {
 	}
 	switch v := x.(type) {
 	case json.Number:
-		f, err := strconv.ParseFloat(v.String(), 64)
-		if err != nil {
-			return Value{}, fmt.Errorf("number %s: %w", v, err)
-		}
-		return NumberValue(f), nil
+		return decodeNumber(v.String())
 	case string:
 		return StringValue(v), nil
 	case bool:
@@ -127,6 +123,21 @@ func decodeMetric(r json.RawMessage) (Value, error) {
 		return Value{}, errors.New("value is null")
 	}
 	return Value{}, errors.New("value must be a number, string, boolean or {\"t\",\"v\",\"u\"} object")
+}
+
+// decodeNumber decodes a JSON number: an integer in the range of int64 or
+// uint64 exactly, anything else as a float64.
+func decodeNumber(s string) (Value, error) {
+	if !strings.ContainsAny(s, ".eE") {
+		if v, ok := parseDecimalInt(s); ok {
+			return v, nil
+		}
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return Value{}, fmt.Errorf("number %s: %w", s, err)
+	}
+	return NumberValue(f), nil
 }
 
 // decodeWire decodes Virgo's {"t":..., "v":..., "u":...} metric shape.
@@ -164,25 +175,27 @@ func decodeWire(o map[string]any) (Value, error) {
 		}
 		return NumberValue(f), nil
 	case "int32", "uint32", "int64", "uint64", "gauge":
-		f, err := parseWireInt(s)
+		v, err := parseWireInt(s)
 		if err != nil {
 			return Value{}, fmt.Errorf("%s value %q: %w", t, s, err)
 		}
-		return NumberValue(f), nil
+		return v, nil
 	case "":
-		if f, err := parseWireInt(s); err == nil {
-			return NumberValue(f), nil
+		if v, err := parseWireInt(s); err == nil {
+			return v, nil
 		}
-		if f, ok := asNumber(StringValue(s)); ok {
-			return NumberValue(f), nil
+		if v, ok := parseNumberText(s); ok {
+			return v, nil
 		}
 		return StringValue(s), nil
 	}
 	return Value{}, fmt.Errorf("unknown type %q (want string, bool, double, int32, uint32, int64, uint64 or gauge)", t)
 }
 
-// parseWireInt parses a decimal or 0x-hex integer, optionally negative.
-func parseWireInt(s string) (float64, error) {
+// parseWireInt parses a decimal or 0x-hex integer, optionally negative,
+// exactly: an integer Value. A negative value below math.MinInt64 has no
+// exact kind and becomes the nearest float.
+func parseWireInt(s string) (Value, error) {
 	s = strings.TrimSpace(s)
 	neg := false
 	body := s
@@ -199,11 +212,13 @@ func parseWireInt(s string) (float64, error) {
 		u, err = strconv.ParseUint(body, 10, 64)
 	}
 	if err != nil {
-		return 0, errors.New("not a decimal or 0x-hex integer")
+		return Value{}, errors.New("not a decimal or 0x-hex integer")
 	}
-	f := float64(u)
-	if neg {
-		f = -f
+	switch {
+	case !neg:
+		return UintValue(u), nil
+	case u <= 1<<63:
+		return IntValue(int64(-u)), nil // -u wraps to the two's complement: exact down to MinInt64
 	}
-	return f, nil
+	return NumberValue(-float64(u)), nil
 }

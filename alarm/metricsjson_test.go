@@ -1,6 +1,7 @@
 package alarm
 
 import (
+	"math"
 	"reflect"
 	"strings"
 	"testing"
@@ -13,25 +14,38 @@ func TestParseMetricsJSON(t *testing.T) {
 		want Metrics
 	}{
 		{"plain", `{"usage_average": 12.5, "link_state": "up", "count": 3}`,
-			Metrics{"usage_average": num(12.5), "link_state": str("up"), "count": num(3)}},
+			Metrics{"usage_average": num(12.5), "link_state": str("up"), "count": ival(3)}},
 		{"bool", `{"up": true, "down": false}`, Metrics{"up": str("true"), "down": str("false")}},
 		{"empty", ` {} `, Metrics{}},
 		{"wire double", `{"cpu": {"t":"double","v":"12.5","u":"percent"}}`, Metrics{"cpu": num(12.5)}},
-		{"wire hex int64", `{"free": {"t":"int64","v":"0x1f","u":"bytes"}}`, Metrics{"free": num(31)}},
-		{"wire decimal int64", `{"actual_free": {"t":"int64","v":"8338522112","u":"bytes"}}`, Metrics{"actual_free": num(8338522112)}},
-		{"wire gauge hex", `{"rx": {"t":"gauge","v":"0x1F1E33"}}`, Metrics{"rx": num(0x1f1e33)}},
-		{"wire uint64 max", `{"m": {"t":"uint64","v":"0xffffffffffffffff"}}`, Metrics{"m": num(18446744073709551615)}},
-		{"wire negative int32", `{"n": {"t":"int32","v":"-12"}}`, Metrics{"n": num(-12)}},
+		{"wire hex int64", `{"free": {"t":"int64","v":"0x1f","u":"bytes"}}`, Metrics{"free": ival(31)}},
+		{"wire decimal int64", `{"actual_free": {"t":"int64","v":"8338522112","u":"bytes"}}`, Metrics{"actual_free": ival(8338522112)}},
+		{"wire gauge hex", `{"rx": {"t":"gauge","v":"0x1F1E33"}}`, Metrics{"rx": ival(0x1f1e33)}},
+		{"wire uint64 max", `{"m": {"t":"uint64","v":"0xffffffffffffffff"}}`, Metrics{"m": uval(math.MaxUint64)}},
+		{"wire negative int32", `{"n": {"t":"int32","v":"-12"}}`, Metrics{"n": ival(-12)}},
 		{"wire string", `{"options": {"t":"string","v":"rw,noatime"}}`, Metrics{"options": str("rw,noatime")}},
 		{"wire string that looks numeric stays string", `{"version": {"t":"string","v":"2.8"}}`, Metrics{"version": str("2.8")}},
-		{"wire no type numeric", `{"x": {"v":"7"}}`, Metrics{"x": num(7)}},
-		{"wire no type hex", `{"x": {"v":"0x10"}}`, Metrics{"x": num(16)}},
+		{"wire no type numeric", `{"x": {"v":"7"}}`, Metrics{"x": ival(7)}},
+		{"wire no type hex", `{"x": {"v":"0x10"}}`, Metrics{"x": ival(16)}},
 		{"wire no type float", `{"x": {"v":"1.5e3"}}`, Metrics{"x": num(1500)}},
 		{"wire no type text", `{"x": {"v":"up"}}`, Metrics{"x": str("up")}},
 		{"wire number v", `{"x": {"t":"double","v":2.5}}`, Metrics{"x": num(2.5)}},
 		{"post list", `[[null,{"actual_free":{"t":"int64","v":"8338522112","u":"bytes"}}],["mysql",{"connections":{"t":"gauge","v":"0x10"}}]]`,
-			Metrics{"actual_free": num(8338522112), "mysql.connections": num(16)}},
+			Metrics{"actual_free": ival(8338522112), "mysql.connections": ival(16)}},
 		{"empty list", `[]`, Metrics{}},
+
+		// Integers keep 64-bit precision; other numbers are float64.
+		{"json 2^53+1", `{"a": 9007199254740993}`, Metrics{"a": ival(1<<53 + 1)}},
+		{"json MaxInt64 and MinInt64", `{"a": 9223372036854775807, "b": -9223372036854775808}`, Metrics{"a": ival(math.MaxInt64), "b": ival(math.MinInt64)}},
+		{"json MaxUint64", `{"a": 18446744073709551615}`, Metrics{"a": uval(math.MaxUint64)}},
+		{"json beyond uint64 is a float", `{"a": 18446744073709551616, "b": -9223372036854775809}`, Metrics{"a": num(1 << 64), "b": num(-(1 << 63))}},
+		{"json fraction and exponent are floats", `{"a": 3.0, "b": 1e3, "c": -0}`, Metrics{"a": num(3), "b": num(1000), "c": ival(0)}},
+		{"wire int64 2^53+1", `{"a": {"t":"int64","v":"9007199254740993"}}`, Metrics{"a": ival(1<<53 + 1)}},
+		{"wire int64 min", `{"a": {"t":"int64","v":"-9223372036854775808"}, "b": {"t":"int64","v":"-0x8000000000000000"}}`, Metrics{"a": ival(math.MinInt64), "b": ival(math.MinInt64)}},
+		{"wire uint64 max decimal", `{"a": {"t":"uint64","v":"18446744073709551615"}}`, Metrics{"a": uval(math.MaxUint64)}},
+		{"wire negative beyond int64 is a float", `{"a": {"t":"int64","v":"-18446744073709551615"}}`, Metrics{"a": num(-(1 << 64))}},
+		{"wire no type integer", `{"x": {"v":"9007199254740993"}}`, Metrics{"x": ival(1<<53 + 1)}},
+		{"wire number v integer", `{"x": {"t":"uint64","v":18446744073709551615}}`, Metrics{"x": uval(math.MaxUint64)}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -98,5 +112,26 @@ return new AlarmStatus(OK, 'Memory fine');`)
 	want := Result{State: Critical, Message: "Memory 1000000000 of 1050000000 bytes used", Rule: 0}
 	if got != want {
 		t.Errorf("got %+v, want %+v", got, want)
+	}
+}
+
+// TestAlarmTestFlowIntegers: `alarm test --metrics` keeps 64-bit integers
+// exact from the JSON to the comparison and the message.
+func TestAlarmTestFlowIntegers(t *testing.T) {
+	c := mustParse(t, `if (metric['a'] > 9007199254740992) { return CRITICAL, 'a=#{a} b=#{b}'; } return OK, 'a=#{a}';`)
+	tests := []struct{ in, want string }{
+		{`{"a": 9007199254740993, "b": {"t":"uint64","v":"18446744073709551615"}}`, "CRITICAL a=9007199254740993 b=18446744073709551615"},
+		{`{"a": 9007199254740992, "b": 0}`, "OK a=9007199254740992"},
+		{`{"a": {"t":"int64","v":"9223372036854775807"}, "b": -1}`, "CRITICAL a=9223372036854775807 b=-1"},
+	}
+	for _, tc := range tests {
+		m, err := ParseMetricsJSON([]byte(tc.in))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res := c.Evaluate(Observation{Available: true, Metrics: m}, nil)
+		if got := res.State.String() + " " + res.Message; got != tc.want {
+			t.Errorf("%s: got %q, want %q", tc.in, got, tc.want)
+		}
 	}
 }

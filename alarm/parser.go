@@ -440,6 +440,17 @@ func (p *parser) parseComparison() (node, error) {
 	if !ok {
 		return nil, p.errAt(rt, "right side of %s must be a value, not a condition", opTok.describe())
 	}
+	// The language orders numbers only; strings have == != regex nregex.
+	if op.ordering() {
+		for _, side := range []struct {
+			n   node
+			tok token
+		}{{l, lt}, {r, rt}} {
+			if isStringLiteral(side.n) {
+				return nil, p.errAt(side.tok, "%s cannot compare %s: strings support only ==, !=, regex and nregex", opTok.describe(), side.n.(*litNode).desc)
+			}
+		}
+	}
 	c := &cmpNode{op: op, l: lv, r: rv, lexical: (op == opEq || op == opNe) && isMetricStatement(l) && isMetricStatement(r)}
 	if op == opRegex || op == opNRegex {
 		lit, ok := r.(*litNode)
@@ -453,6 +464,11 @@ func (p *parser) parseComparison() (node, error) {
 		c.re = re
 	}
 	return c, nil
+}
+
+func isStringLiteral(n node) bool {
+	lit, ok := n.(*litNode)
+	return ok && lit.v.IsStr
 }
 
 // isMetricStatement reports whether n reads a metric as it is:
@@ -492,10 +508,10 @@ func (p *parser) parsePrimary() (node, error) {
 		return n, nil
 	case tNumber:
 		p.next()
-		return &litNode{v: NumberValue(t.num)}, nil
+		return &litNode{v: t.val}, nil
 	case tString:
 		p.next()
-		return &litNode{v: StringValue(t.str)}, nil
+		return &litNode{v: StringValue(t.str), desc: t.describe()}, nil
 	case tIdent:
 		switch t.text {
 		case "metric":
@@ -549,6 +565,7 @@ func (p *parser) parsePrimary() (node, error) {
 	return nil, p.errAt(t, "expected a metric, number, string or '(', found %s", t.describe())
 }
 
+// parseOperand parses an argument of fn, which takes numbers.
 func (p *parser) parseOperand(fn string) (valueNode, error) {
 	t := p.cur()
 	n, err := p.parsePrimary()
@@ -558,6 +575,9 @@ func (p *parser) parseOperand(fn string) (valueNode, error) {
 	v, ok := n.(valueNode)
 	if !ok {
 		return nil, p.errAt(t, "argument of %s must be a value, not a condition", fn)
+	}
+	if isStringLiteral(n) {
+		return nil, p.errAt(t, "argument of %s must be a number, found %s", fn, n.(*litNode).desc)
 	}
 	return v, nil
 }

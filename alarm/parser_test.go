@@ -2,6 +2,7 @@ package alarm
 
 import (
 	"errors"
+	"math"
 	"strings"
 	"testing"
 )
@@ -72,6 +73,15 @@ func TestParseErrors(t *testing.T) {
 		{"metric unclosed bracket", "if (metric['a' > 1) { return OK; }", "line 1, col 16: expected ']' after metric name, found '>'"},
 		{"operand missing", "if (metric['a'] > ) { return OK; }", "line 1, col 19: expected a metric, number, string or '(', found ')'"},
 		{"invalid utf8", "return OK, '\xff';", "line 1, col 1: criteria is not valid UTF-8"},
+
+		// Strings have == != regex nregex; < <= > >= order numbers only.
+		{"string > ", "if (metric['a'] > 'abc') { return OK; }", "line 1, col 19: '>' cannot compare string 'abc': strings support only ==, !=, regex and nregex"},
+		{"string >=", "if (metric['a'] >= \"abc\") { return OK; }", `line 1, col 20: '>=' cannot compare string "abc": strings support only ==, !=, regex and nregex`},
+		{"string < on the left", "# x\nif ('abc' < metric['a']) { return OK; }", "line 2, col 5: '<' cannot compare string 'abc': strings support only ==, !=, regex and nregex"},
+		{"string <=", "if (metric['a'] == 1 || metric['b'] <= 'z') { return OK; }", "line 1, col 40: '<=' cannot compare string 'z': strings support only ==, !=, regex and nregex"},
+		{"numeric string is still a string", "if (metric['a'] > '5') { return OK; }", "line 1, col 19: '>' cannot compare string '5': strings support only ==, !=, regex and nregex"},
+		{"parenthesised string", "if (metric['a'] < ('x')) { return OK; }", "line 1, col 19: '<' cannot compare string 'x': strings support only ==, !=, regex and nregex"},
+		{"string argument of percentage", "if (percentage('5', metric['a']) > 1) { return OK; }", "line 1, col 16: argument of percentage must be a number, found string '5'"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -100,6 +110,8 @@ func TestParseAccepts(t *testing.T) {
 		"return OK, '';",
 		"# only a comment",
 		strings.Repeat(" ", MaxCriteriaLen-9) + "return OK",
+		"if ('x' == metric['a'] || metric['a'] != 'y' || metric['a'] > metric['b'] || 5 < metric['a']) { return OK; }",
+		"if (metric['a'] > 18446744073709551615 || metric['a'] < -9223372036854775808 || metric['a'] == 99999999999999999999) { return OK; }",
 	}
 	for _, text := range tests {
 		if _, err := Parse(text); err != nil {
@@ -135,13 +147,20 @@ func TestLexStrings(t *testing.T) {
 func TestLexNumbers(t *testing.T) {
 	tests := []struct {
 		src  string
-		want float64
+		want Value // exact for integers
 	}{
-		{"0", 0}, {"2773.2", 2773.2}, {"-200", -200}, {"1.2e-7", 1.2e-7}, {"3E+2", 300}, {"-0.5", -0.5},
+		{"0", IntValue(0)}, {"2773.2", NumberValue(2773.2)}, {"-200", IntValue(-200)}, {"1.2e-7", NumberValue(1.2e-7)},
+		{"3E+2", NumberValue(300)}, {"-0.5", NumberValue(-0.5)}, {"-0", IntValue(0)}, {"3.0", NumberValue(3)},
+		{"9007199254740993", IntValue(1<<53 + 1)},
+		{"9223372036854775807", IntValue(math.MaxInt64)},
+		{"-9223372036854775808", IntValue(math.MinInt64)},
+		{"18446744073709551615", UintValue(math.MaxUint64)},
+		{"18446744073709551616", NumberValue(1 << 64)},
+		{"-9223372036854775809", NumberValue(-(1 << 63))},
 	}
 	for _, tc := range tests {
 		toks, err := lex(tc.src)
-		if err != nil || len(toks) != 2 || toks[0].kind != tNumber || toks[0].num != tc.want {
+		if err != nil || len(toks) != 2 || toks[0].kind != tNumber || toks[0].val != tc.want || toks[0].num != tc.want.Num {
 			t.Errorf("lex(%s) = %+v, %v; want %v", tc.src, toks, err, tc.want)
 		}
 	}

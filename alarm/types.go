@@ -62,15 +62,41 @@ func ParseState(name string) (State, bool) {
 	return Unknown, false
 }
 
-// Value is one metric value: a number or a string.
+// Value is one metric value: a number or a string. A number is a float64
+// (NumberValue) or an exact 64-bit integer (IntValue, UintValue); integers
+// compare and print exactly, so int64 and uint64 metrics keep their
+// precision beyond 2^53.
+//
+// Build values with the constructors. The exported fields stay for
+// compatibility: Num is the number as a float64 (for an integer, the
+// nearest float64), Str the string when IsStr is set. A Value literal
+// with only Num set is a float.
 type Value struct {
 	Num   float64
 	Str   string
 	IsStr bool
+
+	// An exact integer: -mag if neg, else mag. neg is false for zero, so
+	// every integer has one representation (UintValue(5) == IntValue(5)).
+	isInt bool
+	neg   bool
+	mag   uint64
 }
 
-// NumberValue returns a numeric Value.
+// NumberValue returns a float Value.
 func NumberValue(f float64) Value { return Value{Num: f} }
+
+// IntValue returns an exact signed integer Value.
+func IntValue(i int64) Value {
+	if i < 0 {
+		// -i overflows for MinInt64; uint64(-(i+1))+1 does not.
+		return Value{Num: float64(i), isInt: true, neg: true, mag: uint64(-(i + 1)) + 1}
+	}
+	return Value{Num: float64(i), isInt: true, mag: uint64(i)}
+}
+
+// UintValue returns an exact unsigned integer Value.
+func UintValue(u uint64) Value { return Value{Num: float64(u), isInt: true, mag: u} }
 
 // StringValue returns a string Value.
 func StringValue(s string) Value { return Value{Str: s, IsStr: true} }
@@ -106,6 +132,15 @@ const (
 	// RuleAvailability: the check's availability decided (the check was
 	// unavailable, or there are no criteria).
 	RuleAvailability = -3
+	// RuleMissingMetric: the decision depended on a metric the available
+	// check's result lacks (in a condition, or in the message of the
+	// return taken). The state is CRITICAL with the message
+	// "metric 'NAME' missing from result".
+	RuleMissingMetric = -4
+	// RuleNotANumber: an ordering comparison (< <= > >=), rate() or
+	// percentage() met a value that is not a number, such as a string
+	// metric "N/A". The state is CRITICAL with a message naming the metric.
+	RuleNotANumber = -5
 )
 
 // Result is the outcome of evaluating criteria against one observation.
@@ -113,6 +148,6 @@ type Result struct {
 	State   State  `json:"state"`
 	Message string `json:"message"`
 	// Rule is the index of the matching conditional, or one of RuleDefault,
-	// RuleNoMatch, RuleAvailability.
+	// RuleNoMatch, RuleAvailability, RuleMissingMetric, RuleNotANumber.
 	Rule int `json:"rule"`
 }
