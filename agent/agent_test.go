@@ -493,3 +493,29 @@ func TestCheckWithoutAlarmsNotifiesAvailability(t *testing.T) {
 		t.Errorf("view %+v", v)
 	}
 }
+
+// TestObservationKeeps64BitIntegers: a plugin's uint64/int64 metrics reach
+// the criteria and the message exactly (float64 rounded 2^53+1 and
+// MaxUint64).
+func TestObservationKeeps64BitIntegers(t *testing.T) {
+	r := check.NewResult(check.Def{ID: "p", Type: check.TypePlugin}, t0)
+	r.Add("big", check.TypeUint64, "18446744073709551615", "")
+	r.Add("odd", check.TypeInt64, "9007199254740993", "")
+	r.Add("hex", check.TypeUint32, "0x10", "")
+	r.Add("f", check.TypeDouble, "1.5", "")
+	r.Add("s", check.TypeString, "up", "")
+	c, err := alarm.Parse(`if (metric['odd'] == 9007199254740993 && metric['big'] > 18446744073709551614 && metric['hex'] == 16) {
+  return new AlarmStatus(CRITICAL, '#{big} #{odd}'); }
+return new AlarmStatus(OK, 'rounded');`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := c.Evaluate(Observation(r), nil)
+	if res.State != alarm.Critical || res.Message != "18446744073709551615 9007199254740993" {
+		t.Fatalf("result %+v", res)
+	}
+	obs := Observation(r)
+	if obs.Metrics["s"].String() != "up" || obs.Metrics["f"].String() != "1.5" {
+		t.Errorf("metrics %v", obs.Metrics)
+	}
+}

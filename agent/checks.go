@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -240,20 +241,42 @@ func (a *Agent) onResult(r check.Result) {
 	}
 }
 
-// Observation converts a check result into what alarms see: numeric
-// metrics as numbers, string metrics as strings, a dimension folded into
-// the name as "dimension.name" (Virgo's plugin metric naming).
+// Observation converts a check result into what alarms see: integer
+// metrics exactly (64-bit), other numbers as floats, strings as strings, a
+// dimension folded into the name as "dimension.name" (Virgo's plugin
+// metric naming).
 func Observation(r check.Result) alarm.Observation {
 	m := make(alarm.Metrics, len(r.Metrics))
 	for _, x := range r.Metrics {
-		name := x.FullName()
-		if f, ok := x.Float(); ok && x.Type != check.TypeString {
-			m[name] = alarm.NumberValue(f)
-		} else {
-			m[name] = alarm.StringValue(x.Value)
-		}
+		m[x.FullName()] = metricValue(x)
 	}
 	return alarm.Observation{Time: r.Time, Available: r.Available, Status: r.Status, Metrics: m}
+}
+
+// metricValue reads integer types exactly (decimal, or 0x hex as plugins
+// may print), else the float reading, else the text.
+func metricValue(x check.Metric) alarm.Value {
+	switch x.Type {
+	case check.TypeString:
+		return alarm.StringValue(x.Value)
+	case check.TypeInt32, check.TypeInt64, check.TypeUint32, check.TypeUint64, check.TypeGauge:
+		s, base := x.Value, 10
+		if h, ok := strings.CutPrefix(s, "0x"); ok {
+			s, base = h, 16
+		} else if h, ok := strings.CutPrefix(s, "0X"); ok {
+			s, base = h, 16
+		}
+		if i, err := strconv.ParseInt(s, base, 64); err == nil {
+			return alarm.IntValue(i)
+		}
+		if u, err := strconv.ParseUint(s, base, 64); err == nil {
+			return alarm.UintValue(u)
+		}
+	}
+	if f, ok := x.Float(); ok {
+		return alarm.NumberValue(f)
+	}
+	return alarm.StringValue(x.Value)
 }
 
 // Checks lists every scheduled check with its alarm states, sorted by id.
