@@ -70,6 +70,9 @@ type Agent struct {
 	refused   uint64
 
 	checks checkBook
+	// alarmsChanged is signalled when an alarm changes state, for the
+	// writer of the saved alarm states.
+	alarmsChanged chan struct{}
 }
 
 // New builds an Agent; nothing runs until Run.
@@ -96,6 +99,7 @@ func New(opts Options) *Agent {
 		hist:    history.NewStore(opts.Retention, opts.MaxSeries),
 	}
 	a.checks.init()
+	a.alarmsChanged = make(chan struct{}, 1)
 	a.sched = check.NewScheduler(a, opts.Check, a.onResult)
 	a.procList = true
 	if opts.ProcessesOnDemand {
@@ -202,6 +206,14 @@ func (a *Agent) releaseSeries(now time.Time) {
 	a.lastSweep = now
 	if n := a.hist.ReleaseStale(now.Add(-stale)); n > 0 {
 		a.log.Debug("released the series of vanished devices", "released", n)
+	}
+}
+
+// signalAlarms wakes the writer of the saved alarm states.
+func (a *Agent) signalAlarms() {
+	select {
+	case a.alarmsChanged <- struct{}{}:
+	default:
 	}
 }
 

@@ -31,6 +31,10 @@ type AlarmChange struct {
 	Current    alarm.State
 	Message    string
 	Result     check.Result
+	// Restored marks the state an alarm had before a restart, handed to
+	// the notifier once at start (Previous == Current): it delivers only
+	// what a receiver did not hear yet.
+	Restored bool
 }
 
 // AlarmStatus is an alarm's current state, for the TUI and /metrics.
@@ -61,6 +65,8 @@ type CheckView struct {
 // the endpoint carry only the endpoint's alarms.
 const AvailabilityAlarm = "availability"
 
+const availabilityLabel = "Check availability"
+
 type alarmEntry struct {
 	def     check.AlarmDef
 	tracker *alarm.Tracker
@@ -79,6 +85,9 @@ type checkBook struct {
 	noAlarm map[string]*alarmEntry
 	// fromEndpoint is set once an endpoint sent a schedule.
 	fromEndpoint bool
+	// restore holds alarm states saved before a restart, by alarmKey;
+	// each is used once, when its alarm's tracker is made.
+	restore map[string]savedAlarm
 }
 
 func (b *checkBook) init() {
@@ -113,6 +122,7 @@ func (a *Agent) applyChecks(defs []check.Def, fromEndpoint bool) {
 		return
 	}
 	keep := map[string]bool{}
+	var restored []AlarmChange
 	for _, d := range defs {
 		keep[d.ID] = true
 		old, had := b.defs[d.ID]
@@ -120,6 +130,7 @@ func (a *Agent) applyChecks(defs []check.Def, fromEndpoint bool) {
 		if had && sameAlarms(old.Alarms, d.Alarms) {
 			continue
 		}
+		oldAlarms, oldNoAlarm := b.alarms[d.ID], b.noAlarm[d.ID]
 		m := map[string]*alarmEntry{}
 		for name, ad := range d.Alarms {
 			e := &alarmEntry{def: ad}
@@ -132,9 +143,23 @@ func (a *Agent) applyChecks(defs []check.Def, fromEndpoint bool) {
 				e.tracker = alarm.NewTracker(c)
 			}
 			m[name] = e
+			// Changed criteria keep the alarm's state (no UNKNOWN -> X
+			// on a reload); a restart restores the saved one.
+			if prev := oldAlarms[name]; prev != nil {
+				e.carryFrom(prev)
+			} else if c, ok := b.restoreLocked(d, name, e, a.opts.Entity); ok {
+				restored = append(restored, c)
+			}
 		}
 		b.alarms[d.ID] = m
-		b.noAlarm[d.ID] = &alarmEntry{tracker: alarm.NewTracker(nil)}
+		na := &alarmEntry{tracker: alarm.NewTracker(nil)}
+		if oldNoAlarm != nil {
+			na.carryFrom(oldNoAlarm)
+		} else if c, ok := b.restoreLocked(d, AvailabilityAlarm, na, a.opts.Entity); ok && len(d.Alarms) == 0 {
+			c.AlarmLabel = availabilityLabel
+			restored = append(restored, c)
+		}
+		b.noAlarm[d.ID] = na
 	}
 	for id := range b.defs {
 		if !keep[id] {
@@ -144,10 +169,27 @@ func (a *Agent) applyChecks(defs []check.Def, fromEndpoint bool) {
 		}
 	}
 	b.mu.Unlock()
+	if len(restored) > 0 {
+		a.log.Info("alarm states restored from before the restart", "alarms", len(restored))
+		if a.opts.Notify != nil {
+			for _, c := range restored {
+				a.opts.Notify.Notify(c)
+			}
+		}
+	}
 	if a.opts.ProcessesOnDemand {
 		a.processListFor(defs)
 	}
 	a.sched.Update(defs)
+}
+
+// carryFrom starts e in prev's state (criteria changed, alarm kept).
+func (e *alarmEntry) carryFrom(prev *alarmEntry) {
+	if e.tracker == nil || prev.tracker == nil {
+		return
+	}
+	e.tracker.Restore(prev.tracker.State())
+	e.msg, e.since = prev.msg, prev.since
 }
 
 // processListFor turns the process list on while defs hold an
@@ -206,7 +248,7 @@ func (a *Agent) onResult(r check.Result) {
 				e.since = r.Time
 				label := e.def.Label
 				if implicit {
-					label = "Check availability"
+					label = availabilityLabel
 				}
 				changes = append(changes, AlarmChange{
 					Entity: a.opts.Entity, Check: def, AlarmName: name, AlarmLabel: label,
@@ -225,6 +267,9 @@ func (a *Agent) onResult(r check.Result) {
 	}
 	b.mu.Unlock()
 
+	if len(changes) > 0 {
+		a.signalAlarms()
+	}
 	for _, c := range changes {
 		level := slog.LevelInfo
 		if c.Previous == alarm.Unknown && c.Current == alarm.OK {

@@ -63,6 +63,8 @@ type Runtime struct {
 	scheduleFile string
 	// stateFile keeps the scheduler's next runs (daemon only).
 	stateFile string
+	// alarmFile keeps every alarm's state (daemon only).
+	alarmFile string
 }
 
 // Build wires a Runtime from s; nothing runs until Run.
@@ -149,6 +151,16 @@ func Build(s Setup) (*Runtime, error) {
 		}
 	}
 
+	if s.UseStateDir {
+		// Before any check is set: each alarm starts in its saved state.
+		rt.alarmFile = filepath.Join(cfg.StateDir, alarmStateFile)
+		if saved, err := loadAlarmStates(rt.alarmFile); err != nil {
+			log.Warn("saved alarm states ignored: alarms start UNKNOWN", "file", rt.alarmFile, "err", err)
+		} else if len(saved) > 0 {
+			rt.Agent.RestoreAlarms(saved)
+		}
+	}
+
 	if s.UseStateDir && rt.Manager != nil {
 		rt.scheduleFile = filepath.Join(cfg.StateDir, "schedule.json")
 		if defs, err := loadSchedule(rt.scheduleFile); err != nil {
@@ -196,6 +208,12 @@ func (rt *Runtime) Run(ctx context.Context) error {
 	if rt.stateFile != "" {
 		g.Go(func() error {
 			rt.keepSchedState(ctx)
+			return nil
+		})
+	}
+	if rt.alarmFile != "" {
+		g.Go(func() error {
+			rt.Agent.keepAlarmStates(ctx, rt.alarmFile, rt.log)
 			return nil
 		})
 	}
@@ -271,11 +289,15 @@ func (n dispatchNotifier) Notify(c AlarmChange) {
 		name := m.FullName()
 		metrics[name] = m.Value
 	}
+	at := c.Result.Time
+	if at.IsZero() { // a restored state
+		at = time.Now()
+	}
 	n.d.Enqueue(notify.Event{
 		Entity: c.Entity, CheckID: c.Check.ID, CheckLabel: c.Check.Label, CheckType: c.Check.Type,
 		AlarmName: c.AlarmName, AlarmLabel: c.AlarmLabel,
 		Previous: c.Previous.String(), Current: c.Current.String(), Message: c.Message,
-		Metrics: metrics, Time: c.Result.Time,
+		Metrics: metrics, Time: at,
 	})
 }
 
