@@ -138,4 +138,3 @@ func (a *Agent) keepAlarmStates(ctx context.Context, path string, log *slog.Logg
 		}
 	}
 }
-
