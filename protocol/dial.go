@@ -2,12 +2,14 @@ package protocol
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -37,9 +39,9 @@ func TLSConfig(endpoint, serverName, caFile string, caPEM []byte, insecure bool)
 	}
 	pool := x509.NewCertPool()
 	if caFile != "" {
-		b, err := os.ReadFile(caFile)
+		b, err := readCAFile(caFile)
 		if err != nil {
-			return nil, fmt.Errorf("read CA file: %w", err)
+			return nil, err
 		}
 		if !pool.AppendCertsFromPEM(b) {
 			return nil, fmt.Errorf("CA file %s: no PEM certificate found", caFile)
@@ -99,9 +101,38 @@ func parseProxyURL(raw string) (*url.URL, error) {
 	return u, nil
 }
 
+// maxCAFileSize bounds the CA file read at each dial; a CA bundle is a few
+// hundred KiB (the system's whole bundle is about 220 KiB).
+const maxCAFileSize = 4 << 20
+
+// readCAFile reads the PEM file path, refusing one over maxCAFileSize (a
+// device or a log named by mistake must not be read whole at every dial).
+func readCAFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("read CA file: %w", err)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxCAFileSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("read CA file: %w", err)
+	}
+	if len(b) > maxCAFileSize {
+		return nil, fmt.Errorf("CA file %s: larger than %d MiB", path, maxCAFileSize>>20)
+	}
+	return b, nil
+}
+
+// maxProxyReplyHeader bounds the proxy's reply to CONNECT, status line and
+// header together: a hostile or broken proxy cannot make the agent buffer
+// more (a 200 MiB header once took the daemon to 474 MB).
+const maxProxyReplyHeader = 64 << 10
+
 // dialTCP opens the TCP stream to endpoint, directly or through an HTTP
 // CONNECT proxy. Through a proxy the CONNECT line names the endpoint's host
-// name, not an address, so the agent needs no DNS of its own.
+// name, not an address, so the agent needs no DNS of its own. ctx's deadline
+// bounds the whole exchange: the TCP connect, the CONNECT request and the
+// reply.
 func dialTCP(ctx context.Context, endpoint, proxy string) (net.Conn, error) {
 	var d net.Dialer
 	if proxy == "" {
@@ -119,11 +150,61 @@ func dialTCP(ctx context.Context, endpoint, proxy string) (net.Conn, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connect proxy %s: %w", u.Redacted(), err)
 	}
+	tunnel, err := proxyConnect(ctx, conn, endpoint, u)
+	if err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("proxy %s: %w", u.Redacted(), err)
+	}
+	return tunnel, nil
+}
+
+// proxyConnect asks the proxy on conn for a tunnel to endpoint and reads
+// its reply header (at most maxProxyReplyHeader bytes, never a body), all
+// before ctx's deadline; cancelling ctx interrupts it too. It returns the
+// tunnel.
+func proxyConnect(ctx context.Context, conn net.Conn, endpoint string, u *url.URL) (net.Conn, error) {
 	if dl, ok := ctx.Deadline(); ok {
 		_ = conn.SetDeadline(dl)
 	}
-	stop := context.AfterFunc(ctx, func() { _ = conn.Close() })
-	defer stop()
+	// A cancelled ctx moves the deadline to the past, which ends the write
+	// or read in progress. The watcher is waited for before the deadline
+	// is cleared, so it cannot set one on the tunnel afterwards.
+	stop := make(chan struct{})
+	watched := make(chan struct{})
+	go func() {
+		defer close(watched)
+		select {
+		case <-ctx.Done():
+			_ = conn.SetDeadline(time.Unix(1, 0))
+		case <-stop:
+		}
+	}()
+	tunnel, err := connectExchange(conn, endpoint, u)
+	close(stop)
+	<-watched
+	if err != nil {
+		// Say which of ctx's ends stopped the exchange rather than "i/o
+		// timeout": the deadline set on conn is ctx's, and may fire before
+		// ctx's own timer.
+		what := "send CONNECT"
+		var re *replyError
+		if errors.As(err, &re) {
+			what = fmt.Sprintf("no complete CONNECT reply (%d bytes read)", re.read)
+		}
+		switch cerr := ctx.Err(); {
+		case errors.Is(cerr, context.Canceled):
+			return nil, fmt.Errorf("%s: dial cancelled: %w", what, cerr)
+		case cerr != nil || errors.Is(err, os.ErrDeadlineExceeded):
+			return nil, fmt.Errorf("%s within the connect timeout: %w", what, context.DeadlineExceeded)
+		}
+		return nil, err
+	}
+	_ = conn.SetDeadline(time.Time{})
+	return tunnel, nil
+}
+
+// connectExchange writes the CONNECT request and reads the reply header.
+func connectExchange(conn net.Conn, endpoint string, u *url.URL) (net.Conn, error) {
 	req := "CONNECT " + endpoint + " HTTP/1.1\r\nHost: " + endpoint + "\r\n"
 	if u.User != nil {
 		pass, _ := u.User.Password()
@@ -131,33 +212,48 @@ func dialTCP(ctx context.Context, endpoint, proxy string) (net.Conn, error) {
 		req += "Proxy-Authorization: Basic " + cred + "\r\n"
 	}
 	req += "\r\n"
-	if _, err := conn.Write([]byte(req)); err != nil {
-		conn.Close()
-		return nil, fmt.Errorf("proxy %s: send CONNECT: %w", u.Redacted(), err)
+	if _, err := io.WriteString(conn, req); err != nil {
+		return nil, fmt.Errorf("send CONNECT: %w", err)
 	}
-	br := bufio.NewReader(conn)
+	lr := &io.LimitedReader{R: conn, N: maxProxyReplyHeader}
+	br := bufio.NewReaderSize(lr, 4096)
 	resp, err := http.ReadResponse(br, &http.Request{Method: http.MethodConnect})
 	if err != nil {
-		conn.Close()
-		return nil, fmt.Errorf("proxy %s: read CONNECT reply: %w", u.Redacted(), err)
+		if lr.N == 0 {
+			return nil, fmt.Errorf("CONNECT reply header exceeds %d KiB", maxProxyReplyHeader>>10)
+		}
+		return nil, &replyError{read: maxProxyReplyHeader - lr.N - int64(br.Buffered()), err: err}
 	}
-	resp.Body.Close()
+	// The body of a refusal is not read: nothing of it is needed, and a
+	// proxy could make it endless.
 	if resp.StatusCode != http.StatusOK {
-		conn.Close()
-		return nil, fmt.Errorf("proxy %s: CONNECT %s: %s", u.Redacted(), endpoint, resp.Status)
+		return nil, fmt.Errorf("CONNECT %s: %s", endpoint, quoteHead([]byte(resp.Status), 80))
 	}
-	_ = conn.SetDeadline(time.Time{})
-	if br.Buffered() > 0 {
+	if n := br.Buffered(); n > 0 {
 		// The endpoint speaks only after our ClientHello, but keep whatever
-		// the proxy passed on early rather than lose it.
-		return &bufferedConn{Conn: conn, r: br}, nil
+		// the proxy passed on early rather than lose it; past it, reads go
+		// to the connection, no longer through the header's limit.
+		early, _ := br.Peek(n)
+		return &bufferedConn{Conn: conn, r: io.MultiReader(bytes.NewReader(bytes.Clone(early)), conn)}, nil
 	}
 	return conn, nil
 }
 
+// replyError is a CONNECT reply that could not be read whole.
+type replyError struct {
+	read int64 // bytes of it read
+	err  error
+}
+
+func (e *replyError) Error() string {
+	return fmt.Sprintf("no complete CONNECT reply (%d bytes read): %v", e.read, e.err)
+}
+
+func (e *replyError) Unwrap() error { return e.err }
+
 type bufferedConn struct {
 	net.Conn
-	r *bufio.Reader
+	r io.Reader
 }
 
 func (c *bufferedConn) Read(p []byte) (int, error) { return c.r.Read(p) }
