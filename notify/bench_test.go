@@ -11,19 +11,20 @@ import (
 	"time"
 )
 
-// BenchmarkEnqueue measures the cost a check pays to report a state change:
-// rate limit decision and queueing for two notifiers, rotating over 100
-// alarms so both admitted and suppressed paths run.
+// BenchmarkEnqueue measures the cost a check pays to report a state:
+// recording it for two receivers, rotating over 100 alarms whose state
+// changes each time (no worker runs, so the outboxes only grow owed).
 func BenchmarkEnqueue(b *testing.B) {
 	d, err := NewDispatcher([]Notifier{&fakeNotifier{name: "a"}, &fakeNotifier{name: "b"}},
-		DispatcherOptions{QueueSize: 1 << 20, Logger: discardLogger(), Now: func() time.Time { return fixedNow }})
+		DispatcherOptions{Logger: discardLogger(), Now: func() time.Time { return fixedNow }})
 	if err != nil {
 		b.Fatal(err)
 	}
-	evs := make([]Event, 100)
+	evs := make([]Event, 200)
 	for i := range evs {
 		evs[i] = testEvent()
-		evs[i].AlarmName = "al" + strconv.Itoa(i)
+		evs[i].AlarmName = "al" + strconv.Itoa(i%100)
+		evs[i].Current = []string{StateCritical, StateWarning}[i/100]
 	}
 	b.ReportAllocs()
 	b.ResetTimer()

@@ -8,42 +8,40 @@ import (
 	"maps"
 	"math"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"sync"
-	"sync/atomic"
 	"time"
 )
 
 // Dispatcher defaults.
 const (
-	DefaultQueueSize      = 64
-	DefaultMaxAttempts    = 5
-	DefaultBaseBackoff    = time.Second
-	DefaultMaxBackoff     = time.Minute
-	DefaultJitter         = 0.2
-	DefaultAttemptTimeout = time.Minute
-	DefaultRateLimit      = 1
-	DefaultRateWindow     = time.Minute
-	DefaultHistorySize    = 256
+	DefaultBaseBackoff      = time.Second
+	DefaultMaxBackoff       = 5 * time.Minute
+	DefaultJitter           = 0.2
+	DefaultAttemptTimeout   = time.Minute
+	DefaultRateLimit        = 1
+	DefaultRateWindow       = time.Minute
+	DefaultHistorySize      = 256
+	DefaultMaxOutboxEntries = 1000
+	DefaultMaxOutboxAge     = 72 * time.Hour
 )
 
-// Attempt results.
+// Results in the attempt history (Attempt.Result).
 const (
-	ResultSent       = "sent"       // delivered
-	ResultRetry      = "retry"      // failed, will be retried
-	ResultFailed     = "failed"     // failed, given up
-	ResultSuppressed = "suppressed" // not sent: rate limit
-	ResultDropped    = "dropped"    // not sent: queue full or dispatcher stopped
+	ResultSent     = "sent"     // delivered
+	ResultRetry    = "retry"    // failed; tried again after a backoff
+	ResultFailed   = "failed"   // permanent error; tried again after MaxBackoff in case the receiver is fixed
+	ResultDeferred = "deferred" // held by the rate limit; the alarm's state is sent when the window reopens
+	ResultExpired  = "expired"  // undelivered state given up at an outbox bound
 )
 
 // DispatcherOptions configures a Dispatcher. Zero values take the defaults.
 type DispatcherOptions struct {
-	// QueueSize bounds each notifier's queue; an event that finds it full is
-	// dropped and counted. Default DefaultQueueSize.
-	QueueSize int
-	// MaxAttempts is how many times one event is tried per notifier.
-	MaxAttempts int
-	// BaseBackoff is the wait after the first failure; it doubles after
-	// each further failure up to MaxBackoff.
+	// BaseBackoff is the wait after a receiver's first failed attempt; it
+	// doubles after each further failure up to MaxBackoff, and delivery to
+	// that receiver is retried for as long as the failures last. A
+	// permanent error (IsPermanent) waits MaxBackoff.
 	BaseBackoff time.Duration
 	MaxBackoff  time.Duration
 	// Jitter randomises each wait by ±Jitter of it (0.2: 0.8x to 1.2x);
@@ -52,65 +50,102 @@ type DispatcherOptions struct {
 	// AttemptTimeout bounds one Notify call whatever the notifier does.
 	AttemptTimeout time.Duration
 	// RateLimit and RateWindow bound notifications per alarm (Event.Key)
-	// per notifier: a token bucket holding RateLimit tokens, refilled at
+	// per receiver: a token bucket holding RateLimit tokens, refilled at
 	// RateLimit per RateWindow. Default one per minute; negative RateLimit
-	// disables limiting. A change to OK is always sent when this notifier was
-	// last told of a non-OK state, so a recovery is never suppressed.
+	// disables limiting. The limit delays, it never drops: when the bucket
+	// refills, the receiver is sent the alarm's state then. A return to OK
+	// is sent at once when the receiver was last told another state.
 	RateLimit  int
 	RateWindow time.Duration
+	// MaxOutboxEntries bounds, per receiver, the alarms whose state it has
+	// not been told; MaxOutboxAge how long one may stay so, counted from
+	// when it first became undelivered. An entry past either bound is given
+	// up: logged at ERROR and counted in NotifierStats.Expired. Defaults
+	// DefaultMaxOutboxEntries and DefaultMaxOutboxAge.
+	MaxOutboxEntries int
+	MaxOutboxAge     time.Duration
+	// StateDir, when set, keeps each receiver's outbox and what it was last
+	// told in StateDir/notify-<receiver>.json, so a restarted process
+	// neither repeats what receivers heard nor forgets what they did not.
+	// Empty keeps it in memory only.
+	StateDir string
 	// HistorySize bounds the attempts kept for Recent.
 	HistorySize int
-	// Logger receives one record per attempt, suppression and drop; default
+	// Logger receives one record per attempt, deferral and expiry; default
 	// slog.Default().
 	Logger *slog.Logger
-	// Now, Sleep and Rand replace the clock, the backoff wait and the jitter
-	// source (a float in [0,1)) in tests. Sleep must return ctx's error when
-	// ctx ends first.
+	// Now, Sleep and Rand replace the clock, the wait for the next due
+	// delivery and the jitter source (a float in [0,1)) in tests. Sleep
+	// must return early, with ctx's error, when ctx ends.
 	Now   func() time.Time
 	Sleep func(ctx context.Context, d time.Duration) error
 	Rand  func() float64
 }
 
-// Attempt is one entry of the delivery history: a try, a suppression or a
-// drop.
+// Attempt is one entry of the delivery history: a try, a deferral or an
+// expiry.
 type Attempt struct {
 	Time     time.Time `json:"time"`
 	Notifier string    `json:"notifier"`
 	AlarmKey string    `json:"alarm_key"`
-	// Event is Event.Summary().
+	// Event is Event.Summary() of what was (or would have been) sent.
 	Event string `json:"event"`
-	// Try counts from 1; it is 0 for suppressed and dropped events.
+	// Try counts the attempts for this alarm since it last had nothing
+	// undelivered, from 1; 0 for deferrals and expiries.
 	Try      int           `json:"try"`
 	Result   string        `json:"result"`
 	Err      string        `json:"err,omitempty"`
 	Duration time.Duration `json:"duration_ns"`
-	// Final is true on the last entry for this event and notifier.
+	// Final is true when the alarm's undelivered state is settled: sent or
+	// expired.
 	Final bool `json:"final"`
 }
 
-// NotifierStats counts one notifier's outcomes since the Dispatcher started.
+// NotifierStats counts one receiver's outcomes since the Dispatcher was
+// made. Every state change Enqueue records for an alarm ends up sent (one
+// notification may stand for several changes), coalesced, expired, or
+// still pending.
 type NotifierStats struct {
-	Sent       uint64 `json:"sent"`       // events delivered
-	Failed     uint64 `json:"failed"`     // events given up on
-	Retried    uint64 `json:"retried"`    // retries scheduled
-	Dropped    uint64 `json:"dropped"`    // events lost to a full queue or shutdown
-	Suppressed uint64 `json:"suppressed"` // events held back by the rate limit
+	Sent    uint64 `json:"sent"`    // notifications delivered
+	Failed  uint64 `json:"failed"`  // failed delivery attempts
+	Retried uint64 `json:"retried"` // attempts that followed a failed one for the same alarm
+	// Coalesced counts state changes not sent as a notification of their
+	// own: folded into a later one, or cancelled by a return to what the
+	// receiver was last told.
+	Coalesced uint64 `json:"coalesced"`
+	// Expired counts undelivered states given up at an outbox bound.
+	Expired uint64 `json:"expired"`
+	// Pending is the number of alarms whose state the receiver has not been
+	// told yet (a gauge).
+	Pending uint64 `json:"pending"`
+	// WriteErrors counts failed writes of the receiver's state file.
+	WriteErrors uint64 `json:"write_errors"`
+
+	// Deprecated: always 0; the outbox neither drops nor suppresses.
+	// Removed once metrics/ stops reading it.
+	Dropped uint64 `json:"dropped"`
+	// Deprecated: always 0; see Coalesced. Removed once metrics/ stops
+	// reading it.
+	Suppressed uint64 `json:"suppressed"`
 }
 
-// Dispatcher fans alarm state changes out to notifiers. Enqueue never
-// blocks; each notifier has its own bounded queue and goroutine, so a slow
-// or failing destination delays only itself, and events reach each notifier
-// in order.
+// Dispatcher tells receivers (notifiers) the state of alarms. It is level
+// triggered: Enqueue records an alarm's current state, and each receiver's
+// worker goroutine delivers whatever differs from what that receiver was
+// last told, under a per-alarm rate limit, retrying for as long as the
+// receiver fails. A slow or failing receiver delays only itself.
 type Dispatcher struct {
 	routes []*route
+	byName map[string]*route
 	o      DispatcherOptions
 	log    *slog.Logger
 
 	base  context.Context // cancelled to abandon deliveries
 	abort context.CancelFunc
-	done  chan struct{} // closed when Run's workers have exited
+	stop  chan struct{} // closed when no more events are accepted
+	done  chan struct{} // closed when the workers have exited
 
-	mu      sync.Mutex // guards closed, running, buckets
+	mu      sync.RWMutex // guards closed and running; Enqueue holds it shared
 	closed  bool
 	running bool
 
@@ -119,36 +154,18 @@ type Dispatcher struct {
 	histN  int       // entries written, ever
 }
 
-// route is one notifier's queue, limiter state and counters.
-type route struct {
-	n       Notifier
-	name    string
-	queue   chan Event
-	buckets map[string]*bucket
-	pruneAt int
-
-	sent, failed, retried, dropped, suppressed atomic.Uint64
-}
-
-// bucket is the rate limit state of one (notifier, alarm).
-type bucket struct {
-	tokens float64
-	last   time.Time
-	told   string // state of the last event let through
-}
-
 // NewDispatcher returns a Dispatcher for notifiers, whose names must be
-// unique and non-empty. Call Run to start delivering.
+// unique and non-empty. With a StateDir it loads each receiver's state
+// file; a file it cannot use is logged (a corrupt one is renamed aside to
+// .corrupt) and that receiver starts empty. Call Run to start delivering.
 func NewDispatcher(notifiers []Notifier, o DispatcherOptions) (*Dispatcher, error) {
-	if o.QueueSize < 0 || o.MaxAttempts < 0 || o.BaseBackoff < 0 || o.MaxBackoff < 0 ||
-		o.AttemptTimeout < 0 || o.RateWindow < 0 || o.HistorySize < 0 {
+	if o.BaseBackoff < 0 || o.MaxBackoff < 0 || o.AttemptTimeout < 0 || o.RateWindow < 0 ||
+		o.HistorySize < 0 || o.MaxOutboxEntries < 0 || o.MaxOutboxAge < 0 {
 		return nil, errors.New("notify: dispatcher options must not be negative (except Jitter and RateLimit)")
 	}
 	if o.Jitter >= 1 {
 		return nil, fmt.Errorf("notify: jitter must be below 1, got %g", o.Jitter)
 	}
-	setDefault(&o.QueueSize, DefaultQueueSize)
-	setDefault(&o.MaxAttempts, DefaultMaxAttempts)
 	setDefault(&o.BaseBackoff, DefaultBaseBackoff)
 	setDefault(&o.MaxBackoff, DefaultMaxBackoff)
 	setDefault(&o.Jitter, DefaultJitter)
@@ -156,6 +173,8 @@ func NewDispatcher(notifiers []Notifier, o DispatcherOptions) (*Dispatcher, erro
 	setDefault(&o.RateLimit, DefaultRateLimit)
 	setDefault(&o.RateWindow, DefaultRateWindow)
 	setDefault(&o.HistorySize, DefaultHistorySize)
+	setDefault(&o.MaxOutboxEntries, DefaultMaxOutboxEntries)
+	setDefault(&o.MaxOutboxAge, DefaultMaxOutboxAge)
 	if o.MaxBackoff < o.BaseBackoff {
 		o.MaxBackoff = o.BaseBackoff
 	}
@@ -171,9 +190,13 @@ func NewDispatcher(notifiers []Notifier, o DispatcherOptions) (*Dispatcher, erro
 	if o.Rand == nil {
 		o.Rand = rand.Float64
 	}
-	d := &Dispatcher{o: o, log: o.Logger, done: make(chan struct{}), hist: make([]Attempt, o.HistorySize)}
+	d := &Dispatcher{
+		o: o, log: o.Logger, byName: map[string]*route{},
+		stop: make(chan struct{}), done: make(chan struct{}),
+		hist: make([]Attempt, o.HistorySize),
+	}
 	d.base, d.abort = context.WithCancel(context.Background())
-	seen := map[string]bool{}
+	files := map[string]string{}
 	for i, n := range notifiers {
 		if n == nil {
 			return nil, fmt.Errorf("notify: notifier %d is nil", i)
@@ -182,11 +205,27 @@ func NewDispatcher(notifiers []Notifier, o DispatcherOptions) (*Dispatcher, erro
 		if name == "" {
 			return nil, fmt.Errorf("notify: notifier %d has an empty name", i)
 		}
-		if seen[name] {
+		if d.byName[name] != nil {
 			return nil, fmt.Errorf("notify: two notifiers are named %q", name)
 		}
-		seen[name] = true
-		d.routes = append(d.routes, &route{n: n, name: name, queue: make(chan Event, o.QueueSize), buckets: map[string]*bucket{}, pruneAt: 1024})
+		r := newRoute(n, name)
+		if o.StateDir != "" {
+			r.file = filepath.Join(o.StateDir, stateFileName(name))
+			if other, ok := files[r.file]; ok {
+				return nil, fmt.Errorf("notify: notifiers %q and %q share the state file %s", other, name, r.file)
+			}
+			files[r.file] = name
+		}
+		d.routes = append(d.routes, r)
+		d.byName[name] = r
+	}
+	if o.StateDir != "" {
+		if err := os.MkdirAll(o.StateDir, 0o700); err != nil {
+			d.log.Error("notification state dir unusable; receivers' state is kept in memory and saving is retried", "dir", o.StateDir, "err", err)
+		}
+		for _, r := range d.routes {
+			d.load(r)
+		}
 	}
 	return d, nil
 }
@@ -208,114 +247,41 @@ func sleepContext(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// Enqueue hands ev to every notifier without blocking. For each notifier the
-// event is suppressed by the rate limit, queued, or dropped when that
-// notifier's queue is full or the dispatcher is closed; all three are
-// counted and logged. It reports whether no notifier dropped it. Enqueue is
-// safe for concurrent use; it copies ev.Metrics, so the caller may reuse it.
+// Enqueue records that alarm ev.Key() is now in state ev.Current, with ev's
+// message, metrics and time. It never blocks, does no I/O and drops
+// nothing: each receiver's worker then delivers the state if it differs
+// from what that receiver was last told. ev.Previous is ignored (each
+// receiver is sent what it was last told as Previous), and so are
+// ev.Changes and ev.Worst. Enqueue copies ev.Metrics, so the caller may
+// reuse it. It returns false, and records nothing, once the Dispatcher is
+// closed (Close, or the end of Run's context). Safe for concurrent use.
 func (d *Dispatcher) Enqueue(ev Event) bool {
-	now := d.o.Now()
 	ev.Metrics = maps.Clone(ev.Metrics)
-	key, summary := ev.Key(), ev.Summary()
-	type note struct {
-		level slog.Level
-		a     Attempt
-	}
-	var notes []note // recorded after unlocking: logging must not hold up other checks
-	d.mu.Lock()
-	for _, r := range d.routes {
-		skip := Attempt{Time: now, Notifier: r.name, AlarmKey: key, Event: summary, Final: true}
-		if d.closed {
-			r.dropped.Add(1)
-			skip.Result, skip.Err = ResultDropped, "dispatcher closed"
-			notes = append(notes, note{slog.LevelWarn, skip})
-			continue
-		}
-		b, prev, admitted := d.admit(r, ev, now)
-		if !admitted {
-			r.suppressed.Add(1)
-			skip.Result, skip.Err = ResultSuppressed, "rate limit"
-			notes = append(notes, note{slog.LevelInfo, skip})
-			continue
-		}
-		select {
-		case r.queue <- ev:
-		default:
-			// Not queued: undo the limiter so it tracks what was sent.
-			*b = prev
-			r.dropped.Add(1)
-			skip.Result, skip.Err = ResultDropped, "queue full"
-			notes = append(notes, note{slog.LevelWarn, skip})
-		}
-	}
-	d.mu.Unlock()
-	ok := true
-	for _, n := range notes {
-		ok = ok && n.a.Result != ResultDropped
-		d.record(n.level, n.a)
-	}
-	return ok
-}
-
-func (d *Dispatcher) dropped(r *route, ev Event, now time.Time, why string) {
-	r.dropped.Add(1)
-	d.record(slog.LevelWarn, Attempt{Time: now, Notifier: r.name, AlarmKey: ev.Key(), Event: ev.Summary(),
-		Result: ResultDropped, Err: why, Final: true})
-}
-
-// admit applies r's rate limit to ev. It returns the bucket and its state
-// before the decision so a failed enqueue can undo it. Callers hold d.mu.
-func (d *Dispatcher) admit(r *route, ev Event, now time.Time) (*bucket, bucket, bool) {
-	if d.o.RateLimit < 0 {
-		return &bucket{}, bucket{}, true
-	}
-	limit := float64(d.o.RateLimit)
+	ev.Previous, ev.Changes, ev.Worst = "", 0, nil
 	key := ev.Key()
-	b := r.buckets[key]
-	if b == nil {
-		if len(r.buckets) >= r.pruneAt {
-			d.prune(r, now)
-		}
-		b = &bucket{tokens: limit, last: now}
-		r.buckets[key] = b
+	d.mu.RLock()
+	if d.closed {
+		d.mu.RUnlock()
+		d.log.Warn("notification state after close not recorded", "alarm", key, "state", ev.Current)
+		return false
 	}
-	b.refill(now, limit, d.o.RateWindow)
-	prev := *b
-	recovery := ev.Current == StateOK && b.told != "" && b.told != StateOK
-	switch {
-	case b.tokens >= 1:
-		b.tokens--
-	case !recovery:
-		return b, prev, false
-	}
-	b.told = ev.Current
-	return b, prev, true
-}
-
-func (b *bucket) refill(now time.Time, limit float64, window time.Duration) {
-	if el := now.Sub(b.last); el > 0 {
-		b.tokens = math.Min(limit, b.tokens+limit*float64(el)/float64(window))
-		b.last = now
-	}
-}
-
-// prune forgets buckets that hold nothing a new bucket would not: full of
-// tokens and not owing a recovery. It keeps the map bounded when alarms come
-// and go.
-func (d *Dispatcher) prune(r *route, now time.Time) {
-	limit := float64(d.o.RateLimit)
-	for k, b := range r.buckets {
-		b.refill(now, limit, d.o.RateWindow)
-		if b.tokens >= limit && (b.told == "" || b.told == StateOK) {
-			delete(r.buckets, k)
+	now := d.o.Now()
+	for _, r := range d.routes {
+		r.mu.Lock()
+		look := d.recordLocked(r, key, ev, now)
+		r.mu.Unlock()
+		if look {
+			r.poke()
 		}
 	}
-	r.pruneAt = max(1024, 2*len(r.buckets))
+	d.mu.RUnlock()
+	return true
 }
 
-// Run delivers queued events until ctx ends or Close has drained the
-// queues, then returns nil. When ctx ends, deliveries in flight are
-// cancelled and events still queued are dropped (and counted). Run returns
+// Run delivers until ctx ends or Close has delivered what was due, then
+// returns nil. When ctx ends, no more events are accepted, deliveries in
+// flight are cancelled and each receiver's state is saved; what is
+// undelivered stays in the state file for the next start. Run returns
 // ErrClosed at once if Close came first, and an error if already running.
 func (d *Dispatcher) Run(ctx context.Context) error {
 	d.mu.Lock()
@@ -330,40 +296,25 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	d.running = true
 	d.mu.Unlock()
 
-	stop := context.AfterFunc(ctx, d.abort)
+	stop := context.AfterFunc(ctx, func() {
+		d.stopAccepting()
+		d.abort()
+	})
 	defer stop()
 	d.runWorkers()
 	return nil
 }
 
-// runWorkers runs one worker per notifier until they exit, then refuses new
-// events, counts what is left as dropped and closes d.done. It runs once,
-// from Run or from Close.
-func (d *Dispatcher) runWorkers() {
-	var wg sync.WaitGroup
-	for _, r := range d.routes {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			d.work(r)
-		}()
-	}
-	wg.Wait()
-	d.mu.Lock()
-	d.closeQueuesLocked()
-	d.mu.Unlock()
-	d.drain()
-	close(d.done)
-}
-
-// Close stops accepting events and waits, until ctx ends, for the queued
-// and in-flight deliveries (retries included) to finish; if Run was never
-// called, Close delivers the queued events itself. When ctx ends first it
-// cancels the deliveries, counts still-queued events as dropped and returns
-// ctx's error. Calling Close again waits the same way.
+// Close stops accepting events and waits, until ctx ends, for each
+// receiver to be sent what is due now (a delivery held by the rate limit or
+// a backoff is not waited for) and for its state to be saved. If Run was
+// never called, Close runs the workers itself. When ctx ends first it
+// cancels the deliveries in flight, waits for the workers to save their
+// state and exit, and returns ctx's error. Undelivered states stay in the
+// state files for the next start. Calling Close again waits the same way.
 func (d *Dispatcher) Close(ctx context.Context) error {
+	d.stopAccepting()
 	d.mu.Lock()
-	d.closeQueuesLocked()
 	startHere := !d.running
 	d.running = true
 	d.mu.Unlock()
@@ -380,101 +331,149 @@ func (d *Dispatcher) Close(ctx context.Context) error {
 	}
 }
 
-// closeQueuesLocked marks the dispatcher closed and closes every queue,
-// once. Callers hold d.mu.
-func (d *Dispatcher) closeQueuesLocked() {
+// stopAccepting marks the dispatcher closed, once. Enqueue holds d.mu
+// shared while recording, so once this returns every accepted event is in
+// the routes, where the workers' final save finds it.
+func (d *Dispatcher) stopAccepting() {
+	d.mu.Lock()
 	if !d.closed {
 		d.closed = true
-		for _, r := range d.routes {
-			close(r.queue)
-		}
+		close(d.stop)
 	}
+	d.mu.Unlock()
 }
 
-// drain counts events left in closed queues as dropped.
-func (d *Dispatcher) drain() {
-	now := d.o.Now()
+// runWorkers runs one worker per receiver until they exit, then closes
+// d.done. It runs once, from Run or from Close.
+func (d *Dispatcher) runWorkers() {
+	var wg sync.WaitGroup
 	for _, r := range d.routes {
-		for ev := range r.queue {
-			d.dropped(r, ev, now, "dispatcher stopped")
-		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			d.work(r)
+		}()
 	}
+	wg.Wait()
+	close(d.done)
 }
 
+// inflight is a delivery attempt running in its own goroutine, which the
+// worker always waits for.
+type inflight struct {
+	job  *job
+	done chan error
+}
+
+// work is r's worker: the only goroutine that sends to r's notifier and
+// writes r's state file. Each turn it gives up what passed an outbox bound,
+// saves the state if it changed, starts the next due delivery, and waits
+// for an Enqueue, the attempt in flight, or the time the next delivery is
+// due. Once the dispatcher stops accepting events it delivers what is due
+// now, saves, and returns; once aborted it only waits for the attempt in
+// flight.
 func (d *Dispatcher) work(r *route) {
+	var fl *inflight
 	for {
-		select {
-		case <-d.base.Done():
-			return
-		case ev, ok := <-r.queue:
-			if !ok {
-				return
+		now := d.o.Now()
+		if fl == nil {
+			d.housekeep(r, now)
+		}
+		d.persist(r, now, false)
+		stopping, aborted := isClosed(d.stop), d.base.Err() != nil
+		var wakeAt time.Time
+		if fl == nil && !aborted {
+			var j *job
+			if j, wakeAt = d.next(r, now); j != nil {
+				fl = d.launch(r, j)
 			}
-			d.deliver(r, ev)
+		}
+		if fl == nil && (stopping || aborted) {
+			d.persist(r, d.o.Now(), true)
+			return
+		}
+		if stopping {
+			wakeAt = time.Time{} // nothing is waited for but the attempt in flight
+		}
+
+		var sleepDone chan error
+		cancelSleep := func() {}
+		if fl == nil && !wakeAt.IsZero() {
+			ctx, cancel := context.WithCancel(d.base)
+			sleepDone, cancelSleep = make(chan error, 1), cancel
+			go func() { sleepDone <- d.o.Sleep(ctx, wakeAt.Sub(now)) }()
+		}
+		var flDone <-chan error
+		if fl != nil {
+			flDone = fl.done
+		}
+		var stopCh, abortCh <-chan struct{}
+		if !stopping {
+			stopCh = d.stop
+		}
+		if !aborted {
+			abortCh = d.base.Done()
+		}
+		select {
+		case <-r.wake:
+		case err := <-flDone:
+			d.finish(r, fl.job, err, d.o.Now())
+			fl = nil
+		case <-sleepDone:
+			sleepDone = nil
+		case <-stopCh:
+		case <-abortCh:
+		}
+		cancelSleep()
+		if sleepDone != nil {
+			<-sleepDone
 		}
 	}
 }
 
-// deliver tries ev on r's notifier until it succeeds, fails permanently,
-// runs out of attempts or the dispatcher is aborted.
-func (d *Dispatcher) deliver(r *route, ev Event) {
-	if d.base.Err() != nil {
-		d.dropped(r, ev, d.o.Now(), "dispatcher stopped")
-		return
+func isClosed(ch <-chan struct{}) bool {
+	select {
+	case <-ch:
+		return true
+	default:
+		return false
 	}
-	base := Attempt{Notifier: r.name, AlarmKey: ev.Key(), Event: ev.Summary()}
-	for try := 1; ; try++ {
+}
+
+// launch starts one attempt of j; the worker receives its result from
+// the returned inflight before doing anything else with r's notifier.
+func (d *Dispatcher) launch(r *route, j *job) *inflight {
+	fl := &inflight{job: j, done: make(chan error, 1)}
+	go func() {
 		ctx, cancel := context.WithTimeout(d.base, d.o.AttemptTimeout)
-		start := d.o.Now()
-		err := r.n.Notify(ctx, ev)
-		cancel()
-		a := base
-		a.Time, a.Try, a.Duration = start, try, d.o.Now().Sub(start)
-		if err == nil {
-			a.Result, a.Final = ResultSent, true
-			r.sent.Add(1)
-			d.record(slog.LevelInfo, a)
-			return
-		}
-		a.Err = err.Error()
-		if IsPermanent(err) || try >= d.o.MaxAttempts || d.base.Err() != nil {
-			a.Result, a.Final = ResultFailed, true
-			r.failed.Add(1)
-			d.record(slog.LevelError, a)
-			return
-		}
-		a.Result = ResultRetry
-		r.retried.Add(1)
-		d.record(slog.LevelWarn, a)
-		if err := d.o.Sleep(d.base, d.backoff(try)); err != nil {
-			r.failed.Add(1)
-			d.record(slog.LevelError, Attempt{Time: d.o.Now(), Notifier: r.name, AlarmKey: base.AlarmKey, Event: base.Event,
-				Try: try, Result: ResultFailed, Err: "stopped before retry: " + err.Error(), Final: true})
-			return
-		}
-	}
+		defer cancel()
+		fl.done <- r.n.Notify(ctx, j.ev)
+	}()
+	return fl
 }
 
-// backoff is the wait after failed try n (from 1): BaseBackoff·2^(n-1),
-// capped at MaxBackoff, then ±Jitter.
+// backoff is the wait after a receiver's failed attempt n (from 1) in a
+// row: BaseBackoff·2^(n-1), capped at MaxBackoff, then ±Jitter.
 func (d *Dispatcher) backoff(n int) time.Duration {
 	w := float64(d.o.BaseBackoff) * math.Pow(2, float64(n-1))
-	w = math.Min(w, float64(d.o.MaxBackoff))
-	if d.o.Jitter > 0 {
-		w *= 1 + d.o.Jitter*(2*d.o.Rand()-1)
-	}
-	return time.Duration(w)
+	return d.jitter(time.Duration(math.Min(w, float64(d.o.MaxBackoff))))
 }
 
-// record keeps a in the history ring and logs it.
-func (d *Dispatcher) record(level slog.Level, a Attempt) {
+func (d *Dispatcher) jitter(w time.Duration) time.Duration {
+	if d.o.Jitter > 0 {
+		return time.Duration(float64(w) * (1 + d.o.Jitter*(2*d.o.Rand()-1)))
+	}
+	return w
+}
+
+// note keeps a in the history ring and logs it.
+func (d *Dispatcher) note(level slog.Level, a Attempt) {
 	d.histMu.Lock()
 	if len(d.hist) > 0 {
 		d.hist[d.histN%len(d.hist)] = a
 		d.histN++
 	}
 	d.histMu.Unlock()
-	msg := "notification " + a.Result
 	attrs := []slog.Attr{
 		slog.String("notifier", a.Notifier),
 		slog.String("alarm", a.AlarmKey),
@@ -486,7 +485,7 @@ func (d *Dispatcher) record(level slog.Level, a Attempt) {
 	if a.Err != "" {
 		attrs = append(attrs, slog.String("err", a.Err))
 	}
-	d.log.LogAttrs(context.Background(), level, msg, attrs...)
+	d.log.LogAttrs(context.Background(), level, "notification "+a.Result, attrs...)
 }
 
 // Recent returns up to n of the latest history entries, oldest first; n <= 0
@@ -505,19 +504,38 @@ func (d *Dispatcher) Recent(n int) []Attempt {
 	return out
 }
 
-// Stats returns each notifier's counters, by notifier name.
+// Stats returns each receiver's counters, by notifier name.
 func (d *Dispatcher) Stats() map[string]NotifierStats {
 	m := make(map[string]NotifierStats, len(d.routes))
 	for _, r := range d.routes {
 		m[r.name] = NotifierStats{
-			Sent:       r.sent.Load(),
-			Failed:     r.failed.Load(),
-			Retried:    r.retried.Load(),
-			Dropped:    r.dropped.Load(),
-			Suppressed: r.suppressed.Load(),
+			Sent:        r.sent.Load(),
+			Failed:      r.failed.Load(),
+			Retried:     r.retried.Load(),
+			Coalesced:   r.coalesced.Load(),
+			Expired:     r.expired.Load(),
+			Pending:     uint64(r.npending.Load()),
+			WriteErrors: r.writeErrors.Load(),
 		}
 	}
 	return m
+}
+
+// Told returns the state notifier last delivered for the alarm key
+// (Event.Key). ok is false when the notifier holds no record of the alarm
+// (never told, or told OK and since forgotten): the receiver then counts
+// as told OK, and state is StateOK. An unknown notifier gives "", false.
+func (d *Dispatcher) Told(notifier, key string) (state string, ok bool) {
+	r := d.byName[notifier]
+	if r == nil {
+		return "", false
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if e := r.alarms[key]; e != nil && e.told != "" {
+		return e.told, true
+	}
+	return StateOK, false
 }
 
 // Notifiers returns the names of the notifiers, in the order given.

@@ -349,7 +349,22 @@ func messageBody(ev Event) string {
 	field("Entity", ev.Entity)
 	field("Check", withDetail(ev.checkName(), ev.CheckType, ev.CheckID))
 	field("Alarm", withDetail(firstNonEmpty(ev.AlarmLabel, ev.AlarmName), ev.AlarmName))
-	field("State", ev.Previous+" -> "+ev.Current)
+	if w := ev.Worst; w != nil {
+		field("State", ev.Previous+" -> "+w.State+" -> "+ev.Current)
+		between := w.State
+		if !w.Time.IsZero() {
+			between += " at " + w.Time.Format(time.RFC3339)
+		}
+		if w.Message != "" {
+			between += ": " + w.Message
+		}
+		field("Between", between)
+	} else {
+		field("State", ev.Previous+" -> "+ev.Current)
+	}
+	if ev.Changes > 1 {
+		field("Changes", strconv.Itoa(ev.Changes)+" state changes since the last notification")
+	}
 	if !ev.Time.IsZero() {
 		field("Time", ev.Time.Format(time.RFC3339))
 	}

@@ -515,6 +515,18 @@ func TestEmailDotStuffingAndQuotedPrintable(t *testing.T) {
 	}
 }
 
+func TestEmailBodyOfCoalescedEvent(t *testing.T) {
+	ev := coalesced(time.Date(2026, 11, 24, 12, 3, 5, 0, time.UTC), "CPU at 20%")
+	ev.Metrics = nil
+	want := "OK: cpu on web1\r\nCPU at 20%\r\n\r\n" +
+		"Entity:  web1\r\nCheck:   cpu (agent.cpu, chCPU1)\r\nAlarm:   High CPU (alHighCPU)\r\n" +
+		"State:   OK -> CRITICAL -> OK\r\nBetween: CRITICAL at 2026-11-24T12:03:05Z: CPU at 97%\r\n" +
+		"Changes: 2 state changes since the last notification\r\nTime:    2026-11-24T15:59:30Z\r\n\r\n-- \r\nSent by virgo-top.\r\n"
+	if got := messageBody(ev); got != want {
+		t.Errorf("body:\n%q\nwant\n%q", got, want)
+	}
+}
+
 func TestNewEmailRejectsBadOptions(t *testing.T) {
 	good := emailOptions("mail.example.com:587")
 	tests := []struct {

@@ -3,6 +3,7 @@ package notify
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestEventText(t *testing.T) {
@@ -61,6 +62,30 @@ func TestEventText(t *testing.T) {
 			short: "CRITICAL cpu@web1: " + strings.Repeat("word ", 27) + "wor...",
 			summa: "web1 cpu ->CRITICAL",
 		},
+		{
+			name:  "coalesced flap: the worst state in between",
+			ev:    coalesced(time.Date(2026, 11, 24, 12, 3, 5, 0, time.UTC), "CPU at 20%"),
+			key:   "web1/chCPU1/alHighCPU",
+			subj:  "[virgo-top] OK: cpu on web1 (CRITICAL at 12:03:05 in between) — CPU at 20%",
+			short: "OK cpu@web1 (CRITICAL at 12:03:05 in between): CPU at 20%",
+			summa: "web1 cpu OK->CRITICAL->OK (2 changes)",
+		},
+		{
+			name:  "coalesced, the worst state on another day",
+			ev:    coalesced(time.Date(2026, 11, 23, 23, 59, 59, 0, time.UTC), "CPU at 20%"),
+			key:   "web1/chCPU1/alHighCPU",
+			subj:  "[virgo-top] OK: cpu on web1 (CRITICAL at Nov 23 23:59:59 in between) — CPU at 20%",
+			short: "OK cpu@web1 (CRITICAL at Nov 23 23:59:59 in between): CPU at 20%",
+			summa: "web1 cpu OK->CRITICAL->OK (2 changes)",
+		},
+		{
+			name:  "coalesced, long message: the worst state survives the cut",
+			ev:    coalesced(time.Date(2026, 11, 24, 12, 3, 5, 0, time.UTC), long),
+			key:   "web1/chCPU1/alHighCPU",
+			subj:  "[virgo-top] OK: cpu on web1 (CRITICAL at 12:03:05 in between) — " + strings.Repeat("word ", 26) + "wor...",
+			short: "OK cpu@web1 (CRITICAL at 12:03:05 in between): " + strings.Repeat("word ", 21) + "word...",
+			summa: "web1 cpu OK->CRITICAL->OK (2 changes)",
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -76,8 +101,22 @@ func TestEventText(t *testing.T) {
 			if got := tt.ev.Summary(); got != tt.summa {
 				t.Errorf("Summary = %q, want %q", got, tt.summa)
 			}
+			if n := len([]rune(tt.ev.Subject())); n > SubjectMax {
+				t.Errorf("Subject is %d characters", n)
+			}
+			if n := len([]rune(tt.ev.Short())); n > ShortMax {
+				t.Errorf("Short is %d characters", n)
+			}
 		})
 	}
+}
+
+// coalesced is an OK event that stands for a flap through CRITICAL at peak.
+func coalesced(peak time.Time, msg string) Event {
+	ev := testEvent()
+	ev.Previous, ev.Current, ev.Message, ev.Changes = StateOK, StateOK, msg, 2
+	ev.Worst = &Peak{State: StateCritical, Message: "CPU at 97%", Time: peak}
+	return ev
 }
 
 func TestTruncate(t *testing.T) {

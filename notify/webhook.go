@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -16,12 +17,19 @@ import (
 
 // Webhook header names.
 const (
-	// SignatureHeader carries "sha256=<hex>", the HMAC-SHA256 of the request
-	// body keyed with the shared secret.
+	// SignatureHeader carries "sha256=<hex>", the HMAC-SHA256 keyed with the
+	// shared secret of the TimestampHeader value, a dot and the request
+	// body: timestamp + "." + body. Signing the timestamp lets a receiver
+	// reject a replayed request (VerifyWebhook).
 	SignatureHeader = "X-Virgo-Signature"
-	// TimestampHeader carries the send time in Unix seconds.
+	// TimestampHeader carries the send time in Unix seconds (decimal). Each
+	// attempt, retries included, carries its own.
 	TimestampHeader = "X-Virgo-Timestamp"
 )
+
+// DefaultMaxSkew is how far VerifyWebhook lets a timestamp stray from the
+// receiver's clock, either way, unless told otherwise.
+const DefaultMaxSkew = 5 * time.Minute
 
 // DefaultHTTPTimeout bounds one webhook or SMS gateway request.
 const DefaultHTTPTimeout = 10 * time.Second
@@ -103,9 +111,10 @@ func (w *Webhook) Notify(ctx context.Context, ev Event) error {
 	h := http.Header{}
 	h.Set("Content-Type", "application/json")
 	h.Set("User-Agent", w.userAgent)
-	h.Set(TimestampHeader, strconv.FormatInt(w.now().Unix(), 10))
+	ts := strconv.FormatInt(w.now().Unix(), 10)
+	h.Set(TimestampHeader, ts)
 	if len(w.secret) > 0 {
-		h.Set(SignatureHeader, Sign(w.secret, body))
+		h.Set(SignatureHeader, Sign(w.secret, ts, body))
 	}
 	ctx, cancel := context.WithTimeout(ctx, w.timeout)
 	defer cancel()
@@ -115,16 +124,67 @@ func (w *Webhook) Notify(ctx context.Context, ev Event) error {
 	return nil
 }
 
-// Sign returns the SignatureHeader value for body: "sha256=" and the hex
-// HMAC-SHA256 of body keyed with secret.
-func Sign(secret, body []byte) string {
-	m := hmac.New(sha256.New, secret)
-	m.Write(body)
-	return "sha256=" + hex.EncodeToString(m.Sum(nil))
+// Sign returns the SignatureHeader value for a request with this
+// TimestampHeader value and body: "sha256=" and the hex HMAC-SHA256 of
+// timestamp + "." + body keyed with secret.
+func Sign(secret []byte, timestamp string, body []byte) string {
+	return "sha256=" + hex.EncodeToString(mac(secret, timestamp, body))
 }
 
-// VerifySignature reports whether header is a valid SignatureHeader value
-// for body and secret, comparing in constant time. Receivers use it.
+func mac(secret []byte, timestamp string, body []byte) []byte {
+	m := hmac.New(sha256.New, secret)
+	m.Write([]byte(timestamp))
+	m.Write([]byte{'.'})
+	m.Write(body)
+	return m.Sum(nil)
+}
+
+// VerifyWebhook checks a request a Webhook sent: signature (the
+// SignatureHeader value) must be the HMAC of timestamp (the TimestampHeader
+// value), a dot and body under secret, compared in constant time, and the
+// timestamp must lie within maxSkew of now either way (DefaultMaxSkew, five
+// minutes, when maxSkew <= 0), so a captured request cannot be replayed
+// later. It returns nil for a good request; receivers answer anything else
+// with 401 and do not act on the body. A receiver that must also refuse a
+// replay inside the window remembers the signatures it saw for maxSkew.
+func VerifyWebhook(secret, timestamp, signature string, body []byte, now time.Time, maxSkew time.Duration) error {
+	if secret == "" {
+		return errors.New("notify: webhook secret is empty")
+	}
+	if maxSkew <= 0 {
+		maxSkew = DefaultMaxSkew
+	}
+	if timestamp == "" || len(timestamp) > 18 || strings.Trim(timestamp, "0123456789") != "" {
+		return errors.New("notify: webhook timestamp is not Unix seconds")
+	}
+	sec, err := strconv.ParseInt(timestamp, 10, 64)
+	if err != nil {
+		return errors.New("notify: webhook timestamp is not Unix seconds")
+	}
+	hexSum, ok := strings.CutPrefix(strings.TrimSpace(signature), "sha256=")
+	if !ok {
+		return errors.New(`notify: webhook signature does not start with "sha256="`)
+	}
+	got, err := hex.DecodeString(hexSum)
+	if err != nil || len(got) != sha256.Size {
+		return errors.New("notify: webhook signature is not 64 hex digits")
+	}
+	if !hmac.Equal(got, mac([]byte(secret), timestamp, body)) {
+		return errors.New("notify: webhook signature does not match")
+	}
+	if skew := now.Sub(time.Unix(sec, 0)); skew > maxSkew || skew < -maxSkew {
+		return fmt.Errorf("notify: webhook timestamp is %s away from now, more than %s", skew.Round(time.Second), maxSkew)
+	}
+	return nil
+}
+
+// VerifySignature reports whether header is "sha256=" and the hex
+// HMAC-SHA256 of body alone under secret: the signature virgo-top sent
+// before it signed the timestamp too.
+//
+// Deprecated: a Webhook signs timestamp + "." + body now; use VerifyWebhook,
+// which also rejects replays. VerifySignature stays until its last callers
+// move and will be removed.
 func VerifySignature(secret, body []byte, header string) bool {
 	hexSum, ok := strings.CutPrefix(strings.TrimSpace(header), "sha256=")
 	if !ok {

@@ -7,11 +7,13 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -89,14 +91,14 @@ func TestWebhookPostsSignedJSON(t *testing.T) {
 			t.Errorf("header %s = %q, want %q", k, got, want)
 		}
 	}
-	// The signature, computed independently of Sign.
+	// The signature covers the timestamp, computed independently of Sign.
 	m := hmac.New(sha256.New, []byte("s3cret"))
-	m.Write(r.Body)
+	m.Write([]byte("1795536000." + string(r.Body)))
 	if want, got := "sha256="+hex.EncodeToString(m.Sum(nil)), r.Header.Get(SignatureHeader); got != want {
-		t.Errorf("signature = %q, want %q", got, want)
+		t.Errorf("signature = %q, want %q (HMAC of timestamp.body)", got, want)
 	}
-	if !VerifySignature([]byte("s3cret"), r.Body, r.Header.Get(SignatureHeader)) {
-		t.Error("VerifySignature rejects the signature")
+	if err := VerifyWebhook("s3cret", r.Header.Get(TimestampHeader), r.Header.Get(SignatureHeader), r.Body, fixedNow.Add(time.Minute), 0); err != nil {
+		t.Errorf("VerifyWebhook rejects the request: %v", err)
 	}
 	var got Event
 	if err := json.Unmarshal(r.Body, &got); err != nil {
@@ -268,95 +270,137 @@ func TestNewWebhookRejectsBadOptions(t *testing.T) {
 	}
 }
 
-func TestVerifySignature(t *testing.T) {
+func TestVerifyWebhook(t *testing.T) {
 	body := []byte(`{"a":1}`)
-	good := Sign([]byte("k"), body)
-	if good != "sha256=c3a92ff9e274cdcce27a58c15a78ec6dcbbdbd0038a87e7a11baef2028fd8bff" {
+	ts := "1795536000" // fixedNow
+	good := Sign([]byte("k"), ts, body)
+	// As computed by `printf '1795536000.{"a":1}' | openssl dgst -sha256 -hmac k`.
+	if good != "sha256=a1cce8242ba924f8702d1f2d86c7be70d85efef512978b664dd467d9f2fae1a1" {
 		t.Fatalf("Sign = %q", good)
 	}
 	tests := []struct {
-		name   string
-		secret string
-		body   []byte
-		header string
-		want   bool
+		name      string
+		secret    string
+		timestamp string
+		signature string
+		body      []byte
+		now       time.Time
+		maxSkew   time.Duration
+		err       string // "" for accepted
 	}{
-		{"valid", "k", body, good, true},
-		{"surrounding space", "k", body, " " + good + " ", true},
-		{"wrong secret", "x", body, good, false},
-		{"changed body", "k", []byte(`{"a":2}`), good, false},
-		{"no prefix", "k", body, strings.TrimPrefix(good, "sha256="), false},
-		{"other algorithm", "k", body, "sha1=" + strings.TrimPrefix(good, "sha256="), false},
-		{"not hex", "k", body, "sha256=zz", false},
-		{"short", "k", body, good[:len(good)-2], false},
-		{"empty", "k", body, "", false},
+		{"valid", "k", ts, good, body, fixedNow, 0, ""},
+		{"surrounding space", "k", ts, " " + good + " ", body, fixedNow, 0, ""},
+		{"4m59s late", "k", ts, good, body, fixedNow.Add(4*time.Minute + 59*time.Second), 0, ""},
+		{"5m early", "k", ts, good, body, fixedNow.Add(-5 * time.Minute), 0, ""},
+		{"5m1s late: replay", "k", ts, good, body, fixedNow.Add(5*time.Minute + time.Second), 0, "notify: webhook timestamp is 5m1s away from now, more than 5m0s"},
+		{"an hour early", "k", ts, good, body, fixedNow.Add(-time.Hour), 0, "notify: webhook timestamp is -1h0m0s away from now, more than 5m0s"},
+		{"custom skew", "k", ts, good, body, fixedNow.Add(31 * time.Second), 30 * time.Second, "notify: webhook timestamp is 31s away from now, more than 30s"},
+		{"year 5138", "k", "99999999999", Sign([]byte("k"), "99999999999", body), body, fixedNow, 0, "notify: webhook timestamp is " + fixedNow.Sub(time.Unix(99999999999, 0)).Round(time.Second).String() + " away from now, more than 5m0s"},
+		{"beyond time.Duration", "k", "999999999999999999", Sign([]byte("k"), "999999999999999999", body), body, fixedNow, 0, "notify: webhook timestamp is -2562047h47m16.854775808s away from now, more than 5m0s"},
+		{"timestamp changed", "k", "1795536001", good, body, fixedNow, 0, "notify: webhook signature does not match"},
+		{"body changed", "k", ts, good, []byte(`{"a":2}`), fixedNow, 0, "notify: webhook signature does not match"},
+		{"wrong secret", "x", ts, good, body, fixedNow, 0, "notify: webhook signature does not match"},
+		{"body-only signature (the old scheme)", "k", ts, "sha256=c3a92ff9e274cdcce27a58c15a78ec6dcbbdbd0038a87e7a11baef2028fd8bff", body, fixedNow, 0, "notify: webhook signature does not match"},
+		{"empty secret", "", ts, good, body, fixedNow, 0, "notify: webhook secret is empty"},
+		{"no timestamp", "k", "", good, body, fixedNow, 0, "notify: webhook timestamp is not Unix seconds"},
+		{"signed timestamp", "k", "+1795536000", Sign([]byte("k"), "+1795536000", body), body, fixedNow, 0, "notify: webhook timestamp is not Unix seconds"},
+		{"fractional timestamp", "k", "1795536000.5", Sign([]byte("k"), "1795536000.5", body), body, fixedNow, 0, "notify: webhook timestamp is not Unix seconds"},
+		{"huge timestamp", "k", "99999999999999999999", good, body, fixedNow, 0, "notify: webhook timestamp is not Unix seconds"},
+		{"no prefix", "k", ts, strings.TrimPrefix(good, "sha256="), body, fixedNow, 0, `notify: webhook signature does not start with "sha256="`},
+		{"other algorithm", "k", ts, "sha1=" + strings.TrimPrefix(good, "sha256="), body, fixedNow, 0, `notify: webhook signature does not start with "sha256="`},
+		{"not hex", "k", ts, "sha256=zz", body, fixedNow, 0, "notify: webhook signature is not 64 hex digits"},
+		{"short", "k", ts, good[:len(good)-2], body, fixedNow, 0, "notify: webhook signature is not 64 hex digits"},
 	}
 	for _, tt := range tests {
-		if got := VerifySignature([]byte(tt.secret), tt.body, tt.header); got != tt.want {
-			t.Errorf("%s: VerifySignature = %v, want %v", tt.name, got, tt.want)
+		err := VerifyWebhook(tt.secret, tt.timestamp, tt.signature, tt.body, tt.now, tt.maxSkew)
+		if got := fmt.Sprint(err); (tt.err == "" && err != nil) || (tt.err != "" && got != tt.err) {
+			t.Errorf("%s: VerifyWebhook = %v, want %q", tt.name, err, tt.err)
 		}
 	}
 }
 
-func FuzzVerifySignature(f *testing.F) {
-	f.Add([]byte("k"), []byte(`{"a":1}`), "sha256=00")
-	f.Add([]byte(""), []byte(""), "")
-	f.Add([]byte("secret"), []byte("body"), Sign([]byte("secret"), []byte("body")))
-	f.Fuzz(func(t *testing.T, secret, body []byte, header string) {
-		ok := VerifySignature(secret, body, header)
-		if ok && strings.TrimSpace(header) != Sign(secret, body) && !strings.EqualFold(strings.TrimSpace(header), Sign(secret, body)) {
-			t.Fatalf("accepted %q for a body whose signature is %q", header, Sign(secret, body))
+// TestVerifySignatureOldScheme keeps the deprecated body-only verifier
+// honest until its callers move to VerifyWebhook.
+func TestVerifySignatureOldScheme(t *testing.T) {
+	body := []byte(`{"a":1}`)
+	old := "sha256=c3a92ff9e274cdcce27a58c15a78ec6dcbbdbd0038a87e7a11baef2028fd8bff"
+	if !VerifySignature([]byte("k"), body, old) || VerifySignature([]byte("k"), body, Sign([]byte("k"), "1", body)) {
+		t.Error("VerifySignature does not check the body-only scheme")
+	}
+}
+
+func FuzzVerifyWebhook(f *testing.F) {
+	f.Add("k", "1795536000", []byte(`{"a":1}`), "sha256=00", int64(0))
+	f.Add("", "", []byte(""), "", int64(-1))
+	f.Add("secret", "1795536000", []byte("body"), Sign([]byte("secret"), "1795536000", []byte("body")), int64(299))
+	f.Fuzz(func(t *testing.T, secret, timestamp string, body []byte, signature string, offset int64) {
+		now := fixedNow.Add(time.Duration(offset) * time.Second)
+		err := VerifyWebhook(secret, timestamp, signature, body, now, 0)
+		want := Sign([]byte(secret), timestamp, body)
+		if err == nil && !strings.EqualFold(strings.TrimSpace(signature), want) {
+			t.Fatalf("accepted %q for a request whose signature is %q", signature, want)
 		}
-		if !VerifySignature(secret, body, Sign(secret, body)) {
-			t.Fatal("rejected its own signature")
+		if err == nil {
+			sec, perr := strconv.ParseInt(timestamp, 10, 64)
+			if perr != nil || secret == "" {
+				t.Fatalf("accepted timestamp %q / empty secret", timestamp)
+			}
+			if d := now.Sub(time.Unix(sec, 0)); d > DefaultMaxSkew || d < -DefaultMaxSkew {
+				t.Fatalf("accepted a timestamp %s away", d)
+			}
 		}
 	})
 }
 
 // TestWebhookThroughDispatcher runs real HTTP deliveries through the
-// Dispatcher: 500 twice then 200 is retried to success, 400 is not retried.
+// Dispatcher: 5xx and 429 are retried with backoff to success; 400 is
+// logged as failed and retried after MaxBackoff. Every request verifies.
 func TestWebhookThroughDispatcher(t *testing.T) {
 	tests := []struct {
 		name     string
 		statuses []int
-		requests int
 		waits    []time.Duration
 		stats    NotifierStats
-		last     string
+		results  []string
 	}{
-		{"500 then success", []int{500, 503, 200}, 3, []time.Duration{time.Second, 2 * time.Second}, NotifierStats{Sent: 1, Retried: 2}, ResultSent},
-		{"400 is permanent", []int{400}, 1, nil, NotifierStats{Failed: 1}, ResultFailed},
-		{"429 is retried", []int{429, 204}, 2, []time.Duration{time.Second}, NotifierStats{Sent: 1, Retried: 1}, ResultSent},
-		{"500 until attempts run out", []int{500, 500, 500}, 3, []time.Duration{time.Second, 2 * time.Second}, NotifierStats{Failed: 1, Retried: 2}, ResultFailed},
+		{"500 then success", []int{500, 503, 200}, []time.Duration{time.Second, 2 * time.Second}, NotifierStats{Sent: 1, Failed: 2, Retried: 2}, []string{ResultRetry, ResultRetry, ResultSent}},
+		{"400 is permanent: retried at the cap", []int{400, 200}, []time.Duration{DefaultMaxBackoff}, NotifierStats{Sent: 1, Failed: 1, Retried: 1}, []string{ResultFailed, ResultSent}},
+		{"429 is retried", []int{429, 204}, []time.Duration{time.Second}, NotifierStats{Sent: 1, Failed: 1, Retried: 1}, []string{ResultRetry, ResultSent}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			rec, srv := newRecorder(t, tt.statuses...)
-			w, err := NewWebhook(WebhookOptions{URL: srv.URL, Secret: "k"})
+			clock := newClock()
+			w, err := NewWebhook(WebhookOptions{URL: srv.URL, Secret: "k", Now: clock.Now})
 			if err != nil {
 				t.Fatal(err)
 			}
-			d, sl := newTestDispatcher(t, DispatcherOptions{MaxAttempts: 3}, w)
+			d, _ := newTestDispatcher(t, DispatcherOptions{Now: clock.Now, Sleep: clock.Sleep}, w)
 			stop := runDispatcher(t, d)
 			d.Enqueue(testEvent())
+			waitFor(t, "the delivery", func() bool { return d.Stats()["webhook"].Sent == 1 })
 			_ = stop()
 			reqs := rec.requests()
-			if len(reqs) != tt.requests {
-				t.Errorf("requests = %d, want %d", len(reqs), tt.requests)
+			if len(reqs) != len(tt.statuses) {
+				t.Errorf("requests = %d, want %d", len(reqs), len(tt.statuses))
 			}
 			for i, r := range reqs {
-				if !VerifySignature([]byte("k"), r.Body, r.Header.Get(SignatureHeader)) {
-					t.Errorf("request %d: bad signature", i)
+				if err := VerifyWebhook("k", r.Header.Get(TimestampHeader), r.Header.Get(SignatureHeader), r.Body, clock.Now(), 0); err != nil {
+					t.Errorf("request %d: %v", i, err)
 				}
 			}
-			if got := sl.get(); !reflect.DeepEqual(got, tt.waits) {
+			if got := clock.slept(); !reflect.DeepEqual(got, tt.waits) {
 				t.Errorf("waits = %v, want %v", got, tt.waits)
 			}
 			if got := d.Stats()["webhook"]; got != tt.stats {
 				t.Errorf("stats = %+v, want %+v", got, tt.stats)
 			}
-			if last := d.Recent(1)[0]; last.Result != tt.last || !last.Final || last.Try != tt.requests {
-				t.Errorf("last attempt = %+v", last)
+			var got []string
+			for _, a := range d.Recent(0) {
+				got = append(got, a.Result)
+			}
+			if !reflect.DeepEqual(got, tt.results) {
+				t.Errorf("results = %q, want %q", got, tt.results)
 			}
 		})
 	}
