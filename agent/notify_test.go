@@ -70,7 +70,7 @@ func TestAlarmChangeNotifiesWebhookAndEmail(t *testing.T) {
 		json.Unmarshal(body, &ev)
 		hookMu.Lock()
 		hooks = append(hooks, ev)
-		sigOK = notify.VerifySignature([]byte("hook-secret"), body, r.Header.Get(notify.SignatureHeader))
+		sigOK = notify.VerifyWebhook("hook-secret", r.Header.Get(notify.TimestampHeader), r.Header.Get(notify.SignatureHeader), body, time.Now(), 0) == nil
 		hookMu.Unlock()
 	}))
 	defer hook.Close()
@@ -134,7 +134,7 @@ alarms:
 	<-done
 
 	ev := hooks[0]
-	if ev.CheckID != "confd-mem" || ev.AlarmName != "always" || ev.Previous != "UNKNOWN" || ev.Current != "CRITICAL" ||
+	if ev.CheckID != "confd-mem" || ev.AlarmName != "always" || ev.Previous != "OK" || ev.Current != "CRITICAL" ||
 		!strings.HasPrefix(ev.Message, "memory total is ") || ev.Metrics["total"] == "" {
 		t.Errorf("webhook event %+v", ev)
 	}

@@ -39,6 +39,11 @@ type Setup struct {
 	UseStateDir bool
 	// Collector overrides the collector options (tests use canned trees).
 	Collector collector.Options
+	// NotifyStateDir, when UseStateDir is off, keeps only what each
+	// notification receiver was told and is owed (the console's own state
+	// dir), so a console restarted during an incident neither re-notifies
+	// nor forgets what a receiver did not get.
+	NotifyStateDir string
 	// Headless: no console reads the history or the process list, so keep
 	// only the series checks read (HeadlessSeries, HeadlessRetention) and
 	// list processes only for agent.process checks (ProcessesOnDemand).
@@ -86,7 +91,20 @@ func Build(s Setup) (*Runtime, error) {
 	if err != nil {
 		return nil, fmt.Errorf("notifications: %w", err)
 	}
-	rt.Dispatcher, err = notify.NewDispatcher(notifiers, notify.DispatcherOptions{Logger: log})
+	dopts := notify.DispatcherOptions{
+		Logger: log, RateLimit: cfg.Notify.RateLimit, RateWindow: cfg.Notify.RateWindow,
+		MaxOutboxEntries: cfg.Notify.OutboxMaxEntries, MaxOutboxAge: cfg.Notify.OutboxMaxAge,
+		MaxBackoff: cfg.Notify.RetryMax,
+	}
+	// What each receiver was told, and what it is owed, survive a restart
+	// (and a SIGKILL).
+	switch {
+	case s.UseStateDir:
+		dopts.StateDir = cfg.StateDir
+	case s.NotifyStateDir != "":
+		dopts.StateDir = s.NotifyStateDir
+	}
+	rt.Dispatcher, err = notify.NewDispatcher(notifiers, dopts)
 	if err != nil {
 		return nil, fmt.Errorf("notifications: %w", err)
 	}

@@ -40,6 +40,7 @@ const (
 	DefaultNotifyRateWindow       = time.Minute
 	DefaultNotifyOutboxMaxEntries = 1000
 	DefaultNotifyOutboxMaxAge     = 72 * time.Hour
+	DefaultNotifyRetryMax         = 5 * time.Minute
 )
 
 // CredentialToken is the name of the systemd credential that holds the
@@ -134,6 +135,9 @@ type NotifyConfig struct {
 	// outbox of undelivered notifications.
 	OutboxMaxEntries int           // notify_outbox_max_entries
 	OutboxMaxAge     time.Duration // notify_outbox_max_age
+	// RetryMax caps the wait between delivery attempts to a receiver
+	// that is down (the backoff starts at 1 s).
+	RetryMax time.Duration // notify_retry_max
 }
 
 // Default is the configuration with nothing set.
@@ -151,6 +155,7 @@ func Default() Config {
 			RateWindow:       DefaultNotifyRateWindow,
 			OutboxMaxEntries: DefaultNotifyOutboxMaxEntries,
 			OutboxMaxAge:     DefaultNotifyOutboxMaxAge,
+			RetryMax:         DefaultNotifyRetryMax,
 		},
 		SpoolMaxCount:    DefaultSpoolMaxCount,
 		SpoolMaxBytes:    DefaultSpoolMaxBytes,

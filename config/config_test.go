@@ -85,6 +85,7 @@ func TestLoadFull(t *testing.T) {
 			RateWindow:       5 * time.Minute,
 			OutboxMaxEntries: 50,
 			OutboxMaxAge:     24 * time.Hour,
+			RetryMax:         DefaultNotifyRetryMax,
 		},
 		SpoolMaxCount:    500,
 		SpoolMaxBytes:    2 << 20,
@@ -205,6 +206,7 @@ func TestParseLines(t *testing.T) {
 		{"notify_outbox_max_entries 5", "notify_outbox_max_entries", "5"},
 		{"notify_outbox_max_age 1m", "notify_outbox_max_age", "1m0s"},
 		{"notify_outbox_max_age 168h", "notify_outbox_max_age", "168h0m0s"},
+		{"notify_retry_max 10s", "notify_retry_max", "10s"},
 		{"notify_webhook_url https://h/x?token=SECRET", "notify_webhook_url", "https://h/***"},
 		{"notify_sms_url https://u:pw@sms.example.com", "notify_sms_url", "https://sms.example.com"},
 	}
@@ -333,6 +335,8 @@ func TestParseErrors(t *testing.T) {
 			`virgo-top.cfg:1: notify_outbox_max_entries: invalid number "-1" (must be at least 1)`, ErrInvalidValue},
 		{"outbox age unit", "notify_outbox_max_age 3d",
 			`virgo-top.cfg:1: notify_outbox_max_age: invalid duration "3d" (want e.g. 500ms, 1s, 2m)`, ErrInvalidValue},
+		{"retry max too long", "notify_retry_max 2h",
+			`virgo-top.cfg:1: notify_retry_max: duration "2h" out of range (want 1s to 1h0m0s)`, ErrInvalidValue},
 		{"outbox age too short", "notify_outbox_max_age 30s",
 			`virgo-top.cfg:1: notify_outbox_max_age: duration "30s" out of range (want 1m0s to 8760h0m0s)`, ErrInvalidValue},
 		{"token and token file", "monitoring_token_file /t\nmonitoring_id a\nmonitoring_token abc",
@@ -591,7 +595,7 @@ func TestSRVNames(t *testing.T) {
 
 func TestKeysAndExample(t *testing.T) {
 	keys := Keys()
-	if len(keys) != 40 || keys[0] != "monitoring_id" || keys[len(keys)-1] != "spool_max_bytes" {
+	if len(keys) != 41 || keys[0] != "monitoring_id" || keys[len(keys)-1] != "spool_max_bytes" {
 		t.Errorf("Keys() = %v", keys)
 	}
 	var b strings.Builder

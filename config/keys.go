@@ -13,6 +13,8 @@ const (
 	maxRateWindow = 24 * time.Hour
 	minOutboxAge  = time.Minute
 	maxOutboxAge  = 365 * 24 * time.Hour
+	minRetryMax   = time.Second
+	maxRetryMax   = time.Hour
 )
 
 // kind says how a key's value is shown: URLs get their passwords redacted.
@@ -155,6 +157,8 @@ var keyTable = []keyDef{
 		func(c *Config) *int { return &c.Notify.OutboxMaxEntries }),
 	durationKey("notify_outbox_max_age", "", "How long an undelivered notification is retried before it expires (logged at ERROR, counted).",
 		minOutboxAge, maxOutboxAge, func(c *Config) *time.Duration { return &c.Notify.OutboxMaxAge }),
+	durationKey("notify_retry_max", "", "Longest wait between delivery attempts to a receiver that is down (the wait starts at 1s and doubles).",
+		minRetryMax, maxRetryMax, func(c *Config) *time.Duration { return &c.Notify.RetryMax }),
 
 	{
 		name:    "spool_max_count",

@@ -37,6 +37,11 @@ func runConsole(ctx context.Context, rf *rootFlags, stderr io.Writer) error {
 		return err
 	}
 	setup := agent.Setup{Config: cfg, Version: version, Logger: log}
+	if cfg.Notify.WebhookURL != "" || cfg.Notify.SMTPAddr != "" || cfg.Notify.SMSURL != "" {
+		dir, unlock := consoleNotifyDir(log)
+		defer unlock()
+		setup.NotifyStateDir = dir
+	}
 	mode := tui.ModeLocal
 	var fx *fixtures.Server
 	if rf.fixture {
@@ -81,6 +86,30 @@ func runConsole(ctx context.Context, rf *rootFlags, stderr io.Writer) error {
 		err = rerr
 	}
 	return err
+}
+
+// consoleNotifyDir is where the console keeps what each notification
+// receiver was told: virgo-top/notify in the user's state dir
+// ($XDG_STATE_HOME, else ~/.local/state), locked for this console. A
+// second console (the lock is taken) or no usable dir keeps it in memory,
+// with a warning in the log.
+func consoleNotifyDir(log *slog.Logger) (string, func()) {
+	base := os.Getenv("XDG_STATE_HOME")
+	if base == "" {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			log.Warn("no state dir for notifications: what receivers were told is kept in memory only", "err", err)
+			return "", func() {}
+		}
+		base = filepath.Join(home, ".local", "state")
+	}
+	dir := filepath.Join(base, "virgo-top", "notify")
+	unlock, err := agent.LockStateDir(dir)
+	if err != nil {
+		log.Warn("notification state kept in memory only", "err", err)
+		return "", func() {}
+	}
+	return dir, unlock
 }
 
 // consoleLog opens the console's log file.
