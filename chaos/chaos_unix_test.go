@@ -70,6 +70,7 @@ func TestChaos(t *testing.T) {
 	if testing.Short() {
 		t.Skip("chaos test runs real processes for ~25 s; skipped under -short")
 	}
+	t.Parallel() // beside TestNotifyChaos
 	m := shortMode
 	switch os.Getenv("VIRGO_CHAOS") {
 	case "", "short":
