@@ -67,7 +67,7 @@ type notifyReport struct {
 	Spurious int
 	// Duplicates counts notices that repeat the receiver's previous one
 	// (same state, nothing worse in between): a restart re-notified.
-	Duplicates int
+	Duplicates  int
 	LastMatches bool
 	Problems    []string
 }
