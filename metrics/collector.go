@@ -68,6 +68,7 @@ type families struct {
 	endpointUp, endpointActive, endpointRTT, endpointReconns family
 	spoolDepth, spoolBytes, spoolDropped, spoolSent          family
 	spoolRejected, spoolStoreErrors, notificationsTotal      family
+	notifyPending, notifyStateWriteErrors                    family
 	all                                                      []family
 }
 
@@ -146,7 +147,10 @@ func newFamilies() *families {
 		spoolRejected:    counter("virgo_spool_rejected_total", "Metric posts the endpoint refused with a non-retryable error."),
 		spoolStoreErrors: counter("virgo_spool_store_errors_total", "Failed writes of the persistent spool (the post stays in memory)."),
 
-		notificationsTotal: counter("virgo_notifications_total", "Notification outcomes by notifier.", "notifier", "result"),
+		notificationsTotal: counter("virgo_notifications_total",
+			"Notification outcomes by notifier: sent, failed (attempts), retried, coalesced (state changes folded into a later notification), expired (undelivered past the outbox's bound).", "notifier", "result"),
+		notifyPending:          gauge("virgo_notify_pending", "Alarms whose current state the notifier has not delivered yet.", "notifier"),
+		notifyStateWriteErrors: counter("virgo_notify_state_write_errors_total", "Failed writes of the notifier's state file (kept in memory, retried).", "notifier"),
 	}
 	f.all = []family{
 		f.load1, f.load5, f.load15,
@@ -163,7 +167,7 @@ func newFamilies() *families {
 		f.alarmState, f.alarmStatus,
 		f.endpointUp, f.endpointActive, f.endpointRTT, f.endpointReconns,
 		f.spoolDepth, f.spoolBytes, f.spoolDropped, f.spoolSent, f.spoolRejected, f.spoolStoreErrors,
-		f.notificationsTotal,
+		f.notificationsTotal, f.notifyPending, f.notifyStateWriteErrors,
 	}
 	return f
 }
@@ -376,8 +380,10 @@ func (c *Collector) collectNotifications(e *emitter, stats map[string]notify.Not
 		e.emit(f.notificationsTotal, float64(s.Sent), name, "sent")
 		e.emit(f.notificationsTotal, float64(s.Failed), name, "failed")
 		e.emit(f.notificationsTotal, float64(s.Retried), name, "retried")
-		e.emit(f.notificationsTotal, float64(s.Dropped), name, "dropped")
-		e.emit(f.notificationsTotal, float64(s.Suppressed), name, "suppressed")
+		e.emit(f.notificationsTotal, float64(s.Coalesced), name, "coalesced")
+		e.emit(f.notificationsTotal, float64(s.Expired), name, "expired")
+		e.emit(f.notifyPending, float64(s.Pending), name)
+		e.emit(f.notifyStateWriteErrors, float64(s.WriteErrors), name)
 	}
 }
 

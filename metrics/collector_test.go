@@ -129,8 +129,10 @@ func TestScrapeValues(t *testing.T) {
 		{"virgo_notifications_total", L{"notifier": "webhook", "result": "sent"}, 5},
 		{"virgo_notifications_total", L{"notifier": "webhook", "result": "failed"}, 1},
 		{"virgo_notifications_total", L{"notifier": "webhook", "result": "retried"}, 2},
-		{"virgo_notifications_total", L{"notifier": "webhook", "result": "dropped"}, 0},
-		{"virgo_notifications_total", L{"notifier": "webhook", "result": "suppressed"}, 3},
+		{"virgo_notifications_total", L{"notifier": "webhook", "result": "coalesced"}, 3},
+		{"virgo_notifications_total", L{"notifier": "webhook", "result": "expired"}, 1},
+		{"virgo_notify_pending", L{"notifier": "webhook"}, 2},
+		{"virgo_notify_state_write_errors_total", L{"notifier": "webhook"}, 4},
 		{"virgo_build_info", L{"version": "1.2.3", "goversion": runtime.Version()}, 1},
 	}
 	for _, tt := range tests {

@@ -156,7 +156,7 @@ func sampleSource() *fakeSource {
 		},
 		hasEndpoint: true,
 		notes: map[string]notify.NotifierStats{
-			"webhook": {Sent: 5, Failed: 1, Retried: 2, Dropped: 0, Suppressed: 3},
+			"webhook": {Sent: 5, Failed: 1, Retried: 2, Coalesced: 3, Expired: 1, Pending: 2, WriteErrors: 4},
 		},
 	}
 }

@@ -120,13 +120,6 @@ type NotifierStats struct {
 	Pending uint64 `json:"pending"`
 	// WriteErrors counts failed writes of the receiver's state file.
 	WriteErrors uint64 `json:"write_errors"`
-
-	// Deprecated: always 0; the outbox neither drops nor suppresses.
-	// Removed once metrics/ stops reading it.
-	Dropped uint64 `json:"dropped"`
-	// Deprecated: always 0; see Coalesced. Removed once metrics/ stops
-	// reading it.
-	Suppressed uint64 `json:"suppressed"`
 }
 
 // Dispatcher tells receivers (notifiers) the state of alarms. It is level

@@ -177,24 +177,3 @@ func VerifyWebhook(secret, timestamp, signature string, body []byte, now time.Ti
 	}
 	return nil
 }
-
-// VerifySignature reports whether header is "sha256=" and the hex
-// HMAC-SHA256 of body alone under secret: the signature virgo-top sent
-// before it signed the timestamp too.
-//
-// Deprecated: a Webhook signs timestamp + "." + body now; use VerifyWebhook,
-// which also rejects replays. VerifySignature stays until its last callers
-// move and will be removed.
-func VerifySignature(secret, body []byte, header string) bool {
-	hexSum, ok := strings.CutPrefix(strings.TrimSpace(header), "sha256=")
-	if !ok {
-		return false
-	}
-	got, err := hex.DecodeString(hexSum)
-	if err != nil || len(got) != sha256.Size {
-		return false
-	}
-	m := hmac.New(sha256.New, secret)
-	m.Write(body)
-	return hmac.Equal(got, m.Sum(nil))
-}

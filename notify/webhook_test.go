@@ -319,16 +319,6 @@ func TestVerifyWebhook(t *testing.T) {
 	}
 }
 
-// TestVerifySignatureOldScheme keeps the deprecated body-only verifier
-// honest until its callers move to VerifyWebhook.
-func TestVerifySignatureOldScheme(t *testing.T) {
-	body := []byte(`{"a":1}`)
-	old := "sha256=c3a92ff9e274cdcce27a58c15a78ec6dcbbdbd0038a87e7a11baef2028fd8bff"
-	if !VerifySignature([]byte("k"), body, old) || VerifySignature([]byte("k"), body, Sign([]byte("k"), "1", body)) {
-		t.Error("VerifySignature does not check the body-only scheme")
-	}
-}
-
 func FuzzVerifyWebhook(f *testing.F) {
 	f.Add("k", "1795536000", []byte(`{"a":1}`), "sha256=00", int64(0))
 	f.Add("", "", []byte(""), "", int64(-1))
