@@ -11,9 +11,22 @@
 //     the latest Snapshot and CPU averages over a window).
 //   - RunOnce and Targets for `virgo-top check`, check.test and
 //     check.targets; Scheduler for the periodic runs.
-//   - ParsePluginOutput (Virgo's plugin output format) and the plugin
-//     runner (process groups, timeouts, output caps, path checks).
+//   - ParsePluginOutput (Virgo's plugin output format; format characters
+//     such as bidi overrides are removed from every line) and the plugin
+//     runner (timeouts, output caps, path checks, killing descendants).
+//   - EnableReaper, which the daemon and the console call once at start.
 //   - ParseConfD, LoadConfD and DefaultChecks.
+//
+// Plugins run with the agent's privileges, so the runner trusts a plugin
+// only when nobody but root or the agent's user could have changed any
+// component of its path, from "/" down to the file (pluginpath_unix.go),
+// and on Linux it executes the very descriptor it checked, through
+// /proc/self/fd (pluginexec_linux.go). A run ends with nothing of it left:
+// the plugin's process group is killed when it exits, and so are
+// descendants that left the group (setsid, double fork), through a per-run
+// cgroup's cgroup.kill where this process's cgroup v2 is ours (no systemd,
+// or Delegate=yes), else through the subreaper EnableReaper set up, else
+// by a sweep for the run's marker in process environments.
 //
 // What does not: alarm evaluation (package alarm reads Def.Alarms'
 // criteria and Results), the wire encoding of results (package protocol),

@@ -70,7 +70,8 @@ func outputErr(format string, args ...any) error {
 // not read. Differences from Virgo, on purpose: a keyword must be followed
 // by a blank or the end of the line ("statusfoo" is unrecognised, not
 // status "oo"); blank lines are skipped; numeric values must parse as
-// their type; invalid UTF-8 and control characters become U+FFFD; a
+// their type; invalid UTF-8 and control characters become U+FFFD and
+// format characters such as bidi overrides are removed (sanitizeLine); a
 // trailing "\r" is dropped.
 func ParsePluginOutput(out []byte) (PluginOutput, error) {
 	var p PluginOutput
@@ -89,29 +90,38 @@ func ParsePluginOutput(out []byte) (PluginOutput, error) {
 	return p, nil
 }
 
-// sanitizeLine drops a trailing CR and replaces invalid UTF-8 and control
-// characters other than tab with U+FFFD.
+// sanitizeLine drops a trailing CR, replaces invalid UTF-8, control
+// characters other than tab (C0, DEL, C1) and the line and paragraph
+// separators with U+FFFD, and removes format characters (Unicode Cf): the
+// bidi controls U+202A-U+202E, U+2066-U+2069, U+200E, U+200F and U+061C,
+// which would make a status read backwards wherever it is shown (logs,
+// notifications, the endpoint's UI), and other invisible ones (soft
+// hyphen, BOM, tags, prepended concatenation marks). ZWJ and ZWNJ stay:
+// scripts and emoji sequences need them. Every line of plugin output goes
+// through it, so status text and metric values are covered alike.
 func sanitizeLine(b []byte) string {
 	b = bytes.TrimSuffix(b, []byte{'\r'})
-	clean := utf8.Valid(b)
-	if clean {
-		for _, c := range b {
-			if (c < 0x20 && c != '\t') || c == 0x7f {
-				clean = false
-				break
-			}
+	clean := true
+	for _, c := range b {
+		if (c < 0x20 && c != '\t') || c >= 0x7f {
+			clean = false
+			break
 		}
 	}
 	if clean {
-		return string(b)
+		return string(b) // printable ASCII
 	}
 	var sb strings.Builder
 	sb.Grow(len(b))
 	for len(b) > 0 {
 		r, size := utf8.DecodeRune(b)
 		b = b[size:]
-		if r == utf8.RuneError || (unicode.IsControl(r) && r != '\t') {
+		switch {
+		case r == utf8.RuneError, r == '\u2028', r == '\u2029', unicode.IsControl(r) && r != '\t':
 			r = utf8.RuneError
+		case r == '\u200c', r == '\u200d': // ZWNJ, ZWJ
+		case unicode.Is(unicode.Cf, r):
+			continue
 		}
 		sb.WriteRune(r)
 	}

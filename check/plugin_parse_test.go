@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -89,6 +90,17 @@ func TestParsePluginOutput(t *testing.T) {
 		{name: "empty name after dot", in: "metric foo. int 1\n", err: `Invalid metric name "foo."`},
 		{name: "empty dimension", in: "metric .foo int 1\n", err: `Invalid metric name ".foo"`},
 		{name: "invalid utf8 replaced", in: "status caf\xe9 \x00ok\n", want: PluginOutput{Status: "caf\uFFFD \uFFFDok", HasStatus: true}},
+		{name: "RLO in status is removed", in: "status disk \u202Egnp.exe\u202C ok\n",
+			want: PluginOutput{Status: "disk gnp.exe ok", HasStatus: true}},
+		{name: "every bidi control removed", in: "status a\u202Ab\u202Bc\u202Cd\u202De\u202Ef\u2066g\u2067h\u2068i\u2069j\u200Ek\u200Fl\u061Cm\n",
+			want: PluginOutput{Status: "abcdefghijklm", HasStatus: true}},
+		{name: "bidi in a string metric removed", in: "metric note string user \u2067admin\u2069 logged in\n",
+			want: PluginOutput{Metrics: []Metric{m("note", "string", "user admin logged in", "")}}},
+		{name: "other format characters removed, ZWJ kept", in: "status so\u00ADft \uFEFFbom \U000E0041tag \u0602x \U0001F469\u200D\U0001F4BB\n",
+			want: PluginOutput{Status: "soft bom tag x \U0001F469\u200D\U0001F4BB", HasStatus: true}},
+		{name: "C1 and line separators replaced", in: "status a\u009Bb\u2028c\u2029d\n",
+			want: PluginOutput{Status: "a\uFFFDb\uFFFDc\uFFFDd", HasStatus: true}},
+		{name: "a keyword hidden by a format character", in: "sta\u200Btus x\n", want: PluginOutput{Status: "x", HasStatus: true}},
 		{name: "binary junk", in: "\x7fELF\x02\x01\x01\n", err: "Unrecognized line \"\uFFFDELF\uFFFD\uFFFD\uFFFD\""},
 	}
 	for _, tc := range cases {
@@ -127,6 +139,7 @@ func FuzzParsePluginOutput(f *testing.F) {
 		"garbage\n\x00\xff",
 		"metric foo. int 1",
 		"status\nstate\nmetric\ntimestamp\n",
+		"status \u202Eevil\u202C\nmetric s string a\u2066b\u200Dc\n",
 	} {
 		f.Add([]byte(s))
 	}
@@ -140,11 +153,11 @@ func FuzzParsePluginOutput(f *testing.F) {
 				t.Fatalf("error is not UTF-8: %q", err)
 			}
 		}
-		if len(out.Status) > MaxStatusLen || !utf8.ValidString(out.Status) {
+		if len(out.Status) > MaxStatusLen || !utf8.ValidString(out.Status) || hasFormatChar(out.Status) {
 			t.Fatalf("bad status %q", out.Status)
 		}
 		for _, mt := range out.Metrics {
-			if mt.Name == "" || !KnownMetricType(mt.Type) || !utf8.ValidString(mt.Value) {
+			if mt.Name == "" || !KnownMetricType(mt.Type) || !utf8.ValidString(mt.Value) || hasFormatChar(mt.Value) || hasFormatChar(mt.Name) {
 				t.Fatalf("bad metric %+v", mt)
 			}
 			if v, err := normalizeValue(mt.Type, mt.Value); err != nil || v != mt.Value {
@@ -152,4 +165,15 @@ func FuzzParsePluginOutput(f *testing.F) {
 			}
 		}
 	})
+}
+
+// hasFormatChar reports a format character other than ZWJ/ZWNJ, or a
+// control character other than tab.
+func hasFormatChar(s string) bool {
+	for _, r := range s {
+		if r != '\u200c' && r != '\u200d' && unicode.Is(unicode.Cf, r) || unicode.IsControl(r) && r != '\t' {
+			return true
+		}
+	}
+	return false
 }

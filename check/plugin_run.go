@@ -6,11 +6,9 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
-	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -34,64 +32,52 @@ const pluginPATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 // directory or with unsafe permissions.
 var ErrPluginPath = errors.New("unsafe plugin path")
 
-// ResolvePlugin returns the absolute path of plugin file inside dir after
-// resolving symlinks, refusing absolute paths, "..", links that leave the
-// directory, non-regular files, and (on unix) a directory or file that is
-// writable by group or others or owned by someone other than root or the
-// agent's user.
-func ResolvePlugin(dir, file string) (string, error) {
-	if file == "" {
-		return "", fmt.Errorf("%w: empty file name", ErrPluginPath)
-	}
-	if filepath.IsAbs(file) || !filepath.IsLocal(file) {
-		return "", fmt.Errorf("%w: %q must be a relative path inside the plugin directory", ErrPluginPath, file)
-	}
-	realDir, err := filepath.EvalSymlinks(dir)
-	if err != nil {
-		return "", fmt.Errorf("plugin directory: %w", err)
-	}
-	if realDir, err = filepath.Abs(realDir); err != nil {
-		return "", fmt.Errorf("plugin directory: %w", err)
-	}
-	real, err := filepath.EvalSymlinks(filepath.Join(realDir, file))
-	if err != nil {
-		return "", fmt.Errorf("plugin %s: %w", file, err)
-	}
-	if real, err = filepath.Abs(real); err != nil {
-		return "", fmt.Errorf("plugin %s: %w", file, err)
-	}
-	if !strings.HasPrefix(real, realDir+string(filepath.Separator)) {
-		return "", fmt.Errorf("%w: %q resolves to %s, outside %s", ErrPluginPath, file, real, realDir)
-	}
-	dirInfo, err := os.Stat(realDir)
-	if err != nil {
-		return "", fmt.Errorf("plugin directory: %w", err)
-	}
-	info, err := os.Stat(real)
-	if err != nil {
-		return "", fmt.Errorf("plugin %s: %w", file, err)
-	}
-	if !info.Mode().IsRegular() {
-		return "", fmt.Errorf("%w: %s is not a regular file", ErrPluginPath, real)
-	}
-	if runtime.GOOS != "windows" {
-		if dirInfo.Mode().Perm()&0o022 != 0 {
-			return "", fmt.Errorf("%w: plugin directory %s is writable by group or others (mode %v)", ErrPluginPath, realDir, dirInfo.Mode().Perm())
-		}
-		if info.Mode().Perm()&0o022 != 0 {
-			return "", fmt.Errorf("%w: %s is writable by group or others (mode %v)", ErrPluginPath, real, info.Mode().Perm())
-		}
-		if uid, ok := ownerTrusted(dirInfo); !ok {
-			return "", fmt.Errorf("%w: plugin directory %s is owned by uid %d, not root or this user", ErrPluginPath, realDir, uid)
-		}
-		if uid, ok := ownerTrusted(info); !ok {
-			return "", fmt.Errorf("%w: %s is owned by uid %d, not root or this user", ErrPluginPath, real, uid)
-		}
-	}
-	return real, nil
+// pluginRunVar is the environment variable that marks every process of one
+// plugin run (the plugin and whatever it starts without clearing its
+// environment), so that a sweep can find descendants that left the
+// plugin's process group.
+const pluginRunVar = "VIRGO_TOP_PLUGIN_RUN"
+
+// runSeq numbers plugin runs, for their markers and cgroups.
+var runSeq atomic.Uint64
+
+// pluginExe is a plugin file that passed openPlugin's checks.
+type pluginExe struct {
+	path string // the real path: argv[0], the working directory, messages
+	// file is the checked file: on Linux its O_PATH descriptor, which is
+	// what runs; on other unix systems an O_NOFOLLOW descriptor kept until
+	// the start; nil on windows.
+	file *os.File
 }
 
-// pluginEnv is the plugin's whole environment: a minimal PATH, RAX_CHECK_ID,
+func (p *pluginExe) close() {
+	if p.file != nil {
+		p.file.Close()
+		p.file = nil
+	}
+}
+
+// ResolvePlugin returns the real path of plugin file inside dir, refusing
+// absolute paths, "..", symlinks that leave the directory, non-regular
+// files, and (on unix) any path component, from "/" down to the file, that
+// someone other than root or the agent's user owns or could change: a
+// directory writable by group or others (a sticky one, like /tmp, is
+// allowed above the plugin directory), a symlink or file owned by another
+// user, a file writable by group or others. Plugin runs make the same
+// checks on descriptors and execute the descriptor they checked (Linux),
+// so the returned path is for messages: a path checked now may name
+// something else later.
+func ResolvePlugin(dir, file string) (string, error) {
+	exe, err := openPlugin(dir, file)
+	if err != nil {
+		return "", err
+	}
+	exe.close()
+	return exe.path, nil
+}
+
+// pluginEnv is the plugin's whole environment but for the run marker
+// (VIRGO_TOP_PLUGIN_RUN, added per run): a minimal PATH, RAX_CHECK_ID,
 // RAX_CHECK_PERIOD (seconds), RAX_CHECK_TYPE and RAX_DETAILS_<KEY> for each
 // detail (key upper-cased, characters other than A-Z 0-9 _ become _).
 func pluginEnv(def Def) []string {
@@ -157,14 +143,20 @@ func pluginTimeout(rc runCtx) (time.Duration, error) {
 	return t, nil
 }
 
+// testHookPluginOpened, when set, runs between a plugin's check and its
+// start (tests swap the file there).
+var testHookPluginOpened atomic.Pointer[func(path string)]
+
 // runPlugin runs details.file from the plugin directory with details.args,
 // no shell, in its own process group, and parses its stdout with
-// ParsePluginOutput. At the timeout the whole group is killed ("Plugin
-// didn't finish in N seconds"); when the plugin exits, whatever it left in
-// its group is killed too so nothing holds the pipes open. stdout beyond
-// MaxPluginOutput kills the group too; stderr beyond 4 KiB is read and
-// dropped, and its first line completes the status of a plugin that exits
-// non-zero without a status line.
+// ParsePluginOutput. At the timeout the plugin and everything it started
+// are killed ("Plugin didn't finish in N seconds"); when the plugin exits,
+// whatever it left running is killed too (its process group, and
+// descendants that left the group: see pluginexec_linux.go), so nothing
+// holds the pipes open or outlives the run. stdout beyond MaxPluginOutput
+// kills the plugin too; stderr beyond 4 KiB is read and dropped, and its
+// first line completes the status of a plugin that exits non-zero without
+// a status line.
 func runPlugin(ctx context.Context, rc runCtx) Result {
 	file, ok := detailString(rc.def.Details, "file")
 	if !ok {
@@ -178,22 +170,27 @@ func runPlugin(ctx context.Context, rc runCtx) Result {
 	if err != nil {
 		return ErrorResult(rc.def, rc.start, err.Error())
 	}
-	path, err := ResolvePlugin(rc.opts.PluginDir, file)
+	exe, err := openPlugin(rc.opts.PluginDir, file)
 	if err != nil {
 		return ErrorResult(rc.def, rc.start, err.Error())
 	}
+	defer exe.close()
 	if ctx.Err() != nil {
 		return ErrorResult(rc.def, rc.start, "Plugin run cancelled")
+	}
+	if hook := testHookPluginOpened.Load(); hook != nil {
+		(*hook)(exe.path)
 	}
 
 	ctx, cancel := context.WithTimeoutCause(ctx, timeout, errRunTimeout)
 	defer cancel()
-	cmd := exec.Command(path, args...)
-	cmd.Dir = filepath.Dir(path)
-	cmd.Env = pluginEnv(rc.def)
-	setProcessGroup(cmd)
 	stdout := &cappedBuffer{limit: MaxPluginOutput, overflow: make(chan struct{})}
 	stderr := &cappedBuffer{limit: maxPluginStderr}
+	stdin, err := os.Open(os.DevNull)
+	if err != nil {
+		return ErrorResult(rc.def, rc.start, fmt.Sprintf("Plugin stdin: %v", err))
+	}
+	defer stdin.Close()
 	outR, outW, err := os.Pipe()
 	if err != nil {
 		return ErrorResult(rc.def, rc.start, fmt.Sprintf("Plugin pipe: %v", err))
@@ -204,10 +201,14 @@ func runPlugin(ctx context.Context, rc runCtx) Result {
 		outW.Close()
 		return ErrorResult(rc.def, rc.start, fmt.Sprintf("Plugin pipe: %v", err))
 	}
-	cmd.Stdout, cmd.Stderr = outW, errW
-	err = cmd.Start()
+	seq := runSeq.Add(1)
+	marker := strconv.Itoa(os.Getpid()) + "." + strconv.FormatUint(seq, 10)
+	env := append(pluginEnv(rc.def), pluginRunVar+"="+marker)
+	argv := append([]string{exe.path}, args...)
+	proc, err := startPlugin(exe, argv, env, marker, seq, [3]*os.File{stdin, outW, errW}, rc.opts.Logger)
 	outW.Close()
 	errW.Close()
+	exe.close()
 	if err != nil {
 		outR.Close()
 		errR.Close()
@@ -216,31 +217,27 @@ func runPlugin(ctx context.Context, rc runCtx) Result {
 	copied := make(chan struct{}, 2)
 	go func() { _, _ = io.Copy(stdout, outR); copied <- struct{}{} }()
 	go func() { _, _ = io.Copy(stderr, errR); copied <- struct{}{} }()
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
 
-	var waitErr error
 	timedOut := false
 	select {
-	case waitErr = <-exited:
-		// Stragglers in the group would keep the pipes open.
-		killProcessGroup(cmd)
+	case <-proc.exited():
 	case <-stdout.overflow:
 		// The result is an error whatever follows: stop the flood now.
-		killProcessGroup(cmd)
-		waitErr = <-exited
+		proc.kill()
 	case <-ctx.Done():
 		timedOut = true
-		killProcessGroup(cmd)
-		waitErr = <-exited
+		proc.kill()
 	}
-	// Wait for the copies; a process that left the group (setsid) may
-	// still hold the pipe, so give up on it at the timeout.
+	code, waitErr := proc.finish(rc.opts.Logger)
+	// Everything of the run is dead, so the pipes are at EOF; where a
+	// descendant escaped (no cgroup, no subreaper, environment cleared) it
+	// may hold them open: give up on it at the timeout.
 	for pending := 2; pending > 0; {
 		select {
 		case <-copied:
 			pending--
 		case <-ctx.Done():
+			rc.opts.Logger.Warn("plugin run: a descendant kept its output open until the timeout", "check", rc.def.ID)
 			outR.Close()
 			errR.Close()
 			for ; pending > 0; pending-- {
@@ -257,21 +254,17 @@ func runPlugin(ctx context.Context, rc runCtx) Result {
 		}
 		return ErrorResult(rc.def, rc.start, "Plugin run cancelled")
 	}
-	return pluginResult(rc, stdout, stderr, waitErr)
+	return pluginResult(rc, stdout, stderr, code, waitErr)
 }
 
-// pluginResult turns a finished plugin's output and exit status into a Result.
-func pluginResult(rc runCtx, stdout, stderr *cappedBuffer, waitErr error) Result {
+// pluginResult turns a finished plugin's output and exit status (code -1
+// when a signal killed it) into a Result.
+func pluginResult(rc runCtx, stdout, stderr *cappedBuffer, code int, waitErr error) Result {
 	if stdout.truncated() {
 		return ErrorResult(rc.def, rc.start, fmt.Sprintf("Plugin output truncated at %d bytes", MaxPluginOutput))
 	}
-	code := 0
 	if waitErr != nil {
-		var ee *exec.ExitError
-		if !errors.As(waitErr, &ee) {
-			return ErrorResult(rc.def, rc.start, fmt.Sprintf("Plugin failed: %v", waitErr))
-		}
-		code = ee.ExitCode() // -1 when killed by a signal
+		return ErrorResult(rc.def, rc.start, fmt.Sprintf("Plugin failed: %v", waitErr))
 	}
 	out, perr := ParsePluginOutput(stdout.buf)
 	r := NewResult(rc.def, rc.start)

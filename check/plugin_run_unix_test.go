@@ -235,3 +235,247 @@ func TestPluginForeignOwner(t *testing.T) {
 	want := "unsafe plugin path: " + filepath.Join(mustReal(t, dir), "theirs.sh") + " is owned by uid 65534, not root or this user"
 	assertResult(t, r, false, want, nil)
 }
+
+// TestPluginPathComponents: every component from "/" to the plugin file
+// is checked, not only the plugin directory and the file.
+func TestPluginPathComponents(t *testing.T) {
+	type tree struct {
+		root, plugins string
+	}
+	mkdir := func(t *testing.T, p string, mode os.FileMode) {
+		t.Helper()
+		if err := os.MkdirAll(p, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(p, mode); err != nil {
+			t.Fatal(err)
+		}
+	}
+	symlink := func(t *testing.T, target, p string) {
+		t.Helper()
+		if err := os.Symlink(target, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cases := []struct {
+		name     string
+		root     bool // needs root (chown)
+		setup    func(t *testing.T, tr tree) (dir, file string)
+		want     string // status; "" means the plugin ran
+		contains bool   // want is a substring
+	}{
+		{name: "group-writable parent of the plugin directory", setup: func(t *testing.T, tr tree) (string, string) {
+			dir := filepath.Join(tr.root, "shared", "plugins")
+			mkdir(t, dir, 0o755)
+			writePlugin(t, dir, "good.sh", "echo 'status fine'\n")
+			mkdir(t, filepath.Join(tr.root, "shared"), 0o775)
+			return dir, "good.sh"
+		}, want: "unsafe plugin path: directory {root}/shared is writable by group or others (mode -rwxrwxr-x)"},
+		{name: "sticky world-writable parent (like /tmp) is allowed", setup: func(t *testing.T, tr tree) (string, string) {
+			dir := filepath.Join(tr.root, "tmp", "plugins")
+			mkdir(t, dir, 0o755)
+			writePlugin(t, dir, "good.sh", "echo 'status fine'\n")
+			mkdir(t, filepath.Join(tr.root, "tmp"), 0o777|os.ModeSticky)
+			return dir, "good.sh"
+		}},
+		{name: "group-writable subdirectory", setup: func(t *testing.T, tr tree) (string, string) {
+			mkdir(t, filepath.Join(tr.plugins, "sub"), 0o775)
+			writePlugin(t, filepath.Join(tr.plugins, "sub"), "good.sh", "echo 'status fine'\n")
+			return tr.plugins, "sub/good.sh"
+		}, want: "unsafe plugin path: directory {plugins}/sub is writable by group or others (mode -rwxrwxr-x)"},
+		{name: "sticky subdirectory is not enough inside the plugin directory", setup: func(t *testing.T, tr tree) (string, string) {
+			mkdir(t, filepath.Join(tr.plugins, "sub"), 0o777|os.ModeSticky)
+			writePlugin(t, filepath.Join(tr.plugins, "sub"), "good.sh", "echo 'status fine'\n")
+			return tr.plugins, "sub/good.sh"
+		}, want: "unsafe plugin path: directory {plugins}/sub is writable by group or others (mode -rwxrwxrwx)"},
+		{name: "trusted subdirectory", setup: func(t *testing.T, tr tree) (string, string) {
+			mkdir(t, filepath.Join(tr.plugins, "sub"), 0o755)
+			writePlugin(t, filepath.Join(tr.plugins, "sub"), "good.sh", "echo 'status fine'\n")
+			return tr.plugins, "sub/./good.sh"
+		}},
+		{name: "plugin directory reached through a symlink", setup: func(t *testing.T, tr tree) (string, string) {
+			writePlugin(t, tr.plugins, "good.sh", "echo 'status fine'\n")
+			symlink(t, "plugins", filepath.Join(tr.root, "link"))
+			return filepath.Join(tr.root, "link"), "good.sh"
+		}},
+		{name: "symlinked subdirectory to a group-writable directory", setup: func(t *testing.T, tr tree) (string, string) {
+			mkdir(t, filepath.Join(tr.plugins, "gw"), 0o775)
+			writePlugin(t, filepath.Join(tr.plugins, "gw"), "good.sh", "echo 'status fine'\n")
+			symlink(t, "gw", filepath.Join(tr.plugins, "sub"))
+			return tr.plugins, "sub/good.sh"
+		}, want: "unsafe plugin path: directory {plugins}/gw is writable by group or others (mode -rwxrwxr-x)"},
+		{name: "symlinked subdirectory leading outside", setup: func(t *testing.T, tr tree) (string, string) {
+			mkdir(t, filepath.Join(tr.root, "elsewhere"), 0o755)
+			writePlugin(t, filepath.Join(tr.root, "elsewhere"), "good.sh", "echo 'status fine'\n")
+			symlink(t, filepath.Join(tr.root, "elsewhere"), filepath.Join(tr.plugins, "sub"))
+			return tr.plugins, "sub/good.sh"
+		}, want: `unsafe plugin path: "sub/good.sh" resolves to {root}/elsewhere/good.sh, outside {plugins}`},
+		{name: "symlink out and back in", setup: func(t *testing.T, tr tree) (string, string) {
+			writePlugin(t, tr.plugins, "good.sh", "echo 'status fine'\n")
+			symlink(t, "../plugins/./good.sh", filepath.Join(tr.plugins, "alias.sh"))
+			return tr.plugins, "alias.sh"
+		}},
+		{name: "symlink loop", setup: func(t *testing.T, tr tree) (string, string) {
+			symlink(t, "loop", filepath.Join(tr.plugins, "loop"))
+			return tr.plugins, "loop"
+		}, want: "too many levels of symbolic links", contains: true},
+		{name: "file in place of a directory", setup: func(t *testing.T, tr tree) (string, string) {
+			writePlugin(t, tr.plugins, "good.sh", "echo 'status fine'\n")
+			return tr.plugins, "good.sh/x"
+		}, want: "plugin good.sh/x: open {plugins}/good.sh: not a directory"},
+		{name: "plugin directory is a file", setup: func(t *testing.T, tr tree) (string, string) {
+			writePlugin(t, tr.plugins, "good.sh", "echo 'status fine'\n")
+			return filepath.Join(tr.plugins, "good.sh"), "x.sh"
+		}, want: "plugin directory: open {plugins}/good.sh: not a directory"},
+		{name: "fifo", setup: func(t *testing.T, tr tree) (string, string) {
+			if err := syscall.Mkfifo(filepath.Join(tr.plugins, "fifo.sh"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			return tr.plugins, "fifo.sh"
+		}, want: "unsafe plugin path: {plugins}/fifo.sh is not a regular file"},
+		{name: "symlink to a device", setup: func(t *testing.T, tr tree) (string, string) {
+			symlink(t, "/dev/null", filepath.Join(tr.plugins, "null.sh"))
+			return tr.plugins, "null.sh"
+		}, want: `unsafe plugin path: "null.sh" resolves to /dev/null, outside {plugins}`},
+		{name: "the plugin directory itself", setup: func(t *testing.T, tr tree) (string, string) {
+			return tr.plugins, "."
+		}, want: "unsafe plugin path: {plugins} is not a regular file"},
+		{name: "subdirectory owned by another user", root: true, setup: func(t *testing.T, tr tree) (string, string) {
+			mkdir(t, filepath.Join(tr.plugins, "sub"), 0o755)
+			writePlugin(t, filepath.Join(tr.plugins, "sub"), "good.sh", "echo 'status fine'\n")
+			if err := os.Chown(filepath.Join(tr.plugins, "sub"), 65534, 65534); err != nil {
+				t.Skip(err)
+			}
+			return tr.plugins, "sub/good.sh"
+		}, want: "unsafe plugin path: directory {plugins}/sub is owned by uid 65534, not root or this user"},
+		{name: "parent owned by another user", root: true, setup: func(t *testing.T, tr tree) (string, string) {
+			dir := filepath.Join(tr.root, "theirs", "plugins")
+			mkdir(t, dir, 0o755)
+			writePlugin(t, dir, "good.sh", "echo 'status fine'\n")
+			if err := os.Chown(filepath.Join(tr.root, "theirs"), 65534, 65534); err != nil {
+				t.Skip(err)
+			}
+			return dir, "good.sh"
+		}, want: "unsafe plugin path: directory {root}/theirs is owned by uid 65534, not root or this user"},
+		{name: "symlink owned by another user", root: true, setup: func(t *testing.T, tr tree) (string, string) {
+			writePlugin(t, tr.plugins, "good.sh", "echo 'status fine'\n")
+			symlink(t, "good.sh", filepath.Join(tr.plugins, "alias.sh"))
+			if err := os.Lchown(filepath.Join(tr.plugins, "alias.sh"), 65534, 65534); err != nil {
+				t.Skip(err)
+			}
+			return tr.plugins, "alias.sh"
+		}, want: "unsafe plugin path: symlink {plugins}/alias.sh is owned by uid 65534, not root or this user"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.root && os.Geteuid() != 0 {
+				t.Skip("needs root to chown")
+			}
+			root := mustReal(t, t.TempDir())
+			tr := tree{root: root, plugins: filepath.Join(root, "plugins")}
+			if err := os.Mkdir(tr.plugins, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			dir, file := tc.setup(t, tr)
+			r := runPluginDef(t, dir, map[string]any{"file": file})
+			if tc.want == "" {
+				assertResult(t, r, true, "fine", nil)
+				return
+			}
+			want := strings.NewReplacer("{root}", tr.root, "{plugins}", tr.plugins).Replace(tc.want)
+			if r.Available || !tc.contains && r.Status != want || tc.contains && !strings.Contains(r.Status, want) {
+				t.Errorf("available=%v status %q, want %q", r.Available, r.Status, want)
+			}
+		})
+	}
+}
+
+// TestPluginStatusBidi: a plugin's status cannot carry a right-to-left
+// override into logs and notifications.
+func TestPluginStatusBidi(t *testing.T) {
+	dir := t.TempDir()
+	writePlugin(t, dir, "rlo.sh", "printf 'status backup of \\342\\200\\256gpj.exe\\342\\200\\254 failed\\n'\n")
+	r := runPluginDef(t, dir, map[string]any{"file": "rlo.sh"})
+	assertResult(t, r, true, "backup of gpj.exe failed", nil)
+}
+
+// FuzzOpenPlugin: whatever details.file says (it comes from the endpoint),
+// openPlugin never panics and accepts only a regular file inside the
+// plugin directory.
+func FuzzOpenPlugin(f *testing.F) {
+	root := f.TempDir()
+	dir := filepath.Join(root, "plugins")
+	for _, d := range []string{dir, filepath.Join(dir, "sub"), filepath.Join(root, "out")} {
+		if err := os.Mkdir(d, 0o755); err != nil {
+			f.Fatal(err)
+		}
+	}
+	for _, p := range []string{filepath.Join(dir, "good.sh"), filepath.Join(dir, "sub", "x.sh"), filepath.Join(root, "out", "o.sh")} {
+		if err := os.WriteFile(p, []byte("#!/bin/sh\n"), 0o755); err != nil {
+			f.Fatal(err)
+		}
+	}
+	for target, link := range map[string]string{"good.sh": "alias.sh", "../out": "sub/out", "loop": "loop", "/": "rootlink", "sub/..": "up"} {
+		if err := os.Symlink(target, filepath.Join(dir, link)); err != nil {
+			f.Fatal(err)
+		}
+	}
+	for _, s := range []string{"good.sh", "alias.sh", "sub/x.sh", "sub/out/o.sh", "loop", "rootlink/etc/passwd", "up/good.sh",
+		"../plugins/good.sh", "sub/../good.sh", "./good.sh/", "a\x00b", "", ".", "sub//x.sh"} {
+		f.Add(s)
+	}
+	realDir := mustRealF(f, dir)
+	f.Fuzz(func(t *testing.T, file string) {
+		exe, err := openPlugin(dir, file)
+		if err != nil {
+			return
+		}
+		defer exe.close()
+		if !strings.HasPrefix(exe.path, realDir+"/") {
+			t.Fatalf("%q resolved to %s, outside %s", file, exe.path, realDir)
+		}
+		if st, err := os.Lstat(exe.path); err != nil || !st.Mode().IsRegular() {
+			t.Fatalf("%q resolved to %s: %v", file, exe.path, err)
+		}
+	})
+}
+
+func mustRealF(f *testing.F, p string) string {
+	r, err := filepath.EvalSymlinks(p)
+	if err != nil {
+		f.Fatal(err)
+	}
+	return r
+}
+
+// BenchmarkPluginRun runs a one-line shell plugin: path checks, start,
+// wait and the kill of whatever it left. Where cgroups are usable the
+// "cgroup" run uses them; "no-cgroup" is the reaper's path when the
+// benchmark runs with VIRGO_TOP_BENCH_REAPER=1 (go test -run '^$' -bench
+// PluginRun: the reaper owns every wait of its process), else the marker
+// sweep's.
+func BenchmarkPluginRun(b *testing.B) {
+	if os.Getenv("VIRGO_TOP_BENCH_REAPER") != "" {
+		if err := EnableReaper(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	dir := b.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "ok.sh"), []byte("#!/bin/sh\necho 'status fine'\n"), 0o755); err != nil {
+		b.Fatal(err)
+	}
+	def := Def{ID: "chBench", Type: TypePlugin, Period: 30 * time.Second, Details: map[string]any{"file": "ok.sh"}}
+	opts := SchedulerOptions{PluginDir: dir, Clock: fixedClock{t0}}
+	run := func(b *testing.B) {
+		for b.Loop() {
+			if r := RunOnce(context.Background(), &fakeEnv{}, def, opts); r.Status != "fine" {
+				b.Fatal(r.Status)
+			}
+		}
+	}
+	b.Run("default", run)
+	if setCgroupsOff(true) {
+		defer setCgroupsOff(false)
+		b.Run("no-cgroup", run)
+	}
+}

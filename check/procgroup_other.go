@@ -2,20 +2,10 @@
 
 package check
 
-import (
-	"os"
-	"os/exec"
-)
+import "syscall"
 
-// setProcessGroup does nothing where there are no unix process groups.
-func setProcessGroup(*exec.Cmd) {}
+// groupSysProcAttr: no unix process groups here.
+func groupSysProcAttr() *syscall.SysProcAttr { return nil }
 
-// killProcessGroup kills the plugin process itself.
-func killProcessGroup(cmd *exec.Cmd) {
-	if cmd.Process != nil {
-		_ = cmd.Process.Kill()
-	}
-}
-
-// ownerTrusted accepts every owner where there are no unix owners.
-func ownerTrusted(os.FileInfo) (uint32, bool) { return 0, true }
+// killGroup: no unix process groups here; the plugin itself is killed.
+func killGroup(int) {}
