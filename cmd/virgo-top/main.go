@@ -8,6 +8,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
+
+	"github.com/virgo-top/virgo-top/check"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -24,7 +27,25 @@ const (
 var errUsage = errors.New("usage")
 
 func main() {
+	if runsPlugins(os.Args[1:]) {
+		// Before anything starts: the reaper must own every wait, and a
+		// plugin's descendants that escape its process group (setsid)
+		// are reparented to us and killed at the end of the run.
+		if err := check.EnableReaper(); err != nil {
+			fmt.Fprintf(os.Stderr, "virgo-top: plugin descendants will not be reaped: %v\n", err)
+		}
+	}
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// runsPlugins reports whether the command line runs checks, hence plugins:
+// the console and the daemon (no subcommand) and `check`.
+// (A subcommand is the first argument, as dispatch reads it.)
+func runsPlugins(args []string) bool {
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		return args[0] == "check"
+	}
+	return true
 }
 
 func run(args []string, stdout, stderr io.Writer) int {

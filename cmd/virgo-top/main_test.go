@@ -232,3 +232,15 @@ func TestHelpPrintedOnce(t *testing.T) {
 		}
 	}
 }
+
+func TestRunsPlugins(t *testing.T) {
+	for args, want := range map[string]bool{
+		"": true, "--daemon": true, "--fixture": true, "--config /x --daemon": true,
+		"check agent.plugin": true, "--no-color check": true,
+		"snapshot": false, "fixture-server --listen x": false, "version": false, "config check": false, "alarm test": false,
+	} {
+		if got := runsPlugins(strings.Fields(args)); got != want {
+			t.Errorf("runsPlugins(%q) = %v, want %v", args, got, want)
+		}
+	}
+}
