@@ -21,16 +21,83 @@
 //     reader goroutine matching responses by id.
 //   - manager.go: all endpoints at once (Manager), metrics to the connected
 //     endpoint with the lowest RTT, reconnect with capped exponential
-//     backoff and full jitter, Status for the TUI and /metrics.
-//   - spool.go, filestore.go: the bounded FIFO every check_metrics.post goes
+//     backoff and full jitter (reset only once a connection proved healthy:
+//     an acknowledged post, or a minute up), Status for the TUI and /metrics.
+//   - spool.go, filestore.go: the bounded queue every check_metrics.post goes
 //     through (by default 10000 posts or 16 MiB; past that the oldest are
-//     dropped and counted), with an optional fsynced JSONL file store.
+//     dropped and counted), with an optional JSONL file store whose one
+//     writer goroutine owns the spool file and the dead letter file
+//     (spool.dead), so that no lock is ever held across disk I/O.
 //
-// Delivery: posts are sent one at a time in order; a post leaves the spool
-// only when an endpoint answered it (a 400 error counts as rejected, not
-// lost). A connection that drops before the answer is read makes the post
-// go again on the next connection, so the endpoint can see a post twice only
-// if its answer was lost on the way.
+// # Delivery
+//
+// Posts are sent one at a time, oldest first; a post leaves the spool only
+// when an endpoint acknowledged it, or when it moves to the dead letter. A
+// connection that drops before the answer is read makes the post go again
+// on the next connection, so the endpoint can see a post twice only if its
+// answer was lost on the way.
+//
+// Order: posts keep their order per check, except around a refused post. A
+// refused post loses its place: while it waits for its retry, the posts
+// behind it go on, newer results of its own check included, so if a retry
+// is accepted the endpoint gets that one result after newer ones of the same
+// check (each post carries its own timestamp). Holding the check back
+// instead would let one poisoned result delay its check's results for the
+// whole retry schedule. "unavailable" is different: every post would get it,
+// so the same post is retried in place and nothing overtakes it.
+//
+// # Endpoint replies and what the agent does
+//
+//	reply to check_metrics.post        agent action
+//	---------------------------------  ------------------------------------------------------------
+//	result (any)                       delivered: the post leaves the spool (SpoolStats.Sent); the
+//	                                   connection counts as healthy (reconnect backoff reset)
+//	error 400, any other type          refusal, counted against the post (Rejected): retried after
+//	                                   BackoffInitial, doubled per refusal up to BackoffMax (1, 2,
+//	                                   4, 8 s by default) while the posts behind it are sent; the
+//	                                   connection stays
+//	error with another code            the same refusal; the client also drops the connection (any
+//	(401, 403, 500, ...)               code but 400 is fatal) and reconnects with backoff
+//	the MaxAttempts-th refusal         the post moves to spool.dead (NDJSON DeadLetter with the
+//	(default 5, spool_max_attempts)    post, every refusal and the times; SpoolStats.Dead), logged
+//	                                   at ERROR
+//	type "unavailable", any code       the endpoint's storage is down: not counted; the same post
+//	(ErrorTypeUnavailable)             is sent again after a backoff (full jitter, growing while
+//	                                   it lasts; EndpointStatus.Unavailable); with a code other
+//	                                   than 400 the connection is also re-established
+//	type "rateLimitReached"            Run returns *RateLimitError and the daemon exits 2; the post
+//	                                   stays spooled
+//	no reply within PostTimeout        not counted: the connection is closed and the post goes
+//	                                   again on the next one
+//	dropped connection, malformed      not counted: reconnect with backoff, the post goes again
+//	line, line over MaxLineSize,
+//	version mismatch ("v" not "1")
+//	request over MaxLineSize           never sent: Push refuses a post that does not fit (error,
+//	                                   straight to spool.dead); one already spooled under a larger
+//	                                   limit goes to spool.dead when its turn comes
+//	error reply to handshake.hello     reconnect with backoff (rateLimitReached: stop, as above)
+//	error reply to heartbeat.post      reconnect with backoff, whatever the code
+//	error reply to check_schedule.get  400: logged, the last schedule kept; another code: reconnect
+//
+// Refusals are counted in memory: a restart gives a post its full
+// MaxAttempts again. The reconnect backoff is reset only after a connection
+// proved healthy (an acknowledged post, or a minute up by Options.Clock), so
+// an endpoint that drops every connection after 2 s sees a few reconnects a
+// minute, not 30.
+//
+// # The spool on disk
+//
+// FileStore writes every record as soon as its writer goroutine gets it and
+// fsyncs live appends within SyncDelay. A failed write (a full disk) is
+// logged (at most once a minute), counted (StoreErrors) and reported
+// (FileStore.Degraded, SpoolStats.Degraded): the records that failed stay in
+// memory and are written again every few seconds and with the next record;
+// every append starts at a record boundary. A full state file system never
+// stops OpenFileStore: the store opens degraded. A state dir that cannot be
+// written at all is an OpenFileStore error: the caller falls back to
+// MemStore{Reason: ...}, which reports the reason as Degraded. Load streams
+// the file and keeps the newest live entries within the spool's bound,
+// logging how many it dropped.
 //
 // Not here: the fixture endpoint (package fixtures), check scheduling and
 // alarms, and what the agent answers to host_info.get or check.test.

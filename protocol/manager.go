@@ -2,13 +2,25 @@ package protocol
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net"
 	"sync"
 	"time"
 )
+
+// ErrorTypeUnavailable is the Error.Type of the one retryable refusal: the
+// endpoint cannot store metrics right now (its storage is down). The post
+// is kept and sent again after a backoff, and the refusal does not count
+// against it.
+const ErrorTypeUnavailable = "unavailable"
+
+// healthyAfter is how long a connection must stay up, without an
+// acknowledged post, before its drop resets the reconnect backoff.
+const healthyAfter = time.Minute
 
 // ConnState is the state of one endpoint's connection.
 type ConnState string
@@ -33,6 +45,7 @@ type EndpointStatus struct {
 	EntityID       string
 	LastError      string // the last reason the connection dropped or failed
 	Reconnects     int    // connection attempts after the first
+	Unavailable    uint64 // "unavailable" replies to posts (retried, not counted against them)
 	NextRetry      time.Time
 	ConnectedSince time.Time
 }
@@ -45,12 +58,16 @@ type Status struct {
 
 // Manager keeps one connection per configured endpoint, all at once, and
 // sends the spooled metrics, in order and one at a time, to the connected
-// endpoint with the lowest heartbeat RTT. Each endpoint reconnects on its own
-// with exponential backoff and full jitter, reset after a good handshake.
+// endpoint with the lowest heartbeat RTT. A refused post waits for its
+// retry while the posts behind it go on (see the package doc for what each
+// reply does). Each endpoint reconnects on its own with exponential backoff
+// and full jitter, reset only after a connection proved healthy (an
+// acknowledged post, or healthyAfter up).
 type Manager struct {
-	opts  Options
-	spool *Spool
-	log   *slog.Logger
+	opts     Options
+	spool    *Spool
+	log      *slog.Logger
+	envelope int // bytes of a check_metrics.post request line besides its params
 
 	mu      sync.Mutex
 	eps     []*endpointState
@@ -68,6 +85,8 @@ type endpointState struct {
 	nextRetry      time.Time
 	connectedSince time.Time
 	entityID       string
+	acked          bool // a post was acknowledged on this connection
+	unavailable    uint64
 }
 
 // NewManager returns a manager for opts.Endpoints that sends from spool (a
@@ -84,6 +103,12 @@ func NewManager(opts Options, spool *Spool) (*Manager, error) {
 		}
 	}
 	m := &Manager{opts: opts, spool: spool, log: opts.Logger, changed: make(chan struct{}, 1)}
+	env, err := json.Marshal(Request{V: Version, ID: NumberID(math.MaxUint64), Source: opts.GUID,
+		Target: TargetEndpoint, Method: MethodMetricsPost, Params: json.RawMessage("{}")})
+	if err != nil {
+		return nil, fmt.Errorf("protocol: encode request envelope: %w", err)
+	}
+	m.envelope = len(env) - len("{}")
 	seen := map[string]bool{}
 	for _, ep := range opts.Endpoints {
 		if _, _, err := net.SplitHostPort(ep); err != nil {
@@ -165,9 +190,10 @@ func (m *Manager) runEndpoint(ctx context.Context, ep *endpointState) {
 		m.setState(ep, StateConnecting)
 		c, err := dial(ctx, ep.endpoint, m.opts, func() { m.setState(ep, StateHandshaking) })
 		if err == nil {
-			attempt = 0
+			since := m.opts.Clock.Now()
 			m.mu.Lock()
-			ep.state, ep.client, ep.connectedSince, ep.entityID = StateConnected, c, m.opts.Clock.Now(), c.Hello().EntityID
+			ep.state, ep.client, ep.connectedSince, ep.entityID = StateConnected, c, since, c.Hello().EntityID
+			ep.acked = false
 			m.mu.Unlock()
 			select {
 			case m.changed <- struct{}{}:
@@ -180,8 +206,14 @@ func (m *Manager) runEndpoint(ctx context.Context, ep *endpointState) {
 			}
 			err = c.Err()
 			m.mu.Lock()
+			healthy := ep.acked
 			ep.client = nil
 			m.mu.Unlock()
+			// An endpoint that accepts the handshake and then drops the
+			// connection must not get a reconnect a second.
+			if healthy || m.opts.Clock.Now().Sub(since) >= healthyAfter {
+				attempt = 0
+			}
 		}
 		if ctx.Err() != nil {
 			return
@@ -207,11 +239,12 @@ func (m *Manager) runEndpoint(ctx context.Context, ep *endpointState) {
 }
 
 // best returns the connected client with the lowest known heartbeat RTT, or,
-// when none has one yet, the first connected client in configuration order.
-func (m *Manager) best() *Client {
+// when none has one yet, the first connected client in configuration order,
+// with its endpoint.
+func (m *Manager) best() (*Client, *endpointState) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	var best, first *Client
+	var best, first *endpointState
 	var bestRTT time.Duration
 	for _, ep := range m.eps {
 		c := ep.client
@@ -224,33 +257,49 @@ func (m *Manager) best() *Client {
 		default:
 		}
 		if first == nil {
-			first = c
+			first = ep
 		}
 		if rtt, ok := c.RTT(); ok && (best == nil || rtt < bestRTT) {
-			best, bestRTT = c, rtt
+			best, bestRTT = ep, rtt
 		}
 	}
-	if best != nil {
-		return best
+	if best == nil {
+		best = first
 	}
-	return first
+	if best == nil {
+		return nil, nil
+	}
+	return best.client, best
 }
 
-// sendLoop posts the spool's oldest entry to the best client, one at a time:
-// an entry leaves the spool only on a reply, so a drop resends it on the
-// next connection and a reply is never followed by a resend.
+// sendLoop posts the spool's oldest entry that may go to the best client,
+// one at a time: an entry leaves the spool only on a reply, so a drop
+// resends it on the next connection and a reply is never followed by a
+// resend. What each reply does is the table in the package doc.
 func (m *Manager) sendLoop(ctx context.Context) {
+	unavailable := 0 // consecutive "unavailable" replies
 	for {
-		e, ok := m.spool.Peek()
+		now := m.opts.Clock.Now()
+		e, ok, wake := m.spool.Next(now)
 		if !ok {
+			var retry <-chan time.Time
+			if !wake.IsZero() {
+				retry = m.opts.Clock.After(wake.Sub(now))
+			}
 			select {
 			case <-m.spool.Ready():
-				continue
+			case <-retry:
 			case <-ctx.Done():
 				return
 			}
+			continue
 		}
-		c := m.best()
+		if why := m.unsendable(e); why != "" {
+			m.log.Warn("metrics can never be sent; moving them to the dead letter", "seq", e.Seq, "reason", why)
+			m.spool.Bury(e.Seq, Refusal{Time: now, Error: why})
+			continue
+		}
+		c, ep := m.best()
 		if c == nil {
 			select {
 			case <-m.changed:
@@ -266,13 +315,45 @@ func (m *Manager) sendLoop(ctx context.Context) {
 		var rl *RateLimitError
 		switch {
 		case err == nil:
-			m.spool.Ack(e.Seq, false)
+			unavailable = 0
+			m.spool.Ack(e.Seq)
+			m.mu.Lock()
+			if ep.client == c {
+				ep.acked = true
+			}
+			m.mu.Unlock()
 		case errors.As(err, &rl):
 			m.stop(rl)
 			return
-		case errors.As(err, &perr) && !perr.Fatal():
-			m.log.Warn("endpoint rejected metrics", "endpoint", c.Endpoint(), "seq", e.Seq, "err", perr)
-			m.spool.Ack(e.Seq, true)
+		case errors.As(err, &perr) && perr.Type == ErrorTypeUnavailable:
+			if perr.Fatal() {
+				c.closeWith(fmt.Errorf("check_metrics.post: %w", perr))
+			}
+			delay := Backoff(m.opts.BackoffInitial, m.opts.BackoffMax, unavailable, m.opts.Rand())
+			unavailable++
+			m.mu.Lock()
+			ep.unavailable++
+			m.mu.Unlock()
+			m.log.Warn("endpoint cannot store metrics now; retrying", "endpoint", c.Endpoint(), "seq", e.Seq, "in", delay, "err", perr)
+			select {
+			case <-m.opts.Clock.After(delay):
+			case <-ctx.Done():
+				return
+			}
+		case errors.As(err, &perr):
+			if perr.Fatal() {
+				// The client drops the connection after this reply; make
+				// sure it has, so that no post goes on a connection
+				// whose answers will never be read (a needless resend).
+				c.closeWith(fmt.Errorf("check_metrics.post: %w", perr))
+			}
+			r := Refusal{Time: m.opts.Clock.Now(), Endpoint: c.Endpoint(), Code: perr.Code, Type: perr.Type, Error: perr.Message}
+			n, dead := m.spool.Refuse(e.Seq, r, m.refusalBackoff)
+			if dead {
+				m.log.Warn("endpoint refused metrics; giving up (see the dead letter)", "endpoint", c.Endpoint(), "seq", e.Seq, "refusals", n, "err", perr)
+			} else {
+				m.log.Warn("endpoint refused metrics; will retry", "endpoint", c.Endpoint(), "seq", e.Seq, "refusals", n, "in", m.refusalBackoff(n), "err", perr)
+			}
 		default:
 			if ctx.Err() != nil {
 				return
@@ -284,18 +365,38 @@ func (m *Manager) sendLoop(ctx context.Context) {
 	}
 }
 
+// unsendable says why entry e can never be sent ("" when it can): its
+// request would be over the line limit, or its post is not JSON.
+func (m *Manager) unsendable(e SpoolEntry) string {
+	if n := m.envelope + len(e.Post); n > m.opts.MaxLineSize {
+		return fmt.Sprintf("request of %d bytes is over the %d byte line limit", n, m.opts.MaxLineSize)
+	}
+	if !json.Valid(e.Post) {
+		return "post is not valid JSON"
+	}
+	return ""
+}
+
+// refusalBackoff is how long a post waits after its n-th refusal:
+// BackoffInitial doubled each time, at most BackoffMax (1, 2, 4, 8 s by
+// default, so a post refused for good reaches the dead letter in 15 s).
+func (m *Manager) refusalBackoff(n int) time.Duration {
+	return Backoff(m.opts.BackoffInitial, m.opts.BackoffMax, n-1, 1)
+}
+
 // Status reports every endpoint and the spool.
 func (m *Manager) Status() Status {
-	best := m.best()
+	best, _ := m.best()
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	st := Status{Spool: m.spool.Stats()}
 	for _, ep := range m.eps {
 		es := EndpointStatus{
-			Endpoint:   ep.endpoint,
-			State:      ep.state,
-			Reconnects: ep.reconnects,
-			EntityID:   ep.entityID,
+			Endpoint:    ep.endpoint,
+			State:       ep.state,
+			Reconnects:  ep.reconnects,
+			Unavailable: ep.unavailable,
+			EntityID:    ep.entityID,
 		}
 		if ep.lastErr != nil {
 			es.LastError = ep.lastErr.Error()

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -16,11 +17,18 @@ func testPost(ts int64) MetricsPost {
 	return MetricsPost{CheckID: "ch", CheckType: "agent.cpu", State: StateAvailable, Timestamp: ts, Metrics: m}
 }
 
+// peek returns the entry the spool would send now.
+func peek(s *Spool) (SpoolEntry, bool) {
+	e, ok, _ := s.Next(time.Now())
+	return e, ok
+}
+
+// timestamps acks every entry, oldest first, and returns their timestamps.
 func timestamps(t *testing.T, s *Spool) []int64 {
 	t.Helper()
 	var out []int64
 	for {
-		e, ok := s.Peek()
+		e, ok := peek(s)
 		if !ok {
 			return out
 		}
@@ -29,7 +37,15 @@ func timestamps(t *testing.T, s *Spool) []int64 {
 			t.Fatal(err)
 		}
 		out = append(out, p.Timestamp)
-		s.Ack(e.Seq, false)
+		s.Ack(e.Seq)
+	}
+}
+
+// written waits until the store's writer wrote what it was given.
+func written(t testing.TB, fs *FileStore) {
+	t.Helper()
+	if err := fs.barrier(false); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -47,15 +63,15 @@ func TestSpoolBoundsAndAcks(t *testing.T) {
 	if st.Depth != 3 || st.Dropped != 2 {
 		t.Fatalf("stats %+v", st)
 	}
-	e, _ := s.Peek()
-	s.Ack(e.Seq, true)
-	s.Ack(e.Seq, true) // a second ack of the same entry changes nothing
-	s.Ack(999, false)  // unknown
+	e, _ := peek(s)
+	s.Ack(e.Seq)
+	s.Ack(e.Seq) // a second ack of the same entry changes nothing
+	s.Ack(999)   // unknown
 	if got := timestamps(t, s); len(got) != 2 || got[0] != 4 || got[1] != 5 {
 		t.Fatalf("left in spool: %v", got)
 	}
 	st = s.Stats()
-	if st.Depth != 0 || st.Bytes != 0 || st.Rejected != 1 || st.Sent != 2 || st.Dropped != 2 {
+	if st.Depth != 0 || st.Bytes != 0 || st.Rejected != 0 || st.Sent != 3 || st.Dropped != 2 {
 		t.Fatalf("stats %+v", st)
 	}
 	select {
@@ -104,8 +120,9 @@ func TestFileStoreSurvivesRestartAndCorruption(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	e, _ := s.Peek()
-	s.Ack(e.Seq, false) // 1 is gone
+	written(t, fs)
+	e, _ := peek(s)
+	s.Ack(e.Seq) // 1 is gone
 	if err := fs.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -131,12 +148,12 @@ func TestFileStoreSurvivesRestartAndCorruption(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer fs2.Close()
-	if fs2.Skipped() != 2 {
-		t.Fatalf("skipped %d corrupt lines, want 2", fs2.Skipped())
-	}
 	s2, err := NewSpool(SpoolOptions{Store: fs2})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if fs2.Skipped() != 2 {
+		t.Fatalf("skipped %d corrupt lines, want 2", fs2.Skipped())
 	}
 	if err := s2.Push(testPost(5)); err != nil {
 		t.Fatal(err)
@@ -151,7 +168,7 @@ func TestFileStoreSurvivesRestartAndCorruption(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer fs3.Close()
-	if got, _ := fs3.Load(); len(got) != 0 || fs3.Skipped() != 0 {
+	if got, _, _ := fs3.Load(100, 1<<20); len(got) != 0 || fs3.Skipped() != 0 {
 		t.Fatalf("after acking all: %d entries, %d skipped", len(got), fs3.Skipped())
 	}
 }
@@ -171,11 +188,13 @@ func TestFileStoreCompacts(t *testing.T) {
 		if err := s.Push(testPost(ts)); err != nil {
 			t.Fatal(err)
 		}
+		written(t, fs) // every add reaches the file before its ack
 		if ts%2 == 0 {
-			e, _ := s.Peek()
-			s.Ack(e.Seq, false)
+			e, _ := peek(s)
+			s.Ack(e.Seq)
 		}
 	}
+	written(t, fs)
 	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
@@ -183,9 +202,17 @@ func TestFileStoreCompacts(t *testing.T) {
 	if n := bytes.Count(b, []byte("\n")); n >= 3000 {
 		t.Fatalf("file has %d lines for 1000 live entries: not compacted", n)
 	}
-	got, _ := fs.Load()
-	if len(got) != 1000 || s.Stats().Depth != 1000 || s.Stats().StoreErrors != 0 {
-		t.Fatalf("%d live in store, spool %+v", len(got), s.Stats())
+	if s.Stats().Depth != 1000 || s.Stats().StoreErrors != 0 {
+		t.Fatalf("spool %+v", s.Stats())
+	}
+	fs.Close()
+	fs2, err := OpenFileStore(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fs2.Close()
+	if got, _, _ := fs2.Load(DefaultSpoolEntries, DefaultSpoolBytes); len(got) != 1000 || fs2.Skipped() != 0 {
+		t.Fatalf("%d live in the reopened store, %d skipped", len(got), fs2.Skipped())
 	}
 }
 
@@ -195,14 +222,15 @@ func BenchmarkSpoolPushAck(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		_ = s.Push(p)
-		e, _ := s.Peek()
-		s.Ack(e.Seq, false)
+		e, _ := peek(s)
+		s.Ack(e.Seq)
 	}
 }
 
-// TestFileStoreGroupCommit: an append is in the file at once (a killed
-// process loses nothing) and is fsynced by the group commit only while it
-// is undelivered; an entry acked before SyncDelay never costs an fsync.
+// TestFileStoreGroupCommit: an append is in the file as soon as the writer
+// has it (a killed process loses nothing) and is fsynced by the group commit
+// only while it is undelivered; an entry acked before SyncDelay never costs
+// an fsync.
 func TestFileStoreGroupCommit(t *testing.T) {
 	old := SyncDelay
 	SyncDelay = time.Hour // the timer never fires by itself here
@@ -214,14 +242,47 @@ func TestFileStoreGroupCommit(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer fs.Close()
-	state := func() (uint64, int, bool) {
-		fs.mu.Lock()
-		defer fs.mu.Unlock()
-		return fs.synced, fs.unsynced, fs.timer != nil
+	if _, _, err := fs.Load(10, 1<<20); err != nil {
+		t.Fatal(err)
+	}
+	type state struct {
+		unsynced int
+		timer    bool
+		synced   []uint64
+	}
+	// inspect runs f in the writer once it wrote everything before.
+	inspect := func(f func(w *storeWriter)) {
+		t.Helper()
+		op := &storeOp{kind: opBarrier, inspect: f, reply: make(chan error, 1)}
+		if err := fs.enqueue(op); err != nil {
+			t.Fatal(err)
+		}
+		if err := <-op.reply; err != nil {
+			t.Fatal(err)
+		}
+	}
+	get := func() (st state) {
+		inspect(func(w *storeWriter) {
+			st.unsynced, st.timer = w.unsynced, w.syncTimer != nil
+			for seq, rec := range w.live {
+				if rec.synced {
+					st.synced = append(st.synced, seq)
+				}
+			}
+			slices.Sort(st.synced)
+		})
+		return st
 	}
 	add := func(seq uint64) {
 		t.Helper()
 		if err := fs.Append(SpoolEntry{Seq: seq, Post: json.RawMessage(`{"check_id":"c"}`)}); err != nil {
+			t.Fatal(err)
+		}
+		written(t, fs)
+	}
+	ack := func(seq uint64) {
+		t.Helper()
+		if err := fs.Ack(seq); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -232,43 +293,41 @@ func TestFileStoreGroupCommit(t *testing.T) {
 	if b, _ := os.ReadFile(path); bytes.Count(b, []byte("\n")) != 2 {
 		t.Fatalf("appends not written at once:\n%s", b)
 	}
-	if synced, unsynced, timer := state(); synced != 0 || unsynced != 2 || !timer {
-		t.Fatalf("after 2 appends: synced=%d unsynced=%d timer=%v", synced, unsynced, timer)
+	if st := get(); st.unsynced != 2 || !st.timer || len(st.synced) != 0 {
+		t.Fatalf("after 2 appends: %+v", st)
 	}
-	for _, seq := range []uint64{1, 2} {
-		if err := fs.Ack(seq); err != nil {
-			t.Fatal(err)
+	ack(1)
+	ack(2)
+	if st := get(); st.unsynced != 0 {
+		t.Fatalf("after acking both: %+v, want nothing to sync", st)
+	}
+	inspect(func(w *storeWriter) { // the timer firing
+		w.syncTimer = nil
+		if err := w.syncNow(); err != nil {
+			t.Error(err)
 		}
-	}
-	if _, unsynced, _ := state(); unsynced != 0 {
-		t.Fatalf("after acking both: unsynced=%d, want 0 (no fsync needed)", unsynced)
-	}
-	fs.groupSync() // the timer firing
-	if _, unsynced, timer := state(); unsynced != 0 || timer {
-		t.Fatalf("after the group sync: unsynced=%d timer=%v", unsynced, timer)
+	})
+	if st := get(); st.unsynced != 0 || st.timer {
+		t.Fatalf("after the group sync: %+v", st)
 	}
 
-	// Undelivered: the group sync covers it, and a later ack of a synced
-	// entry does not disturb the count.
+	// Undelivered: the sync covers it, and a later ack of a synced entry
+	// does not disturb the count.
 	add(3)
 	add(4)
-	if err := fs.Ack(3); err != nil {
-		t.Fatal(err)
-	}
-	if _, unsynced, _ := state(); unsynced != 1 {
-		t.Fatalf("unsynced=%d, want 1", unsynced)
+	ack(3)
+	if st := get(); st.unsynced != 1 {
+		t.Fatalf("%+v, want 1 unsynced", st)
 	}
 	if err := fs.Sync(); err != nil {
 		t.Fatal(err)
 	}
-	if synced, unsynced, _ := state(); synced != 4 || unsynced != 0 {
-		t.Fatalf("after Sync: synced=%d unsynced=%d, want 4 and 0", synced, unsynced)
+	if st := get(); st.unsynced != 0 || !slices.Equal(st.synced, []uint64{4}) {
+		t.Fatalf("after Sync: %+v", st)
 	}
-	if err := fs.Ack(4); err != nil {
-		t.Fatal(err)
-	}
-	if _, unsynced, _ := state(); unsynced != 0 {
-		t.Fatalf("ack of a synced entry moved unsynced to %d", unsynced)
+	ack(4)
+	if st := get(); st.unsynced != 0 {
+		t.Fatalf("ack of a synced entry: %+v", st)
 	}
 
 	// Reopened: loaded entries count as synced.
@@ -276,15 +335,19 @@ func TestFileStoreGroupCommit(t *testing.T) {
 	if err := fs.Close(); err != nil {
 		t.Fatal(err)
 	}
-	fs2, err := OpenFileStore(path, nil)
+	fs, err = OpenFileStore(path, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer fs2.Close()
-	if fs2.synced != 5 || fs2.unsynced != 0 {
-		t.Fatalf("reopened: synced=%d unsynced=%d, want 5 and 0", fs2.synced, fs2.unsynced)
+	defer fs.Close()
+	if got, _, err := fs.Load(10, 1<<20); err != nil || len(got) != 1 || got[0].Seq != 5 {
+		t.Fatalf("reopened: %v %v", got, err)
 	}
-	if err := fs2.Ack(5); err != nil || fs2.unsynced != 0 {
-		t.Fatalf("ack after reopen: err=%v unsynced=%d", err, fs2.unsynced)
+	if st := get(); st.unsynced != 0 || !slices.Equal(st.synced, []uint64{5}) {
+		t.Fatalf("reopened: %+v", st)
+	}
+	ack(5)
+	if st := get(); st.unsynced != 0 {
+		t.Fatalf("ack after reopen: %+v", st)
 	}
 }
