@@ -115,7 +115,8 @@ func Build(s Setup) (*Runtime, error) {
 	if cfg.GUID == "" && s.UseStateDir {
 		guid, err := loadOrCreateGUID(cfg.StateDir)
 		if err != nil {
-			return nil, fmt.Errorf("state dir: %w", err)
+			// A full or read-only state dir must not stop the agent.
+			log.Error("agent guid not kept in the state dir: the endpoint will see a new guid at each start", "err", err)
 		}
 		cfg.GUID = guid
 	}
@@ -139,18 +140,30 @@ func Build(s Setup) (*Runtime, error) {
 		Logger:            log,
 	})
 	if len(cfg.Endpoints) > 0 {
-		spoolOpts := protocol.SpoolOptions{MaxEntries: cfg.SpoolMaxCount, MaxBytes: cfg.SpoolMaxBytes}
+		spoolOpts := protocol.SpoolOptions{MaxEntries: cfg.SpoolMaxCount, MaxBytes: cfg.SpoolMaxBytes,
+			MaxAttempts: cfg.SpoolMaxAttempts, Logger: log}
+		memOnly := func(err error) protocol.MemStore {
+			// Start degraded rather than not at all: results still flow
+			// while an endpoint is up; /healthz and the status line say so.
+			log.Error("spool kept in memory only: results not yet sent are lost if the daemon stops", "dir", cfg.StateDir, "err", err)
+			return protocol.MemStore{Reason: "spool in memory only: " + err.Error()}
+		}
 		if s.UseStateDir {
-			if err := os.MkdirAll(cfg.StateDir, 0o700); err != nil {
-				return nil, fmt.Errorf("state dir: %w", err)
-			}
 			rt.store, err = protocol.OpenFileStore(filepath.Join(cfg.StateDir, "spool.jsonl"), log)
 			if err != nil {
-				return nil, fmt.Errorf("spool: %w", err)
+				spoolOpts.Store = memOnly(err)
+			} else {
+				spoolOpts.Store = rt.store
 			}
-			spoolOpts.Store = rt.store
 		}
 		spool, err := protocol.NewSpool(spoolOpts)
+		if err != nil && rt.store != nil {
+			// The file is kept as it is for a later start.
+			_ = rt.store.Close()
+			rt.store = nil
+			spoolOpts.Store = memOnly(err)
+			spool, err = protocol.NewSpool(spoolOpts)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("spool: %w", err)
 		}
@@ -391,6 +404,8 @@ func resolveSRV(names []string, log *slog.Logger) []string {
 // loadOrCreateGUID reads the agent guid kept in dir, or makes a random
 // (version 4) one and keeps it, so the endpoint sees one agent across
 // restarts.
+// When the guid cannot be kept, it returns a new one all the same, with the
+// error.
 func loadOrCreateGUID(dir string) (string, error) {
 	path := filepath.Join(dir, "guid")
 	if b, err := os.ReadFile(path); err == nil {
@@ -399,17 +414,15 @@ func loadOrCreateGUID(dir string) (string, error) {
 		}
 	}
 	var u [16]byte
-	if _, err := rand.Read(u[:]); err != nil {
-		return "", err
-	}
+	_, _ = rand.Read(u[:]) // never fails (crypto/rand)
 	u[6] = u[6]&0x0f | 0x40
 	u[8] = u[8]&0x3f | 0x80
 	g := fmt.Sprintf("%x-%x-%x-%x-%x", u[0:4], u[4:6], u[6:8], u[8:10], u[10:])
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return "", err
+		return g, err
 	}
-	if err := os.WriteFile(path, []byte(g+"\n"), 0o600); err != nil {
-		return "", err
+	if err := writeFileAtomic(path, []byte(g+"\n")); err != nil {
+		return g, err
 	}
 	return g, nil
 }
@@ -452,12 +465,17 @@ func loadSchedule(path string) ([]check.Def, error) {
 	return defs, nil
 }
 
-func writeFileAtomic(path string, data []byte) error {
+func writeFileAtomic(path string, data []byte) (err error) {
 	tmp := path + ".tmp"
 	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
 	if err != nil {
 		return err
 	}
+	defer func() {
+		if err != nil {
+			os.Remove(tmp) // a full disk keeps the old file, not half a new one
+		}
+	}()
 	if _, err := f.Write(data); err != nil {
 		f.Close()
 		return err
