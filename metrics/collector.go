@@ -69,6 +69,7 @@ type families struct {
 	spoolDepth, spoolBytes, spoolDropped, spoolSent          family
 	spoolRejected, spoolStoreErrors, notificationsTotal      family
 	notifyPending, notifyStateWriteErrors                    family
+	spoolDead, spoolRetrying, spoolDegraded, endpointUnavail family
 	all                                                      []family
 }
 
@@ -144,7 +145,11 @@ func newFamilies() *families {
 		spoolBytes:       gauge("virgo_spool_bytes", "Encoded size of the metric posts waiting in the spool."),
 		spoolDropped:     counter("virgo_spool_dropped_total", "Metric posts dropped, oldest first, past the spool's bound."),
 		spoolSent:        counter("virgo_spool_sent_total", "Metric posts acknowledged by an endpoint."),
-		spoolRejected:    counter("virgo_spool_rejected_total", "Metric posts the endpoint refused with a non-retryable error."),
+		spoolRejected:    counter("virgo_spool_rejected_total", "Refusals of metric posts: error replies counted against a post (all but 'unavailable'), and posts over the line limit."),
+		spoolDead:        counter("virgo_spool_dead_total", "Metric posts moved to the dead letter (state_dir/spool.dead) after spool_max_attempts refusals, or oversized."),
+		spoolRetrying:    gauge("virgo_spool_retrying", "Metric posts in the spool refused at least once, waiting for their next try."),
+		spoolDegraded:    gauge("virgo_spool_degraded", "1 while the spool is not (fully) on disk: a full or unwritable state dir; /healthz says why."),
+		endpointUnavail:  counter("virgo_endpoint_unavailable_total", "Replies of type 'unavailable' to metric posts (the endpoint's storage is down; retried).", "endpoint"),
 		spoolStoreErrors: counter("virgo_spool_store_errors_total", "Failed writes of the persistent spool (the post stays in memory)."),
 
 		notificationsTotal: counter("virgo_notifications_total",
@@ -167,6 +172,7 @@ func newFamilies() *families {
 		f.alarmState, f.alarmStatus,
 		f.endpointUp, f.endpointActive, f.endpointRTT, f.endpointReconns,
 		f.spoolDepth, f.spoolBytes, f.spoolDropped, f.spoolSent, f.spoolRejected, f.spoolStoreErrors,
+		f.spoolDead, f.spoolRetrying, f.spoolDegraded, f.endpointUnavail,
 		f.notificationsTotal, f.notifyPending, f.notifyStateWriteErrors,
 	}
 	return f
@@ -361,6 +367,7 @@ func (c *Collector) collectEndpoint(e *emitter, st protocol.Status) {
 		e.emit(f.endpointUp, boolValue(ep.State == protocol.StateConnected), ep.Endpoint)
 		e.emit(f.endpointActive, boolValue(ep.Active), ep.Endpoint)
 		e.emit(f.endpointReconns, float64(ep.Reconnects), ep.Endpoint)
+		e.emit(f.endpointUnavail, float64(ep.Unavailable), ep.Endpoint)
 		if ep.RTTKnown {
 			e.emit(f.endpointRTT, ep.RTT.Seconds(), ep.Endpoint)
 		}
@@ -372,6 +379,9 @@ func (c *Collector) collectEndpoint(e *emitter, st protocol.Status) {
 	e.emit(f.spoolSent, float64(sp.Sent))
 	e.emit(f.spoolRejected, float64(sp.Rejected))
 	e.emit(f.spoolStoreErrors, float64(sp.StoreErrors))
+	e.emit(f.spoolDead, float64(sp.Dead))
+	e.emit(f.spoolRetrying, float64(sp.Retrying))
+	e.emit(f.spoolDegraded, boolValue(sp.Degraded != ""))
 }
 
 func (c *Collector) collectNotifications(e *emitter, stats map[string]notify.NotifierStats) {

@@ -150,9 +150,10 @@ func sampleSource() *fakeSource {
 				{Endpoint: "ep1.example:443", State: protocol.StateConnected, Active: true,
 					RTT: 40 * time.Millisecond, RTTKnown: true, Reconnects: 2,
 					LastError: "auth failed for " + secret, EntityID: "en" + secret},
-				{Endpoint: "ep2.example:443", State: protocol.StateBackoff, Reconnects: 7},
+				{Endpoint: "ep2.example:443", State: protocol.StateBackoff, Reconnects: 7, Unavailable: 9},
 			},
-			Spool: protocol.SpoolStats{Depth: 3, Bytes: 1200, Sent: 50, Rejected: 1, Dropped: 4, StoreErrors: 5},
+			Spool: protocol.SpoolStats{Depth: 3, Bytes: 1200, Sent: 50, Rejected: 1, Dropped: 4, StoreErrors: 5,
+				Dead: 6, Retrying: 1, Degraded: "spool in memory only: open /var/lib/virgo-top/spool.jsonl: read-only file system"},
 		},
 		hasEndpoint: true,
 		notes: map[string]notify.NotifierStats{

@@ -48,6 +48,13 @@ func newHandler(src Source, version string, now func() time.Time) http.Handler {
 			fmt.Fprintln(w, reason)
 			return
 		}
+		if reason := degraded(src); reason != "" {
+			// Working, but not as configured: a restart would not help
+			// (a full disk), so not a failure; monitors read the text or
+			// virgo_spool_degraded.
+			fmt.Fprintln(w, "degraded: "+reason)
+			return
+		}
 		fmt.Fprintln(w, "ok")
 	})
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
@@ -70,6 +77,15 @@ func unhealthy(src Source, now time.Time) string {
 	age := now.Sub(snap.Time)
 	if age >= limit {
 		return fmt.Sprintf("latest snapshot is stale: %s old (limit %s)", age.Round(time.Millisecond), limit)
+	}
+	return ""
+}
+
+// degraded says why the agent runs degraded, "" when it does not: the
+// spool is not (fully) on disk.
+func degraded(src Source) string {
+	if st, ok := src.Endpoint(); ok {
+		return st.Spool.Degraded
 	}
 	return ""
 }

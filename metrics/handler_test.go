@@ -13,6 +13,7 @@ import (
 
 	"github.com/virgo-top/virgo-top/agent"
 	"github.com/virgo-top/virgo-top/collector"
+	"github.com/virgo-top/virgo-top/protocol"
 	"github.com/virgo-top/virgo-top/config"
 )
 
@@ -44,6 +45,12 @@ func TestHealthz(t *testing.T) {
 				t.Errorf("got %d %q, want %d %q", code, body, tt.wantCode, tt.wantBody)
 			}
 		})
+	}
+	// A spool that is not on disk (a full state dir): working, degraded.
+	degraded := &fakeSource{snap: snapAt(time.Second, time.Second), hasEndpoint: true,
+		status: protocol.Status{Spool: protocol.SpoolStats{Degraded: "spool in memory only: no space left on device"}}}
+	if code, body := scrape(t, degraded, "/healthz"); code != 200 || body != "degraded: spool in memory only: no space left on device\n" {
+		t.Errorf("degraded spool: %d %q", code, body)
 	}
 }
 
