@@ -13,8 +13,8 @@ import (
 
 	"github.com/virgo-top/virgo-top/agent"
 	"github.com/virgo-top/virgo-top/collector"
-	"github.com/virgo-top/virgo-top/protocol"
 	"github.com/virgo-top/virgo-top/config"
+	"github.com/virgo-top/virgo-top/protocol"
 )
 
 func TestHealthz(t *testing.T) {
