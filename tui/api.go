@@ -59,6 +59,10 @@ type ConnStatus struct {
 	State    string // ConnConnected, ConnReconnecting, ConnOffline, ConnConnecting
 	RetryIn  time.Duration
 	Spooled  int // results queued while offline
+	// Dead counts results the endpoint refused for good (in
+	// state_dir/spool.dead); Degraded says why the spool is not on disk.
+	Dead     uint64
+	Degraded string
 	RTT      time.Duration
 	Err      string
 }

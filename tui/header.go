@@ -106,6 +106,12 @@ func (p *headerPanel) connText() string {
 	if c.Spooled > 0 || c.State != ConnConnected {
 		t += s.HeaderKey.Render("  spooled ") + s.HeaderValue.Render(strconv.Itoa(c.Spooled))
 	}
+	if c.Dead > 0 {
+		t += s.StateWarn.Render("  dead letters " + strconv.FormatUint(c.Dead, 10))
+	}
+	if c.Degraded != "" {
+		t += s.Error.Render("  ⚠ " + clean(c.Degraded))
+	}
 	if c.Err != "" && c.State != ConnConnected {
 		t += s.Error.Render("  " + clean(c.Err))
 	}

@@ -24,6 +24,8 @@ func TestHeaderConnection(t *testing.T) {
 			"○ offline (ep:443)  spooled 7 │ trends live │ sample 11:59:58 │ every 5s"},
 		{ConnStatus{Mode: ModeEndpoint, Endpoint: "ep:443", State: ConnConnecting},
 			"◌ connecting to ep:443…  spooled 0 │ trends live │ sample 11:59:58 │ every 5s"},
+		{ConnStatus{Mode: ModeEndpoint, Endpoint: "ep:443", State: ConnConnected, Dead: 2, Degraded: "spool in memory only: no space left on device"},
+			"● connected to ep:443  dead letters 2  ⚠ spool in memory only: no space left on device │ trends live │ sample 11:59:58 │ every 5s"},
 		{ConnStatus{}, "trends live │ sample 11:59:58 │ every 5s"},
 	}
 	for _, tt := range tests {

@@ -304,6 +304,7 @@ func connStatus(rt *agent.Runtime, mode string) tui.ConnStatus {
 	}
 	st := rt.Manager.Status()
 	cs.Spooled = st.Spool.Depth
+	cs.Dead, cs.Degraded = st.Spool.Dead, st.Spool.Degraded
 	var best *protocol.EndpointStatus
 	for i := range st.Endpoints {
 		e := &st.Endpoints[i]
