@@ -17,8 +17,13 @@
 //     peer's own fixture has one.
 //   - dial.go, client.go: one connection (Client): TLS with the system roots
 //     or a given CA, an optional HTTP CONNECT proxy that is handed the host
-//     name, the hello, chained heartbeats with RTT and clock offset, one
-//     reader goroutine matching responses by id.
+//     name (its reply header capped at 64 KiB, the whole exchange under the
+//     connect timeout), the hello, chained heartbeats with RTT and clock
+//     offset. A reader that only reads and delivers (responses to pending
+//     calls; endpoint requests to 8 workers behind a queue of 16, past which
+//     the reply is error 400 of type "busy"), one writer that owns every
+//     write, check_schedule.changed coalesced into one schedule refresh;
+//     Done closes once every goroutine of the client has returned.
 //   - manager.go: all endpoints at once (Manager), metrics to the connected
 //     endpoint with the lowest RTT, reconnect with capped exponential
 //     backoff and full jitter (reset only once a connection proved healthy:
@@ -63,8 +68,8 @@
 //	                                   at ERROR
 //	type "unavailable", any code       the endpoint's storage is down: not counted; the same post
 //	(ErrorTypeUnavailable)             is sent again after a backoff (full jitter, growing while
-//	                                   it lasts; EndpointStatus.Unavailable); with a code other
-//	                                   than 400 the connection is also re-established
+//	                                   it lasts; EndpointStatus.Unavailable); never fatal: the
+//	                                   connection stays whatever the code
 //	type "rateLimitReached"            Run returns *RateLimitError and the daemon exits 2; the post
 //	                                   stays spooled
 //	no reply within PostTimeout        not counted: the connection is closed and the post goes
@@ -78,6 +83,18 @@
 //	error reply to handshake.hello     reconnect with backoff (rateLimitReached: stop, as above)
 //	error reply to heartbeat.post      reconnect with backoff, whatever the code
 //	error reply to check_schedule.get  400: logged, the last schedule kept; another code: reconnect
+//	no reply to check_schedule.get     the connection is closed; the next hello fetches it again
+//
+//	request from the endpoint          agent action
+//	---------------------------------  ------------------------------------------------------------
+//	host_info.get, check.test, ...     served by one of 8 workers; a handler's context ends when
+//	                                   the connection closes
+//	past 8 running and 16 queued       error 400, type "busy" (ErrorTypeBusy); nothing is dropped
+//	                                   silently
+//	check_schedule.changed             acknowledged at once; the schedule is fetched again (changes
+//	                                   during a fetch make one more fetch, never none)
+//	unknown method                     error 400, type "unknownMethod"
+//	endpoint not reading our replies   the connection is closed (its write queue stays full)
 //
 // Refusals are counted in memory: a restart gives a post its full
 // MaxAttempts again. The reconnect backoff is reset only after a connection

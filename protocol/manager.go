@@ -256,6 +256,9 @@ func (m *Manager) best() (*Client, *endpointState) {
 			continue
 		default:
 		}
+		if c.Err() != nil {
+			continue // closing: Done closes once its goroutines are gone
+		}
 		if first == nil {
 			first = ep
 		}

@@ -127,9 +127,15 @@ func (e *Error) Error() string {
 	return fmt.Sprintf("endpoint error %d: %s", e.Code, e.Message)
 }
 
-// Fatal reports whether the error drops the connection (any code but 400, or
-// a rate limit).
-func (e *Error) Fatal() bool { return e.Code != CodeNonFatal || e.RateLimited() }
+// Fatal reports whether the error drops the connection: any code but 400,
+// or a rate limit; never the retryable type "unavailable" (the endpoint's
+// storage is down, the connection is fine), whatever its code.
+func (e *Error) Fatal() bool {
+	if e.Type == ErrorTypeUnavailable {
+		return false
+	}
+	return e.Code != CodeNonFatal || e.RateLimited()
+}
 
 // RateLimited reports whether the endpoint says the rate limit is reached.
 func (e *Error) RateLimited() bool { return e.Type == ErrorTypeRateLimit }

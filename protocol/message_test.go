@@ -246,6 +246,7 @@ func TestErrorFatal(t *testing.T) {
 		{Error{Code: 400, Message: "old"}, false, false, "endpoint error 400: old"},
 		{Error{Code: 500, Message: "boom"}, true, false, "endpoint error 500: boom"},
 		{Error{Code: 400, Message: "slow down", Type: ErrorTypeRateLimit}, true, true, "endpoint error 400 (rateLimitReached): slow down"},
+		{Error{Code: 503, Message: "storage down", Type: ErrorTypeUnavailable}, false, false, "endpoint error 503 (unavailable): storage down"},
 	}
 	for _, tt := range tests {
 		if tt.e.Fatal() != tt.fatal || tt.e.RateLimited() != tt.limit || tt.e.Error() != tt.text {

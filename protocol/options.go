@@ -37,7 +37,9 @@ func (realClock) Now() time.Time                         { return time.Now() }
 func (realClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
 
 // Handler answers the endpoint's requests; the agent implements it. Each
-// method may be called from several goroutines.
+// method may be called from several goroutines. The context a method gets
+// ends when the connection closes, and Client.Close (and Done) wait for
+// every call in progress to return: a method must heed its context.
 type Handler interface {
 	HostInfoProvider
 	CheckTargeter
