@@ -7,7 +7,7 @@ VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo de
 LDFLAGS   := -s -w -X main.version=$(VERSION)
 export CGO_ENABLED ?= 0
 
-.PHONY: all build run test test-short bench bench-go scale lint vet fmt-check cross golden fuzz chaos soak install uninstall clean
+.PHONY: all build run test cc test-short bench bench-go scale lint vet fmt-check cross golden fuzz chaos soak install uninstall clean
 
 all: build
 
@@ -18,8 +18,20 @@ run:
 	$(GO) run ./cmd/virgo-top --fixture
 
 # The race detector needs cgo; it is the only target that turns it on.
-test:
+test: cc
 	CGO_ENABLED=1 $(GO) test -race -count=1 ./...
+
+# A C compiler for -race: installed with apt-get when missing and we are root
+# on Debian/Ubuntu, otherwise a message says what to install.
+cc:
+	@command -v $${CC:-gcc} >/dev/null 2>&1 || command -v cc >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "make test: installing gcc for the race detector"; \
+	    apt-get update -q && apt-get install -y -q --no-install-recommends gcc libc6-dev; \
+	  else \
+	    echo "make test needs a C compiler for the race detector: install gcc (Debian: apt-get install gcc), or run make test-short"; \
+	    exit 1; \
+	  fi; }
 
 test-short:
 	$(GO) test -short -count=1 ./...
