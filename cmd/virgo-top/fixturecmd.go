@@ -61,6 +61,17 @@ func runFixtureServer(args []string, stdout, stderr io.Writer) error {
 		faults.ErrorMethod, faults.ErrorCode, faults.ErrorCount = m, code, count
 		return nil
 	})
+	fs.Func("refuse-check", "fault: refuse every check_metrics.post of check ID with error CODE (and TYPE, e.g. unavailable), as ID=CODE[:TYPE]; "+
+		"a CODE other than 400 drops the connection unless TYPE is unavailable", func(v string) error {
+		id, rest, ok := strings.Cut(v, "=")
+		codeS, typ, _ := strings.Cut(rest, ":")
+		code, err := strconv.Atoi(codeS)
+		if !ok || id == "" || err != nil || code <= 0 {
+			return fmt.Errorf("want ID=CODE[:TYPE], got %q", v)
+		}
+		faults.RefuseCheck, faults.RefuseCode, faults.RefuseType = id, code, typ
+		return nil
+	})
 	garbageEvery := fs.Duration("garbage-every", 0, "fault: send a line that is not JSON to every connection this often")
 	oversizedEvery := fs.Duration("oversized-every", 0, "fault: send a 2 MiB line to every connection this often")
 	if err := parseFlags(fs, args); err != nil {
