@@ -1,0 +1,184 @@
+// Package record is virgo-top's flight recorder: it writes the host's
+// samples, process tables, check results, alarm transitions and endpoint
+// link events to a directory of segment files, bounded by age and size,
+// and reads them back as the frames the console renders (a recorded
+// frame holds the same *collector.Snapshot a live one does).
+//
+// It is a leaf: it imports collector for the Snapshot type and nothing
+// else of ours. The agent feeds a Writer; the console, `replay`, `dump`
+// and `record info` use a Reader. recordtest synthesises recordings for
+// tests and benchmarks (and bench/recgen); it is not in the binary.
+//
+// # Writing
+//
+// OpenWriter takes the directory's lock (one writer per directory: a
+// second one gets a *BusyError naming the first one's pid, and reads
+// instead) and starts one goroutine that owns the files. Sample, Check,
+// Alarm, Link and Forget never block and never do I/O: they queue the
+// record (at most 256 records, of which 32 snapshots); when the queue is
+// full the record is dropped and counted in Stats. The goroutine encodes
+// the records into a block, and writes (and fsyncs) the block when it
+// holds FlushInterval of recorded time (10 s by default) or 256 KiB: a
+// kill -9 or a power cut loses at most that block. Host figures are
+// recorded every sample, the process table every ProcessInterval (5 s).
+// A write error (a full disk) pauses the recording with a warning (at
+// most one per 5 minutes) and drops blocks until a write succeeds; the
+// caller never waits. Retention removes the oldest segments whose data
+// is older than MaxAge before the newest sample, or while the recording
+// exceeds MaxBytes; never the segment being written. Files are 0640 and
+// the directory 0750, owned by Options.Group when it exists. Command
+// lines (and check statuses, alarm messages, link errors) pass through
+// Options.Mask (NewMasker by default) before they are encoded.
+//
+// # Reading
+//
+// Readers take no lock and write nothing: they read while the writer
+// appends, and ignore a block until it is complete. Every query lists the
+// segments again. At seeks by segment name, then by block headers to the
+// last keyframe before the time, and decodes forward from there (at most
+// five minutes of data); Range streams frames; Trends reads only the
+// small per-minute rollup blocks; PrevTransition and NextTransition
+// decompress only blocks whose header says they hold a transition.
+//
+// A moment is a sample and everything recorded after it until the next
+// sample: a frame is the state as of the end of its moment. Events are
+// attributed to the moment they were recorded in, whatever their own
+// Time (a check result carries the time its run started); events
+// recorded before a writer's first sample join that sample's moment.
+// Seeking assumes sample times increase (after the clock steps back the
+// recording stays readable in order, and At finds one of the moments at
+// the repeated time).
+//
+// # Damage
+//
+// A torn tail (an incomplete block, or a last block whose checksum fails,
+// left by a crash) is ignored by readers and truncated, with a warning,
+// by the next OpenWriter (which always starts a new segment). A block
+// with a bad checksum or a bad header in the middle is skipped, with the
+// delta blocks that depend on it up to the next keyframe; a reader finds
+// the next block header by its magic and checksum. Info reports what it
+// found. A segment of a newer format version is refused with a
+// *VersionError by readers and writers.
+//
+// # Format, version 1
+//
+// All integers are little-endian; "uvarint" and "varint" are Go's
+// encoding/binary varints (varint is zigzag); a string is a uvarint length
+// then the bytes; times are int64 Unix nanoseconds (0 = the zero time).
+// CRC-32C is the Castagnoli polynomial.
+//
+// A recording is a directory of segment files named after the UTC time
+// of their first moment, so that they sort by time:
+// 20260302T031205.123456789Z.vtr (a name is always later than the
+// previous segment's, whatever the clock did). A writer starts a segment
+// at open, every UTC hour, and when the segment reaches MaxBytes/8
+// (between 16 KiB and 64 MiB). writer.lock holds the writer's pid.
+//
+// A segment file:
+//
+//	header: magic 89 56 54 52 0d 0a 1a 0a ("\x89VTR\r\n\x1a\n")
+//	        u16 version (1) | u32 length N of the info | info (N bytes) | u32 CRC-32C of all before
+//	info:   varint creation time | strings hostname, os, platform, platform_version,
+//	        kernel, arch, virtualization, virtualization_role | varint boot time
+//	blocks: one after another to the end of the file
+//
+// A reader checks the version before anything else: a newer one is
+// refused. A block is a 44-byte header and a payload:
+//
+//	0  magic 56 54 42 b1 ("VTB\xb1")
+//	4  u8  flags: bit 0 keyframe; bits 4-7 codec (0 stored, 1 deflate)
+//	5  u8  reserved, 0
+//	6  u16 kinds present (bits below)
+//	8  u32 samples in the block
+//	12 u32 payload length on disk
+//	16 u32 payload length decoded (at most 64 MiB)
+//	20 i64 first moment (the time of the sample the block starts at, or of
+//	       the moment it continues)
+//	28 i64 last moment
+//	36 u32 CRC-32C of the payload
+//	40 u32 CRC-32C of bytes 0-39
+//
+// Kinds: 1 samples, 2 process tables, 4 new check results, 8 alarm
+// transitions, 16 link events, 32 trend rollups (only in rollup blocks),
+// 64 host fields, 128 restated state (a keyframe's), 256 forgotten checks.
+//
+// A data block is a keyframe or a delta block. A keyframe starts with
+// the state a reader needs to begin there: the host record, the last
+// process table in full, the last result of every check, the latest
+// transition of every alarm and the last event of every endpoint (all
+// flagged restated); its first sample is written whole. A delta block
+// continues from the blocks before it, back to its keyframe. A writer
+// writes a keyframe every 5 minutes of recorded time, at the start of
+// every segment and after a lost block. Rollup blocks stand alone.
+//
+// The decoded payload is a sequence of records: u8 kind | uvarint body
+// length | body. A reader skips kinds it does not know. Each record's
+// time is a varint relative to the clock, which starts at the block's
+// first moment and becomes each sample's time:
+//
+//	1 host     strings hostname, os, platform, platform_version, kernel, arch,
+//	           virtualization, virtualization_role | varint boot time
+//	           (in keyframes, and whenever they change)
+//	2 sample   varint time | uvarint flags (1: a layout follows) | [layout] |
+//	           the values (below) | uvarint n | n x (string source, string error)
+//	3 procs    varint time | uvarint flags (1: from an empty table) | ops | uvarint 0
+//	4 check    varint time | u8 flags (1: restated) | strings id, type, label |
+//	           u8 available | string status | uvarint n | n x strings
+//	           (dimension, name, type, value, unit)
+//	5 alarm    varint time | u8 flags | strings check id, alarm, from, to,
+//	           message (to "" removes the alarm)
+//	6 link     varint time | u8 flags | strings endpoint, state, error
+//	7 forget   varint time | string check id (the check and its alarms go)
+//	8 rollup   varint minute start | uvarint n | n x (string series,
+//	           uvarint count, f32 min, avg, max, last)
+//
+// A layout is uvarint cores | uvarint n filesystems x (strings mount,
+// device, disk, fstype, options, u8 read-only) | uvarint n disks x
+// (string name, u8 partition) | uvarint n interfaces x (strings name,
+// link state) | uvarint n x string (the sources of Durations, sorted). It
+// is written when it changes and in a keyframe's first sample.
+//
+// The values of a sample are, in this order, each a varint of the
+// difference (wrapping, 64 bits) from the same value in the previous
+// sample of the same layout (from 0 after a layout): Elapsed (ns), uptime
+// (s), the 8 CPU percentages (usage, user, system, idle, iowait, steal,
+// irq, nice), CPU cores, the 8 percentages of each core; memory total,
+// used, free, available, cached, buffers, swap total, used, free, in,
+// out (bytes) and used %; load 1, 5, 15 and cores; per filesystem total,
+// used, free, available bytes, used %, inodes total, free, inodes used %;
+// per disk read and write B/s, read and write IOPS, busy %, reads,
+// writes, read bytes, written bytes, read, write, I/O and weighted I/O
+// time (ms); per interface rx and tx B/s, rx and tx packets/s, errors/s
+// and drops/s (rx, tx), rx and tx bytes, packets, errors and drops
+// (cumulative); the process count; each source's duration (µs).
+//
+// Precision (what a frame gives back): percentages, load, packet,
+// error, drop and I/O rates, and process CPU seconds are rounded to
+// 0.01; byte rates to 1 B/s; source durations to 1 µs; everything else
+// (counters, bytes, times, strings) is exact. Processes come back
+// sorted by PID, their command lines masked.
+//
+// Process table ops, in increasing pid order: uvarint pid increment (from
+// the previous op's pid, the first from -2^31-1) | uvarint mask | the
+// fields of the mask, in bit order, each a varint difference from the
+// process's previous value (a string whole). Mask bit 0: the process is
+// gone (alone). Bits 1-14: CPU % (x100), CPU seconds (x100), RSS, state,
+// memory % (x100), VMS, threads, ppid, name, user, uid, start time,
+// nice, command line. A process not in the table starts from zeros and
+// its start time from the table's time; fields equal to that are
+// omitted.
+//
+// # Measured (make bench-go; BENCHMARKS.md has the run)
+//
+// Synthetic host: 4 cores, 3 filesystems, 4 disks, 2 interfaces, about
+// 300 processes of which some 30 busy and 1.3 new ones a sample, checks
+// every 30 s, samples every 5 s. The recording is 855-895 bytes per
+// sample, 14.8-15.5 MB a day (goal: 30 MB); stored without deflate it
+// would be 1,275 bytes (22 MB a day). Of a sample's bytes: host figures
+// about 310 raw, process table changes 365 raw, keyframes 156, trend
+// rollups 67, checks 50. Encoding takes about 85 µs a sample (2-core
+// EPYC), the writer's heap is about 1.4 MiB, of which flate's encoder
+// 788 KiB at level 3 (1,172 KiB at BestSpeed). On a 7-day recording
+// (104 MB): At 3.5 ms, 24 h of trends 54 ms, the last hour's 720
+// frames 85 ms, Info 0.34 s.
+package record

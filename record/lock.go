@@ -1,0 +1,83 @@
+package record
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+)
+
+// ErrBusy matches a *BusyError with errors.Is.
+var ErrBusy = errors.New("record: the recording has a writer already")
+
+// BusyError says another process writes the recording in Dir: open it
+// with Open to read it instead (a second console does).
+type BusyError struct {
+	Dir string
+	PID int // the writer's pid as it wrote it in the lock file; 0 if unreadable
+}
+
+func (e *BusyError) Error() string {
+	holder := "another process"
+	if e.PID > 0 {
+		holder = "pid " + strconv.Itoa(e.PID)
+	}
+	return fmt.Sprintf("record: %s is being recorded by %s (lock %s)", e.Dir, holder, filepath.Join(e.Dir, lockName))
+}
+
+// Is makes errors.Is(err, ErrBusy) true.
+func (e *BusyError) Is(target error) bool { return target == ErrBusy }
+
+// errLocked is what tryLock returns when another process holds the lock.
+var errLocked = errors.New("locked")
+
+// lockDir takes the writer's lock of dir: an advisory lock (flock on
+// unix, LockFileEx on Windows) on dir/writer.lock, which holds our pid.
+// It goes with the process: a killed writer never leaves a stale lock.
+// Readers never take it.
+func lockDir(dir string, perm os.FileMode) (*os.File, error) {
+	path := filepath.Join(dir, lockName)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, perm)
+	if errors.Is(err, os.ErrPermission) {
+		// Someone else's recording that we may only read: say who writes
+		// it if someone does, else that we may not.
+		if rf, rerr := os.Open(path); rerr == nil {
+			if lerr := tryLock(rf); errors.Is(lerr, errLocked) {
+				busy := &BusyError{Dir: dir, PID: readPID(rf)}
+				rf.Close()
+				return nil, busy
+			}
+			rf.Close()
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("record: lock %s: %w", path, err)
+	}
+	if err := tryLock(f); err != nil {
+		pid := readPID(f)
+		f.Close()
+		if errors.Is(err, errLocked) {
+			return nil, &BusyError{Dir: dir, PID: pid}
+		}
+		return nil, fmt.Errorf("record: lock %s: %w", path, err)
+	}
+	_ = f.Chmod(perm) // whatever the umask; fails harmlessly on another's file
+	if err := f.Truncate(0); err == nil {
+		_, _ = f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
+	}
+	return f, nil
+}
+
+func readPID(f *os.File) int {
+	buf := make([]byte, 32)
+	n, _ := f.ReadAt(buf, 0)
+	pid, _ := strconv.Atoi(string(bytes.TrimSpace(buf[:n])))
+	return pid
+}
+
+func unlockDir(f *os.File) {
+	_ = unlockFile(f)
+	f.Close()
+}
