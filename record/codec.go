@@ -1,10 +1,8 @@
 package record
 
 import (
-	"cmp"
 	"maps"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/virgo-top/virgo-top/collector"
@@ -147,7 +145,7 @@ func (en *encoder) begin(ns int64, keyframe bool) {
 		en.checkBody(&r, fRestated)
 		en.record(kCheck, bState)
 	}
-	for _, k := range slices.SortedFunc(maps.Keys(en.alarms), cmpAlarmKey) {
+	for _, k := range sortedAlarmKeys(en.alarms) {
 		a := en.alarms[k]
 		en.alarmBody(&a, fRestated)
 		en.record(kAlarm, bState)
@@ -159,8 +157,19 @@ func (en *encoder) begin(ns int64, keyframe bool) {
 	}
 }
 
-func cmpAlarmKey(a, b alarmKey) int {
-	return cmp.Or(strings.Compare(a.check, b.check), strings.Compare(a.alarm, b.alarm))
+// sortedAlarmKeys returns the keys by check id, then alarm. The sorts in
+// this package sort strings only: each other element type would add its
+// own copy of the generic sort to the binary (about 35 KB each).
+func sortedAlarmKeys[V any](m map[alarmKey]V) []alarmKey {
+	byName := make(map[string]alarmKey, len(m))
+	for k := range m {
+		byName[k.check+"\x00"+k.alarm] = k
+	}
+	keys := make([]alarmKey, 0, len(m))
+	for _, n := range slices.Sorted(maps.Keys(byName)) {
+		keys = append(keys, byName[n])
+	}
+	return keys
 }
 
 // sample appends s; withProcs also records its process table.
@@ -566,11 +575,16 @@ func (st *state) frame() *Frame {
 		snap.Processes = st.procsOut
 	}
 	if st.stale {
-		st.checksOut = slices.SortedFunc(maps.Values(st.checks), func(a, b CheckResult) int { return strings.Compare(a.CheckID, b.CheckID) })
-		st.alarmsOut = slices.SortedFunc(maps.Values(st.alarms), func(a, b AlarmTransition) int {
-			return cmpAlarmKey(alarmKey{a.CheckID, a.Alarm}, alarmKey{b.CheckID, b.Alarm})
-		})
-		st.linksOut = slices.SortedFunc(maps.Values(st.links), func(a, b LinkEvent) int { return strings.Compare(a.Endpoint, b.Endpoint) })
+		st.checksOut, st.alarmsOut, st.linksOut = nil, nil, nil
+		for _, id := range slices.Sorted(maps.Keys(st.checks)) {
+			st.checksOut = append(st.checksOut, st.checks[id])
+		}
+		for _, k := range sortedAlarmKeys(st.alarms) {
+			st.alarmsOut = append(st.alarmsOut, st.alarms[k])
+		}
+		for _, ep := range slices.Sorted(maps.Keys(st.links)) {
+			st.linksOut = append(st.linksOut, st.links[ep])
+		}
 		st.stale = false
 	}
 	f := &Frame{Snapshot: &snap, Checks: st.checksOut, Alarms: st.alarmsOut, Links: st.linksOut,

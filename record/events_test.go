@@ -324,3 +324,52 @@ func TestBlocksByRecordedTime(t *testing.T) {
 		t.Errorf("samples per block %v, want [10 10 10 5]", counts)
 	}
 }
+
+// TestStepping: After (`]`) and At(t - 1ns) (`[`) walk every moment in
+// order, across segments, and stop at the ends.
+func TestStepping(t *testing.T) {
+	dir := t.TempDir()
+	w := openWriter(t, record.Options{Dir: dir})
+	var want []time.Time
+	for i := 0; i < 40; i++ {
+		s := sample(0)
+		s.Time = time.Date(2026, 3, 2, 3, 59, 0, 0, time.UTC).Add(time.Duration(i*3) * time.Second) // across 04:00
+		want = append(want, s.Time)
+		w.Sample(s)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	r := openReader(t, dir)
+	if segs, _ := record.Segments(dir); len(segs) != 2 {
+		t.Fatalf("%d segments, want 2", len(segs))
+	}
+	var fwd []time.Time
+	cur := want[0].Add(-time.Hour)
+	for {
+		f, err := r.After(cur)
+		if errorsIs(err, record.ErrNoData) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		cur = f.Snapshot.Time
+		fwd = append(fwd, cur.UTC())
+	}
+	diffJSON(t, "forward", fwd, want)
+	var back []time.Time
+	cur = want[len(want)-1].Add(time.Hour)
+	for {
+		f, err := r.At(cur)
+		if errorsIs(err, record.ErrNoData) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		back = append([]time.Time{f.Snapshot.Time.UTC()}, back...)
+		cur = f.Snapshot.Time.Add(-1)
+	}
+	diffJSON(t, "backward", back, want)
+}

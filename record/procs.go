@@ -2,7 +2,7 @@ package record
 
 import (
 	"math"
-	"slices"
+	"sort"
 	"time"
 
 	"github.com/virgo-top/virgo-top/collector"
@@ -113,14 +113,16 @@ func (q *procQ) process() collector.Process {
 // every sample would cost more than encoding them).
 func quantTable(ps []collector.Process, prev, cur []procQ, mask func(string) string) []procQ {
 	cur = cur[:0]
-	sorted := slices.IsSortedFunc(ps, func(a, b collector.Process) int { return cmpPID(a.PID, b.PID) })
-	var order []int
-	if !sorted {
-		order = make([]int, len(ps))
-		for i := range order {
-			order[i] = i
+	var order []int // the collector sorts by pid; anything else is sorted here
+	for i := 1; i < len(ps); i++ {
+		if ps[i].PID < ps[i-1].PID {
+			order = make([]int, len(ps))
+			for i := range order {
+				order[i] = i
+			}
+			sort.SliceStable(order, func(a, b int) bool { return ps[order[a]].PID < ps[order[b]].PID })
+			break
 		}
-		slices.SortStableFunc(order, func(a, b int) int { return cmpPID(ps[a].PID, ps[b].PID) })
 	}
 	j := 0
 	for k := range ps {
@@ -144,16 +146,6 @@ func quantTable(ps []collector.Process, prev, cur []procQ, mask func(string) str
 		cur = append(cur, q)
 	}
 	return cur
-}
-
-func cmpPID(a, b int32) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // firstPID is below every pid: op pids are written as increments from the

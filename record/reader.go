@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"os"
 	"sort"
 	"sync"
@@ -112,6 +113,20 @@ func (r *Reader) segments() ([]seg, error) {
 			f.start = m.info.created
 		}
 		out = append(out, seg{f, m})
+	}
+	if !r.single {
+		// Forget the segments retention removed.
+		present := make(map[string]bool, len(files))
+		for _, f := range files {
+			present[f.name] = true
+		}
+		r.mu.Lock()
+		for name := range r.infos {
+			if !present[name] {
+				delete(r.infos, name)
+			}
+		}
+		r.mu.Unlock()
 	}
 	return out, nil
 }
@@ -366,6 +381,26 @@ func (r *Reader) frameIn(s *seg, ns int64) (*Frame, error) {
 		}
 	}
 	return nil, nil
+}
+
+// errStop ends a Range early from inside.
+var errStop = errors.New("stop")
+
+// After returns the frame of the first moment after t (the console's
+// `]`; `[` is At(t - 1ns)), ErrNoData when there is none yet.
+func (r *Reader) After(t time.Time) (*Frame, error) {
+	var out *Frame
+	err := r.Range(t.Add(1), time.Unix(0, math.MaxInt64), func(f *Frame) error {
+		out = f
+		return errStop
+	})
+	switch {
+	case err == errStop:
+		return out, nil
+	case err != nil:
+		return nil, err
+	}
+	return nil, ErrNoData
 }
 
 // Range calls fn with every frame whose sample time is within [from, to],

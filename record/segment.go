@@ -48,13 +48,18 @@ func listSegments(dir string) ([]segFile, error) {
 	if err != nil {
 		return nil, err
 	}
-	var segs []segFile
+	var names []string
 	for _, e := range ents {
-		if t, ok := segTime(e.Name()); ok && e.Type().IsRegular() {
-			segs = append(segs, segFile{name: e.Name(), path: filepath.Join(dir, e.Name()), start: t})
+		if _, ok := segTime(e.Name()); ok && e.Type().IsRegular() {
+			names = append(names, e.Name())
 		}
 	}
-	slices.SortFunc(segs, func(a, b segFile) int { return strings.Compare(a.name, b.name) })
+	slices.Sort(names)
+	segs := make([]segFile, len(names))
+	for i, n := range names {
+		t, _ := segTime(n)
+		segs[i] = segFile{name: n, path: filepath.Join(dir, n), start: t}
+	}
 	return segs, nil
 }
 
