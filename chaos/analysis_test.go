@@ -10,11 +10,19 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/virgo-top/virgo-top/protocol"
 )
 
 func recLine(t0 time.Time, conn int, reply string, message string) string {
 	return fmt.Sprintf(`{"time":%q,"conn":%d,"remote":"127.0.0.1:5","message":%s,"reply":%q}`+"\n",
 		t0.UTC().Format(time.RFC3339Nano), conn, message, reply)
+}
+
+// errLine is the record of a message answered with an error.
+func errLine(t0 time.Time, conn int, message string, code int, typ string) string {
+	return fmt.Sprintf(`{"time":%q,"conn":%d,"remote":"127.0.0.1:5","message":%s,"reply":"error","code":%d,"type":%q}`+"\n",
+		t0.UTC().Format(time.RFC3339Nano), conn, message, code, typ)
 }
 
 func postMsg(check string, ts int64) string {
@@ -32,6 +40,7 @@ func TestParseRecords(t *testing.T) {
 		name    string
 		in      string
 		want    []delivery
+		refused []refusal
 		sum     recordSummary
 		wantErr string
 	}{
@@ -40,7 +49,7 @@ func TestParseRecords(t *testing.T) {
 			in: recLine(t0, 1, "result", hello) +
 				recLine(t0.Add(time.Second), 1, "result", postMsg("chMEM", 1000)) +
 				recLine(t0.Add(2*time.Second), 1, "ignored", postMsg("chMEM", 2000)) +
-				recLine(t0.Add(3*time.Second), 2, "error", postMsg("chMEM", 2000)) +
+				errLine(t0.Add(3*time.Second), 2, postMsg("chMEM", 2000), 503, "unavailable") +
 				recLine(t0.Add(4*time.Second), 2, "none", `"this is not JSON {"`) +
 				recLine(t0.Add(5*time.Second), 2, "none", `{"v":"1","id":7,"source":"chaos","target":"endpoint","result":{}}`) +
 				"\n" +
@@ -50,7 +59,14 @@ func TestParseRecords(t *testing.T) {
 				{Key: resultKey{"chMEM", 1000}, At: t0.Add(time.Second), Conn: "r#1", Params: paramsHash("chMEM", 1000), Line: 2},
 				{Key: resultKey{"chCPU", 3000}, At: t0.Add(6 * time.Second), Conn: "r#3", Params: paramsHash("chCPU", 3000), Line: 8},
 			},
-			sum: recordSummary{Hellos: 1, Schedules: 1, Ignored: 1, Rejected: 1},
+			refused: []refusal{{Key: resultKey{"chMEM", 2000}, At: t0.Add(3 * time.Second), Code: 503, Type: "unavailable"}},
+			sum:     recordSummary{Hellos: 1, Schedules: 1, Ignored: 1, Rejected: 1},
+		},
+		{
+			name:    "a refusal without a type",
+			in:      recLine(t0, 1, "error", postMsg("chMEM", 1000)),
+			refused: []refusal{{Key: resultKey{"chMEM", 1000}, At: t0}},
+			sum:     recordSummary{Rejected: 1},
 		},
 		{
 			name: "last line cut short",
@@ -82,7 +98,7 @@ func TestParseRecords(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, sum, err := parseRecords(strings.NewReader(tt.in), "r")
+			got, refused, sum, err := parseRecords(strings.NewReader(tt.in), "r")
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("err = %v, want it to contain %q", err, tt.wantErr)
@@ -95,6 +111,9 @@ func TestParseRecords(t *testing.T) {
 			if !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("deliveries:\n got %+v\nwant %+v", got, tt.want)
 			}
+			if !reflect.DeepEqual(refused, tt.refused) {
+				t.Errorf("refusals:\n got %+v\nwant %+v", refused, tt.refused)
+			}
 			if sum != tt.sum {
 				t.Errorf("summary = %+v, want %+v", sum, tt.sum)
 			}
@@ -104,7 +123,7 @@ func TestParseRecords(t *testing.T) {
 
 func TestParseRecordsLineTooLong(t *testing.T) {
 	in := strings.Repeat("x", maxRecordLine+10) + "\n"
-	if _, _, err := parseRecords(strings.NewReader(in), "r"); err == nil || !strings.Contains(err.Error(), "line longer than") {
+	if _, _, _, err := parseRecords(strings.NewReader(in), "r"); err == nil || !strings.Contains(err.Error(), "line longer than") {
 		t.Fatalf("err = %v, want line longer than", err)
 	}
 }
@@ -154,6 +173,19 @@ func TestSpoolFile(t *testing.T) {
 	s.reset()
 	if len(s.liveKeys()) != 0 || len(s.produced) != 3 {
 		t.Errorf("after reset: live %v, produced %d; want none live, 3 produced", s.liveKeys(), len(s.produced))
+	}
+}
+
+func TestSpoolFileEntries(t *testing.T) {
+	s := newSpoolFile()
+	// chMEM@1000 added twice (two runs read one sample), chLOAD@1001 once
+	// and again under its own seq when the file was rewritten.
+	s.addAll([]byte(storeLineFor(t, "add", 1, "chMEM", 1000) + storeLineFor(t, "add", 2, "chLOAD", 1001) +
+		storeLineFor(t, "add", 3, "chMEM", 1000) + storeLineFor(t, "ack", 1, "", 0)))
+	s.reset()
+	s.addAll([]byte(storeLineFor(t, "add", 2, "chLOAD", 1001) + storeLineFor(t, "add", 3, "chMEM", 1000)))
+	if got, want := s.entries(), map[resultKey]int{{"chMEM", 1000}: 2}; !reflect.DeepEqual(got, want) {
+		t.Errorf("entries() = %v, want %v", got, want)
 	}
 }
 
@@ -277,12 +309,32 @@ func TestAnalyze(t *testing.T) {
 				OrderErrors: []string{fmt.Sprintf("chMEM@%d first delivered (on b#1) after chMEM@%d", tsAt(2.5), tsAt(3.6))}},
 		},
 		{
-			name: "a repeat on the same connection",
+			// The agent never resends on the connection it sent on: the
+			// same post twice there is the daemon producing it twice.
+			name: "a repeat on the same connection is a result produced twice",
 			facts: runFacts{Checks: checks,
 				Deliveries: append(series("a#1", 0.5, 1.55, 2.5), series("a#1", 2.5)[0]),
 				Spooled:    spooled(0.5, 1.55, 2.5), Start: at(0), End: at(3)},
 			want: report{Produced: 3, Delivered: 3, Receipts: 4, Duplicated: 1, Duplicates: []resultKey{{"chMEM", tsAt(2.5)}},
-				OrderErrors: []string{fmt.Sprintf("on a#1: chMEM@%d after chMEM@%d", tsAt(2.5), tsAt(2.5))}},
+				ProducedTwice: []resultKey{{"chMEM", tsAt(2.5)}}},
+		},
+		{
+			name: "a repeat after a newer result on the same connection",
+			facts: runFacts{Checks: checks,
+				Deliveries: append(series("a#1", 0.5, 1.55, 2.5), delivery{Key: resultKey{"chMEM", tsAt(1.55)}, At: at(2.9), Conn: "a#1", Params: paramsHash("chMEM", tsAt(1.55))}),
+				Spooled:    spooled(0.5, 1.55, 2.5), Start: at(0), End: at(3)},
+			want: report{Produced: 3, Delivered: 3, Receipts: 4, Duplicated: 1, Duplicates: []resultKey{{"chMEM", tsAt(1.55)}},
+				ProducedTwice: []resultKey{{"chMEM", tsAt(1.55)}},
+				OrderErrors:   []string{fmt.Sprintf("on a#1: chMEM@%d after chMEM@%d", tsAt(1.55), tsAt(2.5))}},
+		},
+		{
+			name: "a repeat with another post on the same connection",
+			facts: runFacts{Checks: checks,
+				Deliveries: append(series("a#1", 0.5, 1.55, 2.5), delivery{Key: resultKey{"chMEM", tsAt(2.5)}, At: at(2.9), Conn: "a#1"}),
+				Spooled:    spooled(0.5, 1.55, 2.5), Start: at(0), End: at(3)},
+			want: report{Produced: 3, Delivered: 3, Receipts: 4, Duplicated: 1, Duplicates: []resultKey{{"chMEM", tsAt(2.5)}},
+				BadDuplicates: []string{fmt.Sprintf("chMEM@%d on a#1 differs from its first delivery on a#1", tsAt(2.5))},
+				OrderErrors:   []string{fmt.Sprintf("on a#1: chMEM@%d after chMEM@%d", tsAt(2.5), tsAt(2.5))}},
 		},
 		{
 			name: "unknown check, unspooled delivery",
@@ -292,13 +344,197 @@ func TestAnalyze(t *testing.T) {
 			want: report{Produced: 2, Delivered: 2, Receipts: 2, Unknown: []string{"chX"}, Unspooled: []resultKey{{"chX", 5}}},
 		},
 	}
+	// The spool rules: chMEM poisoned, a spool_max_attempts of 3.
+	key := func(sec float64) resultKey { return resultKey{"chMEM", tsAt(sec)} }
+	refusals := func(sec float64, n, code int, typ string) []refusal {
+		var out []refusal
+		for i := range n {
+			out = append(out, refusal{Key: key(sec), At: at(sec + 0.1 + float64(i)), Code: code, Type: typ})
+		}
+		return out
+	}
+	poisoned := map[string]bool{"chMEM": true}
+	// logged says the daemon logged chMEM results 50 ms after each of secs.
+	logged := func(secs ...float64) map[string][]time.Time {
+		var ts []time.Time
+		for _, s := range secs {
+			ts = append(ts, at(s+0.05))
+		}
+		return map[string][]time.Time{"chMEM": ts}
+	}
+	deadAt := func(sec float64, types ...string) deadEntry {
+		d := deadEntry{Key: key(sec), Reason: "refused 3 times"}
+		for _, typ := range types {
+			d.Refusals = append(d.Refusals, protocol.Refusal{Time: at(sec + 1), Code: 400, Type: typ, Error: "no"})
+		}
+		return d
+	}
+	// lateSeries delivers 0.5, 1.55 and 3.6 on a#1, then 2.5 (refused
+	// before) on a#1 after 3.6, then 4.5.
+	lateSeries := func() []delivery {
+		ds := series("a#1", 0.5, 1.55, 3.6)
+		ds = append(ds, delivery{Key: key(2.5), At: at(3.7), Conn: "a#1", Params: paramsHash("chMEM", tsAt(2.5))})
+		return append(ds, series("a#1", 4.5)...)
+	}
+	spoolTests := []struct {
+		name  string
+		facts runFacts
+		want  report
+	}{
+		{
+			name: "dead-lettered results are accounted for",
+			facts: runFacts{Checks: checks, Deliveries: series("a#1", 0.5, 1.55, 3.6, 4.5), Spooled: spooled(clean...),
+				Refusals: refusals(2.5, 3, 400, ""), Dead: []deadEntry{deadAt(2.5, "", "")}, Poisoned: poisoned, MaxAttempts: 3,
+				Start: at(0), End: at(5)},
+			want: report{Produced: 5, Delivered: 4, Receipts: 4, Dead: 1, Refused: 1},
+		},
+		{
+			name: "a dead letter never written to the spool file fills its gap",
+			facts: runFacts{Checks: checks, Deliveries: series("a#1", 0.5, 1.55, 3.6, 4.5), Spooled: spooled(0.5, 1.55, 3.6, 4.5),
+				Refusals: refusals(2.5, 4, 500, ""), Dead: []deadEntry{deadAt(2.5)}, Poisoned: poisoned, MaxAttempts: 3,
+				Start: at(0), End: at(5)},
+			want: report{Produced: 5, Delivered: 4, Receipts: 4, Dead: 1, Refused: 1},
+		},
+		{
+			name: "the default spool_max_attempts",
+			facts: runFacts{Checks: checks, Deliveries: series("a#1", 0.5, 1.55, 3.6, 4.5), Spooled: spooled(clean...),
+				Refusals: refusals(2.5, 4, 400, ""), Dead: []deadEntry{deadAt(2.5)}, Poisoned: poisoned,
+				Start: at(0), End: at(5)},
+			want: report{Produced: 5, Delivered: 4, Receipts: 4, Dead: 1, Refused: 1,
+				DeadErrors: []string{fmt.Sprintf("chMEM@%d in the dead letter (refused 3 times) after 4 counting refusals in the records, want at least 5", tsAt(2.5))}},
+		},
+		{
+			name: "a dead letter with too few refusals",
+			facts: runFacts{Checks: checks, Deliveries: series("a#1", 0.5, 1.55, 3.6, 4.5), Spooled: spooled(clean...),
+				Refusals: append(refusals(2.5, 2, 400, ""), refusals(2.5, 3, 503, "unavailable")...), Dead: []deadEntry{deadAt(2.5)},
+				Poisoned: poisoned, MaxAttempts: 3, Start: at(0), End: at(5)},
+			want: report{Produced: 5, Delivered: 4, Receipts: 4, Dead: 1, Refused: 1,
+				DeadErrors: []string{fmt.Sprintf("chMEM@%d in the dead letter (refused 3 times) after 2 counting refusals in the records, want at least 3", tsAt(2.5))}},
+		},
+		{
+			name: "a dead letter that counts an unavailable reply",
+			facts: runFacts{Checks: checks, Deliveries: series("a#1", 0.5, 1.55, 3.6, 4.5), Spooled: spooled(clean...),
+				Refusals: refusals(2.5, 3, 400, ""), Dead: []deadEntry{deadAt(2.5, "", "unavailable")}, Poisoned: poisoned, MaxAttempts: 3,
+				Start: at(0), End: at(5)},
+			want: report{Produced: 5, Delivered: 4, Receipts: 4, Dead: 1, Refused: 1,
+				DeadErrors: []string{fmt.Sprintf("chMEM@%d: its dead letter counts an \"unavailable\" reply (400 at 12:00:03.500)", tsAt(2.5))}},
+		},
+		{
+			name: "a dead letter of a check that is not poisoned",
+			facts: runFacts{Checks: checks, Deliveries: series("a#1", 0.5, 1.55, 3.6, 4.5), Spooled: spooled(clean...),
+				Dead: []deadEntry{deadAt(2.5)}, MaxAttempts: 3, Start: at(0), End: at(5)},
+			want: report{Produced: 5, Delivered: 4, Receipts: 4, Dead: 1,
+				DeadErrors: []string{fmt.Sprintf("chMEM@%d in the dead letter (refused 3 times), but no endpoint refuses chMEM", tsAt(2.5))}},
+		},
+		{
+			name: "a refused result delivered late is not an order error",
+			facts: runFacts{Checks: checks, Deliveries: lateSeries(), Spooled: spooled(clean...),
+				Refusals: refusals(2.5, 1, 400, ""), Poisoned: poisoned, MaxAttempts: 3, Start: at(0), End: at(5)},
+			want: report{Produced: 5, Delivered: 5, Receipts: 5, Refused: 1, LateRefused: 1},
+		},
+		{
+			name: "a result refused only as unavailable keeps its place",
+			facts: runFacts{Checks: checks, Deliveries: lateSeries(), Spooled: spooled(clean...),
+				Refusals: refusals(2.5, 2, 503, "unavailable"), Poisoned: poisoned, MaxAttempts: 3, Start: at(0), End: at(5)},
+			want: report{Produced: 5, Delivered: 5, Receipts: 5, Unavailable: 1, OrderErrors: []string{
+				fmt.Sprintf("on a#1: chMEM@%d after chMEM@%d", tsAt(2.5), tsAt(3.6)),
+				fmt.Sprintf("chMEM@%d first delivered (on a#1) after chMEM@%d", tsAt(2.5), tsAt(3.6))}},
+		},
+		{
+			name: "a result refused only as unavailable, delivered in order",
+			facts: runFacts{Checks: checks, Deliveries: series("a#1", clean...), Spooled: spooled(clean...),
+				Refusals: refusals(2.5, 2, 503, "unavailable"), Poisoned: poisoned, MaxAttempts: 3, Start: at(0), End: at(5)},
+			want: report{Produced: 5, Delivered: 5, Receipts: 5, Unavailable: 1},
+		},
+		{
+			name: "a refusal of a check that is not poisoned",
+			facts: runFacts{Checks: checks, Deliveries: lateSeries(), Spooled: spooled(clean...),
+				Refusals: refusals(2.5, 1, 400, ""), MaxAttempts: 3, Start: at(0), End: at(5)},
+			want: report{Produced: 5, Delivered: 5, Receipts: 5,
+				RefusalErrors: []string{fmt.Sprintf("chMEM@%d refused (error 400 \"\") by an endpoint that refuses no post of chMEM", tsAt(2.5))},
+				OrderErrors: []string{
+					fmt.Sprintf("on a#1: chMEM@%d after chMEM@%d", tsAt(2.5), tsAt(3.6)),
+					fmt.Sprintf("chMEM@%d first delivered (on a#1) after chMEM@%d", tsAt(2.5), tsAt(3.6))}},
+		},
+		{
+			name: "results produced while the disk was full reached the spool file",
+			facts: runFacts{Checks: checks, Deliveries: series("a#1", clean...), Spooled: spooled(clean...),
+				DiskFull: []window{{at(1.5), at(3)}}, Start: at(0), End: at(5)},
+			want: report{Produced: 5, Delivered: 5, Receipts: 5, DiskFull: 2},
+		},
+		{
+			name: "a result produced while the disk was full never reached the spool file",
+			facts: runFacts{Checks: checks, Deliveries: series("a#1", clean...), Spooled: spooled(0.5, 1.55, 3.6, 4.5),
+				DiskFull: []window{{at(1.5), at(3)}, {at(4.6), at(4.9)}}, Start: at(0), End: at(5)},
+			want: report{Produced: 5, Delivered: 5, Receipts: 5, DiskFull: 2, Unspooled: []resultKey{key(2.5)},
+				DiskFullErrors: []string{
+					fmt.Sprintf("chMEM@%d, produced while the disk was full, never reached the spool file", tsAt(2.5)),
+					"no result produced while the disk was full (12:00:04.600 to 12:00:04.900)"}},
+		},
+		{
+			name: "a gap in which the daemon logged no result",
+			facts: runFacts{Checks: checks, Deliveries: series("a#1", 0.5, 1.55, 3.6, 4.5), Spooled: spooled(0.5, 1.55, 3.6, 4.5),
+				Runs: logged(0.5, 1.55, 3.6, 4.5), Start: at(0), End: at(5)},
+			want: report{Produced: 4, Delivered: 4, Receipts: 4,
+				NotProduced: []gap{{Check: "chMEM", From: at(1.55), To: at(3.6), Missing: 1}}},
+		},
+		{
+			name: "a result logged in the gap was lost",
+			facts: runFacts{Checks: checks, Deliveries: series("a#1", 0.5, 1.55, 3.6, 4.5), Spooled: spooled(0.5, 1.55, 3.6, 4.5),
+				Runs: logged(0.5, 1.55, 2.5, 3.6, 4.5), Start: at(0), End: at(5)},
+			want: report{Produced: 5, Delivered: 4, Receipts: 4, Lost: 1,
+				Gaps: []gap{{Check: "chMEM", From: at(1.55), To: at(3.6), Missing: 1}}},
+		},
+		{
+			name: "the next result's line is not in the gap",
+			facts: runFacts{Checks: checks, Deliveries: series("a#1", 0.5, 1.55, 3.6, 4.5), Spooled: spooled(0.5, 1.55, 3.6, 4.5),
+				Runs: map[string][]time.Time{"chMEM": {at(0.55), at(1.6), at(3.65), at(4.55)}, "chCPU": {at(2)}}, Start: at(0), End: at(5)},
+			want: report{Produced: 4, Delivered: 4, Receipts: 4,
+				NotProduced: []gap{{Check: "chMEM", From: at(1.55), To: at(3.6), Missing: 1}}},
+		},
+		{
+			name: "first and last runs not produced, and lost",
+			facts: runFacts{Checks: checks, Deliveries: series("a#1", 2.5), Spooled: spooled(2.5),
+				Runs: logged(2.5, 4.1), Start: at(0), End: at(5)},
+			want: report{Produced: 3, Delivered: 1, Receipts: 1, Lost: 2,
+				NotProduced: []gap{{Check: "chMEM", To: at(2.5), Missing: 2}},
+				Gaps:        []gap{{Check: "chMEM", From: at(2.5), Missing: 2}}},
+		},
+		{
+			// Two runs read the sample of 1.55 (logged at 1.6 and 2.6):
+			// two spool entries; nothing was produced for 2.5.
+			name: "a result produced twice at the edge of a gap",
+			facts: runFacts{Checks: checks, Deliveries: append(series("a#1", 0.5, 1.55), series("b#1", 1.55, 3.6, 4.5)...),
+				Spooled: spooled(0.5, 1.55, 3.6, 4.5), Entries: map[resultKey]int{key(1.55): 2},
+				Runs: logged(0.5, 1.55, 2.55, 3.6, 4.5), Start: at(0), End: at(5)},
+			want: report{Produced: 4, Delivered: 4, Receipts: 5, Duplicated: 1, Duplicates: []resultKey{key(1.55)},
+				ProducedTwice: []resultKey{key(1.55)},
+				NotProduced:   []gap{{Check: "chMEM", From: at(1.55), To: at(3.6), Missing: 1}}},
+		},
+		{
+			name: "a result produced twice does not hide a lost one",
+			facts: runFacts{Checks: checks, Deliveries: append(series("a#1", 0.5, 1.55), series("b#1", 1.55, 3.6, 4.5)...),
+				Spooled: spooled(0.5, 1.55, 3.6, 4.5), Entries: map[resultKey]int{key(1.55): 2},
+				Runs: map[string][]time.Time{"chMEM": {at(0.55), at(1.6), at(2.3), at(2.6), at(3.65), at(4.55)}}, Start: at(0), End: at(5)},
+			want: report{Produced: 5, Delivered: 4, Receipts: 5, Duplicated: 1, Lost: 1, Duplicates: []resultKey{key(1.55)},
+				ProducedTwice: []resultKey{key(1.55)},
+				Gaps:          []gap{{Check: "chMEM", From: at(1.55), To: at(3.6), Missing: 1}}},
+		},
+		{
+			name:  "nothing produced at all",
+			facts: runFacts{Checks: checks, Runs: map[string][]time.Time{}, Start: at(0), End: at(5)},
+			want:  report{NotProduced: []gap{{Check: "chMEM", Missing: 5}}},
+		},
+	}
+	tests = append(tests, spoolTests...)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got := analyze(tt.facts)
 			if !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("analyze:\n got %+v\nwant %+v", got, tt.want)
 			}
-			wantOK := tt.want.Lost == 0 && tt.want.BadDuplicates == nil && tt.want.OrderErrors == nil && tt.want.Unknown == nil && tt.want.Unspooled == nil
+			wantOK := tt.want.Lost == 0 && tt.want.BadDuplicates == nil && tt.want.OrderErrors == nil && tt.want.Unknown == nil &&
+				tt.want.RefusalErrors == nil && tt.want.DeadErrors == nil && tt.want.DiskFullErrors == nil
 			if got.ok() != wantOK {
 				t.Errorf("ok() = %v, want %v", got.ok(), wantOK)
 			}
@@ -338,10 +574,15 @@ func FuzzParseRecords(f *testing.F) {
 	f.Add(`{"time":"2026-11-24T12:00:00Z","conn":1,"message":{"method":"check_metrics.post","params":null},"reply":"result"}` + "\n")
 	f.Add("{\n")
 	f.Fuzz(func(t *testing.T, in string) {
-		ds, _, err := parseRecords(strings.NewReader(in), "f")
+		ds, refused, _, err := parseRecords(strings.NewReader(in), "f")
 		for _, d := range ds {
 			if d.Key.Check == "" || d.Key.TS <= 0 {
 				t.Fatalf("delivery without a key: %+v (err %v)", d, err)
+			}
+		}
+		for _, r := range refused {
+			if r.Key.Check == "" || r.Key.TS <= 0 {
+				t.Fatalf("refusal without a key: %+v (err %v)", r, err)
 			}
 		}
 	})
@@ -360,6 +601,98 @@ func FuzzSpoolFile(f *testing.F) {
 		for k := range s.liveKeys() {
 			if !s.produced[k] {
 				t.Fatalf("live %v was never added", k)
+			}
+		}
+	})
+}
+
+// deadLine encodes a dead letter as protocol.FileStore writes it.
+func deadLine(t testing.TB, d protocol.DeadLetter) string {
+	b, err := json.Marshal(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b) + "\n"
+}
+
+func TestParseDeadLetters(t *testing.T) {
+	t0 := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+	post := func(check string, ts int64) json.RawMessage {
+		return json.RawMessage(fmt.Sprintf(`{"check_id":%q,"timestamp":%d,"metrics":[]}`, check, ts))
+	}
+	refs := []protocol.Refusal{{Time: t0, Endpoint: "a:1", Code: 400, Error: "no"}}
+	good := protocol.DeadLetter{Seq: 7, CheckID: "chPOISON", Timestamp: 1000, Reason: "refused 3 times", Time: t0, Refusals: refs, PostBytes: 40, Post: post("chPOISON", 1000)}
+	noPost := protocol.DeadLetter{Seq: 8, CheckID: "chPOISON", Timestamp: 2000, Reason: "refused 3 times", Time: t0, PostBytes: 1 << 22}
+	noHead := protocol.DeadLetter{Seq: 9, Reason: "post of 9 bytes is over", Time: t0, Post: post("chCPU", 3000)}
+	tests := []struct {
+		name    string
+		in      string
+		want    []deadEntry
+		bad     int
+		wantErr string
+	}{
+		{name: "empty"},
+		{
+			name: "dead letters, a torn one and an empty line",
+			in:   deadLine(t, good) + `{"seq":3,"check_id":"chPOI` + "\n\n" + deadLine(t, noPost) + deadLine(t, noHead) + `{"seq":`,
+			want: []deadEntry{
+				{Key: resultKey{"chPOISON", 1000}, Reason: "refused 3 times", Refusals: refs},
+				{Key: resultKey{"chPOISON", 2000}, Reason: "refused 3 times"},
+				{Key: resultKey{"chCPU", 3000}, Reason: "post of 9 bytes is over"},
+			},
+			bad: 2,
+		},
+		{
+			name:    "the head and the post disagree",
+			in:      deadLine(t, protocol.DeadLetter{CheckID: "chMEM", Timestamp: 1000, Reason: "x", Post: post("chPOISON", 1000)}),
+			wantErr: "d:1: dead letter says chMEM@1000 but its post is chPOISON@1000",
+		},
+		{
+			name:    "no key",
+			in:      deadLine(t, protocol.DeadLetter{Seq: 1, Reason: "x"}),
+			wantErr: "d:1: dead letter without check_id or timestamp",
+		},
+		{
+			name:    "a post that is not an object",
+			in:      `{"reason":"x","post":[1]}` + "\n",
+			wantErr: "d:1: dead letter post",
+		},
+		{
+			name:    "a line too long",
+			in:      strings.Repeat("x", maxDeadLine+1) + "\n",
+			wantErr: "d:1: line longer than",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, bad, err := parseDeadLetters(strings.NewReader(tt.in), "d")
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want it to contain %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, tt.want) || bad != tt.bad {
+				t.Errorf("got %+v (bad %d)\nwant %+v (bad %d)", got, bad, tt.want, tt.bad)
+			}
+		})
+	}
+}
+
+func FuzzParseDeadLetters(f *testing.F) {
+	t0 := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+	f.Add(deadLine(f, protocol.DeadLetter{Seq: 7, CheckID: "chPOISON", Timestamp: 1000, Reason: "refused 3 times", Time: t0,
+		Refusals: []protocol.Refusal{{Time: t0, Code: 500, Error: "no"}}, Post: json.RawMessage(`{"check_id":"chPOISON","timestamp":1000}`)}))
+	f.Add(`{"reason":"x","check_id":"c","timestamp":5}` + "\n" + `{"seq":`)
+	f.Add(`{"reason":"x","post":null}` + "\n")
+	f.Fuzz(func(t *testing.T, in string) {
+		ds, _, err := parseDeadLetters(strings.NewReader(in), "f")
+		for _, d := range ds {
+			if d.Key.Check == "" || d.Key.TS <= 0 || d.Reason == "" {
+				t.Fatalf("dead letter without a key or reason: %+v (err %v)", d, err)
 			}
 		}
 	})

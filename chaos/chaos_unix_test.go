@@ -11,12 +11,15 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/virgo-top/virgo-top/protocol"
 )
 
 // The monitoring token the daemon is given; it must never show in a log or
@@ -35,7 +38,11 @@ var schedule = []checkSpec{
 	{"chCPU", 2 * time.Second},
 }
 
-var scheduleTypes = map[string]string{"chMEM": "agent.memory", "chLOAD": "agent.load_average", "chCPU": "agent.cpu"}
+// poisonCheck is the spool scenario's extra check, whose posts its endpoint
+// refuses for a while.
+var poisonCheck = checkSpec{"chPOISON", 2 * time.Second}
+
+var scheduleTypes = map[string]string{"chMEM": "agent.memory", "chLOAD": "agent.load_average", "chCPU": "agent.cpu", "chPOISON": "agent.memory"}
 
 // mode sizes a run.
 type mode struct {
@@ -48,6 +55,15 @@ type mode struct {
 	faultPause       [2]time.Duration // clean endpoint between faults
 	pause            [2]time.Duration // between faults
 	downtime         [2]time.Duration // how long a killed process stays dead
+	// spool scenario: rounds of chPOISON refused as "unavailable", then
+	// with 400, then with 500, then a clean endpoint, then an outage with
+	// the state dir's disk full and a daemon kill
+	spoolRounds      int
+	refuseTime       [2]time.Duration // each of the 400 and 500 phases
+	unavailableTime  [2]time.Duration // at least: it lasts until 2 posts were refused as unavailable
+	cleanTime        [2]time.Duration // a clean endpoint after the 500 phase
+	diskFullTime     [2]time.Duration // how long the disk stays full once the daemon noticed
+	spoolMaxAttempts int              // the daemon's spool_max_attempts (0: its default)
 }
 
 func (m mode) between(rng *rand.Rand, r [2]time.Duration) time.Duration {
@@ -57,10 +73,17 @@ func (m mode) between(rng *rand.Rand, r [2]time.Duration) time.Duration {
 var (
 	shortMode = mode{name: "short", endpointRestarts: 3, daemonKills: 1, stalls: 1, faultRounds: len(endpointFaults),
 		faultTime: [2]time.Duration{1500 * time.Millisecond, 2500 * time.Millisecond}, faultPause: [2]time.Duration{500 * time.Millisecond, time.Second},
-		pause: [2]time.Duration{1500 * time.Millisecond, 3 * time.Second}, downtime: [2]time.Duration{300 * time.Millisecond, 1500 * time.Millisecond}}
+		pause: [2]time.Duration{1500 * time.Millisecond, 3 * time.Second}, downtime: [2]time.Duration{300 * time.Millisecond, 1500 * time.Millisecond},
+		// 3 attempts: a poisoned post is dead 1+2 s after its first
+		// refusal, so the short run stays short.
+		spoolRounds: 1, refuseTime: [2]time.Duration{2500 * time.Millisecond, 3500 * time.Millisecond}, unavailableTime: [2]time.Duration{time.Second, 1500 * time.Millisecond},
+		cleanTime: [2]time.Duration{time.Second, 2 * time.Second}, diskFullTime: [2]time.Duration{1500 * time.Millisecond, 2500 * time.Millisecond}, spoolMaxAttempts: 3}
 	longMode = mode{name: "long", endpointRestarts: 20, daemonKills: 8, stalls: 5, faultRounds: 3 * len(endpointFaults),
 		faultTime: [2]time.Duration{2 * time.Second, 6 * time.Second}, faultPause: [2]time.Duration{time.Second, 4 * time.Second},
-		pause: [2]time.Duration{2 * time.Second, 7 * time.Second}, downtime: [2]time.Duration{300 * time.Millisecond, 3 * time.Second}}
+		pause: [2]time.Duration{2 * time.Second, 7 * time.Second}, downtime: [2]time.Duration{300 * time.Millisecond, 3 * time.Second},
+		// The default 5 attempts: dead 1+2+4+8 s after the first refusal.
+		spoolRounds: 3, refuseTime: [2]time.Duration{8 * time.Second, 12 * time.Second}, unavailableTime: [2]time.Duration{3 * time.Second, 6 * time.Second},
+		cleanTime: [2]time.Duration{8 * time.Second, 12 * time.Second}, diskFullTime: [2]time.Duration{2 * time.Second, 6 * time.Second}}
 )
 
 // TestChaos runs the real binaries through endpoint and daemon kills and
@@ -68,7 +91,7 @@ var (
 // VIRGO_CHAOS_SEED=N replays a run's random choices.
 func TestChaos(t *testing.T) {
 	if testing.Short() {
-		t.Skip("chaos test runs real processes for ~25 s; skipped under -short")
+		t.Skip("chaos test runs real processes for ~30 s; skipped under -short")
 	}
 	t.Parallel() // beside TestNotifyChaos
 	m := shortMode
@@ -95,13 +118,15 @@ func TestChaos(t *testing.T) {
 	var mu sync.Mutex
 	var total summary
 	scenarios := []struct {
-		name string
-		run  func(h *harness, m mode) summary
+		name   string
+		checks []checkSpec
+		run    func(h *harness, m mode) summary
 	}{
-		{"endpoints", (*harness).endpointScenario},
-		{"daemon", (*harness).daemonScenario},
-		{"stall", (*harness).stallScenario},
-		{"faults", (*harness).faultScenario},
+		{"endpoints", schedule, (*harness).endpointScenario},
+		{"daemon", schedule, (*harness).daemonScenario},
+		{"stall", schedule, (*harness).stallScenario},
+		{"faults", schedule, (*harness).faultScenario},
+		{"spool", append(schedule[:len(schedule):len(schedule)], poisonCheck), (*harness).spoolScenario},
 	}
 	// t.Run from goroutines: the scenarios run at once whatever -parallel
 	// says (they wait on processes, not on the CPU).
@@ -111,7 +136,7 @@ func TestChaos(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			t.Run(sc.name, func(t *testing.T) {
-				h := newHarness(t, bin, rand.New(rand.NewPCG(seed, uint64(i+1))))
+				h := newHarness(t, bin, rand.New(rand.NewPCG(seed, uint64(i+1))), sc.checks)
 				s := sc.run(h, m)
 				t.Logf("chaos[%s]: %s", sc.name, s)
 				mu.Lock()
@@ -122,15 +147,24 @@ func TestChaos(t *testing.T) {
 	}
 	wg.Wait()
 	t.Log("chaos: " + total.String())
-	t.Logf("chaos: also %d endpoint freezes (SIGSTOP/SIGCONT) and %d endpoint incarnations with a protocol fault", total.stalls, total.faults)
+	t.Logf("chaos: also %d endpoint freezes (SIGSTOP/SIGCONT), %d endpoint incarnations with a protocol fault, "+
+		"%d refusing the poisoned check, %d outages on a full disk, %d second daemons turned away; "+
+		"the daemon never produced %d results and produced %d twice (see above)",
+		total.stalls, total.faults, total.refusalPhases, total.diskFulls, total.secondDaemons, total.notProduced, total.producedTwice)
 }
 
 // summary is the one line a run reports.
 type summary struct {
 	produced, delivered, lost, duplicated, reconnects int
 	maxSpoolDepth, endpointRestarts, daemonKills      int
+	dead                                              int // results in the dead letter file
 	stalls                                            int // not in the line: endpoint freezes
 	faults                                            int // not in the line: faulty endpoint incarnations
+	refusalPhases                                     int // not in the line: endpoint incarnations refusing chPOISON
+	diskFulls                                         int // not in the line: outages on a full disk
+	secondDaemons                                     int // not in the line: daemons started on a state dir in use
+	notProduced                                       int // not in the line: results the daemon never produced
+	producedTwice                                     int // not in the line: results the daemon produced more than once
 }
 
 func (s *summary) add(o summary) {
@@ -142,13 +176,19 @@ func (s *summary) add(o summary) {
 	s.maxSpoolDepth = max(s.maxSpoolDepth, o.maxSpoolDepth)
 	s.endpointRestarts += o.endpointRestarts
 	s.daemonKills += o.daemonKills
+	s.dead += o.dead
 	s.stalls += o.stalls
 	s.faults += o.faults
+	s.refusalPhases += o.refusalPhases
+	s.diskFulls += o.diskFulls
+	s.secondDaemons += o.secondDaemons
+	s.notProduced += o.notProduced
+	s.producedTwice += o.producedTwice
 }
 
 func (s summary) String() string {
-	return fmt.Sprintf("produced=%d delivered=%d lost=%d duplicated=%d reconnects=%d max_spool_depth=%d endpoint_restarts=%d daemon_kills=%d",
-		s.produced, s.delivered, s.lost, s.duplicated, s.reconnects, s.maxSpoolDepth, s.endpointRestarts, s.daemonKills)
+	return fmt.Sprintf("produced=%d delivered=%d lost=%d duplicated=%d reconnects=%d max_spool_depth=%d endpoint_restarts=%d daemon_kills=%d dead=%d",
+		s.produced, s.delivered, s.lost, s.duplicated, s.reconnects, s.maxSpoolDepth, s.endpointRestarts, s.daemonKills, s.dead)
 }
 
 // endpoint is one fixture-server, restarted on the same port and TLS dir.
@@ -161,7 +201,8 @@ type endpoint struct {
 	pushEvery time.Duration
 	// faults are extra fixture-server flags for the next incarnation.
 	faults []string
-	gen    int // incarnations started
+	gen    int    // incarnations started
+	rec    string // the current incarnation's record
 	p      *proc
 }
 
@@ -172,11 +213,19 @@ type harness struct {
 	t        *testing.T
 	bin, dir string
 	rng      *rand.Rand
+	checks   []checkSpec // the schedule the endpoints serve
 	tlsDir   string
 	ca       string // the CA the daemon trusts (copied once)
 	sched    string
 	stateDir string
 	spool    *spoolTail
+	// config is the daemon's config file (the rest comes from flags).
+	config string
+	// poisoned are the checks an endpoint refuses; maxAttempts is the
+	// daemon's spool_max_attempts (0: the default).
+	poisoned    map[string]bool
+	maxAttempts int
+	diskFull    []window // outages with the state dir's disk full
 
 	endpoints  []*endpoint
 	daemon     *proc
@@ -193,12 +242,28 @@ type harness struct {
 	daemonKills      int
 	stalls           int
 	faults           int
+	refusalPhases    int
+	secondDaemons    int
 }
 
-func newHarness(t *testing.T, bin string, rng *rand.Rand) *harness {
+// newHarness returns a harness in a new temporary directory, or, when
+// VIRGO_CHAOS_KEEP names a directory, in a new directory there that is
+// kept, to look into a failure.
+func newHarness(t *testing.T, bin string, rng *rand.Rand, checks []checkSpec) *harness {
 	dir := t.TempDir()
+	// Debug level: the analysis reads every check result from the log.
+	config := "# chaos test: the rest comes from flags\nlog_level debug\n"
+	if keep := os.Getenv("VIRGO_CHAOS_KEEP"); keep != "" {
+		d, err := os.MkdirTemp(keep, strings.ReplaceAll(t.Name(), "/", "-")+"-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		dir = d
+		t.Logf("VIRGO_CHAOS_KEEP: the run's files stay in %s", dir)
+	}
 	h := &harness{
-		t: t, bin: bin, dir: dir, rng: rng,
+		t: t, bin: bin, dir: dir, rng: rng, checks: checks,
+		config:        config,
 		tlsDir:        filepath.Join(dir, "tls"),
 		ca:            filepath.Join(dir, "ca.pem"),
 		sched:         filepath.Join(dir, "schedule.json"),
@@ -213,11 +278,11 @@ func newHarness(t *testing.T, bin string, rng *rand.Rand) *harness {
 		Period  int    `json:"period"`
 		Timeout int    `json:"timeout"`
 	}
-	var checks []wireCheck
-	for _, c := range schedule {
-		checks = append(checks, wireCheck{c.ID, scheduleTypes[c.ID], int(c.Period / time.Second), 1})
+	var wire []wireCheck
+	for _, c := range checks {
+		wire = append(wire, wireCheck{c.ID, scheduleTypes[c.ID], int(c.Period / time.Second), 1})
 	}
-	b, err := json.Marshal(checks)
+	b, err := json.Marshal(wire)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -269,6 +334,7 @@ func (h *harness) startEndpoint(e *endpoint) {
 			h.t.Fatal(err)
 		}
 		h.records = append(h.records, rec)
+		e.rec = rec
 		h.outputs = append(h.outputs, logPath)
 		_, err = waitLog(p, logPath, `msg="fixture endpoint listening"`, 20*time.Second)
 		if err == nil {
@@ -310,23 +376,34 @@ func (h *harness) killEndpoint(e *endpoint, sig syscall.Signal) {
 	h.t.Logf("%s endpoint %s (%s)", time.Now().UTC().Format("15:04:05.000"), e.name, sig)
 }
 
-// startDaemon starts the daemon on the shared state dir and waits until it
-// has the endpoint's schedule; it returns when the schedule arrived.
-func (h *harness) startDaemon() time.Time {
+// daemonArgs are the daemon's arguments, logging to logPath.
+func (h *harness) daemonArgs(logPath string) []string {
 	h.t.Helper()
-	h.daemonGen++
-	logPath := filepath.Join(h.dir, fmt.Sprintf("daemon-%d.log", h.daemonGen))
 	cfg := filepath.Join(h.dir, "virgo-top.cfg")
-	if err := os.WriteFile(cfg, []byte("# chaos test: everything comes from flags\n"), 0o600); err != nil {
+	if err := os.WriteFile(cfg, []byte(h.config), 0o600); err != nil {
 		h.t.Fatal(err)
 	}
 	var addrs []string
 	for _, e := range h.endpoints {
 		addrs = append(addrs, e.addr)
 	}
-	args := []string{"--daemon", "--config", cfg, "--endpoint", strings.Join(addrs, ","), "--ca-file", h.ca,
+	return []string{"--daemon", "--config", cfg, "--endpoint", strings.Join(addrs, ","), "--ca-file", h.ca,
 		"--agent-id", "chaos", "--token", chaosToken, "--state-dir", h.stateDir, "--interval", daemonInterval.String(),
 		"--confd", filepath.Join(h.dir, "confd"), "--plugin-dir", filepath.Join(h.dir, "plugins"), "--log-file", logPath}
+}
+
+// daemonLog is the current daemon's log file.
+func (h *harness) daemonLog() string {
+	return filepath.Join(h.dir, fmt.Sprintf("daemon-%d.log", h.daemonGen))
+}
+
+// startDaemon starts the daemon on the shared state dir and waits until it
+// has the endpoint's schedule; it returns when the schedule arrived.
+func (h *harness) startDaemon() time.Time {
+	h.t.Helper()
+	h.daemonGen++
+	logPath := h.daemonLog()
+	args := h.daemonArgs(logPath)
 	p, err := startProc(h.t, fmt.Sprintf("daemon %d", h.daemonGen), h.bin, args, filepath.Join(h.dir, fmt.Sprintf("daemon-%d.out", h.daemonGen)))
 	if err != nil {
 		h.t.Fatal(err)
@@ -601,8 +678,9 @@ func (h *harness) finish(end time.Time) summary {
 	t := h.t
 	t.Helper()
 	var facts runFacts
-	facts.Checks, facts.Start, facts.End, facts.Down = schedule, h.start, end, h.down
+	facts.Checks, facts.Start, facts.End, facts.Down = h.checks, h.start, end, h.down
 	facts.Warmup = daemonInterval
+	facts.Poisoned, facts.MaxAttempts, facts.DiskFull = h.poisoned, h.maxAttempts, h.diskFull
 	var rs recordSummary
 	for _, path := range h.records {
 		f, err := os.Open(path)
@@ -612,12 +690,13 @@ func (h *harness) finish(end time.Time) summary {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ds, sum, err := parseRecords(f, filepath.Base(path))
+		ds, refused, sum, err := parseRecords(f, filepath.Base(path))
 		f.Close()
 		if err != nil {
 			t.Fatal(err)
 		}
 		facts.Deliveries = append(facts.Deliveries, ds...)
+		facts.Refusals = append(facts.Refusals, refused...)
 		rs.Hellos += sum.Hellos
 		rs.Schedules += sum.Schedules
 		rs.Ignored += sum.Ignored
@@ -625,13 +704,27 @@ func (h *harness) finish(end time.Time) summary {
 		rs.Truncated += sum.Truncated
 	}
 	spooled, live, maxDepth, bad := h.spool.snapshot()
-	facts.Spooled, facts.PendingEnd = spooled, live
+	facts.Spooled, facts.PendingEnd, facts.Entries = spooled, live, h.spool.entries()
 	if bad > 0 {
 		t.Errorf("spool file had %d unreadable lines", bad)
 	}
-	r := analyze(facts)
-
+	deadPath := filepath.Join(h.stateDir, protocol.DeadLetterFile)
+	if f, err := os.Open(deadPath); err == nil {
+		dead, badDead, err := parseDeadLetters(f, protocol.DeadLetterFile)
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		facts.Dead = dead
+		if badDead > 0 {
+			t.Logf("dead letter file: %d lines that are not dead letters (a write cut short by a kill)", badDead)
+		}
+	} else if !errors.Is(err, os.ErrNotExist) {
+		t.Fatal(err)
+	}
 	reconnects := 0
+	skips := 0
+	runs := map[string][]time.Time{}
 	levels := map[string]int{} // "WARN connection dropped" -> count
 	for _, path := range h.daemonLogs {
 		_, lines, err := scanLog(path, " level=")
@@ -643,6 +736,16 @@ func (h *harness) finish(end time.Time) summary {
 				levels[m[1]+" "+strings.Trim(m[2], `"`)]++
 			}
 		}
+		times, lines, err := scanLog(path, logCheckResult)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, l := range lines {
+			if m := logCheckAttr.FindStringSubmatch(l); m != nil {
+				runs[m[1]] = append(runs[m[1]], times[i])
+			}
+		}
+		skips += countLog(h, path, logSkippedRun)
 		for _, e := range h.endpoints {
 			times, _, err := scanLog(path, "msg=connected endpoint="+e.addr+" ")
 			if err != nil {
@@ -675,34 +778,77 @@ func (h *harness) finish(end time.Time) summary {
 		}
 	}
 
+	facts.Runs = runs
+	r := analyze(facts)
+
 	t.Logf("daemon warnings and errors: %v", levels)
 	t.Logf("records: %d accepted posts, %d hellos, %d schedule fetches, %d posts unanswered on dropped connections (resent), %d rejected, %d truncated lines",
 		r.Receipts, rs.Hellos, rs.Schedules, rs.Ignored, rs.Rejected, rs.Truncated)
 	t.Logf("daemon kills excused %d gaps: %v", len(r.Excused), r.Excused)
+	notProduced := 0
+	for _, g := range r.NotProduced {
+		notProduced += g.Missing
+	}
+	if len(r.NotProduced) > 0 || skips > 0 {
+		t.Logf("results never produced (the daemon logged no result there; %d runs logged as skipped): %v", skips, r.NotProduced)
+	}
+	if len(r.ProducedTwice) > 0 {
+		t.Logf("results the daemon produced more than once (two runs stamped with one sample: two spool entries, or one post twice on a connection): %v", r.ProducedTwice)
+	}
 	t.Logf("widest spacing between results elsewhere: %.2f periods (a gap is over %.2f)", maxSpacing(facts), gapFactor)
 	if len(r.Duplicates) > 0 {
 		t.Logf("duplicates (resends of delivered results): %v", r.Duplicates)
 	}
-	delivered := 0
+	deadKeys := map[resultKey]bool{}
+	for _, d := range facts.Dead {
+		deadKeys[d.Key] = true
+	}
+	delivered, buried := 0, 0
 	for k := range h.pendingAtKill {
 		if _, ok := firstDelivered(facts.Deliveries, k); ok || live[k] {
 			delivered++
+		} else if deadKeys[k] {
+			buried++
 		} else {
 			t.Errorf("%s was in the spool when the daemon was killed and never delivered", k)
 		}
 	}
-	t.Logf("persisted spool: %d results pending at daemon kills, %d delivered after the restart; %d pending at the end", len(h.pendingAtKill), delivered, r.PendingEnd)
-	if rs.Rejected > 0 {
-		t.Errorf("%d posts rejected by an endpoint that injects no errors", rs.Rejected)
+	t.Logf("persisted spool: %d results pending at daemon kills, %d delivered after the restart, %d dead-lettered; %d pending at the end",
+		len(h.pendingAtKill), delivered, buried, r.PendingEnd)
+	if len(r.Unspooled) > 0 {
+		t.Logf("%d results delivered before the spool's writer got to them (never written, as designed)", len(r.Unspooled))
+	}
+	if len(h.poisoned) > 0 {
+		attempts := h.maxAttempts
+		if attempts <= 0 {
+			attempts = protocol.DefaultSpoolMaxAttempts
+		}
+		t.Logf("poisoned %v: %d refusals of %d results (%d refused only as unavailable), %d delivered after newer results of their check, %d dead letters of %d results (spool_max_attempts %d)",
+			keysOf(h.poisoned), rs.Rejected, r.Refused+r.Unavailable, r.Unavailable, r.LateRefused, len(facts.Dead), r.Dead, attempts)
+		if r.Dead == 0 {
+			t.Errorf("no result of %v in the dead letter file", keysOf(h.poisoned))
+		}
+		if r.Unavailable == 0 {
+			t.Errorf("no result of %v refused only as unavailable (and then delivered)", keysOf(h.poisoned))
+		}
+	}
+	if len(h.diskFull) > 0 {
+		t.Logf("disk full: %d outages, %d results produced meanwhile, all in the spool file once space returned and delivered after a daemon kill", len(h.diskFull), r.DiskFull)
+	}
+	for _, s := range r.RefusalErrors {
+		t.Errorf("refusal: %s", s)
+	}
+	for _, s := range r.DeadErrors {
+		t.Errorf("dead letter: %s", s)
+	}
+	for _, s := range r.DiskFullErrors {
+		t.Errorf("disk full: %s", s)
 	}
 	for _, g := range r.Gaps {
 		t.Errorf("gap: %v", g)
 	}
 	for _, k := range r.Undelivered {
 		t.Errorf("lost: %s was spooled and never delivered", k)
-	}
-	for _, k := range r.Unspooled {
-		t.Errorf("%s delivered but never seen in the spool file", k)
 	}
 	for _, s := range r.BadDuplicates {
 		t.Errorf("duplicate that is not a resend: %s", s)
@@ -722,9 +868,31 @@ func (h *harness) finish(end time.Time) summary {
 	return summary{
 		produced: r.Produced, delivered: r.Delivered, lost: r.Lost, duplicated: r.Duplicated,
 		reconnects: reconnects, maxSpoolDepth: maxDepth,
-		endpointRestarts: h.endpointRestarts, daemonKills: h.daemonKills, stalls: h.stalls, faults: h.faults,
+		endpointRestarts: h.endpointRestarts, daemonKills: h.daemonKills, dead: r.Dead, stalls: h.stalls, faults: h.faults,
+		refusalPhases: h.refusalPhases, diskFulls: len(h.diskFull), secondDaemons: h.secondDaemons, notProduced: notProduced,
+		producedTwice: len(r.ProducedTwice),
 	}
 }
+
+// keysOf returns the keys of m, sorted.
+func keysOf(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// The daemon's log messages for a check result (agent, at debug level:
+// the daemons under test log at debug) and for a run it skipped
+// (check.Scheduler), and their check attribute.
+const (
+	logCheckResult = `msg="check result" check=`
+	logSkippedRun  = `msg="check still running, skipping this run"`
+)
+
+var logCheckAttr = regexp.MustCompile(` check=(\S+)`)
 
 // logLevelMsg matches the level and message of a slog text line.
 var logLevelMsg = regexp.MustCompile(` level=(\S+) msg=("(?:[^"\\]|\\.)*"|\S+)`)

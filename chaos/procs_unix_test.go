@@ -263,6 +263,13 @@ func (s *spoolTail) snapshot() (produced, live map[resultKey]bool, maxDepth, bad
 	return produced, s.sf.liveKeys(), s.maxDepth, s.sf.bad
 }
 
+// entries returns the results seen under more than one spool entry.
+func (s *spoolTail) entries() map[resultKey]int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.sf.entries()
+}
+
 func (s *spoolTail) close() {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -9,10 +9,12 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
+	"slices"
 	"strconv"
 	"time"
 
 	"github.com/virgo-top/virgo-top/fixtures"
+	"github.com/virgo-top/virgo-top/protocol"
 )
 
 // resultKey identifies one check result: every check_metrics.post carries
@@ -33,12 +35,24 @@ type delivery struct {
 	Line   int       // line number in its record, to break time ties
 }
 
+// refusal is one check_metrics.post an endpoint answered with an error.
+type refusal struct {
+	Key  resultKey
+	At   time.Time
+	Code int
+	Type string // the error's type; "unavailable" is never counted against the post
+}
+
+// counts reports whether the agent counts the refusal against its post
+// (every error but type "unavailable"; see the protocol package doc).
+func (r refusal) counts() bool { return r.Type != protocol.ErrorTypeUnavailable }
+
 // recordSummary counts the rest of a record.
 type recordSummary struct {
 	Hellos    int // handshake.hello requests
 	Schedules int // check_schedule.get requests (one per hello, more after pushes)
 	Ignored   int // posts not answered (connection being dropped, or mute): resent later
-	Rejected  int // posts answered with an error
+	Rejected  int // posts answered with an error (the refusals)
 	Truncated int // a last line cut short (the endpoint was killed mid-write)
 }
 
@@ -58,20 +72,22 @@ type postKey struct {
 }
 
 // parseRecords reads a fixture endpoint's record (fixtures.Record JSON
-// lines) and returns the metric posts it answered with a result, in record
-// order. source names the record in Delivery.Conn. A post without check_id
-// or timestamp is an error: the agent must never send one.
-func parseRecords(r io.Reader, source string) ([]delivery, recordSummary, error) {
+// lines) and returns the metric posts it answered with a result and those
+// it answered with an error, in record order. source names the record in
+// Delivery.Conn. A post without check_id or timestamp is an error: the
+// agent must never send one.
+func parseRecords(r io.Reader, source string) ([]delivery, []refusal, recordSummary, error) {
 	var out []delivery
+	var refused []refusal
 	var sum recordSummary
 	br := bufio.NewReaderSize(r, 64<<10)
 	for lineNo := 1; ; lineNo++ {
 		line, err := readLine(br)
 		if errors.Is(err, io.EOF) {
-			return out, sum, nil
+			return out, refused, sum, nil
 		}
 		if err != nil {
-			return out, sum, fmt.Errorf("%s:%d: %w", source, lineNo, err)
+			return out, refused, sum, fmt.Errorf("%s:%d: %w", source, lineNo, err)
 		}
 		complete := bytes.HasSuffix(line, []byte("\n"))
 		line = bytes.TrimSpace(line)
@@ -82,9 +98,9 @@ func parseRecords(r io.Reader, source string) ([]delivery, recordSummary, error)
 		if err := json.Unmarshal(line, &rec); err != nil {
 			if !complete {
 				sum.Truncated++
-				return out, sum, nil
+				return out, refused, sum, nil
 			}
-			return out, sum, fmt.Errorf("%s:%d: record is not JSON: %w", source, lineNo, err)
+			return out, refused, sum, fmt.Errorf("%s:%d: record is not JSON: %w", source, lineNo, err)
 		}
 		var msg recordMessage
 		if len(rec.Message) == 0 || rec.Message[0] != '{' || json.Unmarshal(rec.Message, &msg) != nil {
@@ -103,10 +119,10 @@ func parseRecords(r io.Reader, source string) ([]delivery, recordSummary, error)
 		}
 		var pk postKey
 		if err := json.Unmarshal(msg.Params, &pk); err != nil {
-			return out, sum, fmt.Errorf("%s:%d: check_metrics.post params: %w", source, lineNo, err)
+			return out, refused, sum, fmt.Errorf("%s:%d: check_metrics.post params: %w", source, lineNo, err)
 		}
 		if pk.CheckID == "" || pk.Timestamp <= 0 {
-			return out, sum, fmt.Errorf("%s:%d: check_metrics.post without check_id or timestamp: %s", source, lineNo, msg.Params)
+			return out, refused, sum, fmt.Errorf("%s:%d: check_metrics.post without check_id or timestamp: %s", source, lineNo, msg.Params)
 		}
 		switch rec.Reply {
 		case fixtures.ReplyResult:
@@ -119,6 +135,7 @@ func parseRecords(r io.Reader, source string) ([]delivery, recordSummary, error)
 			})
 		case fixtures.ReplyError:
 			sum.Rejected++
+			refused = append(refused, refusal{Key: resultKey{pk.CheckID, pk.Timestamp}, At: rec.Time, Code: rec.Code, Type: rec.Type})
 		default:
 			sum.Ignored++
 		}
@@ -127,13 +144,17 @@ func parseRecords(r io.Reader, source string) ([]delivery, recordSummary, error)
 
 // readLine reads one line up to maxRecordLine bytes, newline included
 // (absent on a last line cut short).
-func readLine(br *bufio.Reader) ([]byte, error) {
+func readLine(br *bufio.Reader) ([]byte, error) { return readLineMax(br, maxRecordLine) }
+
+// readLineMax reads one line up to limit bytes, newline included (absent
+// on a last line cut short).
+func readLineMax(br *bufio.Reader, limit int) ([]byte, error) {
 	var line []byte
 	for {
 		chunk, err := br.ReadSlice('\n')
 		line = append(line, chunk...)
-		if len(line) > maxRecordLine {
-			return nil, fmt.Errorf("line longer than %d bytes", maxRecordLine)
+		if len(line) > limit {
+			return nil, fmt.Errorf("line longer than %d bytes", limit)
 		}
 		switch {
 		case err == nil:
@@ -159,15 +180,29 @@ type spoolLine struct {
 }
 
 // spoolFile follows the daemon's spool file: the entries still waiting
-// (live) and every result ever added (produced, first time seen).
+// (live), every result ever added (produced, first time seen) and the seqs
+// of the entries each was added under.
 type spoolFile struct {
 	live     map[uint64]resultKey
 	produced map[resultKey]bool
-	bad      int // lines with a bad checksum or shape
+	seqs     map[resultKey][]uint64 // distinct; a rewrite keeps an entry's seq
+	bad      int                    // lines with a bad checksum or shape
 }
 
 func newSpoolFile() *spoolFile {
-	return &spoolFile{live: map[uint64]resultKey{}, produced: map[resultKey]bool{}}
+	return &spoolFile{live: map[uint64]resultKey{}, produced: map[resultKey]bool{}, seqs: map[resultKey][]uint64{}}
+}
+
+// entries returns the results added under more than one seq (two spool
+// entries for one check result: produced twice), with their entry counts.
+func (s *spoolFile) entries() map[resultKey]int {
+	out := map[resultKey]int{}
+	for k, seqs := range s.seqs {
+		if len(seqs) > 1 {
+			out[k] = len(seqs)
+		}
+	}
+	return out
 }
 
 // reset forgets the live entries (the file was rewritten: it starts again
@@ -201,6 +236,9 @@ func (s *spoolFile) add(line []byte) {
 		k := resultKey{pk.CheckID, pk.Timestamp}
 		s.live[l.Seq] = k
 		s.produced[k] = true
+		if !slices.Contains(s.seqs[k], l.Seq) {
+			s.seqs[k] = append(s.seqs[k], l.Seq)
+		}
 	case "ack":
 		delete(s.live, l.Seq)
 	default:
@@ -230,4 +268,58 @@ func (s *spoolFile) liveKeys() map[resultKey]bool {
 		out[k] = true
 	}
 	return out
+}
+
+// deadEntry is one line of the daemon's dead letter file (spool.dead, NDJSON
+// of protocol.DeadLetter).
+type deadEntry struct {
+	Key      resultKey
+	Reason   string
+	Refusals []protocol.Refusal
+}
+
+// maxDeadLine bounds one dead letter line; the agent's are far smaller.
+const maxDeadLine = 4 << 20
+
+// parseDeadLetters reads a dead letter file. The key of each comes from its
+// post (check_id, timestamp), or from the dead letter's own CheckID and
+// Timestamp when the post was too large to keep; the two must agree. A line
+// that is not a dead letter (a write cut short by a kill, which the next
+// one starts after on a new line) is counted in bad, not an error; a dead
+// letter without a key is an error.
+func parseDeadLetters(r io.Reader, source string) (out []deadEntry, bad int, err error) {
+	br := bufio.NewReaderSize(r, 64<<10)
+	for lineNo := 1; ; lineNo++ {
+		line, err := readLineMax(br, maxDeadLine)
+		if errors.Is(err, io.EOF) {
+			return out, bad, nil
+		}
+		if err != nil {
+			return out, bad, fmt.Errorf("%s:%d: %w", source, lineNo, err)
+		}
+		line = bytes.TrimSpace(line)
+		if len(line) == 0 {
+			continue
+		}
+		var d protocol.DeadLetter
+		if json.Unmarshal(line, &d) != nil || d.Reason == "" {
+			bad++
+			continue
+		}
+		k := resultKey{d.CheckID, d.Timestamp}
+		if len(d.Post) > 0 {
+			var pk postKey
+			if err := json.Unmarshal(d.Post, &pk); err != nil {
+				return out, bad, fmt.Errorf("%s:%d: dead letter post: %w", source, lineNo, err)
+			}
+			if (d.CheckID != "" && d.CheckID != pk.CheckID) || (d.Timestamp != 0 && d.Timestamp != pk.Timestamp) {
+				return out, bad, fmt.Errorf("%s:%d: dead letter says %s but its post is %s", source, lineNo, k, resultKey{pk.CheckID, pk.Timestamp})
+			}
+			k = resultKey{pk.CheckID, pk.Timestamp}
+		}
+		if k.Check == "" || k.TS <= 0 {
+			return out, bad, fmt.Errorf("%s:%d: dead letter without check_id or timestamp: %.200s", source, lineNo, line)
+		}
+		out = append(out, deadEntry{Key: k, Reason: d.Reason, Refusals: d.Refusals})
+	}
 }
