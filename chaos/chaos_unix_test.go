@@ -55,13 +55,13 @@ type mode struct {
 	faultPause       [2]time.Duration // clean endpoint between faults
 	pause            [2]time.Duration // between faults
 	downtime         [2]time.Duration // how long a killed process stays dead
-	// spool scenario: rounds of chPOISON refused as "unavailable", then
-	// with 400, then with 500, then a clean endpoint, then an outage with
+	// spool scenario: rounds of chPOISON refused as "unavailable", with
+	// 400, with 500, each followed by a clean endpoint, then an outage with
 	// the state dir's disk full and a daemon kill
 	spoolRounds      int
 	refuseTime       [2]time.Duration // each of the 400 and 500 phases
 	unavailableTime  [2]time.Duration // at least: it lasts until 2 posts were refused as unavailable
-	cleanTime        [2]time.Duration // a clean endpoint after the 500 phase
+	cleanTime        [2]time.Duration // a clean endpoint after the 400 and 500 phases
 	diskFullTime     [2]time.Duration // how long the disk stays full once the daemon noticed
 	spoolMaxAttempts int              // the daemon's spool_max_attempts (0: its default)
 }
@@ -77,7 +77,7 @@ var (
 		// 3 attempts: a poisoned post is dead 1+2 s after its first
 		// refusal, so the short run stays short.
 		spoolRounds: 1, refuseTime: [2]time.Duration{2500 * time.Millisecond, 3500 * time.Millisecond}, unavailableTime: [2]time.Duration{time.Second, 1500 * time.Millisecond},
-		cleanTime: [2]time.Duration{time.Second, 2 * time.Second}, diskFullTime: [2]time.Duration{1500 * time.Millisecond, 2500 * time.Millisecond}, spoolMaxAttempts: 3}
+		cleanTime: [2]time.Duration{2 * time.Second, 3 * time.Second}, diskFullTime: [2]time.Duration{1500 * time.Millisecond, 2500 * time.Millisecond}, spoolMaxAttempts: 3}
 	longMode = mode{name: "long", endpointRestarts: 20, daemonKills: 8, stalls: 5, faultRounds: 3 * len(endpointFaults),
 		faultTime: [2]time.Duration{2 * time.Second, 6 * time.Second}, faultPause: [2]time.Duration{time.Second, 4 * time.Second},
 		pause: [2]time.Duration{2 * time.Second, 7 * time.Second}, downtime: [2]time.Duration{300 * time.Millisecond, 3 * time.Second},

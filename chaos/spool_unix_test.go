@@ -29,12 +29,12 @@ const (
 )
 
 // spoolScenario: the poisoned check chPOISON is refused by the endpoint,
-// one incarnation after the other: with type "unavailable" (the post is
-// retried in place and never counted, holding back the whole spool), then
-// a clean endpoint until what was refused so is delivered (never dead);
-// then with 400 (counted; the connection stays) and with 500 (counted; the
-// connection is dropped each time), then a clean endpoint again, which gets
-// what waits for a retry after newer results of its check. Then an endpoint
+// one incarnation after the other, each followed by a clean one: with type
+// "unavailable" (the post is retried in place and never counted, holding
+// back the whole spool; it is delivered, never dead), with 400 (counted;
+// the connection stays; the clean endpoint gets what waits for a retry
+// after newer results of its check) and with 500 (counted; the connection
+// is dropped each time; until a post is dead). Then an endpoint
 // outage during which the state dir's tmpfs fills up and frees again, and
 // the daemon is SIGKILLed once its spool is back on disk and restarted: the
 // results produced on the full disk must be delivered. During one of the
@@ -63,51 +63,37 @@ func (h *harness) spoolScenario(m mode) summary {
 	}
 	a := h.addEndpoint("A", 0, 0)
 	h.start = h.startDaemon()
-	refusing := [][]string{
-		{"--refuse-check", poisonCheck.ID + "=503:" + protocol.ErrorTypeUnavailable},
-		{"--refuse-check", poisonCheck.ID + "=400"},
-		{"--refuse-check", poisonCheck.ID + "=500"},
-	}
+	refuse := func(codeType string) []string { return []string{"--refuse-check", poisonCheck.ID + "=" + codeType} }
 	for range m.spoolRounds {
 		h.sleep(m.between(h.rng, m.faultPause))
-		second := h.rng.IntN(len(refusing)) // the phase the second daemon comes in
+		second := h.rng.IntN(3) // the refusing phase the second daemon comes in
 		deadBefore := h.deadLetters()
-		for i, faults := range refusing {
-			h.switchEndpoint(a, faults)
-			h.refusalPhases++
-			d := m.between(h.rng, m.refuseTime)
-			if i == 0 {
-				d = m.between(h.rng, m.unavailableTime)
-			}
-			if i == second {
-				h.sleep(d / 2)
-				h.secondDaemon()
-				d -= d / 2
-			}
-			h.sleep(d)
-			switch i {
-			case 0:
-				// Two posts refused as unavailable (the same one, retried
-				// in place, or two); then a clean endpoint until those
-				// are delivered, before anything counts against them.
-				h.waitFor("two unavailable refusals of "+poisonCheck.ID, 30*time.Second, func() bool {
-					b, err := os.ReadFile(a.rec)
-					return err == nil && bytes.Count(b, []byte(`"type":"`+protocol.ErrorTypeUnavailable+`"`)) >= 2
-				})
-				h.switchEndpoint(a, nil)
-				// The agent retries an "unavailable" post after a
-				// backoff that grows while the replies last, up to
-				// protocol.DefaultBackoffMax (60 s), and the spool waits.
-				h.waitFor("the posts refused as unavailable delivered", protocol.DefaultBackoffMax+30*time.Second, h.refusedDelivered)
-			case len(refusing) - 1:
-				// At least one post refused to death in the round (the
-				// reconnect backoff grows while no post is acknowledged).
-				h.waitFor("a dead letter", 2*protocol.DefaultBackoffMax, func() bool { return h.deadLetters() > deadBefore })
-			}
-		}
-		// A clean endpoint: the newest results of the poisoned check go
-		// at once, those refused before when their retry comes (up to
-		// 8 s later with 5 attempts).
+
+		// "unavailable": the post is retried in place, the spool waits
+		// behind it. Then a clean endpoint until what was refused so is
+		// delivered, before anything counts against it.
+		h.refusingPhase(a, refuse("503:"+protocol.ErrorTypeUnavailable), m.between(h.rng, m.unavailableTime), second == 0)
+		h.waitFor("two unavailable refusals of "+poisonCheck.ID, 30*time.Second, func() bool {
+			b, err := os.ReadFile(a.rec)
+			return err == nil && bytes.Count(b, []byte(`"type":"`+protocol.ErrorTypeUnavailable+`"`)) >= 2
+		})
+		h.switchEndpoint(a, nil)
+		// The agent retries an "unavailable" post after a backoff that
+		// grows while the replies last, up to protocol.DefaultBackoffMax.
+		h.waitFor("the posts refused as unavailable delivered", protocol.DefaultBackoffMax+30*time.Second, h.refusedDelivered)
+
+		// 400: counted, the connection stays, the posts behind go on.
+		// Then a clean endpoint: the newest results of the poisoned
+		// check go at once, those refused before when their retry comes.
+		h.refusingPhase(a, refuse("400"), m.between(h.rng, m.refuseTime), second == 1)
+		h.switchEndpoint(a, nil)
+		h.sleep(m.between(h.rng, m.cleanTime))
+
+		// 500: counted, and the connection dropped each time; until a
+		// post is refused to death (the reconnect backoff grows while no
+		// post is acknowledged). Then a clean endpoint.
+		h.refusingPhase(a, refuse("500"), m.between(h.rng, m.refuseTime), second == 2)
+		h.waitFor("a dead letter", 2*protocol.DefaultBackoffMax, func() bool { return h.deadLetters() > deadBefore })
 		h.switchEndpoint(a, nil)
 		h.sleep(m.between(h.rng, m.cleanTime))
 
@@ -130,6 +116,20 @@ func (h *harness) spoolScenario(m mode) summary {
 }
 
 func stamp() string { return time.Now().UTC().Format("15:04:05.000") }
+
+// refusingPhase restarts e with faults for d, and starts a second daemon
+// halfway through if second.
+func (h *harness) refusingPhase(e *endpoint, faults []string, d time.Duration, second bool) {
+	h.t.Helper()
+	h.switchEndpoint(e, faults)
+	h.refusalPhases++
+	if second {
+		h.sleep(d / 2)
+		h.secondDaemon()
+		d -= d / 2
+	}
+	h.sleep(d)
+}
 
 // waitFor polls cond (sampling the spool meanwhile) until it holds, for at
 // most timeout; it fails the test if it never does.
