@@ -373,3 +373,33 @@ func TestStepping(t *testing.T) {
 	}
 	diffJSON(t, "backward", back, want)
 }
+
+// TestAtEveryMoment: At finds every sample, whatever the keyframe
+// interval, with the per-minute rollup blocks (whose times run behind
+// the data blocks around them) between the data blocks.
+func TestAtEveryMoment(t *testing.T) {
+	for _, every := range []time.Duration{0, time.Minute, 5 * time.Minute} {
+		t.Run("keyframe every "+every.String(), func(t *testing.T) {
+			defer record.SetKeyframeEvery(every)()
+			dir := t.TempDir()
+			w := openWriter(t, record.Options{Dir: dir})
+			var times []time.Time
+			for i := 0; i < 900; i++ { // 75 min from 03:12: across an hour (a new segment)
+				s := sample(float64(5 * i))
+				times = append(times, s.Time)
+				w.Sample(s)
+			}
+			if err := w.Close(); err != nil {
+				t.Fatal(err)
+			}
+			r := openReader(t, dir)
+			for i, want := range times {
+				q := want.Add(time.Duration(i%5) * time.Second) // at the sample, or up to 4 s after
+				f, err := r.At(q)
+				if err != nil || !f.Snapshot.Time.Equal(want) {
+					t.Fatalf("sample %d: At(%v) = %v, %v", i, q.UTC(), f, err)
+				}
+			}
+		})
+	}
+}

@@ -186,6 +186,18 @@ func blocksOf(s *seg) ([]blockRef, scanResult, error) {
 
 func isData(b *blockRef) bool { return b.kinds&bRollup == 0 }
 
+// dataBlocks keeps the data blocks of refs (in place): rollup blocks
+// stand apart, and their times run behind the data blocks around them.
+func dataBlocks(refs []blockRef) []blockRef {
+	data := refs[:0]
+	for _, b := range refs {
+		if isData(&b) {
+			data = append(data, b)
+		}
+	}
+	return data
+}
+
 // decoder reads blocks of one segment in order into a state.
 type decoder struct {
 	st   *state
@@ -340,6 +352,9 @@ func (r *Reader) frameIn(s *seg, ns int64) (*Frame, error) {
 		return nil, err
 	}
 	defer f.Close()
+	// Data blocks only: a rollup block's time (its minute) runs behind
+	// the data blocks around it, and the search needs increasing times.
+	refs = dataBlocks(refs)
 	// The last data block starting at or before ns.
 	end := sort.Search(len(refs), func(i int) bool { return refs[i].first > ns })
 	at := func(t int64) bool { return t <= ns }
@@ -437,6 +452,7 @@ func (r *Reader) Range(from, to time.Time, fn func(*Frame) error) error {
 		if err != nil {
 			continue
 		}
+		refs = dataBlocks(refs)
 		d := newDecoder(f)
 		emitted = 0
 		// Start at the last keyframe at or before from.
