@@ -521,6 +521,18 @@ func TestAnalyze(t *testing.T) {
 				Gaps:          []gap{{Check: "chMEM", From: at(1.55), To: at(3.6), Missing: 1}}},
 		},
 		{
+			// The sampler stalled: three runs read the sample of 1.55,
+			// posted on two connections, none written to the spool file.
+			name: "a result produced three times, its entries never written",
+			facts: runFacts{Checks: checks,
+				Deliveries: append(series("a#1", 0.5, 1.55), append(series("b#1", 1.55), append(series("b#2", 1.55), series("b#2", 3.6, 4.5)...)...)...),
+				Spooled:    spooled(0.5, 3.6, 4.5),
+				Runs:       map[string][]time.Time{"chMEM": {at(0.55), at(1.6), at(2.1), at(2.6), at(3.65), at(4.55)}}, Start: at(0), End: at(5)},
+			want: report{Produced: 4, Delivered: 4, Receipts: 6, Duplicated: 2, Duplicates: []resultKey{key(1.55)},
+				Unspooled:   []resultKey{key(1.55)},
+				NotProduced: []gap{{Check: "chMEM", From: at(1.55), To: at(3.6), Missing: 1}}},
+		},
+		{
 			name:  "nothing produced at all",
 			facts: runFacts{Checks: checks, Runs: map[string][]time.Time{}, Start: at(0), End: at(5)},
 			want:  report{NotProduced: []gap{{Check: "chMEM", Missing: 5}}},

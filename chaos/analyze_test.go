@@ -173,7 +173,10 @@ func fromMS(v int64) time.Time { return time.UnixMilli(v).UTC() }
 //
 // A gap in which the daemons logged no result of the check (Runs) is not a
 // loss: nothing was produced there (NotProduced). A result's log line comes
-// after its sample (its timestamp), within runSlack.
+// after its sample (its timestamp), within runSlack; the results at the
+// gap's edges may have been produced more than once (two runs stamped with
+// one sample), so the lines they may account for are counted as their
+// posts or spool entries, whichever is more.
 func analyze(f runFacts) report {
 	var r report
 	periods := map[string]time.Duration{}
@@ -332,8 +335,11 @@ func analyze(f runFacts) report {
 	sortKeys(r.Unspooled)
 	sortKeys(r.Duplicates)
 	sortKeys(r.ProducedTwice)
-	// produced is how many times the daemon produced result k.
-	produced := func(k resultKey) int { return max(1, productions[k]) }
+	// produced is how many times the daemon may have produced result k:
+	// each post of it may be another production (a resend is one
+	// production posted twice: counting it too only makes the log check
+	// below more lenient around a resent result).
+	produced := func(k resultKey) int { return max(1, productions[k], count[k]) }
 
 	byCheck := map[string][]int64{}
 	for k := range known {
