@@ -11,7 +11,8 @@
 #    CPU % from /proc over the first pass.
 # 5. A pprof capture of the console (cpu, alloc_space) during the second pass.
 # 6. BENCHMARKS.md: machine, date, commands, tables, goals, pprof tops.
-#    "## Scale" and "## Soak" sections written by scale.sh/soak.sh are kept.
+#    "## Scale" and "## Soak" sections written by scale.sh/soak.sh, and the
+#    hand-written "## bubbletea ..." decision, are kept.
 #
 # Env knobs:
 #   BENCH_DURATION=30      measured seconds per program (monitor-cost DURATION)
@@ -370,9 +371,10 @@ $PPROF_CUM
 $PPROF_MEM
 \`\`\`
 EOF
-  # keep the sections scale.sh and soak.sh wrote (they are always last)
+  # keep the sections scale.sh and soak.sh wrote, and the measured
+  # decisions written by hand (they are always last)
   if [ -f "$OUT" ]; then
-    awk '/^## (Scale|Soak)/ { keep = 1 } keep { print }' "$OUT" | sed '1s/^/\n/'
+    awk '/^## (Scale|Soak|bubbletea)/ { keep = 1 } keep { print }' "$OUT" | sed '1s/^/\n/'
   fi
 } >"$NEW"
 cp "$NEW" "$OUT"
