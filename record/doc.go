@@ -34,11 +34,13 @@
 //
 // Readers take no lock and write nothing: they read while the writer
 // appends, and ignore a block until it is complete. Every query lists the
-// segments again. At seeks by segment name, then by block headers to the
-// last keyframe before the time, and decodes forward from there (at most
-// five minutes of data); Range streams frames; Trends reads only the
-// small per-minute rollup blocks; PrevTransition and NextTransition
-// decompress only blocks whose header says they hold a transition.
+// segments again. At seeks by segment name, then by the headers of the
+// data blocks to the last keyframe before the time, and decodes forward
+// from there (at most five minutes of data); At(t - 1ns) is the moment
+// before t, After(t) the one after (the console's `[` and `]`). Range
+// streams frames; Trends reads only the small per-minute rollup blocks;
+// PrevTransition and NextTransition decompress only blocks whose header
+// says they hold a transition.
 //
 // A moment is a sample and everything recorded after it until the next
 // sample: a frame is the state as of the end of its moment. Events are
@@ -168,17 +170,27 @@
 // its start time from the table's time; fields equal to that are
 // omitted.
 //
-// # Measured (make bench-go; BENCHMARKS.md has the run)
+// # Measured (go test ./record -run '^$' -bench .)
 //
-// Synthetic host: 4 cores, 3 filesystems, 4 disks, 2 interfaces, about
-// 300 processes of which some 30 busy and 1.3 new ones a sample, checks
-// every 30 s, samples every 5 s. The recording is 855-895 bytes per
-// sample, 14.8-15.5 MB a day (goal: 30 MB); stored without deflate it
-// would be 1,275 bytes (22 MB a day). Of a sample's bytes: host figures
-// about 310 raw, process table changes 365 raw, keyframes 156, trend
-// rollups 67, checks 50. Encoding takes about 85 µs a sample (2-core
-// EPYC), the writer's heap is about 1.4 MiB, of which flate's encoder
-// 788 KiB at level 3 (1,172 KiB at BestSpeed). On a 7-day recording
-// (104 MB): At 3.5 ms, 24 h of trends 54 ms, the last hour's 720
-// frames 85 ms, Info 0.34 s.
+// Synthetic host (recordtest): 4 cores, 3 filesystems, 4 disks, 2
+// interfaces, about 300 processes of which some 30 busy and 1.3 new a
+// sample, 3 checks every 30 s; samples every 5 s. On a shared 2-core EPYC
+// (noisy: CPU figures vary by 30%):
+//
+//	bytes per sample     858 (14.8 MB a day; goal 30); stored without
+//	                     deflate 1,269 (21.9 MB), BestSpeed 894, level 6 853
+//	  of which           host figures ~310 raw, process table changes ~365
+//	                     raw, keyframes 156, trend rollups 67, checks 50
+//	at 1 s samples       446 (38.5 MB a day; the table still every 5 s)
+//	keyframe interval    every block 4,795 B/sample, 1 min 1,390, 5 min 856,
+//	                     10 min 789; a seek costs 2-6 ms with any of them
+//	encode, per sample   85-100 µs at 5 s (deflate about a third), 27 µs at 1 s
+//	writer heap          1.0 MiB, of which flate's encoder 788 KiB at level
+//	                     3 (1,172 KiB at BestSpeed)
+//	7-day recording      104 MB; At 2.8 ms; 24 h of trends 47 ms (49,000
+//	                     points); the last hour's 721 frames 63 ms, the last
+//	                     day's 1.4 s with the heap at +5.4 MiB (+3.2 MiB for
+//	                     the hour: streamed); PrevTransition 2.1 ms; Info 0.34 s
+//	binary               +216 KiB stripped on virgo-top (flate, crc32, slog
+//	                     and os/user are there already)
 package record
