@@ -41,6 +41,15 @@ const (
 	DefaultNotifyOutboxMaxEntries = 1000
 	DefaultNotifyOutboxMaxAge     = 72 * time.Hour
 	DefaultNotifyRetryMax         = 5 * time.Minute
+
+	// The flight recorder: the daemon's bounds (the console's own
+	// recording keeps ConsoleRecordMaxAge and ConsoleRecordMaxBytes unless
+	// record_max_age or record_max_size is set).
+	DefaultRecordMaxAge          = 7 * 24 * time.Hour
+	DefaultRecordMaxBytes        = 500 << 20
+	DefaultRecordProcessInterval = 5 * time.Second
+	ConsoleRecordMaxAge          = 24 * time.Hour
+	ConsoleRecordMaxBytes        = 100 << 20
 )
 
 // CredentialToken is the name of the systemd credential that holds the
@@ -102,6 +111,15 @@ type Config struct {
 	SpoolMaxBytes    int64 // spool_max_bytes
 	SpoolMaxAttempts int   // spool_max_attempts: refusals before an entry is dead-lettered
 
+	// Record turns the flight recorder on (state_dir/record for the
+	// daemon, the user's state dir for a console with no daemon
+	// recording); RecordMaxAge and RecordMaxBytes bound it, oldest first;
+	// RecordProcessInterval is how often the process table is recorded.
+	Record                bool          // record
+	RecordMaxAge          time.Duration // record_max_age
+	RecordMaxBytes        int64         // record_max_size
+	RecordProcessInterval time.Duration // record_process_interval
+
 	// Source records where each key that is not at its default was set:
 	// "file:line", "env" or what the caller passed to Set (e.g. "flag").
 	// Copies of a Config share this map.
@@ -160,6 +178,11 @@ func Default() Config {
 		SpoolMaxCount:    DefaultSpoolMaxCount,
 		SpoolMaxBytes:    DefaultSpoolMaxBytes,
 		SpoolMaxAttempts: DefaultSpoolMaxAttempts,
+
+		Record:                true,
+		RecordMaxAge:          DefaultRecordMaxAge,
+		RecordMaxBytes:        DefaultRecordMaxBytes,
+		RecordProcessInterval: DefaultRecordProcessInterval,
 		Source:           map[string]string{},
 	}
 }

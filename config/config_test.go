@@ -90,6 +90,11 @@ func TestLoadFull(t *testing.T) {
 		SpoolMaxCount:    500,
 		SpoolMaxBytes:    2 << 20,
 		SpoolMaxAttempts: 3,
+
+		Record:                true,
+		RecordMaxAge:          DefaultRecordMaxAge,
+		RecordMaxBytes:        DefaultRecordMaxBytes,
+		RecordProcessInterval: DefaultRecordProcessInterval,
 	}
 	if got, w := settingsMapRevealed(c), settingsMapRevealed(want); !mapsEqual(got, w) {
 		t.Errorf("config differs:\n got %v\nwant %v", got, w)
@@ -207,6 +212,10 @@ func TestParseLines(t *testing.T) {
 		{"notify_outbox_max_age 1m", "notify_outbox_max_age", "1m0s"},
 		{"notify_outbox_max_age 168h", "notify_outbox_max_age", "168h0m0s"},
 		{"notify_retry_max 10s", "notify_retry_max", "10s"},
+		{"record false", "record", "false"},
+		{"record_max_age 24h", "record_max_age", "24h0m0s"},
+		{"record_max_size 100MiB", "record_max_size", "104857600"},
+		{"record_process_interval 30s", "record_process_interval", "30s"},
 		{"notify_webhook_url https://h/x?token=SECRET", "notify_webhook_url", "https://h/***"},
 		{"notify_sms_url https://u:pw@sms.example.com", "notify_sms_url", "https://sms.example.com"},
 	}
@@ -335,6 +344,10 @@ func TestParseErrors(t *testing.T) {
 			`virgo-top.cfg:1: notify_outbox_max_entries: invalid number "-1" (must be at least 1)`, ErrInvalidValue},
 		{"outbox age unit", "notify_outbox_max_age 3d",
 			`virgo-top.cfg:1: notify_outbox_max_age: invalid duration "3d" (want e.g. 500ms, 1s, 2m)`, ErrInvalidValue},
+		{"record size too small", "record_max_size 10kB",
+			`virgo-top.cfg:1: record_max_size: invalid size "10kB" (want at least 1MiB)`, ErrInvalidValue},
+		{"record age too short", "record_max_age 10m",
+			`virgo-top.cfg:1: record_max_age: duration "10m" out of range (want 1h0m0s to 8784h0m0s)`, ErrInvalidValue},
 		{"retry max too long", "notify_retry_max 2h",
 			`virgo-top.cfg:1: notify_retry_max: duration "2h" out of range (want 1s to 1h0m0s)`, ErrInvalidValue},
 		{"outbox age too short", "notify_outbox_max_age 30s",
@@ -595,7 +608,7 @@ func TestSRVNames(t *testing.T) {
 
 func TestKeysAndExample(t *testing.T) {
 	keys := Keys()
-	if len(keys) != 41 || keys[0] != "monitoring_id" || keys[len(keys)-1] != "spool_max_bytes" {
+	if len(keys) != 45 || keys[0] != "monitoring_id" || keys[len(keys)-1] != "record_process_interval" {
 		t.Errorf("Keys() = %v", keys)
 	}
 	var b strings.Builder

@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -15,6 +16,11 @@ const (
 	maxOutboxAge  = 365 * 24 * time.Hour
 	minRetryMax   = time.Second
 	maxRetryMax   = time.Hour
+
+	minRecordAge     = time.Hour
+	maxRecordAge     = 366 * 24 * time.Hour
+	minRecordProcess = time.Second
+	maxRecordProcess = time.Hour
 )
 
 // kind says how a key's value is shown: URLs get their passwords redacted.
@@ -183,6 +189,28 @@ var keyTable = []keyDef{
 			return err
 		},
 	},
+
+	boolKey("record", "Recording", "Record the host's timeline (figures, processes, checks, alarm transitions) on disk, so the console opens with the\n"+
+		"past filled in and can travel to any moment: the daemon in state_dir/record, a console with no daemon recording in the user's\n"+
+		"state dir. false (or --no-record) turns it off.",
+		func(c *Config) *bool { return &c.Record }),
+	durationKey("record_max_age", "", "Oldest recorded data kept, a Go duration (the daemon's; a console's own recording keeps 24h unless this is set).",
+		minRecordAge, maxRecordAge, func(c *Config) *time.Duration { return &c.RecordMaxAge }),
+	{
+		name:    "record_max_size",
+		help:    "Most disk the recording takes, oldest removed first: a number with an optional unit (MB, GiB, ...); the daemon's (a console's own recording keeps 100MiB unless this is set).",
+		example: "500MiB",
+		get:     func(c *Config) string { return strconv.FormatInt(c.RecordMaxBytes, 10) },
+		set: func(c *Config, v string) (err error) {
+			c.RecordMaxBytes, err = parseBytes(v)
+			if err == nil && c.RecordMaxBytes < 1<<20 {
+				return fmt.Errorf("invalid size %q (want at least 1MiB)", v)
+			}
+			return err
+		},
+	},
+	durationKey("record_process_interval", "", "How often the full process table is recorded (host figures are recorded every sample).",
+		minRecordProcess, maxRecordProcess, func(c *Config) *time.Duration { return &c.RecordProcessInterval }),
 }
 
 // keyIndex finds a key definition by name.

@@ -94,16 +94,12 @@ func runConsole(ctx context.Context, rf *rootFlags, stderr io.Writer) error {
 // second console (the lock is taken) or no usable dir keeps it in memory,
 // with a warning in the log.
 func consoleNotifyDir(log *slog.Logger) (string, func()) {
-	base := os.Getenv("XDG_STATE_HOME")
-	if base == "" {
-		home, err := os.UserHomeDir()
-		if err != nil {
-			log.Warn("no state dir for notifications: what receivers were told is kept in memory only", "err", err)
-			return "", func() {}
-		}
-		base = filepath.Join(home, ".local", "state")
+	base, err := userStateDir()
+	if err != nil {
+		log.Warn("no state dir for notifications: what receivers were told is kept in memory only", "err", err)
+		return "", func() {}
 	}
-	dir := filepath.Join(base, "virgo-top", "notify")
+	dir := filepath.Join(base, "notify")
 	unlock, err := agent.LockStateDir(dir)
 	if err != nil {
 		log.Warn("notification state kept in memory only", "err", err)

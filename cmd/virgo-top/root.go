@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 
@@ -60,6 +61,8 @@ var configFlags = []struct{ flag, key, help string }{
 	{"log-format", "log_format", "text or json"},
 	{"metrics-listen", "metrics_listen", "serve Prometheus /metrics on host:port"},
 	{"pidfile", "pidfile", "write the daemon's pid here"},
+	{"record-max-age", "record_max_age", "oldest recorded data kept (daemon 168h; a console's own recording 24h)"},
+	{"record-max-size", "record_max_size", "most disk the recording takes (daemon 500MiB; a console's own recording 100MiB)"},
 }
 
 func parseRootFlags(args []string, stdout io.Writer) (*rootFlags, error) {
@@ -79,6 +82,14 @@ func parseRootFlags(args []string, stdout io.Writer) (*rootFlags, error) {
 	}
 	fs.BoolFunc("insecure", "skip endpoint certificate checks (test endpoints only)", func(v string) error {
 		rf.set["monitoring_insecure"] = v
+		return nil
+	})
+	fs.BoolFunc("no-record", "do not record the host's timeline (config key record)", func(v string) error {
+		on, err := strconv.ParseBool(v)
+		if err != nil {
+			return err
+		}
+		rf.set["record"] = strconv.FormatBool(!on)
 		return nil
 	})
 	if err := parseFlags(fs, args); err != nil {
