@@ -183,7 +183,7 @@ func Default() Config {
 		RecordMaxAge:          DefaultRecordMaxAge,
 		RecordMaxBytes:        DefaultRecordMaxBytes,
 		RecordProcessInterval: DefaultRecordProcessInterval,
-		Source:           map[string]string{},
+		Source:                map[string]string{},
 	}
 }
 
