@@ -163,6 +163,10 @@ func TestTransitions(t *testing.T) {
 	j := 0
 	for i := 0; i < 7400; i++ {
 		w.Sample(sample(float64(i)))
+		if i == 4100 {
+			// A restart restates the state: not a transition.
+			w.Alarm(record.AlarmTransition{Time: at(float64(i) - 0.5), CheckID: "chCPU", Alarm: "cpu", From: state, To: state})
+		}
 		for j < len(trs) && trs[j].sample == i {
 			// Stamped a little before the sample it follows, as a check's
 			// run start is.

@@ -692,7 +692,9 @@ func scanTransitions(raw []byte, first int64, fn func(Transition) bool) error {
 			if body.err != nil {
 				return errCorrupt
 			}
-			if flags&fRestated == 0 && !fn(Transition{AlarmTransition: a, Moment: fromNS(clock)}) {
+			// A restatement (From == To: a state restored after a restart)
+			// sets the state but is no transition to travel to.
+			if flags&fRestated == 0 && a.From != a.To && !fn(Transition{AlarmTransition: a, Moment: fromNS(clock)}) {
 				return nil
 			}
 		}

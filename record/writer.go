@@ -393,7 +393,10 @@ func (w *Writer) Sample(s *collector.Snapshot) {
 func (w *Writer) Check(r CheckResult) { w.send(item{op: opCheck, check: &r}, &w.nChecks, &w.dChecks) }
 
 // Alarm queues an alarm transition. A transition to "" removes the alarm
-// from the recorded state (the alarm was deleted).
+// from the recorded state (the alarm was deleted). One with From == To
+// restates the alarm's state (an agent restarted with its alarms restored):
+// it is part of the recorded state but not a transition that
+// PrevTransition and NextTransition return.
 func (w *Writer) Alarm(a AlarmTransition) {
 	w.send(item{op: opAlarm, alarm: &a}, &w.nAlarms, &w.dAlarms)
 }
