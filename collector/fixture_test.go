@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -501,5 +502,43 @@ func TestProcessCountOnly(t *testing.T) {
 		if p.CPUPct != 0 {
 			t.Fatalf("pid %d: CPU %% %v on the first scan after counting only, want 0", p.PID, p.CPUPct)
 		}
+	}
+}
+
+// TestProcessEvery: a sampler that only counts processes still lists them
+// once every SetProcessEvery (the flight recorder's process table), with
+// CPU % over the whole stretch since the previous list.
+func TestProcessEvery(t *testing.T) {
+	h := newFixtureHost(t)
+	s := newSampler(h.opts, fixtureSystem())
+	s.SetProcessList(false)
+	s.SetProcessEvery(4 * time.Second)
+	h.loadStep("testdata/basic/step0")
+	first := s.SampleAt(context.Background(), t0)
+	if len(first.Processes) == 0 {
+		t.Fatal("the first sample did not list processes: a periodic list is due at once")
+	}
+	between := s.SampleAt(context.Background(), t0.Add(2*time.Second))
+	if between.Processes != nil || between.ProcessCount == 0 {
+		t.Fatalf("between lists: %d processes, count %d; want a count only", len(between.Processes), between.ProcessCount)
+	}
+	h.loadStep("testdata/basic/step1")
+	// 3.7 s after the last list: within a tenth of the period, due.
+	next := s.SampleAt(context.Background(), t0.Add(3700*time.Millisecond))
+	cpu := map[int32]float64{}
+	for _, p := range next.Processes {
+		cpu[p.PID] = p.CPUPct
+	}
+	// 30 ticks of pid 1 and 200 of pid 42 over 3.7 s, not over the 1.7 s
+	// since the count-only sample.
+	if got, want := cpu[1], 30/3.7; math.Abs(got-want) > 1e-9 {
+		t.Errorf("pid 1 CPU %v %%, want %v", got, want)
+	}
+	if got, want := cpu[42], 200/3.7; math.Abs(got-want) > 1e-9 {
+		t.Errorf("pid 42 CPU %v %%, want %v", got, want)
+	}
+	s.SetProcessEvery(0)
+	if last := s.SampleAt(context.Background(), t0.Add(10*time.Second)); last.Processes != nil {
+		t.Error("listed after SetProcessEvery(0)")
 	}
 }

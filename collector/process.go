@@ -276,6 +276,10 @@ type processSource struct {
 	// countOnly: list the /proc directory and count, read nothing else
 	// (Sampler.SetProcessList).
 	countOnly atomic.Bool
+	// every (ns), while countOnly: list in full anyway once every this
+	// long, keeping the per-process state in between so CPU % covers the
+	// whole stretch since the last list (Sampler.SetProcessEvery).
+	every atomic.Int64
 }
 
 func newProcessSource(opts Options, sys system) *processSource {
@@ -305,17 +309,20 @@ func (p *processSource) Collect(ctx context.Context, s *Snapshot) error {
 		s.Processes, s.ProcessCount = procs, len(procs)
 		return nil
 	}
-	if p.countOnly.Load() {
+	if p.countOnly.Load() && !p.periodicDue(s.Time) {
 		pids, err := p.r.pids(p.pidBuf[:0])
 		if err != nil {
 			return err
 		}
 		p.pidBuf = pids
 		s.ProcessCount = len(pids)
-		// Forget the per-process state: a later full scan starts afresh
-		// instead of measuring CPU over the whole count-only stretch.
-		clear(p.entries)
-		p.prevTime = time.Time{}
+		if p.every.Load() == 0 {
+			// Forget the per-process state: a later full scan starts
+			// afresh instead of measuring CPU over the whole count-only
+			// stretch.
+			clear(p.entries)
+			p.prevTime = time.Time{}
+		}
 		return nil
 	}
 	procs, err := p.scan(ctx, s.Time, s.Memory.TotalBytes)
@@ -324,6 +331,14 @@ func (p *processSource) Collect(ctx context.Context, s *Snapshot) error {
 	}
 	s.Processes, s.ProcessCount = procs, len(procs)
 	return nil
+}
+
+// periodicDue reports whether a periodic full list (SetProcessEvery) is
+// due at now: its period has passed since the last one, less a tenth for
+// the jitter of the sampling ticker.
+func (p *processSource) periodicDue(now time.Time) bool {
+	every := time.Duration(p.every.Load())
+	return every > 0 && (p.prevTime.IsZero() || now.Sub(p.prevTime) >= every-every/10)
 }
 
 // scan reads every process. memTotal is MemTotal in bytes, read here when

@@ -126,6 +126,17 @@ func (s *Sampler) SetProcessList(on bool) {
 	}
 }
 
+// SetProcessEvery makes a sampler that only counts processes
+// (SetProcessList(false)) list them in full anyway once every d (0: never),
+// with CPU % over the whole time since the previous list: the flight
+// recorder's process table every record_process_interval, at the cost of
+// one scan per d. It applies from the next sample.
+func (s *Sampler) SetProcessEvery(d time.Duration) {
+	if s.procs != nil {
+		s.procs.every.Store(int64(max(d, 0)))
+	}
+}
+
 // NewSampler builds a Sampler for opts. Unknown names in opts.Sources are
 // reported in every Snapshot's Errors under their own name (see
 // Options.Validate to reject them up front).
