@@ -81,3 +81,24 @@ func unlockDir(f *os.File) {
 	_ = unlockFile(f)
 	f.Close()
 }
+
+// Writing reports whether a process writes the recording in dir right now
+// (holds its writer lock), and that process's pid (0 if unreadable). The
+// console asks this to read a daemon's recording instead of starting its
+// own. It probes the lock without keeping it: a writer that opens at that
+// very instant gets a BusyError, which OpenWriter's callers retry.
+func Writing(dir string) (pid int, ok bool) {
+	f, err := os.Open(filepath.Join(dir, lockName))
+	if err != nil {
+		return 0, false
+	}
+	defer f.Close()
+	if err := tryLock(f); err != nil {
+		if errors.Is(err, errLocked) {
+			return readPID(f), true
+		}
+		return 0, false
+	}
+	_ = unlockFile(f)
+	return 0, false
+}
