@@ -11,6 +11,7 @@ import (
 	"github.com/virgo-top/virgo-top/collector"
 	"github.com/virgo-top/virgo-top/history"
 	"github.com/virgo-top/virgo-top/protocol"
+	"github.com/virgo-top/virgo-top/record"
 )
 
 // Options configure an Agent. Zero values get defaults.
@@ -36,6 +37,14 @@ type Options struct {
 	Entity string
 	// Notify receives alarm state changes; nil drops them.
 	Notify Notifier
+	// Recorder, when set, gets every sample, check result and alarm
+	// transition (the flight recorder; record.Writer). Its methods must
+	// not block.
+	Recorder Recorder
+	// ProcessEvery, with ProcessesOnDemand, lists processes once every
+	// this long even when no agent.process check needs them (the
+	// recorder's process table); 0: only for the checks.
+	ProcessEvery time.Duration
 	// Post receives every check result with its definition (the caller
 	// sends endpoint-scheduled ones upstream); nil keeps them local.
 	// alarms holds the check's alarm states after this result.
@@ -104,9 +113,20 @@ func New(opts Options) *Agent {
 	a.procList = true
 	if opts.ProcessesOnDemand {
 		a.sampler.SetProcessList(false)
+		a.sampler.SetProcessEvery(opts.ProcessEvery)
 		a.procList = false
 	}
 	return a
+}
+
+// Recorder is what the agent tells the flight recorder (record.Writer):
+// every sample, check result and alarm transition, and checks that are
+// gone. No method may block or do I/O on the caller's goroutine.
+type Recorder interface {
+	Sample(*collector.Snapshot)
+	Check(record.CheckResult)
+	Alarm(record.AlarmTransition)
+	Forget(t time.Time, checkID string)
 }
 
 // Run samples the host every interval and runs the check scheduler until
@@ -155,6 +175,9 @@ func (a *Agent) publish(snap *collector.Snapshot) {
 		}
 	})
 	a.releaseSeries(snap.Time)
+	if a.opts.Recorder != nil {
+		a.opts.Recorder.Sample(snap)
+	}
 	a.latest.Store(snap)
 	a.mu.Lock()
 	if a.sampled != nil {

@@ -13,6 +13,7 @@ import (
 	"github.com/virgo-top/virgo-top/alarm"
 	"github.com/virgo-top/virgo-top/check"
 	"github.com/virgo-top/virgo-top/protocol"
+	"github.com/virgo-top/virgo-top/record"
 )
 
 // Notifier receives alarm state changes. It must not block: the agent
@@ -161,14 +162,25 @@ func (a *Agent) applyChecks(defs []check.Def, fromEndpoint bool) {
 		}
 		b.noAlarm[d.ID] = na
 	}
+	var gone []string
 	for id := range b.defs {
 		if !keep[id] {
 			delete(b.defs, id)
 			delete(b.alarms, id)
 			delete(b.noAlarm, id)
+			gone = append(gone, id)
 		}
 	}
 	b.mu.Unlock()
+	if rec := a.opts.Recorder; rec != nil {
+		now := time.Now()
+		for _, id := range gone {
+			rec.Forget(now, id)
+		}
+		for _, c := range restored {
+			rec.Alarm(recordedTransition(c, now))
+		}
+	}
 	if len(restored) > 0 {
 		a.log.Info("alarm states restored from before the restart", "alarms", len(restored))
 		if a.opts.Notify != nil {
@@ -270,6 +282,12 @@ func (a *Agent) onResult(r check.Result) {
 	if len(changes) > 0 {
 		a.signalAlarms()
 	}
+	if rec := a.opts.Recorder; rec != nil && known {
+		rec.Check(recordedResult(def, r))
+		for _, c := range changes {
+			rec.Alarm(recordedTransition(c, r.Time))
+		}
+	}
 	for _, c := range changes {
 		level := slog.LevelInfo
 		if c.Previous == alarm.Unknown && c.Current == alarm.OK {
@@ -284,6 +302,23 @@ func (a *Agent) onResult(r check.Result) {
 	if a.opts.Post != nil && known {
 		a.opts.Post(def, r, states)
 	}
+}
+
+// recordedResult is a check result as the flight recorder keeps it.
+func recordedResult(def check.Def, r check.Result) record.CheckResult {
+	rc := record.CheckResult{Time: r.Time, CheckID: r.CheckID, Type: r.CheckType, Label: def.Label,
+		Available: r.Available, Status: r.Status, Metrics: make([]record.Metric, 0, len(r.Metrics))}
+	for _, m := range r.Metrics {
+		rc.Metrics = append(rc.Metrics, record.Metric{Dimension: m.Dimension, Name: m.Name, Type: m.Type, Value: m.Value, Unit: m.Unit})
+	}
+	return rc
+}
+
+// recordedTransition is an alarm change as the flight recorder keeps it; a
+// restored state (Previous == Current) restates it.
+func recordedTransition(c AlarmChange, at time.Time) record.AlarmTransition {
+	return record.AlarmTransition{Time: at, CheckID: c.Check.ID, Alarm: c.AlarmName,
+		From: c.Previous.String(), To: c.Current.String(), Message: c.Message}
 }
 
 // Observation converts a check result into what alarms see: integer

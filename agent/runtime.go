@@ -24,6 +24,7 @@ import (
 	"github.com/virgo-top/virgo-top/history"
 	"github.com/virgo-top/virgo-top/notify"
 	"github.com/virgo-top/virgo-top/protocol"
+	"github.com/virgo-top/virgo-top/record"
 )
 
 // Setup is what a Runtime is built from: the configuration plus what the
@@ -44,11 +45,23 @@ type Setup struct {
 	// dir), so a console restarted during an incident neither re-notifies
 	// nor forgets what a receiver did not get.
 	NotifyStateDir string
+	// Record, when its Dir is set, records the host's timeline there (the
+	// flight recorder). A recorder that cannot start is logged and the
+	// agent runs without it.
+	Record RecordSetup
 	// Headless: no console reads the history or the process list, so keep
 	// only the series checks read (HeadlessSeries, HeadlessRetention) and
 	// list processes only for agent.process checks (ProcessesOnDemand).
 	// The daemon sets it.
 	Headless bool
+}
+
+// RecordSetup configures the flight recorder of a Runtime.
+type RecordSetup struct {
+	Dir             string // "" records nothing
+	MaxAge          time.Duration
+	MaxBytes        int64
+	ProcessInterval time.Duration
 }
 
 // Runtime is a running agent: the hub, its endpoint manager (when
@@ -57,8 +70,10 @@ type Runtime struct {
 	Agent      *Agent
 	Manager    *protocol.Manager // nil without endpoints
 	Dispatcher *notify.Dispatcher
-	log        *slog.Logger
-	store      *protocol.FileStore
+	// Recorder is the flight recorder, nil when not recording.
+	Recorder *record.Writer
+	log      *slog.Logger
+	store    *protocol.FileStore
 	// localMu guards localDefs: a SIGHUP's ReloadChecks writes them while
 	// startLocalChecks may be reading them.
 	localMu   sync.Mutex
@@ -73,13 +88,18 @@ type Runtime struct {
 }
 
 // Build wires a Runtime from s; nothing runs until Run.
-func Build(s Setup) (*Runtime, error) {
+func Build(s Setup) (_ *Runtime, err error) {
 	cfg := s.Config
 	log := s.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	rt := &Runtime{log: log}
+	defer func() {
+		if err != nil && rt.Recorder != nil {
+			_ = rt.Recorder.Close() // releases its lock and goroutine
+		}
+	}()
 
 	notifiers, err := notify.FromConfig(notify.Config{
 		Version:    s.Version,
@@ -121,6 +141,15 @@ func Build(s Setup) (*Runtime, error) {
 		cfg.GUID = guid
 	}
 
+	if s.Record.Dir != "" {
+		rt.Recorder = openRecorder(s.Record, cfg, log)
+	}
+	var recorder Recorder
+	var processEvery time.Duration
+	if rt.Recorder != nil {
+		recorder, processEvery = rt.Recorder, max(s.Record.ProcessInterval, time.Second)
+	}
+
 	host, _ := os.Hostname()
 	var keep func(string) bool
 	var retention history.Retention
@@ -132,6 +161,8 @@ func Build(s Setup) (*Runtime, error) {
 		KeepSeries:        keep,
 		Retention:         retention,
 		ProcessesOnDemand: s.Headless,
+		Recorder:          recorder,
+		ProcessEvery:      processEvery,
 		Collector:         s.Collector,
 		Check:             check.SchedulerOptions{PluginDir: cfg.PluginDir, Logger: log},
 		Entity:            host,
@@ -248,6 +279,12 @@ func (rt *Runtime) Run(ctx context.Context) error {
 			return nil
 		})
 	}
+	if rt.Recorder != nil && rt.Manager != nil {
+		g.Go(func() error {
+			rt.recordLinks(ctx, time.Second)
+			return nil
+		})
+	}
 	// Local checks start once the first sample tells the default targets.
 	g.Go(func() error {
 		rt.startLocalChecks(ctx)
@@ -259,6 +296,11 @@ func (rt *Runtime) Run(ctx context.Context) error {
 	_ = rt.Dispatcher.Close(closeCtx)
 	if rt.store != nil {
 		_ = rt.store.Close()
+	}
+	if rt.Recorder != nil {
+		if err := rt.Recorder.Close(); err != nil {
+			rt.log.Warn("recording not closed cleanly", "err", err)
+		}
 	}
 	if errors.Is(err, context.Canceled) {
 		return nil
