@@ -154,6 +154,37 @@ func (r *bucketRing) add(sec int64, v float64, newest bool) {
 	*b = bucket{start: start, min: v, max: v, sum: v, last: v, count: 1}
 }
 
+// merge folds a whole bucket (a recorded minute) into the ring's bucket
+// for its start, which the caller guarantees is not before the newest.
+func (r *bucketRing) merge(in bucket) {
+	if r.size == 0 {
+		return
+	}
+	start := floorDiv(in.start, r.unit) * r.unit
+	if r.n > 0 {
+		if b := r.at(r.n - 1); b.start == start {
+			b.min, b.max = min(b.min, in.min), max(b.max, in.max)
+			b.sum += in.sum
+			b.count += in.count
+			b.last = in.last
+			return
+		}
+	}
+	if r.n == len(r.buf) && r.n < r.size {
+		r.buf = grow(r.buf, r.size)
+	}
+	var b *bucket
+	if r.n < len(r.buf) {
+		b = r.at(r.n)
+		r.n++
+	} else {
+		b = &r.buf[r.head]
+		r.head = r.idx(1)
+	}
+	*b = in
+	b.start = start
+}
+
 // search returns the logical index of the first bucket starting at or after
 // unix nanosecond ns.
 func (r *bucketRing) search(ns int64) int {

@@ -162,6 +162,37 @@ func (s *Series) Append(t time.Time, v float64) {
 	s.stats.Accepted++
 }
 
+// AddMinute folds one recorded minute (start, as Point.T, aligned to the
+// minute; min, max, average, last and count of its samples) into the
+// minute, hour and day rollups, as if its samples had been appended: the
+// console fills the past from the flight recorder this way, before its
+// own first sample. The raw ring is left alone. A minute before the
+// newest data, or with no samples, is dropped (OutOfOrder).
+func (s *Series) AddMinute(p Point) {
+	if p.Count == 0 || math.IsNaN(p.Avg) || math.IsInf(p.Avg, 0) || math.IsNaN(p.Min) || math.IsNaN(p.Max) ||
+		math.IsInf(p.Min, 0) || math.IsInf(p.Max, 0) || math.IsNaN(p.Last) || math.IsInf(p.Last, 0) {
+		s.stats.NonFinite++
+		return
+	}
+	if p.T.Before(minTime) || !p.T.Before(maxTime) {
+		s.stats.BadTime++
+		return
+	}
+	sec := floorDiv(p.T.UnixNano(), 1e9)
+	minute := floorDiv(sec, 60)
+	if s.hasLast && minute <= s.lastMin {
+		s.stats.OutOfOrder++
+		return
+	}
+	s.hasLast = true
+	s.lastT, s.lastV, s.lastMin = (minute*60+59)*1e9, p.Last, minute
+	b := bucket{start: minute * 60, min: p.Min, max: p.Max, sum: p.Avg * float64(p.Count), last: p.Last, count: p.Count}
+	for i := range s.rollups {
+		s.rollups[i].merge(b)
+	}
+	s.stats.Accepted += uint64(p.Count)
+}
+
 // Latest is the newest sample, whether or not the raw ring keeps it.
 func (s *Series) Latest() (Point, bool) {
 	if !s.hasLast {

@@ -502,3 +502,38 @@ func TestRingsGrowToRetention(t *testing.T) {
 		t.Errorf("day points %d, want %d", got, r.Days)
 	}
 }
+
+// TestAddMinute: recorded minutes fill the minute, hour and day rollups as
+// their samples would have, and live samples after them carry on.
+func TestAddMinute(t *testing.T) {
+	s := NewSeries(Retention{Raw: 10, Minutes: 10, Hours: 4, Days: 2})
+	h := at(0, 10, 0, 0)
+	s.AddMinute(Point{T: h, Min: 1, Max: 5, Avg: 3, Last: 2, Count: 60})
+	s.AddMinute(Point{T: h.Add(time.Minute), Min: 0, Max: 10, Avg: 6, Last: 10, Count: 30})
+	s.AddMinute(Point{T: h, Min: 9, Max: 9, Avg: 9, Last: 9, Count: 1})                      // not after the newest: dropped
+	s.AddMinute(Point{T: h.Add(2 * time.Minute), Min: 1, Max: 1, Avg: 1, Last: 1, Count: 0}) // no samples: dropped
+	if got := s.Points(Minute, time.Time{}, nil); len(got) != 2 || got[0].Avg != 3 || got[1].Max != 10 || got[1].Count != 30 {
+		t.Fatalf("minutes %+v", got)
+	}
+	hour := s.Points(Hour, time.Time{}, nil)
+	if len(hour) != 1 || hour[0].Count != 90 || hour[0].Min != 0 || hour[0].Max != 10 || hour[0].Last != 10 ||
+		math.Abs(hour[0].Avg-(3*60+6*30)/90.0) > 1e-12 {
+		t.Fatalf("hour %+v", hour)
+	}
+	if s.Len(Raw) != 0 {
+		t.Error("recorded minutes reached the raw ring")
+	}
+	if st := s.Stats(); st.OutOfOrder != 1 || st.NonFinite != 1 || st.Accepted != 90 {
+		t.Errorf("stats %+v", st)
+	}
+	// A live sample in the last recorded minute joins it; the next minute
+	// goes on.
+	s.Append(h.Add(time.Minute+30*time.Second), 100)
+	s.Append(h.Add(3*time.Minute), 4)
+	if got := s.Points(Minute, time.Time{}, nil); len(got) != 3 || got[1].Count != 31 || got[1].Max != 100 || got[2].Avg != 4 {
+		t.Fatalf("minutes after live samples %+v", got)
+	}
+	if p, _ := s.Latest(); p.Last != 4 {
+		t.Errorf("latest %+v", p)
+	}
+}

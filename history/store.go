@@ -66,6 +66,24 @@ func (st *Store) Append(name string, t time.Time, v float64) {
 	s.Append(t, v)
 }
 
+// AddMinute folds a recorded minute into the named series (created on
+// first use, within MaxSeries); see Series.AddMinute.
+func (st *Store) AddMinute(name string, p Point) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	s, ok := st.series[name]
+	if !ok {
+		if len(st.series) >= st.maxSeries {
+			st.droppedNewSeries++
+			return
+		}
+		s = NewSeries(st.ret)
+		st.series[name] = s
+		st.nameBytes += int64(len(name))
+	}
+	s.AddMinute(p)
+}
+
 // Points appends to dst the points of the named series; see Series.Points.
 // An unknown name appends nothing.
 func (st *Store) Points(name string, res Resolution, since time.Time, dst []Point) []Point {
