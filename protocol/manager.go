@@ -281,9 +281,16 @@ func (m *Manager) best() (*Client, *endpointState) {
 // resend. What each reply does is the table in the package doc.
 func (m *Manager) sendLoop(ctx context.Context) {
 	unavailable := 0 // consecutive "unavailable" replies
+	var lastClient *Client
 	for {
 		now := m.opts.Clock.Now()
-		e, ok, wake := m.spool.Next(now)
+		// On a connection that has not acknowledged a post yet, a post
+		// never refused goes first (see Spool.NextUnrefused).
+		next := m.spool.Next
+		if c, ep := m.best(); c != nil && !m.hasAcked(ep, c) {
+			next = m.spool.NextUnrefused
+		}
+		e, ok, wake := next(now)
 		if !ok {
 			var retry <-chan time.Time
 			if !wake.IsZero() {
@@ -310,6 +317,10 @@ func (m *Manager) sendLoop(ctx context.Context) {
 			case <-ctx.Done():
 				return
 			}
+		}
+		if c != lastClient {
+			// Another connection (or endpoint): its storage may be up.
+			unavailable, lastClient = 0, c
 		}
 		pctx, cancel := context.WithTimeout(ctx, m.opts.PostTimeout)
 		err := c.Call(pctx, MethodMetricsPost, e.Post, nil)
@@ -340,6 +351,8 @@ func (m *Manager) sendLoop(ctx context.Context) {
 			m.log.Warn("endpoint cannot store metrics now; retrying", "endpoint", c.Endpoint(), "seq", e.Seq, "in", delay, "err", perr)
 			select {
 			case <-m.opts.Clock.After(delay):
+			case <-m.changed:
+				// A new connection: try it at once.
 			case <-ctx.Done():
 				return
 			}
@@ -366,6 +379,13 @@ func (m *Manager) sendLoop(ctx context.Context) {
 			c.closeWith(fmt.Errorf("check_metrics.post: %w", err))
 		}
 	}
+}
+
+// hasAcked reports whether ep's connection c has acknowledged a post.
+func (m *Manager) hasAcked(ep *endpointState, c *Client) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return ep.client == c && ep.acked
 }
 
 // unsendable says why entry e can never be sent ("" when it can): its

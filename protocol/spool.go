@@ -336,8 +336,23 @@ func (s *Spool) Ready() <-chan struct{} { return s.ready }
 // earlier wait until their retry time. When none may, ok is false and wake
 // is the earliest retry time (zero when the spool is empty).
 func (s *Spool) Next(now time.Time) (e SpoolEntry, ok bool, wake time.Time) {
+	return s.next(now, false)
+}
+
+// NextUnrefused is Next, preferring the oldest entry never refused: the
+// first post on a new connection, so that a poisoned post that makes the
+// endpoint drop the connection does not go first on every connection (no
+// post would ever be acknowledged, and the reconnect backoff would grow
+// while everything waits). It falls back to Next when every due entry was
+// refused.
+func (s *Spool) NextUnrefused(now time.Time) (e SpoolEntry, ok bool, wake time.Time) {
+	return s.next(now, true)
+}
+
+func (s *Spool) next(now time.Time, unrefusedFirst bool) (e SpoolEntry, ok bool, wake time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	first := -1
 	for i := range s.entries {
 		it := &s.entries[i]
 		if it.retryAt.After(now) {
@@ -346,7 +361,15 @@ func (s *Spool) Next(now time.Time) (e SpoolEntry, ok bool, wake time.Time) {
 			}
 			continue
 		}
-		return it.SpoolEntry, true, time.Time{}
+		if !unrefusedFirst || it.attempts == 0 {
+			return it.SpoolEntry, true, time.Time{}
+		}
+		if first < 0 {
+			first = i
+		}
+	}
+	if first >= 0 {
+		return s.entries[first].SpoolEntry, true, time.Time{}
 	}
 	return SpoolEntry{}, false, wake
 }

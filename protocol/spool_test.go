@@ -351,3 +351,34 @@ func TestFileStoreGroupCommit(t *testing.T) {
 		t.Fatalf("ack after reopen: %+v", st)
 	}
 }
+
+// TestNextUnrefused: on a new connection a post never refused goes first,
+// so a poisoned post that makes the endpoint drop every connection cannot
+// hold up the rest; when only refused posts are due, they go.
+func TestNextUnrefused(t *testing.T) {
+	s, err := NewSpool(SpoolOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for ts := int64(1); ts <= 3; ts++ {
+		if err := s.Push(testPost(ts)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	now := time.Now()
+	first, _, _ := s.Next(now)
+	s.Refuse(first.Seq, Refusal{Time: now.Add(-time.Hour), Code: 500}, func(int) time.Duration { return 0 })
+	if e, ok, _ := s.Next(now); !ok || e.Seq != first.Seq {
+		t.Fatalf("Next: %d %v, want the oldest (refused, due again) %d", e.Seq, ok, first.Seq)
+	}
+	e, ok, _ := s.NextUnrefused(now)
+	if !ok || e.Seq == first.Seq {
+		t.Fatalf("NextUnrefused gave the refused post %d", e.Seq)
+	}
+	s.Ack(e.Seq)
+	e2, _, _ := s.NextUnrefused(now)
+	s.Ack(e2.Seq)
+	if e, ok, _ := s.NextUnrefused(now); !ok || e.Seq != first.Seq {
+		t.Fatalf("only the refused post is due: got %d %v", e.Seq, ok)
+	}
+}
