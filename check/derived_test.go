@@ -101,3 +101,64 @@ func TestSchedulerRunsDerivedAfterNextSample(t *testing.T) {
 		t.Errorf("waits %v, want one", env.waits)
 	}
 }
+
+// TestDerivedRunsOnAGrid: a derived check's runs come exactly one period
+// apart (no jitter to make two runs meet on one sample), and a run that
+// reads the same sample as the last one (the sampler is late) is skipped,
+// not delivered twice.
+func TestDerivedRunsOnAGrid(t *testing.T) {
+	clock := &fakeClock{now: t0}
+	snap := testSnapshot()
+	env := &fakeEnv{snap: snap}
+	results := make(chan Result, 16)
+	s := NewScheduler(env, SchedulerOptions{Clock: clock, Rand: rand.New(rand.NewPCG(7, 8)),
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, func(r Result) { results <- r })
+	s.Update([]Def{{ID: "mem", Type: TypeMemory, Period: time.Second, Timeout: time.Second}})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	var first time.Time
+	for {
+		if st := s.Status(); len(st) == 1 && !st[0].NextRun.IsZero() {
+			first = st[0].NextRun
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	var nexts []time.Time
+	for i := 0; i < 5; i++ {
+		// A new sample before each run.
+		fresh := *snap
+		fresh.Time = clock.Now()
+		env.snap = &fresh
+		clock.AdvanceTo(s.Status()[0].NextRun)
+		<-results
+		for {
+			st := s.Status()[0]
+			if !st.Running {
+				nexts = append(nexts, st.NextRun)
+				break
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+	for i, n := range nexts {
+		if want := first.Add(time.Duration(i+1) * time.Second); !n.Equal(want) {
+			t.Errorf("run %d next at %v, want %v (no jitter)", i, n, want)
+		}
+	}
+	// The sampler stalls: the next run reads the same sample.
+	clock.AdvanceTo(s.Status()[0].NextRun)
+	for s.Status()[0].Running {
+		time.Sleep(time.Millisecond)
+	}
+	select {
+	case r := <-results:
+		t.Fatalf("a second result for sample %v was delivered", r.Time)
+	default:
+	}
+	if st := s.Status()[0]; st.Skipped != 1 || st.Runs != 5 {
+		t.Errorf("runs %d skipped %d, want 5 and 1", st.Runs, st.Skipped)
+	}
+}

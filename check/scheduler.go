@@ -27,7 +27,10 @@ type Status struct {
 // out; later runs come on a grid of one period from the first, each
 // delayed by a random jitter of at most a tenth of the period, so the
 // series stay regular (runs are 0.9 to 1.1 periods apart) and never drift.
-// (Virgo adds 1 to 15 s to each period, which drifts.)
+// (Virgo adds 1 to 15 s to each period, which drifts.) Derived checks
+// (Derived) get no jitter: each runs right after the sample that follows
+// its due time (SampleWaiter), and a run that finds no newer sample than
+// its last one (a late sampler) is skipped and counted, never posted twice.
 //
 // Each run goes in its own goroutine, at most MaxConcurrent at once, under
 // the check's timeout; a run that exceeds it gives "Timeout in Run Check".
@@ -186,7 +189,14 @@ func (s *Scheduler) armNextLocked(e *entry) {
 	if at := e.base.Add(time.Duration(e.k) * p); at.Before(now) {
 		e.k += int64(now.Sub(at)/p) + 1
 	}
-	jitter := time.Duration(s.opts.Rand.Int64N(int64(p/10) + 1))
+	// A derived check runs on the sampler's grid (right after the sample
+	// that follows its due time, see run): jitter would only make two
+	// runs meet on one sample, or skip one, when period equals the
+	// sampling interval.
+	var jitter time.Duration
+	if !Derived(e.def.Type) {
+		jitter = time.Duration(s.opts.Rand.Int64N(int64(p/10) + 1))
+	}
 	s.armLocked(e, now, e.base.Add(time.Duration(e.k)*p+jitter))
 }
 
@@ -259,6 +269,13 @@ func (s *Scheduler) finish(e *entry, r *Result) bool {
 		return false
 	}
 	if r == nil {
+		return false
+	}
+	if Derived(r.CheckType) && e.st.LastResult != nil && r.Time.Equal(e.st.LastRun) && r.Available == e.st.LastResult.Available {
+		// The sampler was late: this run read the sample the last one
+		// did. The same result again would be a duplicate upstream.
+		e.st.Skipped++
+		s.opts.Logger.Warn("check skipped: no new sample since its last run (the sampler is late)", "check", e.def.ID, "sample", r.Time)
 		return false
 	}
 	e.st.Runs++
