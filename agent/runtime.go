@@ -404,13 +404,19 @@ func (rt *Runtime) ReloadChecks(dir string) (int, []error) {
 }
 
 // SameEndpoint reports whether two configs reach the endpoint the same
-// way, so a reload can keep the connection.
+// way and set up the spool, notifications and recorder alike, so a reload
+// can keep the running agent (and its connection).
 func SameEndpoint(a, b config.Config) bool {
 	return equalStrings(a.Endpoints, b.Endpoints) && a.Token == b.Token && a.MonitoringID == b.MonitoringID &&
 		a.GUID == b.GUID && a.CAFile == b.CAFile && a.Insecure == b.Insecure && a.ProxyURL == b.ProxyURL &&
 		a.StateDir == b.StateDir && a.SpoolMaxCount == b.SpoolMaxCount && a.SpoolMaxBytes == b.SpoolMaxBytes &&
 		a.Interval == b.Interval && a.PluginDir == b.PluginDir && a.Notify.WebhookURL == b.Notify.WebhookURL &&
-		a.Notify.SMTPAddr == b.Notify.SMTPAddr && a.Notify.SMSURL == b.Notify.SMSURL
+		a.Notify.SMTPAddr == b.Notify.SMTPAddr && a.Notify.SMSURL == b.Notify.SMSURL &&
+		a.SpoolMaxAttempts == b.SpoolMaxAttempts && a.Notify.RateLimit == b.Notify.RateLimit &&
+		a.Notify.RateWindow == b.Notify.RateWindow && a.Notify.OutboxMaxEntries == b.Notify.OutboxMaxEntries &&
+		a.Notify.OutboxMaxAge == b.Notify.OutboxMaxAge && a.Notify.RetryMax == b.Notify.RetryMax &&
+		a.Record == b.Record && a.RecordMaxAge == b.RecordMaxAge && a.RecordMaxBytes == b.RecordMaxBytes &&
+		a.RecordProcessInterval == b.RecordProcessInterval
 }
 
 func equalStrings(a, b []string) bool {

@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -16,9 +18,12 @@ import (
 	"github.com/virgo-top/virgo-top/alarm"
 	"github.com/virgo-top/virgo-top/check"
 	"github.com/virgo-top/virgo-top/collector"
+	"github.com/virgo-top/virgo-top/config"
 	"github.com/virgo-top/virgo-top/fixtures"
+	"github.com/virgo-top/virgo-top/history"
 	"github.com/virgo-top/virgo-top/metrics"
 	"github.com/virgo-top/virgo-top/protocol"
+	"github.com/virgo-top/virgo-top/record"
 	"github.com/virgo-top/virgo-top/tui"
 )
 
@@ -54,9 +59,18 @@ func runConsole(ctx context.Context, rf *rootFlags, stderr io.Writer) error {
 	} else if len(cfg.Endpoints) > 0 {
 		mode = tui.ModeEndpoint
 	}
+	rec := planConsoleRecording(cfg, log)
+	if rec.write {
+		setup.Record = rec.setup
+	}
 	rt, err := agent.Build(setup)
 	if err != nil {
 		return err
+	}
+	timeline := openConsoleTimeline(rec, log)
+	if timeline != nil {
+		// The past before our first sample comes from the recording.
+		fillHistory(rt.Agent.History(), timeline, time.Now(), log)
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -86,6 +100,79 @@ func runConsole(ctx context.Context, rf *rootFlags, stderr io.Writer) error {
 		err = rerr
 	}
 	return err
+}
+
+// consoleRecording is where the console's timeline comes from: the
+// daemon's recording when a daemon records on the host, else the
+// console's own, written by this console unless another one does.
+type consoleRecording struct {
+	dir   string
+	write bool              // this console records (setup is its recorder)
+	setup agent.RecordSetup // when write
+}
+
+// planConsoleRecording chooses: a daemon recording now (record.Writing on
+// state_dir/record) is read, never written; otherwise the console records
+// its own session in the user's state dir (24 h and 100 MiB unless
+// record_max_age or record_max_size are set), so the next launch has it.
+// With record off (--no-record) the console writes nothing, but still
+// reads a daemon's recording.
+func planConsoleRecording(cfg config.Config, log *slog.Logger) consoleRecording {
+	daemonDir := daemonRecordDir(cfg)
+	if pid, ok := record.Writing(daemonDir); ok {
+		log.Info("reading the daemon's recording", "dir", daemonDir, "pid", pid)
+		return consoleRecording{dir: daemonDir}
+	}
+	own, err := consoleRecordDir()
+	if err != nil {
+		log.Warn("no recording: no user state dir", "err", err)
+		return consoleRecording{}
+	}
+	if !cfg.Record {
+		return consoleRecording{dir: own}
+	}
+	rs := agent.RecordSetup{Dir: own, MaxAge: config.ConsoleRecordMaxAge, MaxBytes: config.ConsoleRecordMaxBytes,
+		ProcessInterval: cfg.RecordProcessInterval}
+	if _, set := cfg.Source["record_max_age"]; set {
+		rs.MaxAge = cfg.RecordMaxAge
+	}
+	if _, set := cfg.Source["record_max_size"]; set {
+		rs.MaxBytes = cfg.RecordMaxBytes
+	}
+	return consoleRecording{dir: own, write: true, setup: rs}
+}
+
+// openConsoleTimeline opens the recording the console reads (nil when
+// there is none yet, or it cannot be read: logged). A console that meant
+// to record but found another console recording reads that one.
+func openConsoleTimeline(rec consoleRecording, log *slog.Logger) *record.Reader {
+	if rec.dir == "" {
+		return nil
+	}
+	r, err := record.Open(rec.dir)
+	if err != nil {
+		if !errors.Is(err, record.ErrNoRecording) && !errors.Is(err, fs.ErrNotExist) {
+			log.Warn("recording not readable: no time travel", "dir", rec.dir, "err", err)
+		}
+		return nil
+	}
+	return r
+}
+
+// fillHistory folds the recording's last day of per-minute trends into the
+// console's history, so the hour and day windows show the past at once.
+func fillHistory(h *history.Store, r *record.Reader, now time.Time, log *slog.Logger) {
+	start := time.Now()
+	n := 0
+	err := r.Trends(now.Add(-24*time.Hour), now, func(series string, p record.Point) {
+		h.AddMinute(series, history.Point{T: p.Start, Min: p.Min, Max: p.Max, Avg: p.Avg, Last: p.Last, Count: uint32(max(p.Count, 0))})
+		n++
+	})
+	if err != nil && !errors.Is(err, record.ErrNoData) {
+		log.Warn("history not filled from the recording", "err", err)
+		return
+	}
+	log.Info("history filled from the recording", "points", n, "took", time.Since(start).Round(time.Millisecond))
 }
 
 // consoleNotifyDir is where the console keeps what each notification

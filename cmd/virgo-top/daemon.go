@@ -84,6 +84,11 @@ func runDaemon(ctx context.Context, rf *rootFlags, stderr io.Writer) error {
 // in place, keeping the connection.
 func runDaemonOnce(ctx context.Context, rf *rootFlags, cfg config.Config, log *slog.Logger, level *slog.LevelVar, hup <-chan os.Signal) (*config.Config, error) {
 	setup := agent.Setup{Config: cfg, Version: version, Logger: log, UseStateDir: true, Headless: true}
+	if cfg.Record {
+		// The daemon is the recorder of the host.
+		setup.Record = agent.RecordSetup{Dir: daemonRecordDir(cfg), MaxAge: cfg.RecordMaxAge,
+			MaxBytes: cfg.RecordMaxBytes, ProcessInterval: cfg.RecordProcessInterval}
+	}
 	if rf.fixture {
 		fx, err := startFixture(ctx, &setup, log)
 		if err != nil {

@@ -21,7 +21,7 @@ import (
 type Config struct {
 	Start     time.Time
 	Interval  time.Duration // between samples; default 5 s
-	Processes int           // steady number of processes; default 300
+	Processes int           // steady number of processes; default 300, at least 50
 	Cores     int           // default 4
 	Seed      uint64
 	// BurnAt starts a CPU burner this long after Start, for BurnFor
@@ -141,6 +141,9 @@ func New(cfg Config) *Host {
 	if cfg.Processes <= 0 {
 		cfg.Processes = 300
 	}
+	// The synthetic process tree hangs workers and the burner off fixed
+	// positions (up to the 41st process).
+	cfg.Processes = max(cfg.Processes, 50)
 	if cfg.Cores <= 0 {
 		cfg.Cores = 4
 	}
