@@ -96,9 +96,11 @@ install: build
 	sed 's#/usr/local/bin/virgo-top#$(PREFIX)/bin/virgo-top#' packaging/virgo-top.service > $(DESTDIR)$(PREFIX)/lib/systemd/system/virgo-top.service
 	chmod 0644 $(DESTDIR)$(PREFIX)/lib/systemd/system/virgo-top.service
 	install -m 0644 packaging/virgo-top.cfg.example $(DESTDIR)$(PREFIX)/share/virgo-top/virgo-top.cfg.example
+	install -d $(DESTDIR)$(PREFIX)/lib/sysusers.d
+	install -m 0644 packaging/virgo-top.sysusers $(DESTDIR)$(PREFIX)/lib/sysusers.d/virgo-top.conf
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/virgo-top $(DESTDIR)$(PREFIX)/lib/systemd/system/virgo-top.service
+	rm -f $(DESTDIR)$(PREFIX)/bin/virgo-top $(DESTDIR)$(PREFIX)/lib/systemd/system/virgo-top.service $(DESTDIR)$(PREFIX)/lib/sysusers.d/virgo-top.conf
 	rm -rf $(DESTDIR)$(PREFIX)/share/virgo-top
 
 clean:
