@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"flag"
 	"fmt"
@@ -23,6 +24,8 @@ func commands() []command {
 	return []command{
 		{"snapshot", "take one sample of the host and print it (--json for scripts)", runSnapshot},
 		{"check", "run one check once and print its state and metrics", runCheck},
+		{"dump", "print recorded data for scripts (ndjson, csv or json)", runDump},
+		{"record", "record info: describe a recording (span, size, damage)", runRecord},
 		{"alarm", "alarm test: evaluate alarm criteria against metrics", runAlarm},
 		{"fixture-server", "run the bundled fixture endpoint", runFixtureServer},
 		{"config", "config check: validate a config file", runConfig},
@@ -43,23 +46,33 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 }
 
 // newFlagSet returns a FlagSet that reports errors as usage errors instead
-// of printing and exiting, and prints its help to stdout on --help.
+// of printing and exiting, and prints its help to stdout on --help only:
+// the flag package writes the usage (after the error line) on every parse
+// error, into a usageOutput that flagError copies to stdout for --help and
+// drops otherwise (a bad flag is one line on stderr).
 func newFlagSet(name, usage string, stdout io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
+	out := &usageOutput{stdout: stdout}
+	fs.SetOutput(out)
 	fs.Usage = func() {
-		fmt.Fprintln(stdout, usage)
+		out.Reset() // the error line the flag package wrote before
+		fmt.Fprintln(out, usage)
 		hasFlags := false
 		fs.VisitAll(func(*flag.Flag) { hasFlags = true })
 		if !hasFlags {
 			return
 		}
-		fmt.Fprintln(stdout, "\nFlags:")
-		fs.SetOutput(stdout)
+		fmt.Fprintln(out, "\nFlags:")
 		fs.PrintDefaults()
-		fs.SetOutput(io.Discard)
 	}
 	return fs
+}
+
+// usageOutput is the output of newFlagSet's FlagSets: what the flag
+// package printed during the last Parse, for flagError.
+type usageOutput struct {
+	bytes.Buffer
+	stdout io.Writer
 }
 
 // parseFlags parses args into fs and maps flag errors to errUsage/errHelp.
@@ -73,11 +86,19 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 	return nil
 }
 
-// flagError maps an error from fs.Parse to errHelp (fs.Parse has printed
-// the usage already) or a usage error naming the flag set.
+// flagError maps an error from fs.Parse to errHelp (after printing the
+// usage to stdout) or a usage error naming the flag set.
 func flagError(fs *flag.FlagSet, err error) error {
+	out, _ := fs.Output().(*usageOutput)
 	if errors.Is(err, flag.ErrHelp) {
+		if out != nil {
+			out.stdout.Write(out.Bytes())
+			out.Reset()
+		}
 		return errHelp
+	}
+	if out != nil {
+		out.Reset()
 	}
 	return fmt.Errorf("%w: %s: %v", errUsage, fs.Name(), err)
 }

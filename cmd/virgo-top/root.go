@@ -27,6 +27,8 @@ virgo-top is a monitoring agent and a live terminal console in one binary.
 Commands:
   snapshot        take one sample of the host and print it (--json for scripts)
   check           run one check once and print its state and metrics
+  dump            print recorded data for scripts (ndjson, csv or json)
+  record info     describe a recording: span, size, bytes per sample, damage
   alarm test      evaluate alarm criteria against metrics
   fixture-server  run the bundled fixture endpoint on its own
   config check    validate a config file
