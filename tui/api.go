@@ -103,6 +103,19 @@ type Options struct {
 	NoColor bool
 	// Now is the clock for the header and "last run" ages; nil = time.Now.
 	Now func() time.Time
+
+	// Timeline is the host's recording (a *record.Reader), for time
+	// travel ([ ] { } g ! L). Nil: no recording, and the time keys say
+	// so with NoTimeline. (The live graphs read History only: filling it
+	// with the recording's past is the caller's.)
+	Timeline Timeline
+	// NoTimeline says why Timeline is nil, after "no recording: " (e.g.
+	// "recording is off (--no-record)"); empty: a generic reason.
+	NoTimeline string
+	// ReplayAt, when not zero, opens the console on the Timeline at the
+	// moment at or before it. Without a Feed (virgo-top replay) the
+	// console shows only the recording, and L goes to its end.
+	ReplayAt time.Time
 }
 
 // frameRate caps redraws: a monitoring console changes once per sample.

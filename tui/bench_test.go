@@ -7,6 +7,9 @@ import (
 	"time"
 
 	"github.com/muesli/termenv"
+
+	"github.com/virgo-top/virgo-top/record"
+	"github.com/virgo-top/virgo-top/record/recordtest"
 )
 
 // BenchmarkView is one full frame at 200x50 with 1,000 processes.
@@ -158,5 +161,56 @@ func TestClean(t *testing.T) {
 		if got := clean(tt.in); got != tt.want {
 			t.Errorf("%s: clean(%q) = %q, want %q", tt.name, tt.in, got, tt.want)
 		}
+	}
+}
+
+// replayBenchReader is a 6-hour synthetic recording (5 s samples, 300
+// processes), written once per benchmark binary run.
+func replayBenchReader(b *testing.B) *record.Reader {
+	b.Helper()
+	dir := b.TempDir()
+	end := testNow
+	w, err := record.OpenWriter(record.Options{Dir: dir, NoSync: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := recordtest.Write(w, recordtest.New(recordtest.Config{Start: end.Add(-6 * time.Hour), Seed: 3}), end); err != nil {
+		b.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		b.Fatal(err)
+	}
+	r, err := record.Open(dir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return r
+}
+
+// BenchmarkReplayStep is one [ in replay: the seek of the frame before
+// (shown as soon as it is read), then the read of the live trend window of
+// 200 samples that ends at it (the graphs follow).
+func BenchmarkReplayStep(b *testing.B) {
+	r := replayBenchReader(b)
+	_, end, _ := r.Span()
+	b.Run("seek", func(b *testing.B) {
+		t := end
+		for i := 0; i < b.N; i++ {
+			msg := runSeek(r, seekStart{base: t}, []seekOp{{kind: seekStep, n: -1}}, time.UTC)
+			if msg.frame == nil {
+				t = end
+				continue
+			}
+			t = msg.frame.Time()
+		}
+	})
+	for _, w := range []trendWindow{windowLive, windowHour, windowDay} {
+		b.Run("trends "+w.label(), func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				if _, err := readTrends(r, end.Add(-time.Duration(i%100)*time.Minute), w, 200, 5*time.Second); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/virgo-top/virgo-top/check"
 )
 
 // checksPanel lists every check with its state; the panel border turns red
@@ -94,7 +96,7 @@ func (p *checksPanel) view(focused bool) []string {
 		cols := checkColumns(iw)
 		lines = append(lines, s.TableHeader.Render(fit(cols.header(), iw)))
 		rows := make([]string, len(p.rows))
-		now := p.c.now()
+		now := p.c.at() // ages as of the moment shown
 		for i, r := range p.rows {
 			rows[i] = cols.row(s, r, now)
 		}
@@ -190,7 +192,7 @@ func (c checkCols) row(s *styles, r CheckRow, now time.Time) string {
 	}
 	add(last, c.last)
 	took := ""
-	if !r.LastRun.IsZero() {
+	if !r.LastRun.IsZero() && r.Duration > 0 { // not recorded: blank
 		took = humanDuration(r.Duration)
 	}
 	add(took, c.dur)
@@ -206,4 +208,95 @@ func (c checkCols) row(s *styles, r CheckRow, now time.Time) string {
 		b.WriteString(s.stateStyle(state).Render(padRight(clean(msg), c.msg)))
 	}
 	return b.String()
+}
+
+// KeyMetrics is CheckRow.KeyMetrics for a check's metrics: the few worth a
+// glance for its type ("usage_average=42.5% wait_percent_average=1.0%"),
+// the first three for a type it does not know. The console's live rows
+// and its recorded ones both use it, so they read alike.
+func KeyMetrics(checkType string, metrics []check.Metric) string {
+	var names []string
+	switch checkType {
+	case check.TypeCPU:
+		names = []string{"usage_average", "wait_percent_average", "stolen_percent_average"}
+	case check.TypeMemory:
+		names = []string{"actual_used", "total", "swap_used"}
+	case check.TypeLoad:
+		names = []string{"1m", "5m", "15m"}
+	case check.TypeFilesystem:
+		names = []string{"used", "total"}
+	case check.TypeDisk:
+		names = []string{"read_bytes", "write_bytes"}
+	case check.TypeNetwork:
+		names = []string{"rx_bytes", "tx_bytes", "link_state"}
+	case check.TypeProcess:
+		names = []string{"count", "cpu_pct", "rss_bytes"}
+	case check.TypeHTTP:
+		names = []string{"code", "time_ms"}
+	case check.TypeTCP:
+		names = []string{"connect_time_ms"}
+	}
+	var b strings.Builder
+	add := func(m check.Metric) {
+		if b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(m.Name + "=" + metricText(m))
+	}
+	if names == nil {
+		for i, m := range metrics {
+			if i < 3 {
+				add(m)
+			}
+		}
+		return b.String()
+	}
+	for _, n := range names {
+		for _, m := range metrics {
+			if m.Dimension == "" && m.Name == n {
+				add(m)
+				break
+			}
+		}
+	}
+	return b.String()
+}
+
+// metricText shows a metric value briefly: bytes in IEC units ("1.5GiB"),
+// doubles with one decimal.
+func metricText(m check.Metric) string {
+	f, ok := m.Float()
+	switch {
+	case !ok:
+		return m.Value
+	case m.Unit == "bytes":
+		return iecBytes(f)
+	case m.Unit == "kilobytes":
+		return iecBytes(f * 1024)
+	case m.Type == check.TypeDouble:
+		s := strconv.FormatFloat(f, 'f', 1, 64)
+		if m.Unit == "percent" {
+			s += "%"
+		}
+		return s
+	}
+	return m.Value
+}
+
+// iecBytes is "512B", "1.5KiB", "3.0GiB".
+func iecBytes(f float64) string {
+	if f < 0 || f != f {
+		f = 0
+	}
+	b := uint64(f)
+	const unit = 1024
+	if b < unit {
+		return strconv.FormatUint(b, 10) + "B"
+	}
+	div, exp := uint64(unit), 0
+	for n := b / unit; n >= unit; n /= unit {
+		div *= unit
+		exp++
+	}
+	return strconv.FormatFloat(float64(b)/float64(div), 'f', 1, 64) + string("KMGTPE"[exp]) + "iB"
 }

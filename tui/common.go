@@ -9,6 +9,7 @@ import (
 
 	"github.com/virgo-top/virgo-top/collector"
 	"github.com/virgo-top/virgo-top/history"
+	"github.com/virgo-top/virgo-top/record"
 )
 
 // panelID names a dashboard panel; the number key toggling it is id+1.
@@ -71,14 +72,47 @@ func (w trendWindow) points(cols int) int {
 }
 
 // common is what every panel shares: styles, keys, clock, trend window, the
-// history to read and the latest snapshot.
+// history to read and the snapshot to show. Live, snap is the latest
+// sample; in replay it is the recorded frame's, frame is that frame and
+// hist serves the trend window that ends at it: panels render a moment,
+// whichever it is.
 type common struct {
 	styles *styles
 	keys   *keyMap
 	now    func() time.Time
+	loc    *time.Location // for times shown: local unless a test says
 	window trendWindow
 	hist   HistoryReader
 	snap   *collector.Snapshot
+	frame  *record.Frame // the recorded frame shown; nil: live
+	// trendsLoading: in replay, the trends of frame are being read.
+	trendsLoading bool
+}
+
+// at is the moment shown: the recorded frame's, or now.
+func (c *common) at() time.Time {
+	if c.frame != nil {
+		return c.frame.Time()
+	}
+	return c.now()
+}
+
+// windowLabel names the trend window; in replay the live window is the
+// recorded samples.
+func (c *common) windowLabel() string {
+	if c.frame != nil && c.window == windowLive {
+		return "samples"
+	}
+	return c.window.label()
+}
+
+// windowTitle is a graph panel's window, with the moment it ends at in
+// replay: "last hour to 03:12:05".
+func (c *common) windowTitle() string {
+	if c.frame == nil {
+		return c.window.label()
+	}
+	return c.windowLabel() + " to " + c.frame.Time().In(c.loc).Format("15:04:05")
 }
 
 // values reads one series for a panel cols cells wide (nil without history).
@@ -124,7 +158,12 @@ func (c *common) trendGraph(vals []float64, w, h int, lo, hi float64) []string {
 	}
 	if len(vals) < 2 || w <= graphLabelWidth+2 || h < 2 {
 		msg := "no trend yet"
-		if c.hist != nil && c.window != windowLive {
+		switch {
+		case c.frame != nil && c.trendsLoading:
+			msg = "reading the recording…"
+		case c.frame != nil:
+			msg = "no trend recorded before this moment"
+		case c.hist != nil && c.window != windowLive:
 			msg = "no " + c.window.label() + " history yet"
 		}
 		out := blank(w, h)
@@ -149,6 +188,9 @@ func (c *common) trendGraph(vals []float64, w, h int, lo, hi float64) []string {
 		asciigraph.Precision(0),
 	)
 	lines := strings.Split(g, "\n")
+	if c.frame != nil {
+		markCursor(lines, w-graphLabelWidth)
+	}
 	out := make([]string, h)
 	for i := range out {
 		l := ""
@@ -160,8 +202,42 @@ func (c *common) trendGraph(vals []float64, w, h int, lo, hi float64) []string {
 	return out
 }
 
+// cursorMark fills the empty cells of the time cursor's column.
+const cursorMark = '┊'
+
+// markCursor marks the last column of an asciigraph plot plotW wide (the
+// replayed moment: the window ends there) in its empty cells.
+func markCursor(lines []string, plotW int) {
+	if len(lines) == 0 || plotW < 2 {
+		return
+	}
+	axis := -1
+	for i, r := range []rune(lines[0]) {
+		if r == '┤' || r == '┼' {
+			axis = i
+			break
+		}
+	}
+	if axis < 0 {
+		return
+	}
+	col := axis + plotW - 1 // asciigraph draws plotW-1 cells after the axis
+	for i, l := range lines {
+		rs := []rune(l)
+		for len(rs) <= col {
+			rs = append(rs, ' ')
+		}
+		if rs[col] == ' ' {
+			rs[col] = cursorMark
+		}
+		lines[i] = string(rs)
+	}
+}
+
 // graphCache keeps a rendered 0-100 trend graph until its data (refresh)
-// or size changes: asciigraph is the costliest part of a frame.
+// or size changes: asciigraph is the costliest part of a frame. A refresh
+// follows every change of the shown moment, so the cursor mark needs no
+// key of its own.
 type graphCache struct {
 	valid bool
 	w, h  int

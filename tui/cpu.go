@@ -25,7 +25,7 @@ func (p *cpuPanel) refresh() {
 }
 
 func (p *cpuPanel) view(focused bool) []string {
-	title := "CPU · " + p.c.window.label()
+	title := "CPU · " + p.c.windowTitle()
 	iw, ih := p.w-2, p.h-2
 	s := p.c.styles
 	snap := p.c.snap

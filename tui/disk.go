@@ -78,7 +78,7 @@ func (p *diskPanel) rows() []string {
 }
 
 func (p *diskPanel) view(focused bool) []string {
-	title := "Disk · " + p.c.window.label()
+	title := "Disk · " + p.c.windowTitle()
 	s := p.c.styles
 	var lines []string
 	if p.c.snap == nil {

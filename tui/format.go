@@ -436,3 +436,31 @@ func joinFit(parts []seg, sep string, w int) string {
 	}
 	return b.String()
 }
+
+// wordWrap cuts plain text s into lines of at most w cells at spaces; a
+// word longer than a line is cut.
+func wordWrap(s string, w int) []string {
+	var out []string
+	line := ""
+	for _, word := range strings.Fields(s) {
+		switch {
+		case line == "":
+			line = word
+		case width(line)+1+width(word) <= w:
+			line += " " + word
+			continue
+		default:
+			out = append(out, line)
+			line = word
+		}
+		if width(line) > w {
+			parts := wrap(line, w)
+			out = append(out, parts[:len(parts)-1]...)
+			line = parts[len(parts)-1]
+		}
+	}
+	if line != "" || len(out) == 0 {
+		out = append(out, line)
+	}
+	return out
+}

@@ -43,10 +43,21 @@ func (p *headerPanel) view(paused bool) []string {
 	l1 = append(l1, seg{s.HeaderValue.Render(p.c.now().Format("15:04:05")), 2})
 
 	var l2 []seg
+	if f := p.c.frame; f != nil {
+		// REPLAY 03:12:05 (5h 48m ago), the date too when not today.
+		now := p.c.now()
+		l2 = append(l2, seg{s.Replay.Render(" REPLAY "+stampAt(f.Time(), now, p.c.loc)+" ") +
+			s.Dim.Render("("+agoText(now.Sub(f.Time()))+" ago)"), 0})
+	}
 	if paused {
 		l2 = append(l2, seg{s.Paused.Render(" PAUSED "), 0})
 	}
-	if p.conn.Mode != "" || p.conn.State != "" {
+	switch {
+	case p.c.frame != nil:
+		if t := linkText(s, p.c.frame.Links); t != "" {
+			l2 = append(l2, seg{t, 1})
+		}
+	case p.conn.Mode != "" || p.conn.State != "":
 		l2 = append(l2, seg{p.connText(), 0})
 	}
 	if snap := p.c.snap; snap != nil && len(snap.Errors) > 0 {
@@ -57,8 +68,8 @@ func (p *headerPanel) view(paused bool) []string {
 		slices.Sort(names)
 		l2 = append(l2, seg{s.Error.Render("failed: " + clean(strings.Join(names, ", "))), 1})
 	}
-	l2 = append(l2, seg{s.HeaderKey.Render("trends ") + s.HeaderValue.Render(p.c.window.label()), 2})
-	if snap := p.c.snap; snap != nil {
+	l2 = append(l2, seg{s.HeaderKey.Render("trends ") + s.HeaderValue.Render(p.c.windowLabel()), 2})
+	if snap := p.c.snap; snap != nil && p.c.frame == nil {
 		l2 = append(l2, seg{s.HeaderKey.Render("sample ") + s.HeaderValue.Render(snap.Time.Format("15:04:05")), 4})
 	}
 	if p.interval > 0 {

@@ -20,6 +20,17 @@ type keyMap struct {
 	Scroll    key.Binding // help text only: up/down in a list panel
 	Toggle    [numPanels]key.Binding
 
+	// Time travel (a recording is needed; see Options.Timeline).
+	StepBack   key.Binding // one sample back
+	StepFwd    key.Binding // one sample forward
+	MinuteBack key.Binding
+	MinuteFwd  key.Binding
+	GoTo       key.Binding // prompt for a time
+	PrevAlarm  key.Binding // the previous alarm transition
+	Live       key.Binding // back to live
+	TimeTravel key.Binding // help text only: the time keys in the live key bar
+	replayBar  []key.Binding
+
 	Up     key.Binding
 	Down   key.Binding
 	PgUp   key.Binding
@@ -60,6 +71,17 @@ func newKeyMap() *keyMap {
 		Panels:    key.NewBinding(key.WithKeys("1", "2", "3", "4", "5", "6"), key.WithHelp("1-6", "toggle panels")),
 		Scroll:    key.NewBinding(key.WithKeys("up", "down"), key.WithHelp("↑/↓", "scroll")),
 
+		// F7/F8 stay free for renice; + - * H u \ n are the next keys of
+		// the process table.
+		StepBack:   key.NewBinding(key.WithKeys("["), key.WithHelp("[", "sample back")),
+		StepFwd:    key.NewBinding(key.WithKeys("]"), key.WithHelp("]", "sample forward")),
+		MinuteBack: key.NewBinding(key.WithKeys("{"), key.WithHelp("{", "minute back")),
+		MinuteFwd:  key.NewBinding(key.WithKeys("}"), key.WithHelp("}", "minute forward")),
+		GoTo:       key.NewBinding(key.WithKeys("g"), key.WithHelp("g", "go to time")),
+		PrevAlarm:  key.NewBinding(key.WithKeys("!"), key.WithHelp("!", "previous alarm change")),
+		Live:       key.NewBinding(key.WithKeys("L"), key.WithHelp("L/esc", "back to live")),
+		TimeTravel: key.NewBinding(key.WithKeys("[", "g", "!"), key.WithHelp("[/g/!", "time travel")),
+
 		Up:     key.NewBinding(key.WithKeys("up"), key.WithHelp("↑", "up")),
 		Down:   key.NewBinding(key.WithKeys("down"), key.WithHelp("↓", "down")),
 		PgUp:   key.NewBinding(key.WithKeys("pgup"), key.WithHelp("pgup", "page up")),
@@ -81,6 +103,13 @@ func newKeyMap() *keyMap {
 		Left:   key.NewBinding(key.WithKeys("left", "shift+tab"), key.WithHelp("←", "previous")),
 		Right:  key.NewBinding(key.WithKeys("right", "tab"), key.WithHelp("→", "next")),
 	}
+	k.replayBar = []key.Binding{
+		key.NewBinding(key.WithKeys("[", "]"), key.WithHelp("[/]", "sample")),
+		key.NewBinding(key.WithKeys("{", "}"), key.WithHelp("{/}", "minute")),
+		k.GoTo,
+		key.NewBinding(key.WithKeys("!"), key.WithHelp("!", "alarm")),
+		key.NewBinding(key.WithKeys("L"), key.WithHelp("L", "live")),
+	}
 	for i := range k.Toggle {
 		d := string(rune('1' + i))
 		k.Toggle[i] = key.NewBinding(key.WithKeys(d), key.WithHelp(d, "toggle "+panelNames[i]))
@@ -88,16 +117,33 @@ func newKeyMap() *keyMap {
 	return k
 }
 
-// shortHelp is the bottom bar: global keys plus the focused panel's.
-func (k *keyMap) shortHelp(focus panelID) []key.Binding {
+// timeBar is how much of time travel the key bar offers.
+type timeBar int
+
+const (
+	timeNone   timeBar = iota // no recording: not advertised
+	timeLive                  // live, with a recording: one hint
+	timeReplay                // replaying: the time keys first
+)
+
+// shortHelp is the bottom bar: global keys plus the focused panel's; in
+// replay the time keys come first.
+func (k *keyMap) shortHelp(focus panelID, tb timeBar) []key.Binding {
 	b := []key.Binding{k.Help, k.Quit}
+	if tb == timeReplay {
+		b = append(b, k.replayBar...)
+	}
 	switch focus {
 	case panelProcs:
 		b = append(b, k.Filter, k.SortMenu, k.Tree, k.Kill, k.Detail, k.Follow)
 	case panelDisk, panelNet, panelChecks:
 		b = append(b, k.Scroll)
 	}
-	return append(b, k.FocusNext, k.Pause, k.Window, k.Panels)
+	b = append(b, k.FocusNext, k.Pause, k.Window, k.Panels)
+	if tb == timeLive {
+		b = append(b, k.TimeTravel)
+	}
+	return b
 }
 
 // fullHelp is the help screen, one column per group.
@@ -107,6 +153,7 @@ func (k *keyMap) fullHelp() [][]key.Binding {
 		{k.Up, k.Down, k.PgUp, k.PgDown, k.Home, k.End},
 		{k.Filter, k.SortMenu, k.SortCPU, k.SortMem, k.SortPID, k.SortTime, k.SortInvert},
 		{k.Tree, k.Follow, k.Detail, k.Kill, k.Yes, k.No},
+		{k.StepBack, k.StepFwd, k.MinuteBack, k.MinuteFwd, k.GoTo, k.PrevAlarm, k.Live},
 	}
 }
 

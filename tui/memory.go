@@ -22,7 +22,7 @@ func (p *memPanel) refresh() {
 }
 
 func (p *memPanel) view(focused bool) []string {
-	title := "Memory · " + p.c.window.label()
+	title := "Memory · " + p.c.windowTitle()
 	iw, ih := p.w-2, p.h-2
 	s := p.c.styles
 	snap := p.c.snap

@@ -16,6 +16,8 @@ import (
 	"github.com/muesli/termenv"
 
 	"github.com/virgo-top/virgo-top/collector"
+	"github.com/virgo-top/virgo-top/internal/when"
+	"github.com/virgo-top/virgo-top/record"
 )
 
 // mode is what keys currently drive.
@@ -28,6 +30,7 @@ const (
 	modeKill        // the signal prompt; sends only on y
 	modeDetail      // one process's details
 	modeHelp        // the full help screen
+	modeGoto        // the g prompt: a time to go to
 )
 
 // feedMsg wraps a message read from Options.Feed, so Update knows to re-arm
@@ -58,6 +61,8 @@ type detailView struct {
 	err     error
 	loading bool
 	offset  int
+	// recorded: a process of a replayed moment (no live details).
+	recorded bool
 }
 
 // Model is the console's root bubbletea model. It composes one sub-model per
@@ -82,7 +87,14 @@ type Model struct {
 	focus         panelID
 	mode          mode
 	paused        bool
-	pending       *collector.Snapshot // newest sample received while paused
+
+	// The live feed, kept while paused or replaying: the newest sample
+	// and check states, and the live trend source. (The header keeps the
+	// live link: a replay shows the recorded one instead.)
+	liveSnap *collector.Snapshot
+	liveRows []CheckRow
+	liveHist HistoryReader
+	tt       *travel // the time cursor; shared by copies, like the panels
 
 	sortChoice sortKey
 	killPID    int32
@@ -99,6 +111,7 @@ type Model struct {
 type viewCache struct {
 	helpFocus panelID
 	helpWidth int
+	helpBar   timeBar
 	help      string
 	detailMax int // largest useful detail scroll offset at the last frame
 }
@@ -121,12 +134,21 @@ func newModel(opts Options, r *lipgloss.Renderer) Model {
 	if opts.Signal == nil {
 		opts.Signal = sendSignal
 	}
+	if r, ok := opts.Timeline.(*record.Reader); ok && r == nil {
+		opts.Timeline = nil // a nil *record.Reader is no recording
+	}
 	st := newStyles(r)
-	c := &common{styles: st, keys: newKeyMap(), now: opts.Now, hist: opts.History}
+	c := &common{styles: st, keys: newKeyMap(), now: opts.Now, loc: time.Local, hist: opts.History}
 	m := Model{c: c, opts: opts, focus: panelProcs, cache: &viewCache{helpWidth: -1}}
 	if opts.History == nil {
 		m.ring = newRingHistory()
 		c.hist = m.ring
+	}
+	m.liveHist = c.hist
+	m.tt = &travel{tl: opts.Timeline, hasLive: opts.Feed != nil}
+	m.tt.prompt = lineInput{limit: 64}
+	if !opts.ReplayAt.IsZero() && opts.Timeline != nil {
+		m.tt.seq, m.tt.busy = 1, true // Init's seek
 	}
 	m.header = &headerPanel{c: c, interval: opts.Interval}
 	m.cpu = &cpuPanel{c: c}
@@ -141,8 +163,17 @@ func newModel(opts Options, r *lipgloss.Renderer) Model {
 	return m
 }
 
-// Init starts waiting on the feed.
-func (m Model) Init() tea.Cmd { return m.waitFeed() }
+// Init starts waiting on the feed, and opens the recording at
+// Options.ReplayAt.
+func (m Model) Init() tea.Cmd {
+	if m.opts.ReplayAt.IsZero() || m.tt.tl == nil {
+		return m.waitFeed()
+	}
+	// Init has a value receiver: the seek's sequence number 1 is the
+	// first the model will expect (see seek).
+	start := seekStart{base: m.opts.ReplayAt, hasLive: m.tt.hasLive}
+	return tea.Batch(m.waitFeed(), seekCmd(m.tt.tl, 1, start, []seekOp{{kind: seekTo, t: m.opts.ReplayAt}}, m.c.loc))
+}
 
 func (m Model) waitFeed() tea.Cmd {
 	ch := m.opts.Feed
@@ -176,19 +207,36 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return m, tea.Batch(cmds...)
 	case tea.WindowSizeMsg:
+		grew := msg.Width > m.width
 		m.width, m.height = msg.Width, msg.Height
 		m.relayout()
 		m.refreshTrends()
+		if grew {
+			// Wider graphs show more recorded samples.
+			return m, m.loadTrends()
+		}
 		return m, nil
 	case SnapshotMsg:
 		m.applySnapshot(msg.Snap)
 		return m, nil
 	case ChecksMsg:
-		m.checks.setRows(msg.Rows)
-		m.relayout()
+		m.liveRows = msg.Rows
+		if !m.tt.active {
+			m.checks.setRows(msg.Rows)
+			m.relayout()
+		}
 		return m, nil
 	case ConnMsg:
 		m.header.conn = msg.Status
+		return m, nil
+	case seekMsg:
+		return m.seekDone(msg)
+	case trendsMsg:
+		return m, m.trendsDone(msg)
+	case spanMsg:
+		if msg.err == nil {
+			m.tt.from, m.tt.to = msg.from, msg.to
+		}
 		return m, nil
 	case detailMsg:
 		if m.mode == modeDetail && msg.pid == m.detail.proc.PID {
@@ -213,7 +261,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 
 func (m *Model) setStatus(s string, isErr bool) { m.status, m.statusErr = s, isErr }
 
-// applySnapshot shows snap unless paused (then it is kept for later).
+// applySnapshot keeps snap as the newest live sample and shows it unless
+// paused or replaying.
 func (m *Model) applySnapshot(snap *collector.Snapshot) {
 	if snap == nil {
 		return
@@ -221,10 +270,14 @@ func (m *Model) applySnapshot(snap *collector.Snapshot) {
 	if m.ring != nil {
 		m.ring.add(snap)
 	}
-	if m.paused {
-		m.pending = snap
-		return
+	m.liveSnap = snap
+	if !m.paused && !m.tt.active {
+		m.showSnapshot(snap)
 	}
+}
+
+// showSnapshot makes snap the shown sample.
+func (m *Model) showSnapshot(snap *collector.Snapshot) {
 	m.c.snap = snap
 	m.procs.setProcesses(snap.Processes)
 	m.relayout()
@@ -299,11 +352,11 @@ func (m Model) key(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	}
 	// Fast typing arrives as one message of several runes ("/ssh"): take
 	// them one key at a time so "/" opens the filter and the rest fill it.
-	if msg.Type == tea.KeyRunes && len(msg.Runes) > 1 && !msg.Paste && m.mode != modeFilter {
+	if msg.Type == tea.KeyRunes && len(msg.Runes) > 1 && !msg.Paste && m.mode != modeFilter && m.mode != modeGoto {
 		var cmds []tea.Cmd
 		cur := m
 		for i, r := range msg.Runes {
-			if cur.mode == modeFilter {
+			if cur.mode == modeFilter || cur.mode == modeGoto {
 				rest := tea.KeyMsg{Type: tea.KeyRunes, Runes: msg.Runes[i:]}
 				next, cmd := cur.key(rest)
 				return next, tea.Batch(append(cmds, cmd)...)
@@ -395,9 +448,14 @@ func (m Model) key(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 			m.mode = modeNormal
 		}
 		return m, nil
+	case modeGoto:
+		return m.gotoKey(msg)
 	}
 
 	m.status = ""
+	if cmd, ok := m.timeKey(msg); ok {
+		return m, cmd
+	}
 	switch {
 	case key.Matches(msg, k.Quit):
 		return m, tea.Quit
@@ -409,6 +467,8 @@ func (m Model) key(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	case key.Matches(msg, k.SortMenu):
 		m.mode = modeSort
 		m.sortChoice = m.procs.key
+	case key.Matches(msg, k.Kill) && m.tt.active:
+		m.setStatus("a recorded process may be gone or its pid reused: L for live, then signal", true)
 	case key.Matches(msg, k.Kill):
 		if p, ok := m.procs.selected(); ok && m.layout.shown[panelProcs] {
 			m.mode = modeKill
@@ -436,13 +496,16 @@ func (m Model) key(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		m.cycleFocus(-1)
 	case key.Matches(msg, k.Pause):
 		m.paused = !m.paused
-		if !m.paused && m.pending != nil {
-			p := m.pending
-			m.pending = nil
-			m.applySnapshot(p)
+		if !m.paused && !m.tt.active && m.liveSnap != nil && m.liveSnap != m.c.snap {
+			m.showSnapshot(m.liveSnap)
 		}
 	case key.Matches(msg, k.Window):
 		m.c.window = (m.c.window + 1) % numWindows
+		if m.tt.active {
+			m.c.trendsLoading = true
+			m.refreshTrends()
+			return m, m.loadTrends()
+		}
 		m.refreshTrends()
 	case key.Matches(msg, k.Up, k.Down, k.PgUp, k.PgDown, k.Home, k.End):
 		m.tableKey(msg)
@@ -556,8 +619,9 @@ func (m *Model) openDetail() tea.Cmd {
 		return nil
 	}
 	m.mode = modeDetail
-	m.detail = detailView{proc: p, loading: m.opts.Detail != nil}
-	if m.opts.Detail == nil {
+	// A recorded process is shown as recorded: /proc has today's, if any.
+	m.detail = detailView{proc: p, loading: m.opts.Detail != nil && !m.tt.active, recorded: m.tt.active}
+	if m.opts.Detail == nil || m.tt.active {
 		return nil
 	}
 	fetch, pid := m.opts.Detail, p.PID
@@ -620,7 +684,13 @@ func (m Model) View() string {
 	for len(lines) < h-1 {
 		lines = append(lines, "")
 	}
-	lines = append(lines[:h-1], m.footer(w))
+	lines = lines[:h-1]
+	if m.mode == modeGoto {
+		// The prompt's hint and error over the bottom of the body.
+		hint := m.gotoHint(w, max(0, len(lines)-2))
+		copy(lines[len(lines)-len(hint):], hint)
+	}
+	lines = append(lines, m.footer(w))
 	for i := range lines {
 		lines[i] = fit(lines[i], w)
 	}
@@ -705,6 +775,8 @@ func (m Model) footer(w int) string {
 		return m.help.ShortHelpView([]key.Binding{k.Close, k.Up, k.Down, k.PgUp, k.PgDown, k.Quit})
 	case modeHelp:
 		return m.help.ShortHelpView([]key.Binding{k.Close, k.Quit})
+	case modeGoto:
+		return m.tt.prompt.View(s, "go to: ") + s.Dim.Render("  enter go · esc cancel")
 	}
 	if m.status != "" {
 		if m.statusErr {
@@ -712,12 +784,24 @@ func (m Model) footer(w int) string {
 		}
 		return s.Status.Render(clean(m.status))
 	}
-	if c := m.cache; c.helpWidth != w || c.helpFocus != m.focus {
-		c.help = m.help.View(helpKeys{short: k.shortHelp(m.focus)})
-		c.helpWidth, c.helpFocus = w, m.focus
+	tb := timeNone
+	switch {
+	case m.tt.active:
+		tb = timeReplay
+	case m.tt.tl != nil:
+		tb = timeLive
+	}
+	if c := m.cache; c.helpWidth != w || c.helpFocus != m.focus || c.helpBar != tb {
+		c.help = m.help.View(helpKeys{short: k.shortHelp(m.focus, tb)})
+		c.helpWidth, c.helpFocus, c.helpBar = w, m.focus, tb
 	}
 	return m.cache.help
 }
+
+// timeTravelHelp explains the time keys on the help screen.
+const timeTravelHelp = "Time travel: [ ] { } g ! move a cursor over the host's recording, and every panel shows " +
+	"that moment: processes, checks and alarms as they were, graphs ending at it (┊). " +
+	"g takes " + when.Forms + ". Esc closes the open prompt or view first, then returns to live, as L does."
 
 // helpScreen is the full key reference.
 func (m Model) helpScreen(w, h int) []string {
@@ -731,6 +815,9 @@ func (m Model) helpScreen(w, h int) []string {
 		s.Dim.Render("  Panels: 1 cpu · 2 memory · 3 disk · 4 network · 5 checks · 6 processes."),
 		s.Dim.Render("  Trend windows (w): live samples, last hour (per minute), last day (per hour)."),
 		s.Dim.Render("  In the signal prompt, y sends; anything else cancels or chooses."))
+	for _, l := range wordWrap(timeTravelHelp, max(1, w-4)) {
+		out = append(out, s.Dim.Render("  "+l))
+	}
 	if len(out) > h {
 		out = out[:h]
 	}
@@ -760,7 +847,11 @@ func (m Model) detailScreen(w, h int) []string {
 		lines = append(lines, s.Dim.Render("loading details…"))
 	case m.detail.err != nil:
 		lines = append(lines, s.Error.Render("details: "+clean(m.detail.err.Error())))
-	case m.opts.Detail == nil:
+	case m.opts.Detail == nil || m.detail.recorded:
+		if m.detail.recorded && m.c.frame != nil {
+			lines = append(lines, s.Dim.Render("as recorded at "+stampAt(m.c.frame.ProcessTime, m.c.now(), m.c.loc)+
+				" (open files, io and /proc/PID/status are not recorded)"), "")
+		}
 		lines = append(lines, s.Label.Render("cmdline"))
 		lines = append(lines, wrap("  "+clean(p.Cmdline), max(1, w-2))...)
 	default:

@@ -33,7 +33,7 @@ func (p *netPanel) refresh() {
 }
 
 func (p *netPanel) view(focused bool) []string {
-	title := "Network · " + p.c.window.label()
+	title := "Network · " + p.c.windowTitle()
 	s := p.c.styles
 	snap := p.c.snap
 	ih := p.h - 2

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/virgo-top/virgo-top/collector"
 )
@@ -450,6 +451,13 @@ func (p *procPanel) title() string {
 	if p.follow {
 		t += " · following " + strconv.Itoa(int(p.selPID))
 	}
+	// In replay the table is the latest recorded at or before the moment
+	// (tables are recorded less often than samples): say how much older.
+	if f := p.c.frame; f != nil && !f.ProcessTime.IsZero() {
+		if age := f.Time().Sub(f.ProcessTime); age >= time.Second {
+			t += " · table " + agoText(age) + " older"
+		}
+	}
 	return t
 }
 
@@ -460,6 +468,8 @@ func (p *procPanel) view(focused bool) []string {
 	switch {
 	case p.c.snap == nil:
 		lines = []string{s.Dim.Render("waiting for data…")}
+	case p.c.frame != nil && p.c.frame.ProcessTime.IsZero():
+		lines = []string{s.Dim.Render("no process table recorded at or before this moment")}
 	case p.c.sourceErr(collector.SourceProcesses) != "" && len(p.procs) == 0:
 		lines = []string{s.Error.Render(collector.SourceProcesses + ": " + clean(p.c.sourceErr(collector.SourceProcesses)))}
 	case iw > 0:

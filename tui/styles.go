@@ -26,6 +26,7 @@ type styles struct {
 	HeaderKey    style // "load", "up" labels
 	HeaderValue  style
 	Paused       style
+	Replay       style // the REPLAY badge of the header
 	Border       style // panel border, unfocused
 	BorderFocus  style // panel border, focused
 	BorderWarn   style // panel with a WARNING/UNKNOWN check
@@ -95,6 +96,7 @@ func newStyles(r *lipgloss.Renderer) *styles {
 		HeaderKey:    compile(n().Foreground(colGrey)),
 		HeaderValue:  compile(n().Foreground(colText)),
 		Paused:       compile(n().Bold(true).Reverse(true).Foreground(colYellow)),
+		Replay:       compile(n().Bold(true).Reverse(true).Foreground(colCyan)),
 		Border:       compile(n().Foreground(colGrey)),
 		BorderFocus:  compile(n().Foreground(colCyan)),
 		BorderWarn:   compile(n().Bold(true).Foreground(colYellow)),
