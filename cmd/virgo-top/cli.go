@@ -24,6 +24,7 @@ func commands() []command {
 	return []command{
 		{"snapshot", "take one sample of the host and print it (--json for scripts)", runSnapshot},
 		{"check", "run one check once and print its state and metrics", runCheck},
+		{"replay", "open the console on a recording, at any moment", runReplay},
 		{"dump", "print recorded data for scripts (ndjson, csv or json)", runDump},
 		{"record", "record info: describe a recording (span, size, damage)", runRecord},
 		{"alarm", "alarm test: evaluate alarm criteria against metrics", runAlarm},

@@ -9,14 +9,13 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"strings"
+	"sync"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/virgo-top/virgo-top/agent"
 	"github.com/virgo-top/virgo-top/alarm"
-	"github.com/virgo-top/virgo-top/check"
 	"github.com/virgo-top/virgo-top/collector"
 	"github.com/virgo-top/virgo-top/config"
 	"github.com/virgo-top/virgo-top/fixtures"
@@ -68,9 +67,9 @@ func runConsole(ctx context.Context, rf *rootFlags, stderr io.Writer) error {
 		return err
 	}
 	timeline := openConsoleTimeline(rec, log)
-	if timeline != nil {
+	if r := timeline.reader(); r != nil {
 		// The past before our first sample comes from the recording.
-		fillHistory(rt.Agent.History(), timeline, time.Now(), log)
+		fillHistory(rt.Agent.History(), r, time.Now(), log)
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -88,13 +87,19 @@ func runConsole(ctx context.Context, rf *rootFlags, stderr io.Writer) error {
 	}
 	feed := make(chan tea.Msg, 4)
 	go feedConsole(ctx, rt, mode, cfg.Interval, feed)
-	err = tui.Run(ctx, tui.Options{
+	opts := tui.Options{
 		Feed:     feed,
 		History:  rt.Agent.History(),
 		Detail:   processDetail,
 		Interval: cfg.Interval,
 		NoColor:  noColor(rf),
-	})
+	}
+	if timeline != nil {
+		opts.Timeline = timeline
+	} else {
+		opts.NoTimeline = "no user state dir for a recording"
+	}
+	err = tui.Run(ctx, opts)
 	cancel()
 	if rerr := <-runErr; err == nil {
 		err = rerr
@@ -142,22 +147,107 @@ func planConsoleRecording(cfg config.Config, log *slog.Logger) consoleRecording 
 	return consoleRecording{dir: own, write: true, setup: rs}
 }
 
-// openConsoleTimeline opens the recording the console reads (nil when
-// there is none yet, or it cannot be read: logged). A console that meant
-// to record but found another console recording reads that one.
-func openConsoleTimeline(rec consoleRecording, log *slog.Logger) *record.Reader {
+// openConsoleTimeline returns the recording the console reads (nil when
+// there is no dir for one). It opens lazily: a console that just started
+// its own recording has nothing on disk until the first block is written,
+// and time travel works from then on.
+func openConsoleTimeline(rec consoleRecording, log *slog.Logger) *lazyTimeline {
 	if rec.dir == "" {
 		return nil
 	}
-	r, err := record.Open(rec.dir)
+	return &lazyTimeline{dir: rec.dir, log: log}
+}
+
+// lazyTimeline is a tui.Timeline over the recording in dir, opened on
+// first use (and again while it is missing). Its methods run in the
+// console's commands, never in View.
+type lazyTimeline struct {
+	dir string
+	log *slog.Logger
+
+	mu     sync.Mutex
+	r      *record.Reader
+	warned bool
+}
+
+// reader opens the recording if it can; nil while there is none.
+func (l *lazyTimeline) reader() *record.Reader {
+	if l == nil {
+		return nil
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.r != nil {
+		return l.r
+	}
+	r, err := record.Open(l.dir)
 	if err != nil {
-		if !errors.Is(err, record.ErrNoRecording) && !errors.Is(err, fs.ErrNotExist) {
-			log.Warn("recording not readable: no time travel", "dir", rec.dir, "err", err)
+		if !l.warned && !errors.Is(err, record.ErrNoRecording) && !errors.Is(err, fs.ErrNotExist) {
+			l.warned = true
+			l.log.Warn("recording not readable: no time travel", "dir", l.dir, "err", err)
 		}
 		return nil
 	}
+	l.r = r
 	return r
 }
+
+func (l *lazyTimeline) open() (*record.Reader, error) {
+	if r := l.reader(); r != nil {
+		return r, nil
+	}
+	return nil, record.ErrNoData
+}
+
+func (l *lazyTimeline) Span() (from, to time.Time, err error) {
+	r, err := l.open()
+	if err != nil {
+		return from, to, err
+	}
+	return r.Span()
+}
+
+func (l *lazyTimeline) At(t time.Time) (*record.Frame, error) {
+	r, err := l.open()
+	if err != nil {
+		return nil, err
+	}
+	return r.At(t)
+}
+
+func (l *lazyTimeline) After(t time.Time) (*record.Frame, error) {
+	r, err := l.open()
+	if err != nil {
+		return nil, err
+	}
+	return r.After(t)
+}
+
+func (l *lazyTimeline) PrevTransition(before time.Time) (record.Transition, error) {
+	r, err := l.open()
+	if err != nil {
+		return record.Transition{}, err
+	}
+	return r.PrevTransition(before)
+}
+
+func (l *lazyTimeline) Range(from, to time.Time, fn func(*record.Frame) error) error {
+	r, err := l.open()
+	if err != nil {
+		return err
+	}
+	return r.Range(from, to, fn)
+}
+
+func (l *lazyTimeline) Trends(from, to time.Time, fn func(series string, p record.Point)) error {
+	r, err := l.open()
+	if err != nil {
+		return err
+	}
+	return r.Trends(from, to, fn)
+}
+
+var _ tui.Timeline = (*lazyTimeline)(nil)
 
 // fillHistory folds the recording's last day of per-minute trends into the
 // console's history, so the hour and day windows show the past at once.
@@ -302,7 +392,7 @@ func checkRows(views []agent.CheckView) []tui.CheckRow {
 		if v.LastResult != nil {
 			r.Available = v.LastResult.Available
 			r.Message = v.LastResult.Status
-			r.KeyMetrics = keyMetrics(v.LastResult)
+			r.KeyMetrics = tui.KeyMetrics(v.LastResult.CheckType, v.LastResult.Metrics)
 		}
 		if v.State == alarm.Unknown && v.LastResult == nil {
 			r.Available = true
@@ -310,73 +400,6 @@ func checkRows(views []agent.CheckView) []tui.CheckRow {
 		rows = append(rows, r)
 	}
 	return rows
-}
-
-// keyMetrics picks the few metrics worth a glance per check type.
-func keyMetrics(r *check.Result) string {
-	var names []string
-	switch r.CheckType {
-	case check.TypeCPU:
-		names = []string{"usage_average", "wait_percent_average", "stolen_percent_average"}
-	case check.TypeMemory:
-		names = []string{"actual_used", "total", "swap_used"}
-	case check.TypeLoad:
-		names = []string{"1m", "5m", "15m"}
-	case check.TypeFilesystem:
-		names = []string{"used", "total"}
-	case check.TypeDisk:
-		names = []string{"read_bytes", "write_bytes"}
-	case check.TypeNetwork:
-		names = []string{"rx_bytes", "tx_bytes", "link_state"}
-	case check.TypeProcess:
-		names = []string{"count", "cpu_pct", "rss_bytes"}
-	case check.TypeHTTP:
-		names = []string{"code", "time_ms"}
-	case check.TypeTCP:
-		names = []string{"connect_time_ms"}
-	}
-	var b strings.Builder
-	add := func(m check.Metric) {
-		if b.Len() > 0 {
-			b.WriteByte(' ')
-		}
-		b.WriteString(m.Name + "=" + formatMetric(m))
-	}
-	if names == nil {
-		for i, m := range r.Metrics {
-			if i < 3 {
-				add(m)
-			}
-		}
-		return b.String()
-	}
-	for _, n := range names {
-		if m, ok := r.Metric("", n); ok {
-			add(m)
-		}
-	}
-	return b.String()
-}
-
-// formatMetric shows a metric value briefly: bytes humanised, doubles with
-// one decimal.
-func formatMetric(m check.Metric) string {
-	f, ok := m.Float()
-	switch {
-	case !ok:
-		return m.Value
-	case m.Unit == "bytes":
-		return strings.ReplaceAll(humanBytes(uint64(f)), " ", "")
-	case m.Unit == "kilobytes":
-		return strings.ReplaceAll(humanBytes(uint64(f)*1024), " ", "")
-	case m.Type == check.TypeDouble:
-		s := fmt.Sprintf("%.1f", f)
-		if m.Unit == "percent" {
-			s += "%"
-		}
-		return s
-	}
-	return m.Value
 }
 
 // connStatus summarises the endpoint link for the header.

@@ -81,3 +81,35 @@ func TestFillHistory(t *testing.T) {
 		t.Errorf("hours %d", len(hours))
 	}
 }
+
+// TestLazyTimeline: a console that starts its own recording has nothing to
+// read until the first block is written; time travel works from then on.
+func TestLazyTimeline(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "record")
+	l := openConsoleTimeline(consoleRecording{dir: dir}, slog.New(slog.DiscardHandler))
+	if _, _, err := l.Span(); err == nil {
+		t.Fatal("a span before anything was recorded")
+	}
+	w, err := record.OpenWriter(record.Options{Dir: dir, NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	end := time.Now().Truncate(time.Second)
+	h := recordtest.New(recordtest.Config{Start: end.Add(-time.Minute), Interval: 5 * time.Second, Seed: 2})
+	if _, err := recordtest.Write(w, h, end); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	from, to, err := l.Span()
+	if err != nil || !to.After(from) {
+		t.Fatalf("span %v %v %v", from, to, err)
+	}
+	if f, err := l.At(to); err != nil || f.Snapshot == nil {
+		t.Errorf("At: %v", err)
+	}
+	if openConsoleTimeline(consoleRecording{}, nil) != nil {
+		t.Error("a timeline with no dir")
+	}
+}

@@ -39,6 +39,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"config"}, 2, `virgo-top: config: want "config check [FILE]"`},
 		{[]string{"--interval", "nope", "--daemon"}, 2, "virgo-top: "},
 		{[]string{"fixture-server", "--error", "nope"}, 2, `virgo-top: fixture-server: invalid value "nope" for flag -error: want METHOD=CODE[:COUNT], got "nope"`},
+		{[]string{"fixture-server", "--refuse-check", "nope"}, 2, `virgo-top: fixture-server: invalid value "nope" for flag -refuse-check: want ID=CODE[:TYPE], got "nope"`},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {

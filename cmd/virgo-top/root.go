@@ -27,6 +27,7 @@ virgo-top is a monitoring agent and a live terminal console in one binary.
 Commands:
   snapshot        take one sample of the host and print it (--json for scripts)
   check           run one check once and print its state and metrics
+  replay          open the console on a recording, at any moment
   dump            print recorded data for scripts (ndjson, csv or json)
   record info     describe a recording: span, size, bytes per sample, damage
   alarm test      evaluate alarm criteria against metrics
