@@ -308,8 +308,13 @@ func (h *Host) Next() Step {
 		SwapUsedBytes: h.swap, SwapFreeBytes: 2<<30 - h.swap, SwapInBytes: 5 << 20, SwapOutBytes: 9 << 20}
 	s.Load = collector.Load{Load1: h.load[0], Load5: h.load[1], Load15: h.load[2], Cores: cfg.Cores}
 	for i, m := range []string{"/", "/boot", "/var/lib/postgresql"} {
-		h.fsUsed[i] += uint64(h.rng.IntN(64 << 10))
 		total := []uint64{50 << 30, 1 << 30, 200 << 30}[i]
+		// Files come and go (logs rotated, a kernel installed): usage
+		// wanders but stays between 10 % and 90 % of the filesystem.
+		h.fsUsed[i] += uint64(h.rng.IntN(64 << 10))
+		if h.fsUsed[i] > total/10*9 {
+			h.fsUsed[i] = total / 10
+		}
 		s.Filesystems = append(s.Filesystems, collector.Filesystem{Mount: m, Device: []string{"/dev/sda2", "/dev/sda1", "/dev/nvme0n1"}[i],
 			Disk: []string{"sda2", "sda1", "nvme0n1"}[i], FSType: "ext4", Options: "rw,relatime", TotalBytes: total, UsedBytes: h.fsUsed[i],
 			FreeBytes: total - h.fsUsed[i], AvailBytes: total - h.fsUsed[i] - total/20, UsedPct: float64(h.fsUsed[i]) / float64(total) * 100,
