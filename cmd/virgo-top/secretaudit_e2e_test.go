@@ -4,8 +4,10 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -25,6 +27,7 @@ import (
 
 	"github.com/virgo-top/virgo-top/config"
 	"github.com/virgo-top/virgo-top/internal/secretaudit"
+	"github.com/virgo-top/virgo-top/record"
 )
 
 // The secrets of the audit: long, distinctive values, each given to the
@@ -82,6 +85,14 @@ func TestSecretAudit(t *testing.T) {
 	os.Mkdir(plugins, 0o700)
 	os.Mkdir(confd, 0o700)
 	os.WriteFile(filepath.Join(plugins, "env.sh"), []byte("#!/bin/sh\nenv > "+envDump+"\necho 'status ok'\necho 'metric one int32 1'\n"), 0o700)
+
+	// A process whose command line carries secrets, as ours would with
+	// --token: the recording keeps every command line, masked.
+	decoy := exec.Command("sh", "-c", "sleep 120", "virgo-top", "--token", auditToken, "--proxy", "http://agent:"+auditProxyPass+"@proxy:3128")
+	if err := decoy.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { decoy.Process.Kill(); decoy.Wait() })
 
 	tokenFile := filepath.Join(dir, "token")
 	os.WriteFile(tokenFile, []byte(auditToken+"\n"), 0o600)
@@ -199,6 +210,29 @@ notify_smtp_to ops@example.org
 	if entries, _ := os.ReadDir(state); len(entries) < 4 {
 		t.Errorf("state dir holds only %d files", len(entries))
 	}
+
+	// The recording is compressed: read it back and search what it holds.
+	r, err := record.Open(filepath.Join(state, "record"))
+	if err != nil {
+		t.Fatalf("the daemon's recording: %v", err)
+	}
+	var decoded bytes.Buffer
+	sawDecoy := false
+	err = r.Range(time.Time{}, time.Now().Add(time.Hour), func(f *record.Frame) error {
+		for _, p := range f.Snapshot.Processes {
+			if p.PID == int32(decoy.Process.Pid) {
+				sawDecoy = strings.Contains(p.Cmdline, "--token")
+			}
+		}
+		return json.NewEncoder(&decoded).Encode(f)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !sawDecoy {
+		t.Error("the recording never held the decoy process's command line: the audit of it proves nothing")
+	}
+	a.Check(t, "the recording (decoded)", decoded.Bytes())
 }
 
 // authProxy is an HTTP CONNECT proxy on loopback that wants basic auth.
