@@ -1,12 +1,13 @@
 package agent
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
+
+	"github.com/virgo-top/virgo-top/internal/flock"
 )
 
 // StateLockFile is the lock file in the state dir: it holds the pid of
@@ -33,9 +34,6 @@ func (e *StateDirBusyError) Error() string {
 // ExitCode makes the daemon exit with 2, as for a usage error.
 func (e *StateDirBusyError) ExitCode() int { return 2 }
 
-// errLocked is what tryLock returns when another process holds the lock.
-var errLocked = errors.New("locked")
-
 // LockStateDir takes an exclusive lock on dir (created if missing) for this
 // process, and writes our pid into the lock file. It returns
 // *StateDirBusyError when another process holds it; unlock releases it.
@@ -50,23 +48,17 @@ func LockStateDir(dir string) (unlock func(), err error) {
 	if err != nil {
 		return nil, fmt.Errorf("state dir lock: %w", err)
 	}
-	if err := tryLock(f); err != nil {
-		busy := &StateDirBusyError{Dir: dir}
-		buf := make([]byte, 32)
-		if n, _ := f.ReadAt(buf, 0); n > 0 {
-			busy.PID, _ = strconv.Atoi(string(bytes.TrimSpace(buf[:n])))
-		}
+	if err := flock.TryLock(f); err != nil {
+		busy := &StateDirBusyError{Dir: dir, PID: flock.ReadPID(f)}
 		f.Close()
-		if errors.Is(err, errLocked) {
+		if errors.Is(err, flock.ErrLocked) {
 			return nil, busy
 		}
 		return nil, fmt.Errorf("state dir lock %s: %w", path, err)
 	}
-	if err := f.Truncate(0); err == nil {
-		_, _ = f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
-	}
+	flock.WritePID(f)
 	return func() {
-		_ = unlockFile(f)
+		_ = flock.Unlock(f)
 		f.Close()
 	}, nil
 }

@@ -140,18 +140,23 @@ func (r *bucketRing) add(sec int64, v float64, newest bool) {
 			return
 		}
 	}
-	var b *bucket
+	*r.push() = bucket{start: start, min: v, max: v, sum: v, last: v, count: 1}
+}
+
+// push returns the slot of a new newest bucket: a fresh one while the
+// ring grows toward its size, then the oldest one's.
+func (r *bucketRing) push() *bucket {
 	if r.n == len(r.buf) && r.n < r.size {
 		r.buf = grow(r.buf, r.size)
 	}
 	if r.n < len(r.buf) {
-		b = r.at(r.n)
+		b := r.at(r.n)
 		r.n++
-	} else {
-		b = &r.buf[r.head]
-		r.head = r.idx(1)
+		return b
 	}
-	*b = bucket{start: start, min: v, max: v, sum: v, last: v, count: 1}
+	b := &r.buf[r.head]
+	r.head = r.idx(1)
+	return b
 }
 
 // merge folds a whole bucket (a recorded minute) into the ring's bucket
@@ -170,17 +175,7 @@ func (r *bucketRing) merge(in bucket) {
 			return
 		}
 	}
-	if r.n == len(r.buf) && r.n < r.size {
-		r.buf = grow(r.buf, r.size)
-	}
-	var b *bucket
-	if r.n < len(r.buf) {
-		b = r.at(r.n)
-		r.n++
-	} else {
-		b = &r.buf[r.head]
-		r.head = r.idx(1)
-	}
+	b := r.push()
 	*b = in
 	b.start = start
 }

@@ -53,17 +53,25 @@ func (st *Store) Retention() Retention { return st.ret }
 func (st *Store) Append(name string, t time.Time, v float64) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
+	if s := st.seriesLocked(name); s != nil {
+		s.Append(t, v)
+	}
+}
+
+// seriesLocked returns the named series, made on first use; nil (and
+// counted) when that would pass MaxSeries. Callers hold the write lock.
+func (st *Store) seriesLocked(name string) *Series {
 	s, ok := st.series[name]
 	if !ok {
 		if len(st.series) >= st.maxSeries {
 			st.droppedNewSeries++
-			return
+			return nil
 		}
 		s = NewSeries(st.ret)
 		st.series[name] = s
 		st.nameBytes += int64(len(name))
 	}
-	s.Append(t, v)
+	return s
 }
 
 // AddMinute folds a recorded minute into the named series (created on
@@ -71,17 +79,9 @@ func (st *Store) Append(name string, t time.Time, v float64) {
 func (st *Store) AddMinute(name string, p Point) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	s, ok := st.series[name]
-	if !ok {
-		if len(st.series) >= st.maxSeries {
-			st.droppedNewSeries++
-			return
-		}
-		s = NewSeries(st.ret)
-		st.series[name] = s
-		st.nameBytes += int64(len(name))
+	if s := st.seriesLocked(name); s != nil {
+		s.AddMinute(p)
 	}
-	s.AddMinute(p)
 }
 
 // Points appends to dst the points of the named series; see Series.Points.

@@ -1,12 +1,13 @@
 package record
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
+
+	"github.com/virgo-top/virgo-top/internal/flock"
 )
 
 // ErrBusy matches a *BusyError with errors.Is.
@@ -30,9 +31,6 @@ func (e *BusyError) Error() string {
 // Is makes errors.Is(err, ErrBusy) true.
 func (e *BusyError) Is(target error) bool { return target == ErrBusy }
 
-// errLocked is what tryLock returns when another process holds the lock.
-var errLocked = errors.New("locked")
-
 // lockDir takes the writer's lock of dir: an advisory lock (flock on
 // unix, LockFileEx on Windows) on dir/writer.lock, which holds our pid.
 // It goes with the process: a killed writer never leaves a stale lock.
@@ -44,8 +42,8 @@ func lockDir(dir string, perm os.FileMode) (*os.File, error) {
 		// Someone else's recording that we may only read: say who writes
 		// it if someone does, else that we may not.
 		if rf, rerr := os.Open(path); rerr == nil {
-			if lerr := tryLock(rf); errors.Is(lerr, errLocked) {
-				busy := &BusyError{Dir: dir, PID: readPID(rf)}
+			if lerr := flock.TryLock(rf); errors.Is(lerr, flock.ErrLocked) {
+				busy := &BusyError{Dir: dir, PID: flock.ReadPID(rf)}
 				rf.Close()
 				return nil, busy
 			}
@@ -55,30 +53,21 @@ func lockDir(dir string, perm os.FileMode) (*os.File, error) {
 	if err != nil {
 		return nil, fmt.Errorf("record: lock %s: %w", path, err)
 	}
-	if err := tryLock(f); err != nil {
-		pid := readPID(f)
+	if err := flock.TryLock(f); err != nil {
+		pid := flock.ReadPID(f)
 		f.Close()
-		if errors.Is(err, errLocked) {
+		if errors.Is(err, flock.ErrLocked) {
 			return nil, &BusyError{Dir: dir, PID: pid}
 		}
 		return nil, fmt.Errorf("record: lock %s: %w", path, err)
 	}
 	_ = f.Chmod(perm) // whatever the umask; fails harmlessly on another's file
-	if err := f.Truncate(0); err == nil {
-		_, _ = f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
-	}
+	flock.WritePID(f)
 	return f, nil
 }
 
-func readPID(f *os.File) int {
-	buf := make([]byte, 32)
-	n, _ := f.ReadAt(buf, 0)
-	pid, _ := strconv.Atoi(string(bytes.TrimSpace(buf[:n])))
-	return pid
-}
-
 func unlockDir(f *os.File) {
-	_ = unlockFile(f)
+	_ = flock.Unlock(f)
 	f.Close()
 }
 
@@ -93,12 +82,12 @@ func Writing(dir string) (pid int, ok bool) {
 		return 0, false
 	}
 	defer f.Close()
-	if err := tryLock(f); err != nil {
-		if errors.Is(err, errLocked) {
-			return readPID(f), true
+	if err := flock.TryLock(f); err != nil {
+		if errors.Is(err, flock.ErrLocked) {
+			return flock.ReadPID(f), true
 		}
 		return 0, false
 	}
-	_ = unlockFile(f)
+	_ = flock.Unlock(f)
 	return 0, false
 }

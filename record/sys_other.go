@@ -2,15 +2,9 @@
 
 package record
 
-import (
-	"errors"
-	"os"
-)
+import "errors"
 
-// No file locks here: one writer per directory is not enforced.
-func tryLock(*os.File) error    { return nil }
-func unlockFile(*os.File) error { return nil }
-func noSpace(error) bool        { return false }
+func noSpace(error) bool { return false }
 
 func lookupGroup(string) (int, error) { return -1, errors.ErrUnsupported }
 func chownGroup(string, int) error    { return nil }

@@ -1,6 +1,6 @@
 //go:build unix
 
-package agent
+package flock
 
 import (
 	"errors"
@@ -16,7 +16,7 @@ func tryLock(f *os.File) error {
 		case errors.Is(err, unix.EINTR):
 			continue
 		case errors.Is(err, unix.EWOULDBLOCK):
-			return errLocked
+			return ErrLocked
 		}
 		return err
 	}
