@@ -41,13 +41,32 @@ status_kb() { awk -v k="$2:" '$1==k{print $2}' "/proc/$1/status" 2>/dev/null; }
 
 now_s() { date +%s.%N; }
 
+# sched_ns PID: CPU time of PID's live threads in ns (sum of
+# /proc/PID/task/*/schedstat), finer than proc_ticks' 10 ms ticks. A thread
+# that has exited is not counted (Go keeps its threads).
+sched_ns() { { cat /proc/"$1"/task/*/schedstat 2>/dev/null || true; } | awk '{ s += $1 } END { if (NR) printf "%.0f\n", s }'; }
+
+# pct_ns NS SECONDS: percent of one core.
+pct_ns() { awk -v n="$1" -v s="$2" 'BEGIN{ if (n ~ /^[0-9]+$/ && s > 0) printf "%.3f", n/1e9/s*100; else print "NA" }'; }
+
+# uptime_s: seconds since boot (/proc/uptime, 10 ms resolution).
+uptime_s() { cut -d' ' -f1 /proc/uptime; }
+
+# proc_start_s PID: when PID started, in seconds since boot (one tick resolution).
+proc_start_s() { sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | awk -v k="$TCK" '{ printf "%.2f\n", $20/k }'; }
+
+# json_num FILE KEY: a number field of an indented JSON object (record info --json).
+json_num() { [ -r "$1" ] || return 0; sed -n 's/^ *"'"$2"'": *\([0-9.eE+-]*\),\{0,1\}$/\1/p' "$1" | head -1; }
+
 # cpu_pct TICKS SECONDS: percent of one core.
 cpu_pct() { awk -v t="$1" -v k="$TCK" -v s="$2" 'BEGIN{ if (s>0) printf "%.3f", t/k/s*100; else print "NA" }'; }
 
 # kb_mib KB: KiB as MiB with one decimal ("NA" stays).
 kb_mib() { awk -v v="$1" 'BEGIN{ if (v ~ /^[0-9.]+$/) printf "%.1f", v/1024; else print "NA" }'; }
 
-proc_count() { find /proc -maxdepth 1 -name '[0-9]*' 2>/dev/null | wc -l; }
+# (find fails when a process exits while it lists /proc: that must not stop a
+# script running with pipefail.)
+proc_count() { { find /proc -maxdepth 1 -name '[0-9]*' 2>/dev/null || true; } | wc -l; }
 
 loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
 

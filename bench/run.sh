@@ -1,26 +1,42 @@
 #!/usr/bin/env bash
 # run.sh — regenerate BENCHMARKS.md (the target of `make bench`).
 #
-# 1. Go benchmarks of every package with -benchmem.
-# 2. The release binary, built into a temporary directory.
-# 3. Whole-process cost of the interactive console beside htop and btop, in
+# 1. The release binary, built into a temporary directory.
+# 2. Two fixture-server processes and four daemons reporting to them, started
+#    now so that the recording daemon has minutes of recording by the end:
+#    rec (the default: records in state_dir/record), norec (--no-record),
+#    scan (--no-record, and an agent.process check that makes it list the
+#    processes at every sample, as the recorder needs: fixture B serves the
+#    default schedule plus that check, from bench/fixsched) and prof (rec
+#    with --cpuprofile).
+# 3. bench/recgen: a synthesised 7-day and 1-day recording (300 processes,
+#    5 s samples).
+# 4. Go benchmarks of every package with -benchmem (the record package's
+#    7-day ones on the recgen recording: RECORD_BENCH_DIR).
+# 5. Whole-process cost of the interactive console beside htop and btop, in
 #    one run, with ../shared/tools/monitor-cost (tmux, 200x50, 1 s refresh,
-#    start-up excluded): once as the machine is, once with extra sleeping
-#    processes.
-# 4. The daemon reporting to a separate fixture-server process: RSS, HWM and
-#    CPU % from /proc over the first pass.
-# 5. A pprof capture of the console (cpu, alloc_space) during the second pass.
-# 6. BENCHMARKS.md: machine, date, commands, tables, goals, pprof tops.
+#    start-up excluded): pass 1 as the machine is, pass 2 with extra sleeping
+#    processes. The daemons' CPU (/proc, per pass) and RSS are read around
+#    each pass; the rec daemon's recording with `record info --json`.
+# 6. A pprof capture of a console (cpu, alloc_space) during pass 2, and the
+#    prof daemon's CPU profile over its whole run.
+# 7. The console's start on the 7-day recording (as a daemon's: its writer
+#    lock held with flock(1)) against a start without one; `virgo-top dump`
+#    over the 1-day and the 7-day recording (max RSS, live heap).
+# 8. BENCHMARKS.md: machine, date, commands, tables, goals, pprof tops.
 #    "## Scale" and "## Soak" sections written by scale.sh/soak.sh, and the
 #    hand-written "## bubbletea ..." decision, are kept.
 #
 # Env knobs:
 #   BENCH_DURATION=30      measured seconds per program (monitor-cost DURATION)
 #   BENCH_SETTLE=3         seconds of start-up excluded (monitor-cost SETTLE)
-#   BENCH_DAEMON_SETTLE=5  seconds the daemon runs before its CPU baseline
+#   BENCH_DAEMON_SETTLE=5  seconds the daemons run before anything else
 #   BENCH_SLEEPERS=300     extra sleeping processes for the second pass
 #   BENCH_GO=1             0 skips the Go benchmarks
 #   BENCH_PATTERN=.        -bench pattern
+#   BENCH_RECGEN=1         0 skips bench/recgen and the checks that need its
+#                          recordings (the record benchmarks then synthesise
+#                          their own 7 days)
 #   BENCH_OUT=BENCHMARKS.md  output file
 #   MONITOR_COST=../shared/tools/monitor-cost
 set -euo pipefail
@@ -33,14 +49,18 @@ DAEMON_SETTLE=${BENCH_DAEMON_SETTLE:-5}
 SLEEPERS=${BENCH_SLEEPERS:-300}
 GO_BENCH=${BENCH_GO:-1}
 PATTERN=${BENCH_PATTERN:-.}
+RECGEN=${BENCH_RECGEN:-1}
 OUT=${BENCH_OUT:-$BENCH_ROOT/BENCHMARKS.md}
 MONITOR_COST=${MONITOR_COST:-$BENCH_ROOT/../shared/tools/monitor-cost}
 PROGS=(htop btop virgo-top)
+DAEMONS=(norec scan rec prof)
 
 WORK=$(mktemp -d /tmp/virgo-bench.XXXXXX)
 PSOCK=virgobench-$$
+FLOCK_PID=
 cleanup() {
-  tmux -L "$PSOCK" kill-session -t prof >/dev/null 2>&1 || true
+  tmux -L "$PSOCK" kill-server >/dev/null 2>&1 || true
+  [ -z "$FLOCK_PID" ] || stop_pid "$FLOCK_PID"
   bench_cleanup
   rm -rf "$WORK"
 }
@@ -53,12 +73,82 @@ LOAD_START=$(loadavg)
 cd "$BENCH_ROOT"
 MODULE=$(go list -m)
 
-# ---- 1. Go benchmarks -------------------------------------------------------
+# ---- 1. binary and tools ----------------------------------------------------
+need_tools tmux htop btop
+BIN=$WORK/virgo-top
+log "building $BIN"
+build_binary "$BIN"
+BIN_SIZE=$(du -k "$BIN" | cut -f1)
+have_tmux=1
+command -v tmux >/dev/null 2>&1 || have_tmux=0
+[ -r "$MONITOR_COST" ] || { log "no monitor-cost at $MONITOR_COST: skipping whole-process measurement"; have_tmux=0; }
+# Each console records its own session, as a user's does (its own
+# XDG_STATE_HOME: with a shared one the second console would only read).
+MC_CMD="env XDG_STATE_HOME=$WORK/xdg-mc $BIN"
+
+run_monitors() { # OUTFILE
+  if [ "$have_tmux" = 1 ]; then
+    DURATION=$DURATION SETTLE=$SETTLE COLS=200 ROWS=50 VIRGO_TOP_CMD="$MC_CMD" \
+      bash "$MONITOR_COST" "${PROGS[@]}" >"$1" 2>"$1.err" || log "monitor-cost failed: $(cat "$1.err")"
+  else
+    : >"$1"
+  fi
+}
+
+# ---- 2. fixture servers and daemons -----------------------------------------
+# Fixture A serves its default schedule; fixture B the same checks (the same
+# interface and disk, from bench/fixsched) plus one agent.process check every
+# 300 s, which turns the scan daemon's process list on at every sample.
+log "starting two fixture servers and four daemons (norec, scan, rec, prof)"
+go run ./bench/fixsched --process virgo-top --period 300 >"$WORK/sched-scan.json"
+start_fixture "$BIN" "$WORK" --record "$WORK/record.jsonl"
+FXA_PID=$FIXTURE_PID FXA_ADDR=$FIXTURE_ADDR
+mkdir -p "$WORK/fxb"
+start_fixture "$BIN" "$WORK/fxb" --schedule "$WORK/sched-scan.json"
+FXB_PID=$FIXTURE_PID FXB_ADDR=$FIXTURE_ADDR
+declare -A DPID
+start_daemon() { # NAME ADDR CA [ARGS...]: state dir WORK/d-NAME, log WORK/d-NAME.log
+  local name=$1 addr=$2 ca=$3
+  shift 3
+  mkdir -p "$WORK/d-$name"
+  "$BIN" --daemon --endpoint "$addr" --ca-file "$ca" --agent-id "bench-$name" \
+    --token bench-token-0000 --state-dir "$WORK/d-$name" "$@" >"$WORK/d-$name.log" 2>&1 &
+  DPID[$name]=$!
+  BENCH_PIDS+=("$!")
+}
+start_daemon norec "$FXA_ADDR" "$WORK/ca.pem" --no-record
+start_daemon scan "$FXB_ADDR" "$WORK/fxb/ca.pem" --no-record
+start_daemon rec "$FXA_ADDR" "$WORK/ca.pem"
+start_daemon prof "$FXA_ADDR" "$WORK/ca.pem" --cpuprofile "$WORK/daemon-cpu.prof"
+DAEMON_PID=${DPID[rec]}
+REC_DIR=$WORK/d-rec/record
+sleep "$DAEMON_SETTLE"
+for d in "${DAEMONS[@]}"; do
+  kill -0 "${DPID[$d]}" 2>/dev/null || { log "daemon $d exited:"; cat "$WORK/d-$d.log" >&2; exit 1; }
+done
+
+# ---- 3. synthesised recordings ----------------------------------------------
+REC7=$WORK/rec7d REC1=$WORK/rec1d
+RECGEN7= RECGEN1=
+if [ "$RECGEN" = 1 ]; then
+  log "bench/recgen: a 7-day and a 1-day recording (300 processes, 5 s samples; about 25 s)"
+  go build -o "$WORK/recgen" ./bench/recgen
+  RECGEN7=$("$WORK/recgen" --dir "$REC7" --days 7 2>&1) || { log "recgen failed: $RECGEN7"; RECGEN=0; }
+fi
+if [ "$RECGEN" = 1 ]; then
+  RECGEN1=$("$WORK/recgen" --dir "$REC1" --days 1 --seed 2 2>&1) || { log "recgen failed: $RECGEN1"; RECGEN=0; }
+  "$BIN" record info --record "$REC7" --json >"$WORK/rec7d.json" 2>/dev/null || true
+  "$BIN" record info --record "$REC1" --json >"$WORK/rec1d.json" 2>/dev/null || true
+fi
+
+# ---- 4. Go benchmarks -------------------------------------------------------
 GOBENCH_RC=0
 : >"$WORK/gobench.txt"
 if [ "$GO_BENCH" = 1 ]; then
-  log "go test -bench $PATTERN -benchmem ./... (about 90 s)"
+  log "go test -bench $PATTERN -benchmem ./... (about 3 min)"
+  if [ "$RECGEN" = 1 ]; then export RECORD_BENCH_DIR=$REC7; fi
   go test -run '^$' -bench "$PATTERN" -benchmem -count=1 ./... >"$WORK/gobench.txt" 2>&1 || GOBENCH_RC=$?
+  unset RECORD_BENCH_DIR
   [ "$GOBENCH_RC" = 0 ] || log "go test -bench exited $GOBENCH_RC (failures are listed in the report)"
 fi
 # markdown rows: package, benchmark, iterations, time/op, ns/op, B/op, allocs/op, other
@@ -83,38 +173,36 @@ awk -v mod="$MODULE/" '
     printf "| %s | %s | %s | %s | %s | %s | %s | %s |\n", pkg, name, $2, t, ns, b, a, other
   }' "$WORK/gobench.txt" >"$WORK/gobench.md"
 grep -E '^(--- FAIL|FAIL|panic:|# )' "$WORK/gobench.txt" >"$WORK/gobench.fail" || true
-
-# ---- 2. binary and tools ----------------------------------------------------
-need_tools tmux htop btop
-BIN=$WORK/virgo-top
-log "building $BIN"
-build_binary "$BIN"
-BIN_SIZE=$(du -k "$BIN" | cut -f1)
-have_tmux=1
-command -v tmux >/dev/null 2>&1 || have_tmux=0
-[ -r "$MONITOR_COST" ] || { log "no monitor-cost at $MONITOR_COST: skipping whole-process measurement"; have_tmux=0; }
-
-run_monitors() { # OUTFILE
-  if [ "$have_tmux" = 1 ]; then
-    DURATION=$DURATION SETTLE=$SETTLE COLS=200 ROWS=50 VIRGO_TOP_CMD="$BIN" \
-      bash "$MONITOR_COST" "${PROGS[@]}" >"$1" 2>"$1.err" || log "monitor-cost failed: $(cat "$1.err")"
-  else
-    : >"$1"
-  fi
+# gb_ns NAME: ns/op of a benchmark (sub-benchmarks as Name/sub); gb_metric NAME UNIT: a reported metric.
+gb_ns() { awk -F' [|] ' -v n="$1" '$2 == n { print $5; exit }' "$WORK/gobench.md"; }
+gb_metric() {
+  awk -F' [|] ' -v n="$1" -v u="$2" '$2 == n {
+    o = $8; sub(/ *[|]$/, "", o); k = split(o, a, ", ")
+    for (i = 1; i <= k; i++) { split(a[i], f, " "); if (f[2] == u) { print f[1]; exit } } }' "$WORK/gobench.md"
 }
 
-# ---- 3. daemon against a separate fixture-server, during the first pass -----
-mkdir -p "$WORK/state"
-log "starting fixture-server and the daemon"
-start_fixture "$BIN" "$WORK" --record "$WORK/record.jsonl"
-"$BIN" --daemon --endpoint "$FIXTURE_ADDR" --ca-file "$WORK/ca.pem" --agent-id bench \
-  --token bench-token-0000 --state-dir "$WORK/state" >"$WORK/daemon.log" 2>&1 &
-DAEMON_PID=$!
-BENCH_PIDS+=("$DAEMON_PID")
-sleep "$DAEMON_SETTLE"
-kill -0 "$DAEMON_PID" 2>/dev/null || { log "daemon exited:"; cat "$WORK/daemon.log" >&2; exit 1; }
+# ---- 5. pass 1, the daemons measured around it -----------------------------
+snap_daemons() { # TAG: CPU ns of every daemon into NS_TAG_name
+  local d v
+  for d in "${DAEMONS[@]}"; do
+    v=$(sched_ns "${DPID[$d]}" || true)
+    printf -v "NS_${1}_$d" '%s' "${v:-NA}"
+  done
+}
+rss_daemons() { # TAG: VmRSS, RssAnon, VmHWM of every daemon into RSS_/ANON_/HWM_TAG_name
+  local d
+  for d in "${DAEMONS[@]}"; do
+    printf -v "RSS_${1}_$d" '%s' "$(status_kb "${DPID[$d]}" VmRSS || echo NA)"
+    printf -v "ANON_${1}_$d" '%s' "$(status_kb "${DPID[$d]}" RssAnon || echo NA)"
+    printf -v "HWM_${1}_$d" '%s' "$(status_kb "${DPID[$d]}" VmHWM || echo NA)"
+  done
+}
+for d in "${DAEMONS[@]}"; do
+  kill -0 "${DPID[$d]}" 2>/dev/null || { log "daemon $d exited:"; tail -5 "$WORK/d-$d.log" >&2; exit 1; }
+done
 D_T0=$(now_s)
 D_K0=$(proc_ticks "$DAEMON_PID")
+snap_daemons p1a
 
 PROCS_BASE=$(proc_count)
 log "pass 1: ${PROGS[*]} with $PROCS_BASE processes, ${DURATION}s each"
@@ -122,37 +210,41 @@ run_monitors "$WORK/mc-base.txt"
 
 D_T1=$(now_s)
 D_K1=$(proc_ticks "$DAEMON_PID" || true)
-D_RSS=$(status_kb "$DAEMON_PID" VmRSS || true)
-D_HWM=$(status_kb "$DAEMON_PID" VmHWM || true)
-D_ANON=$(status_kb "$DAEMON_PID" RssAnon || true)
+snap_daemons p1b
+rss_daemons p1
+"$BIN" record info --record "$REC_DIR" --json >"$WORK/rec-p1.json" 2>/dev/null || true
+D_RSS=${RSS_p1_rec:-NA} D_HWM=${HWM_p1_rec:-NA} D_ANON=${ANON_p1_rec:-NA}
 D_FILE=$(status_kb "$DAEMON_PID" RssFile || true)
 D_SECS=$(awk -v a="$D_T0" -v b="$D_T1" 'BEGIN{printf "%.1f", b-a}')
 if [ -n "$D_K1" ]; then
   D_TICKS=$((D_K1 - D_K0))
   D_PCT=$(cpu_pct "$D_TICKS" "$D_SECS")
 else
-  log "the daemon exited during the measurement:"; tail -5 "$WORK/daemon.log" >&2
+  log "the daemon exited during the measurement:"; tail -5 "$WORK/d-rec.log" >&2
   D_TICKS=NA D_PCT=NA
 fi
-stop_pid "$DAEMON_PID"
-stop_pid "$FIXTURE_PID"
-FIXTURE_STATS=$(sed -n 's/.*msg="fixture endpoint stopped" //p' "$WORK/fixture.log" | tail -1)
-D_ERRORS=$(grep -c 'level=ERROR' "$WORK/daemon.log" || true)
 
-# ---- 4. second pass with sleepers, pprof capture of a console alongside -----
+# ---- 6. pass 2 with sleepers, pprof capture of a console alongside ----------
 log "starting $SLEEPERS sleeping processes"
 start_sleepers "$SLEEPERS"
 sleep 1
 PROF_PID=
 if [ "$have_tmux" = 1 ]; then
-  tmux -L "$PSOCK" -u new-session -d -s prof -x 200 -y 50 -e LANG=C.UTF-8 -e TERM=tmux-256color
+  tmux -L "$PSOCK" -u new-session -d -s prof -x 200 -y 50 -e LANG=C.UTF-8 -e TERM=tmux-256color \
+    -e XDG_STATE_HOME="$WORK/xdg-prof"
   tmux -L "$PSOCK" send-keys -t prof "exec $BIN --cpuprofile $WORK/cpu.prof --memprofile $WORK/mem.prof" Enter
   sleep 0.5
   PROF_PID=$(tmux -L "$PSOCK" display-message -p -t prof '#{pane_pid}')
 fi
 PROCS_SLEEP=$(proc_count)
+D2_T0=$(now_s)
+snap_daemons p2a
 log "pass 2: ${PROGS[*]} with $PROCS_SLEEP processes, ${DURATION}s each"
 run_monitors "$WORK/mc-sleep.txt"
+D2_T1=$(now_s)
+snap_daemons p2b
+rss_daemons p2
+"$BIN" record info --record "$REC_DIR" --json >"$WORK/rec-p2.json" 2>/dev/null || true
 C_ANON=NA C_FILE=NA C_HWM=NA
 if [ -n "$PROF_PID" ]; then
   C_ANON=$(status_kb "$PROF_PID" RssAnon || echo NA)
@@ -162,7 +254,100 @@ if [ -n "$PROF_PID" ]; then
   for ((i = 0; i < 100; i++)); do kill -0 "$PROF_PID" 2>/dev/null || break; sleep 0.1; done
   tmux -L "$PSOCK" kill-session -t prof >/dev/null 2>&1 || true
 fi
+D_END=$(now_s)
+for d in "${DAEMONS[@]}"; do stop_pid "${DPID[$d]}"; done
+stop_pid "$FXA_PID"
+stop_pid "$FXB_PID"
 stop_sleepers
+"$BIN" record info --record "$REC_DIR" --json >"$WORK/rec-end.json" 2>/dev/null || true
+FIXTURE_STATS=$(sed -n 's/.*msg="fixture endpoint stopped" //p' "$WORK/fixture.log" | tail -1)
+D_ERRORS=$(grep -c 'level=ERROR' "$WORK/d-rec.log" || true)
+D_ALL_ERRORS=$(cat "$WORK"/d-*.log | grep -c 'level=ERROR' || true)
+
+# ---- 7. console start on the 7-day recording; dump's memory -----------------
+# console_start NAME STATE_DIR XDG: the console in a 200x50 tmux; sets
+# CS_FRAME_name (s from its exec to the first frame with the process table),
+# CS_TOOK_name (ms, "history filled from the recording ... took") and
+# CS_POINTS_name.
+console_start() {
+  local name=$1 sd=$2 xdg=$3 pid st seen="" i took pts
+  local logf=$WORK/console-$name.log
+  mkdir -p "$sd" "$xdg"
+  tmux -L "$PSOCK" -u new-session -d -s "cs-$name" -x 200 -y 50 -e LANG=C.UTF-8 -e TERM=tmux-256color \
+    -e XDG_STATE_HOME="$xdg" "exec $BIN --state-dir $sd --log-file $logf"
+  pid=$(tmux -L "$PSOCK" display-message -p -t "cs-$name" '#{pane_pid}')
+  st=$(proc_start_s "$pid" || true)
+  for ((i = 0; i < 1000; i++)); do
+    if tmux -L "$PSOCK" capture-pane -p -t "cs-$name" 2>/dev/null | grep -q 'Processes'; then
+      seen=$(uptime_s)
+      break
+    fi
+    sleep 0.01
+  done
+  sleep 1
+  tmux -L "$PSOCK" send-keys -t "cs-$name" q
+  for ((i = 0; i < 50; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  tmux -L "$PSOCK" kill-session -t "cs-$name" >/dev/null 2>&1 || true
+  printf -v "CS_FRAME_$name" '%s' "$(awk -v a="$st" -v b="$seen" 'BEGIN{ if (a != "" && b != "") printf "%.2f", b-a; else print "NA" }')"
+  touch "$logf"
+  took=$(sed -n 's/.*history filled from the recording.* took=\([0-9.]*[µm]*s\).*/\1/p' "$logf" | head -1)
+  pts=$(sed -n 's/.*history filled from the recording.* points=\([0-9]*\).*/\1/p' "$logf" | head -1)
+  printf -v "CS_TOOK_$name" '%s' "$(awk -v t="$took" 'BEGIN{
+    if (t ~ /ms$/) { sub(/ms$/, "", t); print t+0 } else if (t ~ /µs$/) { sub(/µs$/, "", t); printf "%.3f", t/1000 }
+    else if (t ~ /s$/) { sub(/s$/, "", t); print t*1000 } else print "NA" }')"
+  printf -v "CS_POINTS_$name" '%s' "${pts:-NA}"
+  printf -v "CS_READ_$name" '%s' "$(grep -c "reading the daemon's recording" "$logf" || true)"
+}
+CS_FRAME_week=NA CS_TOOK_week=NA CS_POINTS_week=NA CS_READ_week=0 CS_FRAME_none=NA
+if [ "$have_tmux" = 1 ] && [ "$RECGEN" = 1 ] && command -v flock >/dev/null 2>&1; then
+  log "console start: on the 7-day recording as a daemon's, and with no recording"
+  # The recording as a running daemon's: its writer lock held (flock(2), as
+  # record's writer takes it), the console only reads it.
+  mkdir -p "$WORK/cs-week"
+  ln -s "$REC7" "$WORK/cs-week/record"
+  flock -n "$REC7/writer.lock" sleep 600 &
+  FLOCK_PID=$!
+  sleep 0.2
+  console_start week "$WORK/cs-week" "$WORK/xdg-cs-week"
+  stop_pid "$FLOCK_PID"
+  FLOCK_PID=
+  console_start none "$WORK/cs-none" "$WORK/xdg-cs-none"
+fi
+
+# dump_mem NAME REC: `virgo-top dump --what host` over the whole recording;
+# sets DM_SECS_name, DM_RSS_name (max RSS, KiB), DM_LIVE_name (max live heap
+# after a GC, MB, gctrace) and DM_BYTES_name (output bytes).
+dump_mem() {
+  local name=$1 rec=$2 pid hwm=NA v t0 t1
+  t0=$(now_s)
+  if [ -x /usr/bin/time ]; then
+    GODEBUG=gctrace=1 /usr/bin/time -f '%M' -o "$WORK/dump-$name.time" \
+      "$BIN" dump --record "$rec" --what host --format ndjson 2>"$WORK/dump-$name.gc" | wc -c >"$WORK/dump-$name.bytes" || true
+    hwm=$(tail -1 "$WORK/dump-$name.time" 2>/dev/null || echo NA)
+  else
+    GODEBUG=gctrace=1 "$BIN" dump --record "$rec" --what host --format ndjson >"$WORK/dump-$name.out" 2>"$WORK/dump-$name.gc" &
+    pid=$!
+    while kill -0 "$pid" 2>/dev/null; do
+      v=$(status_kb "$pid" VmHWM || true)
+      [ -z "$v" ] || hwm=$v
+      sleep 0.1
+    done
+    wait "$pid" || true
+    wc -c <"$WORK/dump-$name.out" >"$WORK/dump-$name.bytes"
+    rm -f "$WORK/dump-$name.out"
+  fi
+  t1=$(now_s)
+  printf -v "DM_SECS_$name" '%s' "$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.1f", b-a}')"
+  printf -v "DM_RSS_$name" '%s' "$hwm"
+  printf -v "DM_LIVE_$name" '%s' "$(awk '/^gc / { for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+->[0-9]+->[0-9]+$/) { split($i, b, "->"); if (b[3] + 0 > m) m = b[3] + 0 } } END { print m + 0 }' "$WORK/dump-$name.gc")"
+  printf -v "DM_BYTES_$name" '%s' "$(tr -d ' ' <"$WORK/dump-$name.bytes")"
+}
+DM_SECS_day=NA DM_RSS_day=NA DM_LIVE_day=NA DM_BYTES_day=NA DM_SECS_week=NA DM_RSS_week=NA DM_LIVE_week=NA DM_BYTES_week=NA
+if [ "$RECGEN" = 1 ]; then
+  log "virgo-top dump --what host over the 1-day and the 7-day recording (about 25 s)"
+  dump_mem day "$REC1"
+  dump_mem week "$REC7"
+fi
 LOAD_END=$(loadavg)
 
 pprof_top() { # PROFILE [ARGS]
@@ -177,6 +362,30 @@ pprof_top() { # PROFILE [ARGS]
 PPROF_CPU=$(pprof_top "$WORK/cpu.prof")
 PPROF_CUM=$(pprof_top "$WORK/cpu.prof" -cum | sed -n '/flat%/,$p')
 PPROF_MEM=$(pprof_top "$WORK/mem.prof" -sample_index=alloc_space)
+
+# The prof daemon's CPU profile, split: pprof_ms PROFILE FOCUS [SHOW_FROM]
+# is the CPU ms of the samples with a frame matching FOCUS (and SHOW_FROM).
+DPROF=$WORK/daemon-cpu.prof
+pprof_ms() {
+  local out
+  [ -s "$1" ] || { echo NA; return; }
+  out=$(go tool pprof -top -unit=ms -nodecount=100000 -nodefraction=0 -focus="$2" ${3:+-show_from="$3"} "$1" 2>&1 || true)
+  awk '/^Showing nodes accounting for/ { v = $5; sub(/,$/, "", v)
+         if (v ~ /ms$/) { sub(/ms$/, "", v); print v + 0 } else if (v ~ /s$/) { sub(/s$/, "", v); print v * 1000 } else print v + 0; found = 1 }
+       END { if (!found) print 0 }' <<<"$out"
+}
+DP_TOTAL=$(pprof_ms "$DPROF" .)
+DP_DUR=$( { [ -s "$DPROF" ] && go tool pprof -top -nodecount=1 "$DPROF" 2>/dev/null; } | sed -n 's/^Duration: \([0-9.]*\)s.*/\1/p' | head -1 || true)
+DP_DUR=${DP_DUR:-NA}
+DP_SAMPLE=$(pprof_ms "$DPROF" 'collector\.\(\*Sampler\)\.SampleAt$')
+DP_SCAN=$(pprof_ms "$DPROF" 'collector\.\(\*processSource\)\.scan$')
+DP_REC=$(pprof_ms "$DPROF" 'virgo-top/record\.')
+DP_WRITE=$(pprof_ms "$DPROF" 'record\.\(\*wstate\)\.write$')
+DP_FSYNC=$(pprof_ms "$DPROF" 'record\.\(\*wstate\)\.write$' 'os\.\(\*File\)\.Sync$')
+DP_GC=$(pprof_ms "$DPROF" 'runtime\.gcBgMarkWorker$')
+DP_TLS=$(pprof_ms "$DPROF" 'crypto/tls\.')
+PPROF_DCUM=$(pprof_top "$DPROF" -cum | sed -n '/flat%/,$p')
+PPROF_DREC=$( { [ -s "$DPROF" ] && go tool pprof -top -cum -nodecount=12 -focus='virgo-top/record\.' "$DPROF" 2>/dev/null; } | sed -n '/flat%/,$p' || true)
 
 # ---- 5. report --------------------------------------------------------------
 mc() { # FILE PROG COLUMN(2 rss 3 hwm 4 cpu_s 5 pct)
@@ -225,6 +434,83 @@ tools_versions() {
   done
 }
 
+# ---- the Recording section's figures ----------------------------------------
+num() { [[ "$1" =~ ^-?[0-9.]+([eE][-+]?[0-9]+)?$ ]]; }
+# sub A B: A - B with 3 decimals (NA unless both numbers)
+sub() {
+  if [[ "$1" =~ ^-?[0-9]+$ && "$2" =~ ^-?[0-9]+$ ]]; then echo $(($1 - $2))
+  elif num "$1" && num "$2"; then awk -v a="$1" -v b="$2" 'BEGIN{printf "%.3f", a-b}'
+  else echo NA; fi
+}
+# fmtn D X: X with D decimals (NA stays)
+fmtn() { if num "$2"; then awk -v v="$2" -v d="$1" 'BEGIN{printf "%." d "f", v}'; else echo NA; fi; }
+# ns_ms NS: nanoseconds as ms, 1 decimal; ns_pct5 NS: one op every 5 s as % of a core
+ns_ms() { if num "$1"; then awk -v n="$1" 'BEGIN{printf "%.1f", n/1e6}'; else echo NA; fi; }
+ns_pct5() { if num "$1"; then awk -v n="$1" 'BEGIN{printf "%.4f", n/5e9*100}'; else echo NA; fi; }
+ms_pct() { if num "$1" && num "$2"; then awk -v m="$1" -v s="$2" 'BEGIN{ if (s > 0) printf "%.4f", m/1000/s*100; else print "NA" }'; else echo NA; fi; }
+share() { if num "$1" && num "$2"; then awk -v a="$1" -v b="$2" 'BEGIN{ if (b > 0) printf "%.0f %%", 100*a/b; else print "NA" }'; else echo NA; fi; }
+per_day() { if num "$1"; then awk -v b="$1" 'BEGIN{printf "%.1f", b*17280/1e6}'; else echo NA; fi; } # B/sample at 5 s -> MB/day
+
+P1_SECS=$(awk -v a="$D_T0" -v b="$D_T1" 'BEGIN{printf "%.1f", b-a}')
+P2_SECS=$(awk -v a="$D2_T0" -v b="$D2_T1" 'BEGIN{printf "%.1f", b-a}')
+for d in "${DAEMONS[@]}"; do
+  for p in 1 2; do
+    a="NS_p${p}a_$d" b="NS_p${p}b_$d" secs="P${p}_SECS"
+    if num "${!a}" && num "${!b}"; then
+      printf -v "PCT${p}_$d" '%s' "$(pct_ns "$((${!b} - ${!a}))" "${!secs}")"
+    else
+      printf -v "PCT${p}_$d" NA
+    fi
+  done
+done
+for p in 1 2; do
+  n="PCT${p}_norec" sc="PCT${p}_scan" r="PCT${p}_rec"
+  printf -v "SCANCOST$p" '%s' "$(sub "${!sc}" "${!n}")"
+  printf -v "RECCOST$p" '%s' "$(sub "${!r}" "${!n}")"
+  printf -v "BEYOND$p" '%s' "$(sub "${!r}" "${!sc}")"
+done
+
+# the rec daemon's recording: whole run, and pass 2 alone (blocks written during it)
+R_BYTES=$(json_num "$WORK/rec-end.json" bytes) R_SAMPLES=$(json_num "$WORK/rec-end.json" samples)
+R_SPAN=$(json_num "$WORK/rec-end.json" duration_s) R_BPS=$(json_num "$WORK/rec-end.json" bytes_per_sample)
+R_BLOCKS=$(json_num "$WORK/rec-end.json" blocks)
+R2_BYTES=$(sub "$(json_num "$WORK/rec-p2.json" bytes)" "$(json_num "$WORK/rec-p1.json" bytes)")
+R2_SAMPLES=$(sub "$(json_num "$WORK/rec-p2.json" samples)" "$(json_num "$WORK/rec-p1.json" samples)")
+R2_BPS=$(if num "$R2_BYTES" && num "$R2_SAMPLES" && awk -v n="$R2_SAMPLES" 'BEGIN{exit !(n > 0)}'; then
+  awk -v b="$R2_BYTES" -v n="$R2_SAMPLES" 'BEGIN{printf "%.0f", b/n}'; else echo NA; fi)
+G7_BYTES=$(json_num "$WORK/rec7d.json" bytes) G7_SAMPLES=$(json_num "$WORK/rec7d.json" samples)
+G7_BPS=$(json_num "$WORK/rec7d.json" bytes_per_sample)
+G1_BYTES=$(json_num "$WORK/rec1d.json" bytes) G1_SAMPLES=$(json_num "$WORK/rec1d.json" samples)
+G1_BPS=$(json_num "$WORK/rec1d.json" bytes_per_sample)
+G7_MBD=$(per_day "$G7_BPS")
+
+# per operation, from the Go benchmarks
+B_SCAN=$(gb_ns BenchmarkProcessScanLive) B_SCAN_PROCS=$(gb_metric BenchmarkProcessScanLive procs)
+B_ENC=$(gb_ns BenchmarkEncode/encode) B_ENCW=$(gb_ns BenchmarkEncode/encode+write)
+B_WRITE=$(sub "$B_ENCW" "$B_ENC")
+B_ENC_BPS=$(gb_metric BenchmarkEncode/encode+write B/sample) B_ENC_MBD=$(gb_metric BenchmarkEncode/encode+write MB/day)
+B_ENC1=$(gb_ns BenchmarkEncode/1s-samples/encode)
+B_ENC1_BPS=$(gb_metric BenchmarkEncode/1s-samples/encode B/sample) B_ENC1_MBD=$(gb_metric BenchmarkEncode/1s-samples/encode MB/day)
+B_HEAP=$(gb_metric BenchmarkWriterMemory heap-KiB)
+B_SEEK=$(gb_ns BenchmarkSeek7d) B_PREV=$(gb_ns BenchmarkPrevTransition)
+B_TRENDS=$(gb_ns BenchmarkTrends24h) B_TRENDS_PTS=$(gb_metric BenchmarkTrends24h points)
+B_RH=$(gb_ns BenchmarkRangeLastHour) B_RH_HEAP=$(gb_metric BenchmarkRangeLastHour peak-heap-MiB) B_RH_N=$(gb_metric BenchmarkRangeLastHour frames)
+B_RD=$(gb_ns BenchmarkRangeLastDay) B_RD_HEAP=$(gb_metric BenchmarkRangeLastDay peak-heap-MiB) B_RD_N=$(gb_metric BenchmarkRangeLastDay frames)
+B_INFO=$(gb_ns BenchmarkInfo7d) B_INFO_MB=$(gb_metric BenchmarkInfo7d MB)
+B_WEEK_SRC="the bench/recgen recording above"
+[ "$RECGEN" = 1 ] || B_WEEK_SRC="a 7-day recording the benchmarks synthesise"
+
+# goals
+GOAL_DISK=$(le "$G7_MBD" 30)
+GOAL_CPU1=$(le "$BEYOND1" 0.03)
+GOAL_CPU2=$(le "$BEYOND2" 0.03)
+GOAL_SEEK=$(le "$(ns_ms "$B_SEEK")" 100)
+GOAL_START=$(le "$CS_TOOK_week" 300)
+GOAL_MEM=unknown
+if num "$DM_LIVE_day" && num "$DM_LIVE_week"; then
+  GOAL_MEM=$(le "$DM_LIVE_week" "$((DM_LIVE_day + 1))")
+fi
+
 T_END=$(date +%s)
 NEW=$WORK/BENCHMARKS.md
 {
@@ -250,12 +536,21 @@ after another in the same run for that reason, each at a 1 s refresh in a 200x50
 \`\`\`sh
 go test -run '^\$' -bench '$PATTERN' -benchmem -count=1 ./...
 CGO_ENABLED=0 go build -trimpath -ldflags '-s -w' -o \$TMP/virgo-top ./cmd/virgo-top
-DURATION=$DURATION SETTLE=$SETTLE VIRGO_TOP_CMD=\$TMP/virgo-top ../shared/tools/monitor-cost htop btop virgo-top
+DURATION=$DURATION SETTLE=$SETTLE VIRGO_TOP_CMD="env XDG_STATE_HOME=\$TMP/xdg \$TMP/virgo-top" ../shared/tools/monitor-cost htop btop virgo-top
 # the same with $SLEEPERS extra \`sleep\` processes running
-virgo-top fixture-server --listen 127.0.0.1:0 --ca-out \$TMP/ca.pem --record \$TMP/record.jsonl
-virgo-top --daemon --endpoint 127.0.0.1:PORT --ca-file \$TMP/ca.pem --agent-id bench --token … --state-dir \$TMP/state
+virgo-top fixture-server --listen 127.0.0.1:0 --ca-out \$TMP/ca.pem --record \$TMP/record.jsonl   # fixture A
+go run ./bench/fixsched --process virgo-top --period 300 >sched.json     # A's checks + an agent.process check
+virgo-top fixture-server --listen 127.0.0.1:0 --ca-out \$TMP/fxb/ca.pem --schedule sched.json     # fixture B
+virgo-top --daemon --endpoint A --ca-file … --agent-id bench-rec --token … --state-dir \$TMP/d-rec   # rec (records)
+#   norec: the same with --no-record; prof: rec with --cpuprofile; scan: --no-record against fixture B
 virgo-top --cpuprofile cpu.prof --memprofile mem.prof   # in tmux, quit with q
 go tool pprof -top -nodecount=15 [-cum] cpu.prof; go tool pprof -top -nodecount=15 -sample_index=alloc_space mem.prof
+go run ./bench/recgen --dir \$TMP/rec7d --days 7; go run ./bench/recgen --dir \$TMP/rec1d --days 1 --seed 2
+RECORD_BENCH_DIR=\$TMP/rec7d go test -run '^\$' -bench . ./record   # part of the first line
+virgo-top record info --record DIR --json
+flock -n \$TMP/rec7d/writer.lock sleep 600 &   # the 7-day recording as a running daemon's
+XDG_STATE_HOME=\$TMP/xdg virgo-top --state-dir \$TMP/cs-week --log-file console.log   # cs-week/record -> rec7d
+GODEBUG=gctrace=1 /usr/bin/time -f %M virgo-top dump --record \$TMP/rec1d --what host >/dev/null   # and rec7d
 \`\`\`
 
 ## Whole process: console beside htop and btop
@@ -269,21 +564,23 @@ htop's or btop's from the same pass.
 $(table_rows "$WORK/mc-base.txt" "$PROCS_BASE processes")
 $(table_rows "$WORK/mc-sleep.txt" "+$SLEEPERS sleeping ($PROCS_SLEEP)")
 
-During the first pass the daemon and its fixture server (below) were running too; during the
-second, a profiled console (pprof, below) was. Both are present for all three programs alike.
+During both passes four daemons and two fixture servers (below) were running too; during the
+second, a profiled console (pprof, below) was. They are present for all three programs alike.
+Every console records its own session (its own \`XDG_STATE_HOME\`), as a user's console does.
 
 ## Daemon
 
-\`virgo-top --daemon\` reporting to a separate \`virgo-top fixture-server\` process (its default
-check schedule), measured over ${D_SECS} s after ${DAEMON_SETTLE} s of start-up, from
-/proc/PID/stat (utime+stime, ${TCK} ticks/s: one tick over ${D_SECS} s is
+\`virgo-top --daemon\` as it is by default (so recording: the rec daemon of the Recording section)
+reporting to a separate \`virgo-top fixture-server\` process (its default check schedule, served to
+this daemon and two of its twins), measured over pass 1 (${D_SECS} s; it started before the Go
+benchmarks), from /proc/PID/stat (utime+stime, ${TCK} ticks/s: one tick over ${D_SECS} s is
 $(cpu_pct 1 "$D_SECS") %) and /proc/PID/status.
 
 | RSS MiB | HWM MiB | of which anonymous | of which file-backed | CPU s | CPU % | errors logged |
 |---|---|---|---|---|---|---|
 | $(kb_mib "${D_RSS:-NA}") | $(kb_mib "${D_HWM:-NA}") | $(kb_mib "${D_ANON:-NA}") | $(kb_mib "${D_FILE:-NA}") | $(awk -v t="$D_TICKS" -v k="$TCK" 'BEGIN{ if (t ~ /^[0-9]+$/) printf "%.2f", t/k; else print "NA" }') | $D_PCT | $D_ERRORS |
 
-Fixture server at shutdown: \`${FIXTURE_STATS:-no stats line}\`
+Fixture server A (three daemons) at shutdown: \`${FIXTURE_STATS:-no stats line}\`
 
 ## Goals (issue 8)
 
@@ -335,6 +632,115 @@ MB with it and 10.5 MB without (measured 2026-11-24 by building with /metrics re
 3-4 MiB of RSS. Beyond its own code, its protobuf dependency calls reflect's MethodByName, and
 that keeps every exported method of every type in the binary.
 
+## Recording (issue 13)
+
+The flight recorder (package record) runs by default in the daemon (state_dir/record; 7 days,
+500 MB) and in a console when no daemon records. The daemon samples every 5 s; the recorder
+takes host figures every sample and the process table every \`record_process_interval\` (5 s).
+
+### Disk
+
+| recording | processes | span | samples | bytes | bytes per sample | MB a day at 5 s samples |
+|---|---|---|---|---|---|---|
+| the rec daemon of this run, whole (\`record info --json\` after it stopped; ${R_BLOCKS:-NA} blocks) | $PROCS_BASE, $PROCS_SLEEP in pass 2 | $(awk -v s="${R_SPAN:-NA}" 'BEGIN{ if (s ~ /^[0-9.]+$/) printf "%.1f min", s/60; else print "NA" }') | ${R_SAMPLES:-NA} | ${R_BYTES:-NA} | $(fmtn 0 "${R_BPS:-NA}") | $(per_day "${R_BPS:-NA}") |
+| the same, the blocks written during pass 2 only (no keyframe among them unless one fell due) | $PROCS_SLEEP | ${P2_SECS} s | $R2_SAMPLES | $R2_BYTES | $R2_BPS | $(per_day "$R2_BPS") |
+| bench/recgen, 7 days (synthetic host, \`record info\`) | about 300 | 7 d | ${G7_SAMPLES:-NA} | ${G7_BYTES:-NA} | $(fmtn 0 "${G7_BPS:-NA}") | ${G7_MBD} |
+| bench/recgen, 1 day (another seed) | about 300 | 1 d | ${G1_SAMPLES:-NA} | ${G1_BYTES:-NA} | $(fmtn 0 "${G1_BPS:-NA}") | $(per_day "${G1_BPS:-NA}") |
+| BenchmarkEncode/encode+write (synthetic, 5 s) | about 300 | | | | ${B_ENC_BPS:-NA} | ${B_ENC_MBD:-NA} |
+| BenchmarkEncode/1s-samples/encode (a console's 1 s samples; the table every 5 s) | about 300 | | | | ${B_ENC1_BPS:-NA} | ${B_ENC1_MBD:-NA} at 1 s |
+
+recgen: \`${RECGEN7:-not run}\`
+
+### Daemon CPU with recording on and off
+
+Four daemons ran side by side from before the Go benchmarks to the end of pass 2, each reporting
+to a fixture server with the same checks (the default schedule): CPU from
+/proc/PID/task/*/schedstat (ns) over each pass, RSS at the end of pass 2.
+
+| daemon | what it does | pass 1, $PROCS_BASE processes (${P1_SECS} s): CPU % | pass 2, $PROCS_SLEEP processes (${P2_SECS} s): CPU % | RSS MiB | anonymous MiB | HWM MiB |
+|---|---|---|---|---|---|---|
+| norec | \`--no-record\`: counts the processes, lists none | ${PCT1_norec} | ${PCT2_norec} | $(kb_mib "$RSS_p2_norec") | $(kb_mib "$ANON_p2_norec") | $(kb_mib "$HWM_p2_norec") |
+| scan | \`--no-record\` and an agent.process check (period 300 s, fixture B): lists every process at every 5 s sample, as ProcessesOnDemand off does | ${PCT1_scan} | ${PCT2_scan} | $(kb_mib "$RSS_p2_scan") | $(kb_mib "$ANON_p2_scan") | $(kb_mib "$HWM_p2_scan") |
+| rec | the default: lists the processes every 5 s for the recorder and records | ${PCT1_rec} | ${PCT2_rec} | $(kb_mib "$RSS_p2_rec") | $(kb_mib "$ANON_p2_rec") | $(kb_mib "$HWM_p2_rec") |
+| prof | rec with \`--cpuprofile\` (below) | ${PCT1_prof} | ${PCT2_prof} | $(kb_mib "$RSS_p2_prof") | $(kb_mib "$ANON_p2_prof") | $(kb_mib "$HWM_p2_prof") |
+
+| difference, in % of a core | pass 1 | pass 2 |
+|---|---|---|
+| the process scan: scan - norec | ${SCANCOST1} | ${SCANCOST2} |
+| recording, all of it: rec - norec | ${RECCOST1} | ${RECCOST2} |
+| recording beyond the scan (encode, write, their GC): rec - scan; goal <= 0.03 | ${BEYOND1} | ${BEYOND2} |
+
+RSS with recording on vs off at the end of pass 2: rec $(kb_mib "$RSS_p2_rec") MiB vs norec $(kb_mib "$RSS_p2_norec") MiB (anonymous $(kb_mib "$ANON_p2_rec") vs $(kb_mib "$ANON_p2_norec") MiB); at the end of pass 1 $(kb_mib "$RSS_p1_rec") vs $(kb_mib "$RSS_p1_norec") MiB.
+
+Per operation, from the Go benchmarks below, as % of a core at one operation every 5 s:
+
+| part | per operation | % of a core at one every 5 s |
+|---|---|---|
+| process scan on this host (collector BenchmarkProcessScanLive, ${B_SCAN_PROCS:-NA} processes) | $(ns_ms "$B_SCAN") ms | $(ns_pct5 "$B_SCAN") |
+| encode one sample with its process table (record BenchmarkEncode/encode, synthetic, about 300 processes) | $(awk -v n="${B_ENC:-NA}" 'BEGIN{ if (n ~ /^[0-9.]+$/) printf "%.1f µs", n/1e3; else print "NA" }') | $(ns_pct5 "$B_ENC") |
+| write it, without the fsync (encode+write - encode) | $(awk -v n="$B_WRITE" 'BEGIN{ if (n ~ /^-?[0-9.]+$/) printf "%.1f µs", n/1e3; else print "NA" }') | $(ns_pct5 "$B_WRITE") |
+
+The prof daemon's CPU profile over its whole run (${DP_DUR} s: about ${P2_SECS} s of it in pass 2
+with $PROCS_SLEEP processes, the rest with about $PROCS_BASE; 100 samples a second, so one sample
+is 10 ms):
+
+| part (pprof -focus) | CPU ms | share of the daemon's | % of a core |
+|---|---|---|---|
+| the whole daemon | ${DP_TOTAL} | 100 % | $(ms_pct "$DP_TOTAL" "$DP_DUR") |
+| sampling (collector.(*Sampler).SampleAt) | ${DP_SAMPLE} | $(share "$DP_SAMPLE" "$DP_TOTAL") | $(ms_pct "$DP_SAMPLE" "$DP_DUR") |
+| of which the process scan (collector.(*processSource).scan) | ${DP_SCAN} | $(share "$DP_SCAN" "$DP_TOTAL") | $(ms_pct "$DP_SCAN" "$DP_DUR") |
+| the recorder (any frame in record.*) | ${DP_REC} | $(share "$DP_REC" "$DP_TOTAL") | $(ms_pct "$DP_REC" "$DP_DUR") |
+| of which writing (record.(*wstate).write) | ${DP_WRITE} | $(share "$DP_WRITE" "$DP_TOTAL") | $(ms_pct "$DP_WRITE" "$DP_DUR") |
+| of which the fsync of each block | ${DP_FSYNC} | $(share "$DP_FSYNC" "$DP_TOTAL") | $(ms_pct "$DP_FSYNC" "$DP_DUR") |
+| of which encoding (the rest of record.*) | $(sub "$DP_REC" "$DP_WRITE") | $(share "$(sub "$DP_REC" "$DP_WRITE")" "$DP_TOTAL") | $(ms_pct "$(sub "$DP_REC" "$DP_WRITE")" "$DP_DUR") |
+| the garbage collector's background work (runtime.gcBgMarkWorker), all causes | ${DP_GC} | $(share "$DP_GC" "$DP_TOTAL") | $(ms_pct "$DP_GC" "$DP_DUR") |
+| TLS (crypto/tls: the endpoint link), for comparison | ${DP_TLS} | $(share "$DP_TLS" "$DP_TOTAL") | $(ms_pct "$DP_TLS" "$DP_DUR") |
+
+\`go tool pprof -top -cum -nodecount=12 -focus='virgo-top/record\.' daemon-cpu.prof\`:
+
+\`\`\`
+${PPROF_DREC:-(no samples in record.*)}
+\`\`\`
+
+### Seek and console start
+
+On ${B_WEEK_SRC} (7 days at 5 s, about 300 processes):
+
+| what | measured |
+|---|---|
+| At a random moment (BenchmarkSeek7d: the console's \`g\`, \`[\`, \`]\`; a fresh Reader) | $(ns_ms "$B_SEEK") ms |
+| PrevTransition from the end (BenchmarkPrevTransition: \`!\`) | $(ns_ms "$B_PREV") ms |
+| the last 24 h of per-minute trends (BenchmarkTrends24h) | $(ns_ms "$B_TRENDS") ms, ${B_TRENDS_PTS:-NA} points |
+| the console's start on it, read as a daemon's recording: "history filled from the recording" took | ${CS_TOOK_week} ms, ${CS_POINTS_week} points (log says it read the daemon's recording: $([ "${CS_READ_week:-0}" -gt 0 ] && echo yes || echo no)) |
+| the console's exec to its first frame with the process table, with that recording / with none | ${CS_FRAME_week} s / ${CS_FRAME_none} s |
+| every frame of the last hour / day (BenchmarkRangeLastHour / Day) | $(ns_ms "$B_RH") ms for ${B_RH_N:-NA} frames / $(ns_ms "$B_RD") ms for ${B_RD_N:-NA} frames |
+| \`record info\` (BenchmarkInfo7d, reads every block) | $(ns_ms "$B_INFO") ms for ${B_INFO_MB:-NA} MB |
+
+### Memory
+
+| what | measured |
+|---|---|
+| daemon RSS, recording on vs off (end of pass 2, above) | $(kb_mib "$RSS_p2_rec") vs $(kb_mib "$RSS_p2_norec") MiB; anonymous $(kb_mib "$ANON_p2_rec") vs $(kb_mib "$ANON_p2_norec") MiB |
+| the writer's heap after an hour at 5 s, 300 processes (BenchmarkWriterMemory) | ${B_HEAP:-NA} KiB |
+| peak heap streaming the last hour / the last day (BenchmarkRangeLastHour / Day) | ${B_RH_HEAP:-NA} / ${B_RD_HEAP:-NA} MiB |
+| \`virgo-top dump --what host\` over the 1-day recording: time, max RSS, max live heap after a GC (gctrace), output | ${DM_SECS_day} s, $(kb_mib "$DM_RSS_day") MiB, ${DM_LIVE_day} MB, $(awk -v b="$DM_BYTES_day" 'BEGIN{ if (b ~ /^[0-9]+$/) printf "%.0f MB", b/1e6; else print "NA" }') |
+| the same over the 7-day recording | ${DM_SECS_week} s, $(kb_mib "$DM_RSS_week") MiB, ${DM_LIVE_week} MB, $(awk -v b="$DM_BYTES_week" 'BEGIN{ if (b ~ /^[0-9]+$/) printf "%.0f MB", b/1e6; else print "NA" }') |
+
+Max RSS of a short Go program is mostly its binary's pages and where the heap stood at the
+last GC, so it varies by a few MiB from run to run; the live heap after each GC is the figure
+that would grow if reads were not streamed.
+
+### Goals (issue 13)
+
+| goal | measured | verdict |
+|---|---|---|
+| disk <= 30 MB a day at 5 s samples with 300 processes | ${G7_MBD} MB a day ($(fmtn 0 "${G7_BPS:-NA}") B per sample, recgen 7 days); this host's daemon $(per_day "${R_BPS:-NA}") MB a day | $(verdict "$GOAL_DISK") |
+| daemon CPU with recording <= the process scan + 0.03 % of a core, $PROCS_BASE processes | rec - scan = ${BEYOND1} % (scan ${SCANCOST1} %, all of recording ${RECCOST1} %) | $(verdict "$GOAL_CPU1") |
+| the same with $PROCS_SLEEP processes | rec - scan = ${BEYOND2} % (scan ${SCANCOST2} %, all of recording ${RECCOST2} %) | $(verdict "$GOAL_CPU2") |
+| seek to any moment of 7 days < 100 ms | $(ns_ms "$B_SEEK") ms | $(verdict "$GOAL_SEEK") |
+| console start with the last 24 h of trends < 300 ms | ${CS_TOOK_week} ms (BenchmarkTrends24h $(ns_ms "$B_TRENDS") ms) | $(verdict "$GOAL_START") |
+| memory does not grow with the recording's length | dump over 7 days vs 1 day: live heap ${DM_LIVE_week} vs ${DM_LIVE_day} MB, max RSS $(kb_mib "$DM_RSS_week") vs $(kb_mib "$DM_RSS_day") MiB | $(verdict "$GOAL_MEM") |
+
 ## Go benchmarks
 
 \`go test -run '^\$' -bench '$PATTERN' -benchmem -count=1 ./...\` ($(grep -c . "$WORK/gobench.md" || true) benchmarks$([ "$GO_BENCH" = 1 ] || echo ", skipped: BENCH_GO=0")).
@@ -369,6 +775,15 @@ $PPROF_CUM
 
 \`\`\`
 $PPROF_MEM
+\`\`\`
+
+## pprof: the daemon
+
+The prof daemon (recording on, \`--cpuprofile daemon-cpu.prof\`) over its whole run, ${DP_DUR} s
+(see Recording), stopped with SIGTERM: \`go tool pprof -top -nodecount=15 -cum daemon-cpu.prof\`:
+
+\`\`\`
+$PPROF_DCUM
 \`\`\`
 EOF
   # keep the sections scale.sh and soak.sh wrote, and the measured
