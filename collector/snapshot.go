@@ -25,6 +25,18 @@ type Snapshot struct {
 	// the sampler only counts them (Sampler.SetProcessList(false)), the
 	// count alone with Processes nil.
 	ProcessCount int `json:"process_count"`
+	// Pressure is the host's pressure stall information (ProcRoot/pressure);
+	// nil where the kernel has none (before 4.20, PSI disabled, macOS,
+	// Windows).
+	Pressure *Pressure `json:"pressure,omitempty"`
+	// Cgroups lists the control groups (systemd slices, services, scopes,
+	// containers) while the sampler is asked for them
+	// (Sampler.SetCgroups); nil otherwise or where there are none.
+	Cgroups []Cgroup `json:"cgroups,omitempty"`
+	// Sensors are temperatures from hwmon and thermal zones; Batteries
+	// from power_supply. Absent hardware: nil.
+	Sensors   []Sensor  `json:"sensors,omitempty"`
+	Batteries []Battery `json:"batteries,omitempty"`
 	// Errors holds one entry per source that failed during this sample,
 	// keyed by source name ("cpu", "disk", ...). A failed source leaves its
 	// section at the zero value; the others are still filled.
@@ -177,4 +189,81 @@ type Process struct {
 	// process lifetime (again after exec); "" for kernel threads and
 	// zombies. ProcessDetail reads it in full.
 	Cmdline string `json:"cmdline"`
+	// IOReadBps/IOWriteBps are storage I/O rates from ProcRoot/PID/io
+	// (read_bytes, write_bytes) over Snapshot.Elapsed, read only while the
+	// sampler is asked for them (Sampler.SetProcessIO); IOKnown is false
+	// when they were not read or could not be (another user's process
+	// without CAP_SYS_PTRACE): shown as "-", never 0.
+	IOReadBps  float64 `json:"io_read_bps,omitempty"`
+	IOWriteBps float64 `json:"io_write_bps,omitempty"`
+	IOKnown    bool    `json:"io_known,omitempty"`
+	// Cgroup is the process's control group path (cgroup v2; on a hybrid
+	// host the v1 memory or cpu controller's); Container its short name:
+	// a container id (12 hex digits), a systemd unit ("nginx.service"),
+	// or "" at the root.
+	Cgroup    string `json:"cgroup,omitempty"`
+	Container string `json:"container,omitempty"`
+	// Thread is set on a thread's row (Sampler.SetThreads): PID is the
+	// thread id and PPID the process it belongs to.
+	Thread bool `json:"thread,omitempty"`
+}
+
+// PSI is one resource's pressure line pair: the share of wall time some
+// (or all, "full") runnable tasks were stalled on it, averaged over 10,
+// 60 and 300 s, in percent. HasFull is false for cpu on kernels before
+// 5.13, which print no full line.
+type PSI struct {
+	SomeAvg10  float64 `json:"some_avg10"`
+	SomeAvg60  float64 `json:"some_avg60"`
+	SomeAvg300 float64 `json:"some_avg300"`
+	FullAvg10  float64 `json:"full_avg10"`
+	FullAvg60  float64 `json:"full_avg60"`
+	FullAvg300 float64 `json:"full_avg300"`
+	HasFull    bool    `json:"has_full,omitempty"`
+}
+
+// Pressure is PSI for cpu, memory and io.
+type Pressure struct {
+	CPU    PSI `json:"cpu"`
+	Memory PSI `json:"memory"`
+	IO     PSI `json:"io"`
+}
+
+// Cgroup is one control group; rates are per second over Snapshot.Elapsed.
+type Cgroup struct {
+	// Path is relative to the hierarchy's root ("/system.slice/nginx.service").
+	Path string `json:"path"`
+	// Name is the short form shown (unit name or 12-digit container id);
+	// Kind is slice, service, scope, container or cgroup.
+	Name string `json:"name"`
+	Kind string `json:"kind"`
+	// Version is 2 (unified) or 1 (a hybrid host's v1 controllers).
+	Version    int     `json:"version"`
+	Procs      int     `json:"procs"`
+	CPUPct     float64 `json:"cpu_pct"` // 100 = one full core
+	MemBytes   uint64  `json:"mem_bytes"`
+	MemLimit   uint64  `json:"mem_limit,omitempty"` // 0: no limit
+	IOReadBps  float64 `json:"io_read_bps"`
+	IOWriteBps float64 `json:"io_write_bps"`
+	// Pressure of this group (cgroup v2 with PSI); nil otherwise.
+	Pressure *Pressure `json:"pressure,omitempty"`
+}
+
+// Sensor is one temperature reading in degrees Celsius; High and Crit
+// are the chip's thresholds, 0 when it gives none.
+type Sensor struct {
+	Chip  string  `json:"chip"`  // hwmon name ("coretemp", "nvme") or thermal zone type
+	Label string  `json:"label"` // "Package id 0", "Composite", "temp1"
+	TempC float64 `json:"temp_c"`
+	HighC float64 `json:"high_c,omitempty"`
+	CritC float64 `json:"crit_c,omitempty"`
+}
+
+// Battery is one power_supply of type Battery.
+type Battery struct {
+	Name    string  `json:"name"`
+	Percent float64 `json:"percent"`
+	Status  string  `json:"status"` // Charging, Discharging, Full, Not charging, Unknown
+	// PowerW is the charge or discharge rate in watts, 0 when unknown.
+	PowerW float64 `json:"power_w,omitempty"`
 }
