@@ -50,6 +50,28 @@ type CheckRow struct {
 	Available       bool   // false: the check could not run (target missing...)
 	KeyMetrics      string // preformatted, e.g. "usage_average=12.5%"
 	Alarm           string // the alarm message when an alarm matched
+
+	// For the check's detail view (Enter on a check); may be empty.
+	Metrics     []CheckMetric // every metric of the last result, by name
+	Alarms      []CheckAlarm  // the check's alarms: criteria and state
+	Transitions []Transition  // recent alarm transitions, newest first
+}
+
+// CheckMetric is one metric of a check's last result.
+type CheckMetric struct {
+	Name, Type, Value, Unit string
+}
+
+// CheckAlarm is one alarm of a check: its criteria text and current state.
+type CheckAlarm struct {
+	ID, Label, Criteria, State, Message string
+}
+
+// Transition is one alarm state change.
+type Transition struct {
+	Time            time.Time
+	Alarm, From, To string
+	Message         string
 }
 
 // ConnStatus is the state of the link to the monitoring endpoint.
@@ -116,6 +138,17 @@ type Options struct {
 	// moment at or before it. Without a Feed (virgo-top replay) the
 	// console shows only the recording, and L goes to its end.
 	ReplayAt time.Time
+
+	// Sampler toggles, flipped while a view needs the data they add (nil:
+	// the data is not offered): per-process I/O rates, thread rows, the
+	// cgroup list.
+	SetProcessIO func(on bool)
+	SetThreads   func(on bool)
+	SetCgroups   func(on bool)
+	// SettingsPath is the console's settings file
+	// ($XDG_CONFIG_HOME/virgo-top/console.yaml), read at start and written
+	// when the user changes a setting; "" keeps settings for the session.
+	SettingsPath string
 }
 
 // frameRate caps redraws: a monitoring console changes once per sample.
