@@ -161,6 +161,15 @@ func (osFS) SyncDir(dir string) error {
 	return nil
 }
 
+// openError is the spool file's failure to open, as Degraded and the log
+// say it: a full file system is named, at the first open and at every retry.
+func openError(err error) error {
+	if isSpaceError(err) {
+		return fmt.Errorf("open spool (the file system is full; results are kept in memory until space returns): %w", err)
+	}
+	return fmt.Errorf("open spool: %w", err)
+}
+
 // isSpaceError reports whether err means the file system is full.
 func isSpaceError(err error) bool {
 	return errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT)
@@ -205,7 +214,7 @@ func openFileStore(path string, log *slog.Logger, fsys storeFS, now func() time.
 		w.atBoundary = endsWithNewline(path, size)
 	case isSpaceError(err):
 		// Loud, once: fail logs the line below.
-		w.fail(fmt.Errorf("open spool (the file system is full; results are kept in memory until space returns): %w", err))
+		w.fail(openError(err))
 	default:
 		return nil, fmt.Errorf("open spool: %w", err)
 	}
@@ -839,7 +848,7 @@ func (w *storeWriter) flush() {
 	if w.f == nil && (len(w.pending) > 0 || w.failing != nil) {
 		f, size, err := s.fsys.OpenAppend(s.path)
 		if err != nil {
-			w.fail(fmt.Errorf("open spool: %w", err))
+			w.fail(openError(err))
 			return
 		}
 		// Unknown ending: start on a new line (an empty line is skipped).

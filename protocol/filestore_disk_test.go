@@ -370,6 +370,15 @@ func TestOpenFileStoreOnAFullDisk(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
+		// The writer's retry of the open fails the same way: Degraded
+		// still names the cause (a retry once said only "no space left
+		// on device", and Stats read between the two raced).
+		if err := fs.barrier(false); !errors.Is(err, syscall.ENOSPC) {
+			t.Errorf("write on the full disk: %v", err)
+		}
+		if d := s.Stats().Degraded; !strings.Contains(d, "file system is full") {
+			t.Errorf("after a retry, Degraded = %q", d)
+		}
 		ffs.set(false, false)
 		if err := fs.Sync(); err != nil {
 			t.Fatal(err)
