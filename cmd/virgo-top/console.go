@@ -15,7 +15,6 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/virgo-top/virgo-top/agent"
-	"github.com/virgo-top/virgo-top/alarm"
 	"github.com/virgo-top/virgo-top/collector"
 	"github.com/virgo-top/virgo-top/config"
 	"github.com/virgo-top/virgo-top/fixtures"
@@ -360,8 +359,9 @@ func feedConsole(ctx context.Context, rt *agent.Runtime, mode string, interval t
 			return false
 		}
 	}
+	var tl transitionLog
 	state := func() []tea.Msg {
-		return []tea.Msg{tui.ChecksMsg{Rows: checkRows(rt.Agent.Checks())}, tui.ConnMsg{Status: connStatus(rt, mode)}}
+		return []tea.Msg{tui.ChecksMsg{Rows: checkRows(rt.Agent.Checks(), &tl)}, tui.ConnMsg{Status: connStatus(rt, mode)}}
 	}
 	for {
 		select {
@@ -378,28 +378,6 @@ func feedConsole(ctx context.Context, rt *agent.Runtime, mode string, interval t
 		}
 		t.Reset(stale)
 	}
-}
-
-// checkRows adapts the agent's check views to the console's rows.
-func checkRows(views []agent.CheckView) []tui.CheckRow {
-	rows := make([]tui.CheckRow, 0, len(views))
-	for _, v := range views {
-		r := tui.CheckRow{
-			ID: v.Def.ID, Label: v.Def.Label, Type: v.Def.Type, Period: v.Def.Period,
-			LastRun: v.LastRun, Duration: v.LastDuration, State: v.State.String(),
-			Alarm: v.Message,
-		}
-		if v.LastResult != nil {
-			r.Available = v.LastResult.Available
-			r.Message = v.LastResult.Status
-			r.KeyMetrics = tui.KeyMetrics(v.LastResult.CheckType, v.LastResult.Metrics)
-		}
-		if v.State == alarm.Unknown && v.LastResult == nil {
-			r.Available = true
-		}
-		rows = append(rows, r)
-	}
-	return rows
 }
 
 // connStatus summarises the endpoint link for the header.
