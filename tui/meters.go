@@ -8,6 +8,18 @@ import (
 	"github.com/charmbracelet/x/ansi"
 )
 
+// clipText is plain text s in exactly w cells: padded, or cut with an
+// ellipsis so that a reader sees something is missing.
+func clipText(s string, w int) string {
+	if w <= 0 {
+		return ""
+	}
+	if width(s) > w {
+		s = ansi.Truncate(s, w, "…")
+	}
+	return fit(s, w)
+}
+
 // meterBar draws an htop-style meter exactly width cells wide:
 //
 //	CPU[|||||||      42.1%]
