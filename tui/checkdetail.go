@@ -113,13 +113,13 @@ func (d *checkDetail) Update(msg tea.Msg) (*checkDetail, tea.Cmd) {
 		case key.Matches(msg, k.Close):
 			return d, func() tea.Msg { return checkDetailClosedMsg{} }
 		case key.Matches(msg, k.Up):
-			d.vp.LineUp(1)
+			d.vp.ScrollUp(1)
 		case key.Matches(msg, k.Down):
-			d.vp.LineDown(1)
+			d.vp.ScrollDown(1)
 		case key.Matches(msg, k.PgUp):
-			d.vp.ViewUp()
+			d.vp.PageUp()
 		case key.Matches(msg, k.PgDown):
-			d.vp.ViewDown()
+			d.vp.PageDown()
 		case key.Matches(msg, k.Home):
 			d.vp.GotoTop()
 		case key.Matches(msg, k.End):

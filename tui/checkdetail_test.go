@@ -133,6 +133,13 @@ func TestCheckDetailKeys(t *testing.T) {
 	if _, ok := cmd().(checkDetailClosedMsg); !ok {
 		t.Errorf("esc gave %T", cmd())
 	}
+	// The clock moves: ages follow on refresh, the place is kept.
+	d, _ = detailKeys(newTestCheckDetail(detailCheck(), 80, 24), "down")
+	d.c.now = func() time.Time { return testNow.Add(time.Hour) }
+	d.refresh()
+	if d.vp.YOffset != 1 || !strings.Contains(ansi.Strip(strings.Join(d.lines, "\n")), "(1h0m ago)") {
+		t.Errorf("refresh: offset %d\n%s", d.vp.YOffset, ansi.Strip(strings.Join(d.lines, "\n")))
+	}
 	d, _ = detailKeys(newTestCheckDetail(detailCheck(), 80, 24), "home", "up", "pgup")
 	if d.vp.YOffset != 0 {
 		t.Errorf("above the top: %d", d.vp.YOffset)
