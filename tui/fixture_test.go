@@ -175,6 +175,8 @@ func keyMsg(k string) tea.KeyMsg {
 		"tab": tea.KeyTab, "shift+tab": tea.KeyShiftTab, "left": tea.KeyLeft, "right": tea.KeyRight,
 		"backspace": tea.KeyBackspace, "ctrl+c": tea.KeyCtrlC, "f1": tea.KeyF1, "f3": tea.KeyF3,
 		"f5": tea.KeyF5, "f6": tea.KeyF6, "f9": tea.KeyF9, "f10": tea.KeyF10, " ": tea.KeySpace,
+		"f2": tea.KeyF2, "f4": tea.KeyF4, "f7": tea.KeyF7, "f8": tea.KeyF8,
+		"shift+up": tea.KeyShiftUp, "shift+down": tea.KeyShiftDown,
 	}
 	if t, ok := special[k]; ok {
 		return tea.KeyMsg{Type: t}

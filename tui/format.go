@@ -11,21 +11,35 @@ import (
 	"github.com/charmbracelet/x/ansi"
 )
 
+// ellipsis ends every text cut short: a reader sees that something is
+// missing instead of a clipped word.
+const ellipsis = "…"
+
 // fit cuts s (which may hold ANSI styling) to exactly w cells, padding with
-// spaces. Every line the console draws goes through fit, so nothing wraps.
+// spaces; a cut ends in an ellipsis. Every line the console draws goes
+// through fit, so nothing wraps.
 func fit(s string, w int) string {
 	if w <= 0 {
 		return ""
 	}
 	sw := width(s)
 	if sw > w {
-		s = ansi.Truncate(s, w, "")
+		s = truncate(s, w)
 		sw = width(s)
 	}
 	if sw < w {
 		s += spaces(w - sw)
 	}
 	return s
+}
+
+// truncate cuts s, wider than w cells, to w: with an ellipsis when text is
+// lost, without one when only padding is (a line padded past its panel).
+func truncate(s string, w int) string {
+	if strings.TrimRight(ansi.Strip(ansi.TruncateLeft(s, w, "")), " ") == "" {
+		return ansi.Truncate(s, w, "")
+	}
+	return ansi.Truncate(s, w, ellipsis)
 }
 
 // blanks backs spaces: most padding is a slice of it, not a new string.
@@ -39,15 +53,16 @@ func spaces(n int) string {
 	return strings.Repeat(" ", n)
 }
 
-// cut is s cut to at most w cells and the padding that makes it w cells,
-// for callers that write both into one buffer.
+// cut is s cut to at most w cells (ending in an ellipsis when cut) and the
+// padding that makes it w cells, for callers that write both into one
+// buffer.
 func cut(s string, w int) (string, string) {
 	if w <= 0 {
 		return "", ""
 	}
 	sw := width(s)
 	if sw > w {
-		s = ansi.Truncate(s, w, "")
+		s = truncate(s, w)
 		sw = width(s)
 	}
 	return s, spaces(max(w-sw, 0))
@@ -169,11 +184,15 @@ func unsafeRune(r rune) bool {
 // padRight pads or cuts plain text to w cells.
 func padRight(s string, w int) string { return fit(s, w) }
 
-// padLeft right-aligns plain text in w cells, cutting the left if too long.
+// padLeft right-aligns plain text in w cells, cut with an ellipsis if too
+// long.
 func padLeft(s string, w int) string {
 	sw := width(s)
-	if sw >= w {
-		return ansi.Truncate(s, w, "")
+	if sw > w {
+		return ansi.Truncate(s, w, ellipsis)
+	}
+	if sw == w {
+		return s
 	}
 	return spaces(w-sw) + s
 }

@@ -6,10 +6,23 @@ import "github.com/charmbracelet/bubbles/key"
 type keyMap struct {
 	Quit      key.Binding
 	Help      key.Binding
-	Filter    key.Binding
+	Search    key.Binding // find a process: moves the selection, hides nothing
+	NextMatch key.Binding
+	Filter    key.Binding // hide what does not match
+	Users     key.Binding // show one user's processes
 	SortMenu  key.Binding
+	Setup     key.Binding // choose and order the process table's columns
 	Kill      key.Binding
 	Tree      key.Binding
+	Expand    key.Binding // tree: show the selected subtree
+	Collapse  key.Binding
+	ExpandAll key.Binding
+	Threads   key.Binding
+	NiceDown  key.Binding // nice -1: more CPU for the process
+	NiceUp    key.Binding // nice +1
+	Renice    key.Binding // a prompt for the nice value
+	Layout    key.Binding // cycle the layout presets
+	ScrollCmd key.Binding // help text only: ←/→ scroll COMMAND
 	Follow    key.Binding
 	Detail    key.Binding
 	FocusNext key.Binding
@@ -44,24 +57,39 @@ type keyMap struct {
 	SortTime   key.Binding
 	SortInvert key.Binding
 
-	// Prompt keys (filter, sort chooser, kill confirmation, detail).
-	Accept key.Binding
-	Cancel key.Binding
-	Close  key.Binding // help screen, detail view
-	Yes    key.Binding
-	No     key.Binding
-	Left   key.Binding
-	Right  key.Binding
+	// Prompt keys (filter, search, menus, setup, detail).
+	Accept  key.Binding
+	Cancel  key.Binding
+	Close   key.Binding // help screen, detail view
+	Send    key.Binding // the signal menu: send the chosen signal
+	Left    key.Binding
+	Right   key.Binding
+	Toggle1 key.Binding // setup: show or hide the column under the cursor
+	ColUp   key.Binding // setup: move the column up (left in the table)
+	ColDown key.Binding
 }
 
 func newKeyMap() *keyMap {
 	k := &keyMap{
 		Quit:      key.NewBinding(key.WithKeys("q", "f10", "ctrl+c"), key.WithHelp("q/F10", "quit")),
 		Help:      key.NewBinding(key.WithKeys("?", "f1"), key.WithHelp("?/F1", "help")),
-		Filter:    key.NewBinding(key.WithKeys("/", "f3"), key.WithHelp("/", "filter")),
+		Search:    key.NewBinding(key.WithKeys("/", "f3"), key.WithHelp("/", "search")),
+		NextMatch: key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "next match")),
+		Filter:    key.NewBinding(key.WithKeys("\\", "f4"), key.WithHelp("\\", "filter")),
+		Users:     key.NewBinding(key.WithKeys("u"), key.WithHelp("u", "user")),
 		SortMenu:  key.NewBinding(key.WithKeys("f6", ">"), key.WithHelp("F6", "sort by")),
+		Setup:     key.NewBinding(key.WithKeys("f2"), key.WithHelp("F2", "columns")),
 		Kill:      key.NewBinding(key.WithKeys("k", "f9"), key.WithHelp("k/F9", "signal")),
 		Tree:      key.NewBinding(key.WithKeys("t", "f5"), key.WithHelp("t/F5", "tree")),
+		Expand:    key.NewBinding(key.WithKeys("+", "="), key.WithHelp("+", "expand")),
+		Collapse:  key.NewBinding(key.WithKeys("-"), key.WithHelp("-", "collapse")),
+		ExpandAll: key.NewBinding(key.WithKeys("*"), key.WithHelp("*", "expand all")),
+		Threads:   key.NewBinding(key.WithKeys("H"), key.WithHelp("H", "threads")),
+		NiceDown:  key.NewBinding(key.WithKeys("f7"), key.WithHelp("F7", "nice -1")),
+		NiceUp:    key.NewBinding(key.WithKeys("f8"), key.WithHelp("F8", "nice +1")),
+		Renice:    key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "set nice")),
+		Layout:    key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "layout")),
+		ScrollCmd: key.NewBinding(key.WithKeys("left", "right"), key.WithHelp("←/→", "scroll command")),
 		Follow:    key.NewBinding(key.WithKeys("F"), key.WithHelp("F", "follow")),
 		Detail:    key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "details")),
 		FocusNext: key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "next panel")),
@@ -95,13 +123,15 @@ func newKeyMap() *keyMap {
 		SortTime:   key.NewBinding(key.WithKeys("T"), key.WithHelp("T", "sort time")),
 		SortInvert: key.NewBinding(key.WithKeys("I"), key.WithHelp("I", "invert sort")),
 
-		Accept: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "accept")),
-		Cancel: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
-		Close:  key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "close")),
-		Yes:    key.NewBinding(key.WithKeys("y", "Y"), key.WithHelp("y", "send")),
-		No:     key.NewBinding(key.WithKeys("n", "N", "esc"), key.WithHelp("n/esc", "cancel")),
-		Left:   key.NewBinding(key.WithKeys("left", "shift+tab"), key.WithHelp("←", "previous")),
-		Right:  key.NewBinding(key.WithKeys("right", "tab"), key.WithHelp("→", "next")),
+		Accept:  key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "accept")),
+		Cancel:  key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
+		Close:   key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "close")),
+		Send:    key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "send")),
+		Left:    key.NewBinding(key.WithKeys("left", "shift+tab"), key.WithHelp("←", "previous")),
+		Right:   key.NewBinding(key.WithKeys("right", "tab"), key.WithHelp("→", "next")),
+		Toggle1: key.NewBinding(key.WithKeys(" ", "enter"), key.WithHelp("space", "show/hide")),
+		ColUp:   key.NewBinding(key.WithKeys("f7", "shift+up"), key.WithHelp("F7", "move up")),
+		ColDown: key.NewBinding(key.WithKeys("f8", "shift+down"), key.WithHelp("F8", "move down")),
 	}
 	k.replayBar = []key.Binding{
 		key.NewBinding(key.WithKeys("[", "]"), key.WithHelp("[/]", "sample")),
@@ -135,11 +165,11 @@ func (k *keyMap) shortHelp(focus panelID, tb timeBar) []key.Binding {
 	}
 	switch focus {
 	case panelProcs:
-		b = append(b, k.Filter, k.SortMenu, k.Tree, k.Kill, k.Detail, k.Follow)
+		b = append(b, k.Search, k.Filter, k.SortMenu, k.Setup, k.Tree, k.Kill, k.Detail, k.Users, k.Threads, k.Follow)
 	case panelDisk, panelNet, panelChecks:
 		b = append(b, k.Scroll)
 	}
-	b = append(b, k.FocusNext, k.Pause, k.Window, k.Panels)
+	b = append(b, k.Layout, k.FocusNext, k.Pause, k.Window, k.Panels)
 	if tb == timeLive {
 		b = append(b, k.TimeTravel)
 	}
@@ -149,10 +179,11 @@ func (k *keyMap) shortHelp(focus panelID, tb timeBar) []key.Binding {
 // fullHelp is the help screen, one column per group.
 func (k *keyMap) fullHelp() [][]key.Binding {
 	return [][]key.Binding{
-		{k.Help, k.Quit, k.FocusNext, k.FocusPrev, k.Pause, k.Window, k.Panels},
-		{k.Up, k.Down, k.PgUp, k.PgDown, k.Home, k.End},
-		{k.Filter, k.SortMenu, k.SortCPU, k.SortMem, k.SortPID, k.SortTime, k.SortInvert},
-		{k.Tree, k.Follow, k.Detail, k.Kill, k.Yes, k.No},
+		{k.Help, k.Quit, k.Layout, k.FocusNext, k.FocusPrev, k.Pause, k.Window, k.Panels},
+		{k.Up, k.Down, k.PgUp, k.PgDown, k.Home, k.End, k.ScrollCmd},
+		{k.Search, k.NextMatch, k.Filter, k.Users, k.Setup, k.SortMenu, k.SortCPU, k.SortMem, k.SortPID, k.SortTime, k.SortInvert},
+		{k.Tree, k.Expand, k.Collapse, k.ExpandAll, k.Threads, k.Follow, k.Detail},
+		{k.Kill, k.NiceDown, k.NiceUp, k.Renice},
 		{k.StepBack, k.StepFwd, k.MinuteBack, k.MinuteFwd, k.GoTo, k.PrevAlarm, k.Live},
 	}
 }

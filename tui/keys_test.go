@@ -34,16 +34,18 @@ func TestSortKeys(t *testing.T) {
 		keys []string
 		want []int32
 	}{
-		{nil, []int32{42, 43, 10, 7, 1}},                                                         // cpu, biggest first
-		{[]string{"M"}, []int32{7, 10, 1, 43, 42}},                                               // rss desc
-		{[]string{"N"}, []int32{1, 7, 10, 42, 43}},                                               // pid asc
-		{[]string{"N", "N"}, []int32{43, 42, 10, 7, 1}},                                          // same key again inverts
-		{[]string{"T"}, []int32{1, 43, 10, 42, 7}},                                               // cpu time desc
-		{[]string{"P", "I"}, []int32{42, 43, 10, 7, 1}},                                          // P on cpu inverts, I inverts back
-		{[]string{"f6", "right", "right", "right", "enter"}, []int32{1, 10, 7, 42, 43}},          // name (case-folded, pid ties)
-		{[]string{"f6", "left", "enter"}, []int32{1, 43, 10, 42, 7}},                             // wraps to time
-		{[]string{"f6", "right", "right", "right", "right", "enter"}, []int32{7, 43, 1, 10, 42}}, // user
-		{[]string{"f6", "right", "esc"}, []int32{42, 43, 10, 7, 1}},                              // cancelled
+		{nil, []int32{42, 43, 10, 7, 1}},                                                     // cpu, biggest first
+		{[]string{"M"}, []int32{7, 10, 1, 43, 42}},                                           // rss desc
+		{[]string{"N"}, []int32{1, 7, 10, 42, 43}},                                           // pid asc
+		{[]string{"N", "N"}, []int32{43, 42, 10, 7, 1}},                                      // same key again inverts
+		{[]string{"T"}, []int32{1, 43, 10, 42, 7}},                                           // cpu time desc
+		{[]string{"P", "I"}, []int32{42, 43, 10, 7, 1}},                                      // P on cpu inverts, I inverts back
+		{[]string{"f6", "pgdown", "enter"}, []int32{1, 10, 7, 42, 43}},                       // name (case-folded, pid ties)
+		{[]string{"f6", "down", "down", "down", "down", "enter"}, []int32{1, 43, 10, 42, 7}}, // time
+		{[]string{"f6", "up", "up", "up", "up", "enter"}, []int32{7, 43, 1, 10, 42}},         // user
+		{[]string{"f6", "pgup", "enter"}, []int32{1, 7, 10, 42, 43}},                         // the first: pid
+		{[]string{"f6", "down", "down", "down", "down", "down", "down", "down", "down", "down", "down", "down", "down", "enter"}, []int32{1, 7, 10, 42, 43}}, // wraps round to pid
+		{[]string{"f6", "right", "esc"}, []int32{42, 43, 10, 7, 1}}, // cancelled
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.keys, ","), func(t *testing.T) {
@@ -74,16 +76,16 @@ func TestTreeView(t *testing.T) {
 
 func TestTreeCycleKeepsEveryProcess(t *testing.T) {
 	procs := []collector.Process{{PID: 2, PPID: 3}, {PID: 3, PPID: 2}, {PID: 4, PPID: 4}}
-	order, prefix := treeOrder(procs, []int{0, 1, 2}, nil)
+	order, prefix := treeOrder(procs, []int{0, 1, 2}, nil, nil)
 	if len(order) != 3 || len(prefix) != 3 {
 		t.Fatalf("cycle lost processes: order %v prefix %q", order, prefix)
 	}
 }
 
 func TestFilterNarrows(t *testing.T) {
-	m := press(smallModel(t), "/")
+	m := press(smallModel(t), "\\")
 	if m.mode != modeFilter {
-		t.Fatal("/ did not open the filter")
+		t.Fatal("\\ did not open the filter")
 	}
 	m = typeText(m, "WORK")
 	if got, want := pids(m), []int32{42, 43}; !slices.Equal(got, want) {
@@ -103,11 +105,11 @@ func TestFilterNarrows(t *testing.T) {
 	if got := pids(m); !slices.Equal(got, []int32{7}) {
 		t.Errorf("filter lost on refresh: %v", got)
 	}
-	m = press(m, "f3", "esc")
+	m = press(m, "f4", "esc")
 	if got := pids(m); len(got) != 5 || m.procs.filter != "" {
 		t.Errorf("esc did not clear the filter: %v %q", got, m.procs.filter)
 	}
-	m = typeText(press(m, "/"), "42")
+	m = typeText(press(m, "\\"), "42")
 	if got := pids(m); !slices.Equal(got, []int32{42}) {
 		t.Errorf("filter by pid = %v", got)
 	}
@@ -182,7 +184,7 @@ func TestNavigationKeys(t *testing.T) {
 }
 
 func TestMouse(t *testing.T) {
-	m := smallModel(t)
+	m := step(smallModel(t), sizeMsg(200, 50)) // with the cpu panel
 	py := m.procs.y
 	m = step(m, tea.MouseMsg{X: 5, Y: py + 2 + 3, Button: tea.MouseButtonLeft, Action: tea.MouseActionPress})
 	if m.procs.cursor != 3 || m.procs.selPID != 7 {
@@ -204,7 +206,7 @@ func TestMouse(t *testing.T) {
 }
 
 func TestGlobalKeys(t *testing.T) {
-	m := smallModel(t)
+	m := step(smallModel(t), sizeMsg(200, 50)) // every panel shown
 	if m = press(m, "p"); !m.paused || !strings.Contains(screen(m), "PAUSED") {
 		t.Fatal("p did not pause")
 	}
@@ -322,12 +324,16 @@ func TestImplicitSelectionStaysOnTop(t *testing.T) {
 
 // Keys typed faster than a read arrive as one multi-rune message.
 func TestBatchedRunes(t *testing.T) {
-	m := step(smallModel(t), tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("/work")})
+	m := step(smallModel(t), tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("\\work")})
 	if m.mode != modeFilter || m.procs.filter != "work" {
 		t.Errorf("mode %d filter %q", m.mode, m.procs.filter)
 	}
+	m = step(smallModel(t), tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("/nginx")})
+	if m.mode != modeSearch || m.procs.search != "nginx" || m.procs.selPID != 10 {
+		t.Errorf("mode %d search %q selected %d", m.mode, m.procs.search, m.procs.selPID)
+	}
 	m = step(smallModel(t), tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("tN")})
-	if !m.procs.tree || m.procs.key != sortPID {
+	if !m.procs.tree || m.procs.key != colPID {
 		t.Errorf("tree %v key %d", m.procs.tree, m.procs.key)
 	}
 	if _, cmd := smallModel(t).Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("tq")}); cmd == nil {

@@ -63,41 +63,43 @@ func TestKillCancelLeavesChildAlive(t *testing.T) {
 	if !strings.Contains(screen(m), "Send signal to") {
 		t.Error("no confirmation prompt shown")
 	}
-	m = press(m, "right") // choose KILL
-	if signalChoices[m.killChoice].Name != "KILL" {
-		t.Fatalf("right chose %s", signalChoices[m.killChoice].Name)
+	m = press(m, "9") // choose KILL
+	if signalChoices[m.menu.cursor].Name != "KILL" {
+		t.Fatalf("9 chose %s", signalChoices[m.menu.cursor].Name)
 	}
-	next, cmd := m.Update(keyMsg("n"))
+	next, cmd := m.Update(keyMsg("esc"))
 	m = next.(Model)
 	if cmd != nil {
-		t.Fatal("n returned a command: a signal would be sent")
+		t.Fatal("esc returned a command: a signal would be sent")
 	}
 	if m.mode != modeNormal || !alive(done) {
-		t.Errorf("after n: mode %d alive %v", m.mode, alive(done))
+		t.Errorf("after esc: mode %d alive %v", m.mode, alive(done))
 	}
-	// Esc cancels too; other keys only choose.
-	m = press(m, "f9", "x", "esc")
+	// Other keys only choose; y and n mean nothing in the menu.
+	m = press(m, "f9", "x", "y", "n", "down", "up", "esc")
 	if m.mode != modeNormal || !alive(done) {
 		t.Errorf("after esc: mode %d alive %v", m.mode, alive(done))
 	}
 }
 
-func TestKillSendsChosenSignalOnY(t *testing.T) {
+func TestKillSendsChosenSignalOnEnter(t *testing.T) {
 	for _, tc := range []struct {
 		keys []string
 		want syscall.Signal
 	}{
 		{[]string{"k"}, syscall.SIGTERM},
-		{[]string{"k", "right", "right"}, syscall.SIGHUP},
-		{[]string{"f9", "4"}, syscall.SIGINT},
+		{[]string{"k", "1"}, syscall.SIGHUP},
+		{[]string{"f9", "2"}, syscall.SIGINT},
+		{[]string{"k", "9", "up", "down"}, syscall.SIGKILL},
+		{[]string{"k", "1", "5"}, syscall.SIGTERM},
 	} {
 		t.Run(tc.want.String(), func(t *testing.T) {
 			child, done := startSleeper(t)
 			m := press(modelWithChild(t, child.Process.Pid), tc.keys...)
-			next, cmd := m.Update(keyMsg("y"))
+			next, cmd := m.Update(keyMsg("enter"))
 			m = next.(Model)
 			if cmd == nil {
-				t.Fatal("y returned no command")
+				t.Fatal("enter returned no command")
 			}
 			m = step(m, cmd())
 			if !strings.Contains(m.status, "sent SIG") {
@@ -124,7 +126,7 @@ func TestKillErrorIsShown(t *testing.T) {
 	}})
 	m = step(m, SnapshotMsg{Snap: &collector.Snapshot{Processes: smallProcs()}})
 	m = step(m, sizeMsg(120, 40))
-	next, cmd := press(m, "k").Update(keyMsg("y"))
+	next, cmd := press(m, "k").Update(keyMsg("enter"))
 	m = step(next.(Model), cmd())
 	if !m.statusErr || !strings.Contains(m.status, "operation not permitted") {
 		t.Errorf("status %q err %v", m.status, m.statusErr)

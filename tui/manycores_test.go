@@ -54,7 +54,7 @@ func TestManyCoresHeatRow(t *testing.T) {
 }
 
 func TestScrollFocusedList(t *testing.T) {
-	m := bigHost(t, 200, 50)
+	m := bigHost(t, 200, 70)          // the disk list has room only on a tall terminal
 	m = press(m, "tab", "tab", "tab") // cpu, memory, disk
 	if m.focus != panelDisk {
 		t.Fatalf("focus %d, want disk", m.focus)

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -25,9 +26,13 @@ type mode int
 
 const (
 	modeNormal mode = iota
-	modeFilter      // typing into the process filter
-	modeSort        // the sort chooser (F6)
-	modeKill        // the signal prompt; sends only on y
+	modeFilter      // typing into the process filter (\ F4)
+	modeSearch      // typing into the process search (/ F3)
+	modeSort        // the sort menu (F6)
+	modeKill        // the signal menu (k F9); sends only on Enter
+	modeUser        // the user menu (u)
+	modeSetup       // the column setup screen (F2)
+	modeRenice      // the nice value prompt (r)
 	modeDetail      // one process's details
 	modeHelp        // the full help screen
 	modeGoto        // the g prompt: a time to go to
@@ -80,6 +85,7 @@ type Model struct {
 	procs  *procPanel
 	help   help.Model
 	filter lineInput
+	search lineInput
 
 	width, height int
 	layout        layout
@@ -87,6 +93,8 @@ type Model struct {
 	focus         panelID
 	mode          mode
 	paused        bool
+	preset        preset
+	sampler       *samplerState // what the sampler was asked for; shared by copies
 
 	// The live feed, kept while paused or replaying: the newest sample
 	// and check states, and the live trend source. (The header keeps the
@@ -96,13 +104,21 @@ type Model struct {
 	liveHist HistoryReader
 	tt       *travel // the time cursor; shared by copies, like the panels
 
-	sortChoice sortKey
+	menu       menu      // the open side menu (sort, signal, user)
+	menuCols   []colID   // the sort menu's columns, parallel to menu.items
+	menuUsers  []string  // the user menu's users ("" all), parallel to menu.items
+	searchFrom int       // the row a search started from
+	setup      setupView // the column setup screen
+	renice     lineInput // the nice value prompt
 	killPID    int32
 	killName   string
-	killChoice int
 	detail     detailView
 	status     string
 	statusErr  bool
+
+	// setPriority renices a process (syscall.Setpriority where there is
+	// one); tests replace it.
+	setPriority func(pid int32, nice int) error
 
 	cache *viewCache
 }
@@ -120,8 +136,11 @@ type viewCache struct {
 func New(opts Options) Model {
 	r := lipgloss.DefaultRenderer()
 	if opts.NoColor {
+		// NO_COLOR forbids colour, not reverse video: the mono theme on
+		// a 16-colour profile keeps the selected row visible (the ASCII
+		// profile would drop every attribute).
 		r = lipgloss.NewRenderer(io.Discard)
-		r.SetColorProfile(termenv.Ascii)
+		r.SetColorProfile(termenv.ANSI)
 	}
 	return newModel(opts, r)
 }
@@ -138,8 +157,13 @@ func newModel(opts Options, r *lipgloss.Renderer) Model {
 		opts.Timeline = nil // a nil *record.Reader is no recording
 	}
 	st := newStyles(r)
+	if opts.NoColor {
+		mono, _ := themeByName("mono")
+		mono.apply(st, r)
+	}
 	c := &common{styles: st, keys: newKeyMap(), now: opts.Now, loc: time.Local, hist: opts.History}
-	m := Model{c: c, opts: opts, focus: panelProcs, cache: &viewCache{helpWidth: -1}}
+	m := Model{c: c, opts: opts, focus: panelProcs, cache: &viewCache{helpWidth: -1},
+		sampler: &samplerState{}, setPriority: setPriority}
 	if opts.History == nil {
 		m.ring = newRingHistory()
 		c.hist = m.ring
@@ -156,10 +180,13 @@ func newModel(opts Options, r *lipgloss.Renderer) Model {
 	m.disk = &diskPanel{c: c}
 	m.net = &netPanel{c: c}
 	m.checks = &checksPanel{c: c}
+	m.header.checks = m.checks
 	m.procs = newProcPanel(c)
 	m.help = help.New()
 	m.help.Styles = st.Help
 	m.filter = lineInput{limit: 128}
+	m.search = lineInput{limit: 128}
+	m.renice = lineInput{limit: 3}
 	return m
 }
 
@@ -167,12 +194,12 @@ func newModel(opts Options, r *lipgloss.Renderer) Model {
 // Options.ReplayAt.
 func (m Model) Init() tea.Cmd {
 	if m.opts.ReplayAt.IsZero() || m.tt.tl == nil {
-		return m.waitFeed()
+		return tea.Batch(m.waitFeed(), m.syncSampler())
 	}
 	// Init has a value receiver: the seek's sequence number 1 is the
 	// first the model will expect (see seek).
 	start := seekStart{base: m.opts.ReplayAt, hasLive: m.tt.hasLive}
-	return tea.Batch(m.waitFeed(), seekCmd(m.tt.tl, 1, start, []seekOp{{kind: seekTo, t: m.opts.ReplayAt}}, m.c.loc))
+	return tea.Batch(m.waitFeed(), m.syncSampler(), seekCmd(m.tt.tl, 1, start, []seekOp{{kind: seekTo, t: m.opts.ReplayAt}}, m.c.loc))
 }
 
 func (m Model) waitFeed() tea.Cmd {
@@ -250,11 +277,21 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.setStatus("sent SIG"+msg.name+" to "+strconv.Itoa(int(msg.pid)), false)
 		}
 		return m, nil
+	case reniceMsg:
+		if msg.err != nil {
+			m.setStatus(reniceError(msg.pid, msg.nice, msg.err), true)
+		} else {
+			m.setStatus("nice of "+strconv.Itoa(int(msg.pid))+" is now "+strconv.Itoa(msg.nice), false)
+		}
+		return m, nil
 	case tea.MouseMsg:
 		m.mouse(msg)
 		return m, nil
 	case tea.KeyMsg:
-		return m.key(msg)
+		before := m.prefs()
+		next, cmd := m.key(msg)
+		nm := next.(Model)
+		return nm, tea.Batch(cmd, nm.afterKey(before))
 	}
 	return m, nil
 }
@@ -299,7 +336,7 @@ func (m *Model) relayout() {
 	if s := m.c.snap; s != nil {
 		diskRows, netRows = len(s.Filesystems)+len(s.Disks), len(s.Network)
 	}
-	m.layout = computeLayout(m.width, m.height, m.hidden, diskRows, netRows, m.checks.wantHeight())
+	m.layout = computeLayout(m.width, m.height, m.preset, m.hidden, diskRows, netRows, m.checks.wantHeight())
 	m.header.SetSize(m.width)
 	m.help.Width = m.width
 	for _, row := range m.layout.rows {
@@ -351,12 +388,12 @@ func (m Model) key(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		return m, tea.Quit
 	}
 	// Fast typing arrives as one message of several runes ("/ssh"): take
-	// them one key at a time so "/" opens the filter and the rest fill it.
-	if msg.Type == tea.KeyRunes && len(msg.Runes) > 1 && !msg.Paste && m.mode != modeFilter && m.mode != modeGoto {
+	// them one key at a time so "/" opens the search and the rest fill it.
+	if msg.Type == tea.KeyRunes && len(msg.Runes) > 1 && !msg.Paste && !m.typing() {
 		var cmds []tea.Cmd
 		cur := m
 		for i, r := range msg.Runes {
-			if cur.mode == modeFilter || cur.mode == modeGoto {
+			if cur.typing() {
 				rest := tea.KeyMsg{Type: tea.KeyRunes, Runes: msg.Runes[i:]}
 				next, cmd := cur.key(rest)
 				return next, tea.Batch(append(cmds, cmd)...)
@@ -386,39 +423,35 @@ func (m Model) key(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 			m.procs.setFilter(m.filter.Value())
 		}
 		return m, nil
-	case modeSort:
+	case modeSearch:
+		return m.searchKey(msg)
+	case modeSort, modeKill, modeUser:
+		return m.menuKey(msg)
+	case modeSetup:
+		return m, m.setupKey(msg)
+	case modeRenice:
 		switch {
-		case key.Matches(msg, k.Cancel), key.Matches(msg, k.SortMenu):
+		case key.Matches(msg, k.Cancel):
 			m.mode = modeNormal
-		case key.Matches(msg, k.Left, k.Up):
-			m.sortChoice = (m.sortChoice + numSortKeys - 1) % numSortKeys
-		case key.Matches(msg, k.Right, k.Down):
-			m.sortChoice = (m.sortChoice + 1) % numSortKeys
+			m.setStatus("renice cancelled", false)
+			return m, nil
 		case key.Matches(msg, k.Accept):
-			if m.sortChoice != m.procs.key {
-				m.procs.setSort(m.sortChoice)
+			m.mode = modeNormal
+			n, err := strconv.Atoi(strings.TrimSpace(m.renice.Value()))
+			if err != nil || n < minNice || n > maxNice {
+				m.setStatus("a nice value is a number from -20 (most CPU) to 19 (least)", true)
+				return m, nil
 			}
-			m.mode = modeNormal
+			return m, m.reniceCmd(m.killPID, n)
 		}
-		return m, nil
-	case modeKill:
-		switch {
-		case key.Matches(msg, k.Yes):
-			m.mode = modeNormal
-			return m, m.sendSignal()
-		case key.Matches(msg, k.No):
-			m.mode = modeNormal
-			m.setStatus("signal cancelled", false)
-		case key.Matches(msg, k.Left, k.Up):
-			m.killChoice = (m.killChoice + len(signalChoices) - 1) % len(signalChoices)
-		case key.Matches(msg, k.Right, k.Down):
-			m.killChoice = (m.killChoice + 1) % len(signalChoices)
-		default:
-			// 1-n pick a signal directly.
-			if s := msg.String(); len(s) == 1 && s[0] >= '1' && int(s[0]-'1') < len(signalChoices) {
-				m.killChoice = int(s[0] - '1')
+		if msg.Type == tea.KeyRunes {
+			for _, r := range msg.Runes {
+				if (r < '0' || r > '9') && r != '-' {
+					return m, nil
+				}
 			}
 		}
+		m.renice.Update(msg)
 		return m, nil
 	case modeDetail:
 		switch {
@@ -456,40 +489,26 @@ func (m Model) key(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	if cmd, ok := m.timeKey(msg); ok {
 		return m, cmd
 	}
+	if cmd, ok := m.procKey(msg); ok {
+		return m, cmd
+	}
 	switch {
 	case key.Matches(msg, k.Quit):
 		return m, tea.Quit
 	case key.Matches(msg, k.Help):
 		m.mode = modeHelp
-	case key.Matches(msg, k.Filter):
-		m.mode = modeFilter
-		m.filter.SetValue(m.procs.filter)
-	case key.Matches(msg, k.SortMenu):
-		m.mode = modeSort
-		m.sortChoice = m.procs.key
-	case key.Matches(msg, k.Kill) && m.tt.active:
-		m.setStatus("a recorded process may be gone or its pid reused: L for live, then signal", true)
-	case key.Matches(msg, k.Kill):
-		if p, ok := m.procs.selected(); ok && m.layout.shown[panelProcs] {
-			m.mode = modeKill
-			m.killPID, m.killName, m.killChoice = p.PID, p.Name, 0
+	case key.Matches(msg, k.Layout):
+		m.preset = (m.preset + 1) % numPresets
+		m.header.layout = m.preset
+		switch m.preset {
+		case presetChecks:
+			m.focus = panelChecks
+		default:
+			m.focus = panelProcs
 		}
-	case key.Matches(msg, k.Tree):
-		m.procs.toggleTree()
-	case key.Matches(msg, k.Follow):
-		m.procs.toggleFollow()
-	case key.Matches(msg, k.SortCPU):
-		m.procs.setSort(sortCPU)
-	case key.Matches(msg, k.SortMem):
-		m.procs.setSort(sortMem)
-	case key.Matches(msg, k.SortPID):
-		m.procs.setSort(sortPID)
-	case key.Matches(msg, k.SortTime):
-		m.procs.setSort(sortTime)
-	case key.Matches(msg, k.SortInvert):
-		m.procs.invertSort()
-	case key.Matches(msg, k.Detail):
-		return m, m.openDetail()
+		m.relayout()
+		m.refreshTrends()
+		m.setStatus("layout: "+presetNames[m.preset]+" (v for the next)", false)
 	case key.Matches(msg, k.FocusNext):
 		m.cycleFocus(1)
 	case key.Matches(msg, k.FocusPrev):
@@ -521,11 +540,268 @@ func (m Model) key(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	return m, nil
 }
 
+// typing reports a mode that takes text, where every rune is input.
+func (m Model) typing() bool {
+	return m.mode == modeFilter || m.mode == modeSearch || m.mode == modeGoto || m.mode == modeRenice
+}
+
+// procKey handles the process table's keys in normal mode; ok is false
+// for any other key.
+func (m *Model) procKey(msg tea.KeyMsg) (tea.Cmd, bool) {
+	k := m.c.keys
+	tableShown := m.layout.shown[panelProcs]
+	switch {
+	case key.Matches(msg, k.Search):
+		m.mode = modeSearch
+		m.searchFrom = m.procs.cursor
+		m.search.SetValue(m.procs.search)
+	case key.Matches(msg, k.NextMatch):
+		switch {
+		case m.procs.search == "":
+			m.setStatus("nothing searched yet: / to search", false)
+		case !m.procs.findNext(m.procs.cursor + 1):
+			m.setStatus("no process matches \""+clean(m.procs.search)+"\"", true)
+		}
+	case key.Matches(msg, k.Filter):
+		m.mode = modeFilter
+		m.filter.SetValue(m.procs.filter)
+	case key.Matches(msg, k.Users):
+		m.openUserMenu()
+	case key.Matches(msg, k.SortMenu):
+		m.openSortMenu()
+	case key.Matches(msg, k.Setup):
+		m.mode = modeSetup
+		m.setup = setupView{}
+	case key.Matches(msg, k.Kill, k.NiceDown, k.NiceUp, k.Renice) && m.tt.active:
+		m.setStatus("a recorded process may be gone or its pid reused: L for live, then signal or renice", true)
+	case key.Matches(msg, k.Kill):
+		if p, ok := m.procs.selected(); ok && tableShown {
+			m.mode = modeKill
+			m.killPID, m.killName = p.PID, p.Name
+			m.menu = menu{title: "Send signal", cursor: defaultSignal()}
+			for _, c := range signalChoices {
+				m.menu.items = append(m.menu.items, padLeft(strconv.Itoa(int(c.Sig)), 2)+" SIG"+c.Name)
+			}
+		}
+	case key.Matches(msg, k.NiceDown, k.NiceUp):
+		p, ok := m.procs.selected()
+		if !ok || !tableShown {
+			return nil, true
+		}
+		n := int(p.Nice) + 1
+		if key.Matches(msg, k.NiceDown) {
+			n = int(p.Nice) - 1
+		}
+		if n < minNice || n > maxNice {
+			m.setStatus("nice stays within -20 and 19", true)
+			return nil, true
+		}
+		return m.reniceCmd(p.PID, n), true
+	case key.Matches(msg, k.Renice):
+		if p, ok := m.procs.selected(); ok && tableShown {
+			m.mode = modeRenice
+			m.killPID, m.killName = p.PID, p.Name
+			m.renice.SetValue(strconv.Itoa(int(p.Nice)))
+		}
+	case key.Matches(msg, k.Tree):
+		m.procs.toggleTree()
+	case key.Matches(msg, k.Expand, k.Collapse, k.ExpandAll) && !m.procs.tree:
+		m.setStatus("+ - * fold the tree view: t shows it", false)
+	case key.Matches(msg, k.Expand):
+		m.procs.expand()
+	case key.Matches(msg, k.Collapse):
+		m.procs.collapse()
+	case key.Matches(msg, k.ExpandAll):
+		m.procs.expandAll()
+	case key.Matches(msg, k.Threads):
+		if m.opts.SetThreads == nil && !m.procs.threads && !m.tt.active {
+			m.setStatus("threads are not listed by this console's sampler", true)
+			return nil, true
+		}
+		m.procs.setThreads(!m.procs.threads)
+	case key.Matches(msg, k.ScrollCmd) && m.focus == panelProcs:
+		d := 8
+		if msg.Type == tea.KeyLeft {
+			d = -8
+		}
+		m.procs.scrollCommand(d)
+	case key.Matches(msg, k.Follow):
+		m.procs.toggleFollow()
+	case key.Matches(msg, k.SortCPU):
+		m.procs.setSort(colCPU)
+	case key.Matches(msg, k.SortMem):
+		m.procs.setSort(colMem)
+	case key.Matches(msg, k.SortPID):
+		m.procs.setSort(colPID)
+	case key.Matches(msg, k.SortTime):
+		m.procs.setSort(colTime)
+	case key.Matches(msg, k.SortInvert):
+		m.procs.invertSort()
+	case key.Matches(msg, k.Detail):
+		return m.openDetail(), true
+	default:
+		return nil, false
+	}
+	return nil, true
+}
+
+// searchKey edits the search: each change moves the selection to the
+// first match from where the search started; Enter keeps the search (n
+// finds the next), Esc ends it.
+func (m Model) searchKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
+	k := m.c.keys
+	switch {
+	case key.Matches(msg, k.Cancel):
+		m.search.Reset()
+		m.procs.search = ""
+		m.mode = modeNormal
+		return m, nil
+	case key.Matches(msg, k.Accept):
+		m.mode = modeNormal
+		return m, nil
+	case key.Matches(msg, k.Up, k.Down, k.PgUp, k.PgDown):
+		m.tableKey(msg)
+		return m, nil
+	}
+	if m.search.Update(msg) {
+		m.procs.setSearch(m.search.Value(), m.searchFrom)
+	}
+	return m, nil
+}
+
+// openSortMenu lists every column to sort on, the current one chosen.
+func (m *Model) openSortMenu() {
+	m.mode = modeSort
+	m.menu = menu{title: "Sort by"}
+	m.menuCols = m.menuCols[:0]
+	for id := colID(0); id < numCols; id++ {
+		if id == m.procs.key {
+			m.menu.cursor = len(m.menu.items)
+		}
+		m.menu.items = append(m.menu.items, columnDefs[id].title)
+		m.menuCols = append(m.menuCols, id)
+	}
+}
+
+// openUserMenu lists the users that own a process, "all users" first.
+func (m *Model) openUserMenu() {
+	names, counts := m.procs.users()
+	m.mode = modeUser
+	m.menu = menu{title: "Show processes of", items: []string{"all users"}}
+	m.menuUsers = append(m.menuUsers[:0], "")
+	for _, u := range names {
+		if u == m.procs.user {
+			m.menu.cursor = len(m.menu.items)
+		}
+		label := u
+		if label == "" {
+			label = "(unknown)"
+		}
+		m.menu.items = append(m.menu.items, clean(label)+" ("+strconv.Itoa(counts[u])+")")
+		m.menuUsers = append(m.menuUsers, u)
+	}
+}
+
+// menuKey drives the open side menu: arrows choose, Enter applies (sends,
+// for the signal menu), Esc cancels; digits pick a signal by number.
+func (m Model) menuKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
+	k := m.c.keys
+	switch {
+	case key.Matches(msg, k.Cancel), m.mode == modeSort && key.Matches(msg, k.SortMenu),
+		m.mode == modeUser && key.Matches(msg, k.Users):
+		if m.mode == modeKill {
+			m.setStatus("signal cancelled", false)
+		}
+		m.mode = modeNormal
+	case key.Matches(msg, k.Up, k.Left):
+		m.menu.move(-1)
+	case key.Matches(msg, k.Down, k.Right):
+		m.menu.move(1)
+	case key.Matches(msg, k.PgUp):
+		m.menu.move(-10)
+	case key.Matches(msg, k.PgDown):
+		m.menu.move(10)
+	case key.Matches(msg, k.Accept):
+		mode := m.mode
+		m.mode = modeNormal
+		switch mode {
+		case modeKill:
+			return m, m.sendSignal()
+		case modeSort:
+			if id := m.menuCols[m.menu.cursor]; id != m.procs.key {
+				m.procs.setSort(id)
+			}
+		case modeUser:
+			m.procs.setUser(m.menuUsers[m.menu.cursor])
+		}
+	case m.mode == modeKill && msg.Type == tea.KeyBackspace:
+		m.menu.typed = ""
+	case m.mode == modeKill && msg.Type == tea.KeyRunes && len(msg.Runes) == 1 && msg.Runes[0] >= '0' && msg.Runes[0] <= '9':
+		// A number picks its signal: "9", or "1" then "5" for TERM.
+		typed := m.menu.typed + string(msg.Runes[0])
+		if n, _ := strconv.Atoi(typed); len(typed) > 2 || n > int(signalChoices[len(signalChoices)-1].Sig) {
+			typed = string(msg.Runes[0])
+		}
+		if n, _ := strconv.Atoi(typed); n > 0 {
+			if i, ok := signalByNumber(n); ok {
+				m.menu.cursor = i
+			}
+		}
+		m.menu.typed = typed
+	}
+	return m, nil
+}
+
+// setupKey drives the column setup screen; changes apply at once.
+func (m *Model) setupKey(msg tea.KeyMsg) tea.Cmd {
+	k := m.c.keys
+	list := setupList(m.procs.cols)
+	cur := clamp(m.setup.cursor, 0, len(list)-1)
+	switch {
+	case key.Matches(msg, k.Close, k.Setup):
+		m.mode = modeNormal
+	case key.Matches(msg, k.Quit):
+		return tea.Quit
+	case key.Matches(msg, k.ColUp):
+		m.procs.setColumns(moveColumn(m.procs.cols, list[cur], -1))
+		if slices.Contains(m.procs.cols, list[cur]) {
+			m.setup.cursor = max(0, slices.Index(m.procs.cols, list[cur]))
+		}
+	case key.Matches(msg, k.ColDown):
+		m.procs.setColumns(moveColumn(m.procs.cols, list[cur], 1))
+		if slices.Contains(m.procs.cols, list[cur]) {
+			m.setup.cursor = slices.Index(m.procs.cols, list[cur])
+		}
+	case key.Matches(msg, k.Up):
+		m.setup.cursor = max(0, cur-1)
+	case key.Matches(msg, k.Down):
+		m.setup.cursor = min(len(list)-1, cur+1)
+	case key.Matches(msg, k.Home):
+		m.setup.cursor = 0
+	case key.Matches(msg, k.End):
+		m.setup.cursor = len(list) - 1
+	case key.Matches(msg, k.Toggle1):
+		id := list[cur]
+		m.procs.setColumns(toggleColumn(m.procs.cols, id))
+		m.setup.cursor = slices.Index(setupList(m.procs.cols), id)
+	}
+	return nil
+}
+
+// reniceCmd sets a process's nice value outside Update.
+func (m *Model) reniceCmd(pid int32, nice int) tea.Cmd {
+	set := m.setPriority
+	m.setStatus("renicing "+strconv.Itoa(int(pid))+" to "+strconv.Itoa(nice)+"…", false)
+	return func() tea.Msg {
+		return reniceMsg{pid: pid, nice: nice, err: set(pid, nice)}
+	}
+}
+
 // tableKey moves within the focused panel: the process cursor, or the
 // scroll offset of the disk, network and checks lists.
 func (m *Model) tableKey(msg tea.KeyMsg) {
 	k := m.c.keys
-	if m.focus == panelProcs || m.mode == modeFilter {
+	if m.focus == panelProcs || m.mode == modeFilter || m.mode == modeSearch {
 		switch {
 		case key.Matches(msg, k.Up):
 			m.procs.move(-1)
@@ -638,7 +914,7 @@ func (m *Model) scrollDetail(d int) {
 
 // sendSignal is the command that sends the chosen signal after y.
 func (m *Model) sendSignal() tea.Cmd {
-	choice := signalChoices[m.killChoice]
+	choice := signalChoices[clamp(m.menu.cursor, 0, len(signalChoices)-1)]
 	pid, send := m.killPID, m.opts.Signal
 	m.setStatus("sending SIG"+choice.Name+" to "+strconv.Itoa(int(pid))+"…", false)
 	return func() tea.Msg {
@@ -664,7 +940,10 @@ func (m Model) View() string {
 		lines = append(lines, m.helpScreen(w, bodyH)...)
 	case modeDetail:
 		lines = append(lines, m.detailScreen(w, bodyH)...)
+	case modeSetup:
+		lines = append(lines, m.setupScreen(w, bodyH)...)
 	default:
+		lines = append(lines, m.header.meters(w, m.layout.meters)...)
 		for _, row := range m.layout.rows {
 			cols := make([][]string, len(row.panels))
 			for i, id := range row.panels {
@@ -685,6 +964,12 @@ func (m Model) View() string {
 		lines = append(lines, "")
 	}
 	lines = lines[:h-1]
+	if m.mode == modeSort || m.mode == modeKill || m.mode == modeUser {
+		// The menu down the left of the panels, below the meters.
+		top := 2 + m.layout.meters
+		mn := m.menu
+		overlay(lines, mn.view(m.c.styles, w, len(lines)-top), top)
+	}
 	if m.mode == modeGoto {
 		// The prompt's hint and error over the bottom of the body.
 		hint := m.gotoHint(w, max(0, len(lines)-2))
@@ -746,31 +1031,29 @@ func (m Model) footer(w int) string {
 	switch m.mode {
 	case modeFilter:
 		n := strconv.Itoa(len(m.procs.order)) + " of " + strconv.Itoa(len(m.procs.procs))
-		return m.filter.View(s, "/ filter: ") + s.Dim.Render("  "+n+" match · enter keep · esc clear")
+		return m.filter.View(s, "\\ filter: ") + s.Dim.Render("  "+n+" shown · enter keep · esc clear")
+	case modeSearch:
+		hint := "  enter keep (n next) · esc end · ↑/↓ move"
+		if m.procs.search != "" && (len(m.procs.order) == 0 || !matches(&m.procs.procs[m.procs.order[m.procs.cursor]], m.procs.search)) {
+			return m.search.View(s, "/ search: ") + s.Error.Render("  no match") + s.Dim.Render(hint)
+		}
+		return m.search.View(s, "/ search: ") + s.Dim.Render(hint)
 	case modeSort:
-		var b strings.Builder
-		b.WriteString(s.Prompt.Render("Sort by: "))
-		for i, name := range sortNames {
-			if sortKey(i) == m.sortChoice {
-				b.WriteString(s.PromptChoice.Render("[" + name + "]"))
-			} else {
-				b.WriteString(" " + name + " ")
-			}
-		}
-		b.WriteString(s.Dim.Render("  ←/→ choose · enter apply · esc cancel"))
-		return b.String()
+		return s.Prompt.Render("Sort by: ") + s.Dim.Render("↑/↓ choose · enter sort · esc cancel (again: invert)")
+	case modeUser:
+		return s.Prompt.Render("Show the processes of: ") + s.Dim.Render("↑/↓ choose · enter show · esc cancel")
 	case modeKill:
-		var b strings.Builder
-		b.WriteString(s.Prompt.Render("Send signal to " + strconv.Itoa(int(m.killPID)) + " (" + clean(m.killName) + "): "))
-		for i, c := range signalChoices {
-			if i == m.killChoice {
-				b.WriteString(s.PromptChoice.Render("[" + c.Name + "]"))
-			} else {
-				b.WriteString(" " + c.Name + " ")
-			}
+		t := s.Prompt.Render("Send signal to "+strconv.Itoa(int(m.killPID))+" ("+clean(m.killName)+"): ") +
+			s.PromptChoice.Render("SIG"+signalChoices[clamp(m.menu.cursor, 0, len(signalChoices)-1)].Name)
+		if m.menu.typed != "" {
+			t += s.Dim.Render(" #" + m.menu.typed)
 		}
-		b.WriteString(s.Prompt.Render("  y send") + s.Dim.Render(" · n/esc cancel · ←/→ choose"))
-		return b.String()
+		return t + s.Dim.Render("  ↑/↓ or a number choose · enter send · esc cancel")
+	case modeRenice:
+		return m.renice.View(s, "Nice of "+strconv.Itoa(int(m.killPID))+" ("+clean(m.killName)+"): ") +
+			s.Dim.Render("  -20 most CPU … 19 least (lowering needs root) · enter set · esc cancel")
+	case modeSetup:
+		return m.help.ShortHelpView([]key.Binding{k.Up, k.Down, k.Toggle1, k.ColUp, k.ColDown, k.Close})
 	case modeDetail:
 		return m.help.ShortHelpView([]key.Binding{k.Close, k.Up, k.Down, k.PgUp, k.PgDown, k.Quit})
 	case modeHelp:

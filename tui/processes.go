@@ -7,26 +7,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/charmbracelet/x/ansi"
+
 	"github.com/virgo-top/virgo-top/collector"
 )
-
-// sortKey is a process table order.
-type sortKey int
-
-const (
-	sortCPU sortKey = iota
-	sortMem
-	sortPID
-	sortName
-	sortUser
-	sortTime
-	numSortKeys
-)
-
-var sortNames = [numSortKeys]string{"cpu", "mem", "pid", "name", "user", "time"}
-
-// defaultDesc: biggest first for amounts, smallest first for identities.
-func (k sortKey) defaultDesc() bool { return k == sortCPU || k == sortMem || k == sortTime }
 
 // procPanel is the process table. It keeps the snapshot's processes and a
 // slice of indices into them (filtered, sorted, optionally tree-ordered);
@@ -38,11 +22,20 @@ type procPanel struct {
 	procs  []collector.Process
 	order  []int    // indices into procs, as displayed
 	prefix []string // tree branches, parallel to order (tree view only)
-	key    sortKey
+	cols   []colID  // shown columns, in order
+	key    colID    // sort column
 	desc   bool
 	tree   bool
-	filter string // lower case
-	follow bool
+	filter string // lower case; hides what does not match
+	user   string // only this user's processes ("" all)
+	// search is the lower-case text of the last search (/): matching rows
+	// are highlighted and n moves to the next one; nothing is hidden.
+	search  string
+	threads bool // show thread rows (the sampler lists them while on)
+	// collapsed pids hide their subtree in tree view (- and +, * clears).
+	collapsed map[int32]bool
+	hscroll   int // cells of COMMAND scrolled off to the left
+	follow    bool
 
 	cursor int   // index into order
 	offset int   // first visible row
@@ -53,7 +46,7 @@ type procPanel struct {
 }
 
 func newProcPanel(c *common) *procPanel {
-	return &procPanel{c: c, key: sortCPU, desc: true}
+	return &procPanel{c: c, key: colCPU, desc: true, cols: slices.Clone(defaultColumns)}
 }
 
 func (p *procPanel) SetSize(w, h int) {
@@ -73,12 +66,25 @@ func (p *procPanel) setProcesses(procs []collector.Process) {
 	p.rebuild(true)
 }
 
+// shown reports whether a process passes the thread, user and text
+// filters. A thread's row for its main thread (tid = pid) is the process's
+// own row: never shown twice.
+func (p *procPanel) shown(pr *collector.Process) bool {
+	if pr.Thread && (!p.threads || pr.PID == pr.PPID) {
+		return false
+	}
+	if p.user != "" && pr.User != p.user {
+		return false
+	}
+	return p.filter == "" || matches(pr, p.filter)
+}
+
 // rebuild filters, sorts and tree-orders; keepPID keeps the cursor on the
 // selected pid, otherwise the cursor goes to the top.
 func (p *procPanel) rebuild(keepPID bool) {
 	p.order = p.order[:0]
 	for i := range p.procs {
-		if p.filter == "" || p.matches(&p.procs[i]) {
+		if p.shown(&p.procs[i]) {
 			p.order = append(p.order, i)
 		}
 	}
@@ -96,7 +102,7 @@ func (p *procPanel) rebuild(keepPID bool) {
 	})
 	p.prefix = p.prefix[:0]
 	if p.tree {
-		p.order, p.prefix = treeOrder(procs, p.order, p.prefix)
+		p.order, p.prefix = treeOrder(procs, p.order, p.prefix, p.collapsed)
 	}
 	if !keepPID || !p.chosen {
 		p.cursor, p.offset = 0, 0
@@ -154,9 +160,11 @@ func (p *procPanel) ensureVisible() {
 	p.offset = max(0, min(p.offset, len(p.order)-rows))
 }
 
-func (p *procPanel) matches(pr *collector.Process) bool {
-	return containsFold(pr.Name, p.filter) || containsFold(pr.Cmdline, p.filter) ||
-		containsFold(pr.User, p.filter) || strconv.Itoa(int(pr.PID)) == p.filter
+// matches reports whether the lower-case needle is in a process's name,
+// command line or user, or is its pid: the filter's and the search's test.
+func matches(pr *collector.Process, needle string) bool {
+	return containsFold(pr.Name, needle) || containsFold(pr.Cmdline, needle) ||
+		containsFold(pr.User, needle) || strconv.Itoa(int(pr.PID)) == needle
 }
 
 // containsFold reports whether s contains the lower-case needle, ignoring
@@ -184,27 +192,11 @@ func containsFold(s, needle string) bool {
 	return false
 }
 
-func compareProc(a, b *collector.Process, k sortKey) int {
-	switch k {
-	case sortMem:
-		return cmp.Compare(a.RSSBytes, b.RSSBytes)
-	case sortPID:
-		return cmp.Compare(a.PID, b.PID)
-	case sortName:
-		return cmp.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name))
-	case sortUser:
-		return cmp.Compare(a.User, b.User)
-	case sortTime:
-		return cmp.Compare(a.CPUTimeS, b.CPUTimeS)
-	default:
-		return cmp.Compare(a.CPUPct, b.CPUPct)
-	}
-}
-
 // treeOrder arranges the sorted indices as a forest by PPID: children
 // follow their parent in sort order, with ├─/└─ branch prefixes. Processes
-// whose parent is filtered out (or in a PPID cycle) become roots.
-func treeOrder(procs []collector.Process, order []int, prefix []string) ([]int, []string) {
+// whose parent is filtered out (or in a PPID cycle) become roots. The
+// children of a collapsed pid are left out and its branch ends in "+ ".
+func treeOrder(procs []collector.Process, order []int, prefix []string, collapsed map[int32]bool) ([]int, []string) {
 	pos := make(map[int32]bool, len(order))
 	for _, i := range order {
 		pos[procs[i].PID] = true
@@ -229,8 +221,13 @@ func treeOrder(procs []collector.Process, order []int, prefix []string) ([]int, 
 		}
 		visited[pid] = true
 		out = append(out, i)
-		prefix = append(prefix, branch)
 		kids := children[pid]
+		if collapsed[pid] && len(kids) > 0 {
+			prefix = append(prefix, branch+"+ ")
+			markVisited(procs, children, kids, visited)
+			return
+		}
+		prefix = append(prefix, branch)
 		for k, c := range kids {
 			if k == len(kids)-1 {
 				walk(c, indent+"└─ ", indent+"   ")
@@ -249,6 +246,19 @@ func treeOrder(procs []collector.Process, order []int, prefix []string) ([]int, 
 		}
 	}
 	return out, prefix
+}
+
+// markVisited marks a collapsed subtree as placed, so none of it shows up
+// again as a cycle member.
+func markVisited(procs []collector.Process, children map[int32][]int, kids []int, visited map[int32]bool) {
+	for _, c := range kids {
+		pid := procs[c].PID
+		if visited[pid] {
+			continue
+		}
+		visited[pid] = true
+		markVisited(procs, children, children[pid], visited)
+	}
 }
 
 // selected is the process under the cursor, if any.
@@ -273,13 +283,14 @@ func (p *procPanel) moveTo(i int) {
 func (p *procPanel) move(d int) { p.moveTo(p.cursor + d) }
 func (p *procPanel) page(d int) { p.moveTo(p.cursor + d*max(1, p.tableRows()-1)) }
 
-// setSort changes the order; choosing the current key again inverts it.
-// Following keeps the selection on its pid, otherwise the cursor goes top.
-func (p *procPanel) setSort(k sortKey) {
+// setSort changes the order; choosing the current column again inverts
+// it. Following keeps the selection on its pid, otherwise the cursor goes
+// top.
+func (p *procPanel) setSort(k colID) {
 	if k == p.key {
 		p.desc = !p.desc
 	} else {
-		p.key, p.desc = k, k.defaultDesc()
+		p.key, p.desc = k, columnDefs[k].desc
 	}
 	p.rebuild(p.follow)
 }
@@ -306,6 +317,121 @@ func (p *procPanel) setFilter(f string) {
 	p.filter = strings.ToLower(strings.TrimSpace(f))
 	p.rebuild(true)
 }
+
+// setUser shows one user's processes ("" all of them).
+func (p *procPanel) setUser(u string) {
+	p.user = u
+	p.rebuild(true)
+}
+
+// users lists the users owning a process of the table, sorted, with their
+// process counts (threads not counted).
+func (p *procPanel) users() (names []string, counts map[string]int) {
+	counts = map[string]int{}
+	for i := range p.procs {
+		if pr := &p.procs[i]; !pr.Thread {
+			if counts[pr.User] == 0 {
+				names = append(names, pr.User)
+			}
+			counts[pr.User]++
+		}
+	}
+	slices.Sort(names)
+	return names, counts
+}
+
+// setThreads shows or hides thread rows.
+func (p *procPanel) setThreads(on bool) {
+	p.threads = on
+	p.rebuild(true)
+}
+
+// setColumns installs the shown columns; none at all keeps the defaults.
+func (p *procPanel) setColumns(cols []colID) {
+	if len(cols) == 0 {
+		cols = defaultColumns
+	}
+	p.cols = slices.Clone(cols)
+}
+
+// setSearch sets the search text and moves to the first match at or after
+// the cursor (from: the row the search started on); it reports whether
+// anything matches.
+func (p *procPanel) setSearch(text string, from int) bool {
+	p.search = strings.ToLower(strings.TrimSpace(text))
+	if p.search == "" {
+		return true
+	}
+	return p.findNext(from)
+}
+
+// findNext moves the selection to the first row at or after row from
+// (wrapping) that matches the search; false when none does.
+func (p *procPanel) findNext(from int) bool {
+	n := len(p.order)
+	if p.search == "" || n == 0 {
+		return false
+	}
+	from = max(0, min(from, n-1))
+	for k := 0; k < n; k++ {
+		i := (from + k) % n
+		if matches(&p.procs[p.order[i]], p.search) {
+			p.moveTo(i)
+			return true
+		}
+	}
+	return false
+}
+
+// collapse hides the selected process's subtree; on a leaf it collapses
+// the parent and moves there (htop's -). expand shows it again (+).
+func (p *procPanel) collapse() {
+	sel, ok := p.selected()
+	if !ok {
+		return
+	}
+	if p.collapsed == nil {
+		p.collapsed = map[int32]bool{}
+	}
+	target := sel.PID
+	if !p.hasChildren(sel.PID) {
+		target = sel.PPID
+		if !p.hasChildren(target) {
+			return
+		}
+		p.selPID = target
+	}
+	p.collapsed[target] = true
+	p.chosen = true
+	p.rebuild(true)
+}
+
+func (p *procPanel) expand() {
+	if sel, ok := p.selected(); ok && p.collapsed[sel.PID] {
+		delete(p.collapsed, sel.PID)
+		p.rebuild(true)
+	}
+}
+
+func (p *procPanel) expandAll() {
+	if len(p.collapsed) > 0 {
+		clear(p.collapsed)
+		p.rebuild(true)
+	}
+}
+
+// hasChildren reports whether any shown process has pid as its parent.
+func (p *procPanel) hasChildren(pid int32) bool {
+	for i := range p.procs {
+		if pr := &p.procs[i]; pr.PPID == pid && pr.PID != pid && p.shown(pr) {
+			return true
+		}
+	}
+	return false
+}
+
+// scrollCommand moves COMMAND d cells left (d < 0) or right.
+func (p *procPanel) scrollCommand(d int) { p.hscroll = clamp(p.hscroll+d, 0, 1<<16) }
 
 // clickRow selects the row at screen line y (mouse); it reports whether y
 // was on a row.
@@ -347,99 +473,85 @@ func commandText(pr *collector.Process) (string, int) {
 	return pr.Name + " " + pr.Cmdline, len(pr.Name)
 }
 
-// procCols are the process table column widths for one panel width.
-type procCols struct{ pid, user, state, thr, nice, cpu, mem, rss, time, cmd int }
-
-func procColumns(w int) procCols {
-	c := procCols{pid: 7, user: 9, state: 1, thr: 4, nice: 3, cpu: 6, mem: 5, rss: 7, time: 10}
-	if w < 90 {
-		c.state, c.thr, c.nice, c.user = 0, 0, 0, 8
-	}
-	used := 1 // selection marker
-	for _, v := range []int{c.pid, c.user, c.state, c.thr, c.nice, c.cpu, c.mem, c.rss, c.time} {
-		if v > 0 {
-			used += v + 1
-		}
-	}
-	c.cmd = max(0, w-used)
-	return c
-}
-
-func (p *procPanel) header(cols procCols) string {
+// header is the column titles, the sort column marked ▲ or ▼.
+func (p *procPanel) header(spans []colSpan) string {
 	var b strings.Builder
 	b.WriteByte(' ')
 	arrow := "▲"
 	if p.desc {
 		arrow = "▼"
 	}
-	col := func(t string, w int, k sortKey, right bool) {
-		if w <= 0 {
-			return
-		}
-		if k == p.key && k < numSortKeys {
+	for i, sp := range spans {
+		d := columnDefs[sp.id]
+		t := d.title
+		if sp.id == p.key {
 			t += arrow
 		}
-		if right {
-			b.WriteString(padLeft(t, w))
-		} else {
-			b.WriteString(padRight(t, w))
+		if i > 0 {
+			b.WriteByte(' ')
 		}
-		b.WriteByte(' ')
+		if d.right {
+			b.WriteString(padLeft(t, sp.w))
+		} else {
+			b.WriteString(padRight(t, sp.w))
+		}
 	}
-	col("PID", cols.pid, sortPID, true)
-	col("USER", cols.user, sortUser, false)
-	col("S", cols.state, numSortKeys, false)
-	col("THR", cols.thr, numSortKeys, true)
-	col("NI", cols.nice, numSortKeys, true)
-	col("CPU%", cols.cpu, sortCPU, true)
-	col("MEM%", cols.mem, sortMem, true)
-	col("RSS", cols.rss, sortMem, true)
-	col("TIME+", cols.time, sortTime, true)
-	col("COMMAND", cols.cmd, sortName, false)
 	return b.String()
 }
 
-// row formats one process as plain text; buf is reused between rows.
-func (p *procPanel) row(buf []byte, cols procCols, pr *collector.Process, branch string) ([]byte, int) {
+// row formats one process as plain text; buf is reused between rows. It
+// returns where the dimmed part of COMMAND (the arguments) starts, or -1.
+func (p *procPanel) row(buf []byte, spans []colSpan, pr *collector.Process, branch string) ([]byte, int) {
 	mark := byte(' ')
 	if pr.PID == p.selPID {
 		mark = '>'
 	}
 	buf = append(buf, mark)
-	num := func(s string, w int) {
-		if w > 0 {
-			buf = append(buf, padLeft(s, w)...)
+	at := p.c.at()
+	dim := -1
+	for i, sp := range spans {
+		if sp.w <= 0 {
+			continue
+		}
+		if i > 0 {
 			buf = append(buf, ' ')
 		}
-	}
-	str := func(s string, w int) {
-		if w > 0 {
-			buf = append(buf, padRight(s, w)...)
-			buf = append(buf, ' ')
+		d := columnDefs[sp.id]
+		if sp.id == colCommand {
+			cmd, argv0 := commandText(pr)
+			cmd = clean(cmd)
+			if p.hscroll > 0 {
+				// Scrolled: "…" says the start is off screen.
+				cmd, argv0 = ansi.TruncateLeft(cmd, p.hscroll, "…"), 0
+			}
+			text, pad := cut(branch+cmd, sp.w)
+			dim = len(buf) + len(branch) + argv0
+			buf = append(buf, text...)
+			buf = append(buf, pad...)
+		} else if d.right {
+			buf = append(buf, padLeft(cell(sp.id, pr, at), sp.w)...)
+		} else {
+			buf = append(buf, padRight(cell(sp.id, pr, at), sp.w)...)
 		}
 	}
-	num(strconv.Itoa(int(pr.PID)), cols.pid)
-	str(clean(pr.User), cols.user)
-	str(pr.State, cols.state)
-	num(strconv.Itoa(int(pr.Threads)), cols.thr)
-	num(strconv.Itoa(int(pr.Nice)), cols.nice)
-	num(strconv.FormatFloat(pr.CPUPct, 'f', 1, 64), cols.cpu)
-	num(strconv.FormatFloat(pr.MemPct, 'f', 1, 64), cols.mem)
-	num(humanBytes(float64(pr.RSSBytes)), cols.rss)
-	num(cpuTime(pr.CPUTimeS), cols.time)
-	buf = append(buf, branch...)
-	cmd, argv0 := commandText(pr)
-	start := len(buf)
-	buf = append(buf, clean(cmd)...)
-	return buf, start + argv0
+	return buf, dim
 }
 
 func (p *procPanel) title() string {
 	t := "Processes " + strconv.Itoa(len(p.order))
-	if p.filter != "" {
-		t += "/" + strconv.Itoa(len(p.procs)) + " · filter \"" + p.filter + "\""
+	if p.filter != "" || p.user != "" {
+		t += "/" + strconv.Itoa(len(p.procs))
 	}
-	t += " · sort " + sortNames[p.key]
+	if p.filter != "" {
+		t += " · filter \"" + clean(p.filter) + "\""
+	}
+	if p.user != "" {
+		t += " · user " + clean(p.user)
+	}
+	if p.search != "" {
+		t += " · search \"" + clean(p.search) + "\""
+	}
+	t += " · sort " + columnDefs[p.key].name
 	if p.desc {
 		t += "▼"
 	} else {
@@ -447,6 +559,12 @@ func (p *procPanel) title() string {
 	}
 	if p.tree {
 		t += " · tree"
+	}
+	if p.threads {
+		t += " · threads"
+	}
+	if p.hscroll > 0 {
+		t += " · command →" + strconv.Itoa(p.hscroll)
 	}
 	if p.follow {
 		t += " · following " + strconv.Itoa(int(p.selPID))
@@ -473,9 +591,9 @@ func (p *procPanel) view(focused bool) []string {
 	case p.c.sourceErr(collector.SourceProcesses) != "" && len(p.procs) == 0:
 		lines = []string{s.Error.Render(collector.SourceProcesses + ": " + clean(p.c.sourceErr(collector.SourceProcesses)))}
 	case iw > 0:
-		cols := procColumns(iw)
+		spans := layoutColumns(p.cols, iw)
 		lines = make([]string, 0, p.tableRows()+1)
-		lines = append(lines, s.TableHeader.Render(fit(p.header(cols), iw)))
+		lines = append(lines, s.TableHeader.Render(fit(p.header(spans), iw)))
 		end := min(len(p.order), p.offset+p.tableRows())
 		var buf []byte
 		for i := p.offset; i < end; i++ {
@@ -483,9 +601,10 @@ func (p *procPanel) view(focused bool) []string {
 			if p.tree && i < len(p.prefix) {
 				branch = p.prefix[i]
 			}
-			var nameEnd int
-			buf, nameEnd = p.row(buf[:0], cols, &p.procs[p.order[i]], branch)
-			// Cut before styling: fit keeps the leading bytes, so nameEnd
+			pr := &p.procs[p.order[i]]
+			var dimAt int
+			buf, dimAt = p.row(buf[:0], spans, pr, branch)
+			// Cut before styling: fit keeps the leading bytes, so dimAt
 			// still marks where the dimmed cmdline starts.
 			line := fit(string(buf), iw)
 			switch {
@@ -493,8 +612,12 @@ func (p *procPanel) view(focused bool) []string {
 				line = s.Followed.Render(line)
 			case i == p.cursor:
 				line = s.Selected.Render(line)
-			case nameEnd < len(line):
-				line = line[:nameEnd] + s.Dim.Render(line[nameEnd:])
+			case p.search != "" && matches(pr, p.search):
+				line = s.Prompt.Render(line)
+			case pr.Thread:
+				line = s.Dim.Render(line)
+			case dimAt >= 0 && dimAt < len(line):
+				line = line[:dimAt] + s.Dim.Render(line[dimAt:])
 			}
 			lines = append(lines, line)
 		}

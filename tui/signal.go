@@ -24,3 +24,23 @@ func sendSignal(pid int32, sig syscall.Signal) error {
 	}
 	return nil
 }
+
+// defaultSignal is the menu's first choice: TERM where there is one.
+func defaultSignal() int {
+	for i, c := range signalChoices {
+		if c.Name == "TERM" {
+			return i
+		}
+	}
+	return 0
+}
+
+// signalByNumber finds a signal of the menu by its number.
+func signalByNumber(n int) (int, bool) {
+	for i, c := range signalChoices {
+		if int(c.Sig) == n {
+			return i, true
+		}
+	}
+	return 0, false
+}

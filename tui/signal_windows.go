@@ -4,7 +4,7 @@ package tui
 
 import "syscall"
 
-// signalChoices are offered by the kill prompt: Windows can only terminate.
+// signalChoices are offered by the signal menu: Windows can only terminate.
 var signalChoices = []signalChoice{
 	{"KILL", syscall.SIGKILL},
 }

@@ -20,14 +20,14 @@ func TestTeaQuitOnQ(t *testing.T) {
 	tm.WaitFinished(t, teatest.WithFinalTimeout(10*time.Second))
 }
 
-func TestTeaSlashFilters(t *testing.T) {
+func TestTeaBackslashFilters(t *testing.T) {
 	feed := make(chan tea.Msg, 1)
 	feed <- SnapshotMsg{Snap: testSnapshot(200)}
 	m := New(Options{Feed: feed, NoColor: true, Now: fixedNow, History: fakeHistory{}})
 	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(120, 40))
 	teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte("Processes 200")) },
 		teatest.WithDuration(10*time.Second))
-	tm.Type("/")
+	tm.Type("\\")
 	tm.Type("postgres")
 	teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte("Processes 60/200")) },
 		teatest.WithDuration(10*time.Second))

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 
@@ -31,6 +32,32 @@ func TestGoldenViews(t *testing.T) {
 			return step(next.(Model), cmd())
 		}},
 		{"day_window_paused_120x40", 120, 40, func(m Model) Model { return press(m, "w", "w", "p") }},
+	}
+	// Every new view at the three sizes an htop user has.
+	for _, sz := range [][2]int{{80, 24}, {120, 40}, {200, 50}} {
+		at := "_" + strconv.Itoa(sz[0]) + "x" + strconv.Itoa(sz[1])
+		for _, v := range []struct {
+			name string
+			prep func(Model) Model
+		}{
+			{"main", nil},
+			{"layout_processes", func(m Model) Model { return press(m, "v") }},
+			{"layout_checks", func(m Model) Model { return step(press(m, "v", "v"), ChecksMsg{Rows: criticalChecks()}) }},
+			{"setup", func(m Model) Model {
+				return press(m, "f2", "down", "down", "down", "down", "down", "down", "down", "down", "down", "down", "down", " ")
+			}},
+			{"signal_menu", func(m Model) Model { return press(m, "down", "k") }},
+			{"search", func(m Model) Model { return typeText(press(m, "/"), "cron") }},
+			{"user_menu", func(m Model) Model { return press(m, "u", "down") }},
+			{"sort_menu", func(m Model) Model { return press(m, "f6", "down") }},
+			{"renice_prompt", func(m Model) Model { return press(m, "r") }},
+		} {
+			tests = append(tests, struct {
+				name string
+				w, h int
+				prep func(Model) Model
+			}{v.name + at, sz[0], sz[1], v.prep})
+		}
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -87,7 +114,7 @@ func TestResizeTinyAndBack(t *testing.T) {
 	if m.procs.selPID != sel {
 		t.Errorf("selection changed across resize: %d -> %d", sel, m.procs.selPID)
 	}
-	if got := screen(step(m, tea.WindowSizeMsg{Width: 10, Height: 5})); got != "terminal t\nneed at le\nhave 10x5 " {
+	if got := screen(step(m, tea.WindowSizeMsg{Width: 10, Height: 5})); got != "terminal …\nneed at l…\nhave 10x5 " {
 		t.Errorf("10x5 view = %q", got)
 	}
 }
