@@ -40,7 +40,7 @@ var (
 	settingsLayouts = []string{"overview", "processes", "checks"}
 	settingsPanels  = []string{"cpu", "memory", "disk", "network", "checks", "processes", "cgroups", "sensors"}
 	settingsColumns = []string{
-		"pid", "user", "state", "threads", "nice", "priority", "cpu", "mem", "rss", "virt",
+		"pid", "user", "state", "threads", "nice", "cpu", "mem", "rss", "virt",
 		"time", "start", "io_read", "io_write", "cgroup", "container", "name", "command",
 	}
 )
