@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -468,4 +469,28 @@ func FuzzLoadSettings(f *testing.F) {
 			t.Errorf("after save: %+v %q, want %+v", again, warn, s)
 		}
 	})
+}
+
+// The names the settings file accepts are the console's own.
+func TestSettingsNamesMatchTheConsole(t *testing.T) {
+	var cols []string
+	for _, d := range columnDefs {
+		cols = append(cols, d.name)
+	}
+	slices.Sort(cols)
+	mine := slices.Sorted(slices.Values(settingsColumns))
+	if !slices.Equal(cols, mine) {
+		t.Errorf("columns: console %v, settings %v", cols, mine)
+	}
+	if !slices.Equal(presetNames[:], settingsLayouts) {
+		t.Errorf("layouts: console %v, settings %v", presetNames, settingsLayouts)
+	}
+	for _, p := range panelNames {
+		if !slices.Contains(settingsPanels, p) {
+			t.Errorf("panel %q not accepted by the settings", p)
+		}
+	}
+	if _, ok := columnByName(defaultSettings().Sort); !ok {
+		t.Errorf("default sort %q is not a column", defaultSettings().Sort)
+	}
 }
