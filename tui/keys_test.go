@@ -43,7 +43,7 @@ func TestSortKeys(t *testing.T) {
 		{[]string{"f6", "pgdown", "enter"}, []int32{1, 10, 7, 42, 43}},                       // name (case-folded, pid ties)
 		{[]string{"f6", "down", "down", "down", "down", "enter"}, []int32{1, 43, 10, 42, 7}}, // time
 		{[]string{"f6", "up", "up", "up", "up", "enter"}, []int32{7, 43, 1, 10, 42}},         // user
-		{[]string{"f6", "pgup", "enter"}, []int32{1, 7, 10, 42, 43}},                         // the first: pid
+		{[]string{"f6", "pgup", "pgup", "enter"}, []int32{1, 7, 10, 42, 43}},                 // the first: pid
 		{[]string{"f6", "down", "down", "down", "down", "down", "down", "down", "down", "down", "down", "down", "down", "enter"}, []int32{1, 7, 10, 42, 43}}, // wraps round to pid
 		{[]string{"f6", "right", "esc"}, []int32{42, 43, 10, 7, 1}}, // cancelled
 	}

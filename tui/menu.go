@@ -23,6 +23,12 @@ func (mn *menu) move(d int) {
 	mn.typed = ""
 }
 
+// page moves d choices without wrapping (PgUp/PgDown).
+func (mn *menu) page(d int) {
+	mn.cursor = clamp(mn.cursor+d, 0, max(0, len(mn.items)-1))
+	mn.typed = ""
+}
+
 // menuWidth is the panel's width for items, within w.
 func (mn *menu) menuWidth(w int) int {
 	iw := width(mn.title)

@@ -718,9 +718,13 @@ func (m Model) menuKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	case key.Matches(msg, k.Down, k.Right):
 		m.menu.move(1)
 	case key.Matches(msg, k.PgUp):
-		m.menu.move(-10)
+		m.menu.page(-10)
 	case key.Matches(msg, k.PgDown):
-		m.menu.move(10)
+		m.menu.page(10)
+	case key.Matches(msg, k.Home):
+		m.menu.cursor, m.menu.typed = 0, ""
+	case key.Matches(msg, k.End):
+		m.menu.cursor, m.menu.typed = len(m.menu.items)-1, ""
 	case key.Matches(msg, k.Accept):
 		mode := m.mode
 		m.mode = modeNormal
