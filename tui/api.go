@@ -177,3 +177,8 @@ func run(ctx context.Context, opts Options, extra ...tea.ProgramOption) error {
 	}
 	return nil
 }
+
+// DefaultSettingsPath is where the console keeps its settings:
+// $XDG_CONFIG_HOME/virgo-top/console.yaml (~/.config when unset; the OS
+// config dir on macOS and Windows); "" when there is no home to keep them.
+func DefaultSettingsPath() string { return defaultSettingsPath() }

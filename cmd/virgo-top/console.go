@@ -92,6 +92,8 @@ func runConsole(ctx context.Context, rf *rootFlags, stderr io.Writer) error {
 		Detail:   processDetail,
 		Interval: cfg.Interval,
 		NoColor:  noColor(rf),
+		// The user's console settings (layout, columns, sort, theme...).
+		SettingsPath: tui.DefaultSettingsPath(),
 	}
 	if timeline != nil {
 		opts.Timeline = timeline
