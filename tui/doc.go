@@ -28,6 +28,23 @@
 // during a replay (kept, not shown). Options.ReplayAt opens the console
 // on the recording (virgo-top replay, with no Feed: L goes to the end).
 //
+// # Layout and the process table
+//
+// Below the two status lines, one-line meters (cpu, memory, swap, load,
+// disk, network) and the count of checks not OK are always shown. The
+// layout presets (v: overview, processes, checks) place the panels; in the
+// overview the process table is guaranteed 10 rows on a 24-line terminal
+// and half the height from 30 lines up, and checks, trends and lists take
+// what is left where they fit. The table's columns are chosen and ordered
+// on a setup screen (F2) and sorted on any of them (F6); search (/ F3, n)
+// moves the selection, filter (\ F4) and the user menu (u) hide rows.
+// Threads (H) and per-process I/O columns ask the sampler for their data
+// through Options.SetThreads and Options.SetProcessIO, in commands, only
+// while shown. Renice (F7 F8 r) and the signal menu (k) act on the selected
+// process in commands. The arrangement (viewPrefs: layout, hidden panels,
+// sort, tree, columns) is announced by a prefsChangedMsg from Update
+// whenever a key changes it, for the settings file.
+//
 // Run shows the console on the terminal; New gives the tea.Model for tests
 // and embedding.
 package tui

@@ -1101,7 +1101,9 @@ func (m Model) helpScreen(w, h int) []string {
 	out = append(out, "",
 		s.Dim.Render("  Panels: 1 cpu · 2 memory · 3 disk · 4 network · 5 checks · 6 processes."),
 		s.Dim.Render("  Trend windows (w): live samples, last hour (per minute), last day (per hour)."),
-		s.Dim.Render("  In the signal prompt, y sends; anything else cancels or chooses."))
+		s.Dim.Render("  / (F3) searches: the selection moves to a match, n to the next; \\ (F4) filters: the rest is hidden."),
+		s.Dim.Render("  k: ↑/↓ or a signal's number choose, Enter sends, Esc cancels. F7/F8 nice -1/+1, r a nice value (-20..19;"),
+		s.Dim.Render("  lowering it needs root). F2 chooses and orders columns, F6 the sort column, v the layout."))
 	for _, l := range wordWrap(timeTravelHelp, max(1, w-4)) {
 		out = append(out, s.Dim.Render("  "+l))
 	}
