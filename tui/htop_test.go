@@ -7,8 +7,10 @@ import (
 	"syscall"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/muesli/termenv"
 
 	"github.com/virgo-top/virgo-top/collector"
 )
@@ -586,5 +588,33 @@ func TestNoColorKeepsSelection(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("the selected row is not in reverse video:\n%q", v)
+	}
+}
+
+// A menu's title is never cut: the panel is as wide as its title.
+func TestMenuTitleFits(t *testing.T) {
+	m := press(smallModel(t), "u")
+	if s := screen(m); !strings.Contains(s, "╭─ Show processes of ─") {
+		t.Errorf("user menu title cut:\n%s", s)
+	}
+}
+
+// A row cut before the start of its dimmed arguments stays valid UTF-8.
+func TestCutRowStaysValid(t *testing.T) {
+	m := newModel(Options{History: fakeHistory{}, Now: fixedNow}, colourRenderer(termenv.ANSI256))
+	m = step(m, sizeMsg(60, 24))
+	m.procs.setColumns([]colID{colCommand})
+	// COMMAND is 57 cells (58 inside the frame, less the marker): a
+	// 57-byte argv[0] is cut one cell short, and the dimmed arguments
+	// would start inside the ellipsis.
+	argv0 := "/" + strings.Repeat("a", 56)
+	m = step(m, SnapshotMsg{Snap: &collector.Snapshot{Processes: []collector.Process{
+		{PID: 3, Name: "aaaa", User: "u", Cmdline: argv0 + " --flag"},
+		{PID: 4, Name: "x", User: "u", Cmdline: "x --y", CPUPct: 1},
+	}}})
+	for i, l := range strings.Split(m.View(), "\n") {
+		if !utf8.ValidString(l) {
+			t.Errorf("line %d is not UTF-8: %q", i, l)
+		}
 	}
 }

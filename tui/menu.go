@@ -31,7 +31,7 @@ func (mn *menu) page(d int) {
 
 // menuWidth is the panel's width for items, within w.
 func (mn *menu) menuWidth(w int) int {
-	iw := width(mn.title)
+	iw := width(mn.title) + 4 // the title sits in the top border: "╭─ title ─╮"
 	for _, it := range mn.items {
 		iw = max(iw, width(it)+2)
 	}

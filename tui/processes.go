@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/charmbracelet/x/ansi"
 
@@ -616,7 +617,8 @@ func (p *procPanel) view(focused bool) []string {
 				line = s.Prompt.Render(line)
 			case pr.Thread:
 				line = s.Dim.Render(line)
-			case dimAt >= 0 && dimAt < len(line):
+			case dimAt >= 0 && dimAt < len(line) && utf8.RuneStart(line[dimAt]):
+				// (Not inside the ellipsis of a row cut before dimAt.)
 				line = line[:dimAt] + s.Dim.Render(line[dimAt:])
 			}
 			lines = append(lines, line)
