@@ -32,6 +32,9 @@ func buildProcTree(tb testing.TB, dir string, n int) Options {
 				"VmRSS:\t    4000 kB\nThreads:\t1\nSigQ:\t0/63429\nCpus_allowed_list:\t0-1\nvoluntary_ctxt_switches:\t100\nnonvoluntary_ctxt_switches:\t5\n",
 				comm, pid, pid, i%3*1000, i%3*1000, i%3*1000, i%3*1000),
 			"cmdline": fmt.Sprintf("/usr/bin/%s\x00--worker\x00%d\x00", comm, i),
+			// As on a real host: every process has a cgroup and an io file.
+			"cgroup": fmt.Sprintf("0::/system.slice/%s.service\n", comm),
+			"io":     fmt.Sprintf("rchar: %d\nwchar: 0\nsyscr: 0\nsyscw: 0\nread_bytes: %d\nwrite_bytes: 0\ncancelled_write_bytes: 0\n", i, i*4096),
 		}
 		for name, content := range files {
 			if err := os.WriteFile(filepath.Join(pdir, name), []byte(content), 0o644); err != nil {
@@ -87,16 +90,37 @@ func BenchmarkProcessScan(b *testing.B) {
 	p := newProcessSource(opts, fixtureSystem())
 	ctx := context.Background()
 	now := t0
-	if _, err := p.scan(ctx, now, 8<<30); err != nil {
+	if _, _, err := p.scan(ctx, now, 8<<30); err != nil {
 		b.Fatal(err)
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		now = now.Add(time.Second)
-		procs, err := p.scan(ctx, now, 8<<30)
+		procs, _, err := p.scan(ctx, now, 8<<30)
 		if err != nil || len(procs) < 1000 {
 			b.Fatal(len(procs), err)
+		}
+	}
+}
+
+// BenchmarkProcessScanIO is BenchmarkProcessScan with the per-process I/O
+// rates on (one more read per process).
+func BenchmarkProcessScanIO(b *testing.B) {
+	opts := buildProcTree(b, b.TempDir(), 1000)
+	p := newProcessSource(opts, fixtureSystem())
+	p.ioOn.Store(true)
+	ctx := context.Background()
+	now := t0
+	if _, _, err := p.scan(ctx, now, 8<<30); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		now = now.Add(time.Second)
+		if _, _, err := p.scan(ctx, now, 8<<30); err != nil {
+			b.Fatal(err)
 		}
 	}
 }
@@ -110,7 +134,7 @@ func BenchmarkProcessScanLive(b *testing.B) {
 	p := newProcessSource(Options{}, liveSystem())
 	ctx := context.Background()
 	now := time.Now()
-	procs, err := p.scan(ctx, now, 0)
+	procs, _, err := p.scan(ctx, now, 0)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -118,11 +142,84 @@ func BenchmarkProcessScanLive(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		now = now.Add(time.Second)
-		if procs, err = p.scan(ctx, now, 0); err != nil {
+		if procs, _, err = p.scan(ctx, now, 0); err != nil {
 			b.Fatal(err)
 		}
 	}
 	b.ReportMetric(float64(len(procs)), "procs")
+}
+
+// BenchmarkProcessScanLiveIOThreads is the live scan with I/O rates and
+// thread rows on (the console's I/O column and H).
+func BenchmarkProcessScanLiveIOThreads(b *testing.B) {
+	if _, err := os.Stat("/proc/self/stat"); err != nil {
+		b.Skip("no /proc")
+	}
+	p := newProcessSource(Options{}, liveSystem())
+	p.ioOn.Store(true)
+	p.threadsOn.Store(true)
+	ctx := context.Background()
+	now := time.Now()
+	procs, _, err := p.scan(ctx, now, 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		now = now.Add(time.Second)
+		if procs, _, err = p.scan(ctx, now, 0); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(len(procs)), "rows")
+}
+
+// BenchmarkCgroupsLive is one walk of this machine's cgroup hierarchies
+// (what the daemon adds per recorded cgroup table, and the console per
+// sample with its cgroup view shown).
+func BenchmarkCgroupsLive(b *testing.B) {
+	if _, err := os.Stat("/proc/self/mountinfo"); err != nil {
+		b.Skip("no /proc")
+	}
+	src := newCgroupSource(Options{})
+	src.on.Store(true)
+	ctx := context.Background()
+	s := &Snapshot{Time: time.Now()}
+	if err := src.Collect(ctx, s); err != nil {
+		b.Fatal(err)
+	}
+	if len(s.Cgroups) == 0 {
+		b.Skip("no cgroups here")
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		s = &Snapshot{Time: s.Time.Add(time.Second)}
+		if err := src.Collect(ctx, s); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(len(s.Cgroups)), "groups")
+}
+
+// BenchmarkCgroupsHybrid walks the canned hybrid tree (7 groups in 4
+// hierarchies).
+func BenchmarkCgroupsHybrid(b *testing.B) {
+	h := newFixtureHost(b)
+	h.loadStep("testdata/cgroup-hybrid/step0")
+	src := newCgroupSource(h.opts)
+	src.on.Store(true)
+	ctx := context.Background()
+	now := t0
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		now = now.Add(time.Second)
+		if err := src.Collect(ctx, &Snapshot{Time: now}); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
 
 // BenchmarkGopsutilProcessesLive is the same live scan through gopsutil's

@@ -27,6 +27,7 @@ type FsStat struct {
 type mountEntry struct {
 	device, mount, fstype, options string
 	root                           string // subtree mounted; "/" unless a bind mount of a subdirectory
+	super                          string // super block options (mountinfo): a cgroup v1 mount's controllers
 	major, minor                   uint32
 	hasDev                         bool // major/minor known (mountinfo)
 }
@@ -58,7 +59,12 @@ func parseMountinfo(data []byte) ([]mountEntry, error) {
 		if !ok || err1 != nil || err2 != nil {
 			return nil, fmt.Errorf("mountinfo line %d: bad major:minor %q", n, f[2])
 		}
+		var super string
+		if sep+3 < len(f) {
+			super = f[sep+3]
+		}
 		out = append(out, mountEntry{
+			super:   super,
 			device:  unescapeMount(f[sep+2]),
 			mount:   unescapeMount(f[4]),
 			fstype:  f[sep+1],

@@ -12,15 +12,18 @@ import (
 func TestParseMountinfo(t *testing.T) {
 	in := "27 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw\n" +
 		"28 27 8:1 /sub /mnt/my\\040bind rw master:2 propagate_from:3 - ext4 /dev/sda1 rw\n" +
-		"29 27 0:40 / /n ro - nfs4 srv:/x\\134y rw\n"
+		"29 27 0:40 / /n ro - nfs4 srv:/x\\134y rw\n" +
+		"31 30 0:28 / /sys/fs/cgroup/cpu,cpuacct rw,relatime - cgroup cgroup rw,cpu,cpuacct\n"
 	got, err := parseMountinfo([]byte(in))
 	if err != nil {
 		t.Fatal(err)
 	}
 	eq(t, "mounts", got, []mountEntry{
-		{device: "/dev/sda1", mount: "/", fstype: "ext4", options: "rw,relatime", root: "/", major: 8, minor: 1, hasDev: true},
-		{device: "/dev/sda1", mount: "/mnt/my bind", fstype: "ext4", options: "rw", root: "/sub", major: 8, minor: 1, hasDev: true},
-		{device: `srv:/x\y`, mount: "/n", fstype: "nfs4", options: "ro", root: "/", major: 0, minor: 40, hasDev: true},
+		{device: "/dev/sda1", mount: "/", fstype: "ext4", options: "rw,relatime", super: "rw", root: "/", major: 8, minor: 1, hasDev: true},
+		{device: "/dev/sda1", mount: "/mnt/my bind", fstype: "ext4", options: "rw", super: "rw", root: "/sub", major: 8, minor: 1, hasDev: true},
+		{device: `srv:/x\y`, mount: "/n", fstype: "nfs4", options: "ro", super: "rw", root: "/", major: 0, minor: 40, hasDev: true},
+		// A cgroup v1 mount's controllers are its super block options.
+		{device: "cgroup", mount: "/sys/fs/cgroup/cpu,cpuacct", fstype: "cgroup", options: "rw,relatime", super: "rw,cpu,cpuacct", root: "/", major: 0, minor: 28, hasDev: true},
 	})
 	for _, bad := range []string{
 		"27 1 8:1 / / rw ext4 /dev/sda1 rw\n",   // no separator

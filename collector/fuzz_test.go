@@ -2,8 +2,10 @@ package collector
 
 import (
 	"bytes"
+	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -130,6 +132,7 @@ func FuzzParseStatusUID(f *testing.F) {
 func FuzzParseMountinfo(f *testing.F) {
 	seedFile(f, "step0/proc/1/mountinfo")
 	f.Add([]byte("1 2 3:4 / / rw - - - -\n"))
+	f.Add([]byte("31 30 0:28 / /sys/fs/cgroup/cpu,cpuacct rw - cgroup cgroup rw,cpu,cpuacct\n40 30 0:37 /x /sys/fs/cgroup/unified rw - cgroup2 cgroup2 rw\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		ms, err := parseMountinfo(data)
 		if err != nil {
@@ -137,6 +140,11 @@ func FuzzParseMountinfo(f *testing.F) {
 		}
 		_ = selectMounts(ms, false)
 		_ = selectMounts(ms, true)
+		for _, h := range findHierarchies(ms, "/s", "/r") {
+			if h.roles == 0 || h.root == "" {
+				t.Fatalf("hierarchy %+v", h)
+			}
+		}
 	})
 }
 
@@ -163,5 +171,93 @@ func FuzzSmallParsers(f *testing.F) {
 		_, _, _, _, _ = parsePidIO(data)
 		_ = unescapeMount(string(data))
 		_ = formatCmdline(data)
+	})
+}
+
+func FuzzParsePSI(f *testing.F) {
+	for _, rel := range []string{"psi-6.1/proc/pressure/cpu", "psi-6.1/proc/pressure/io", "psi-5.10/proc/pressure/cpu"} {
+		data, err := os.ReadFile(filepath.Join("testdata", "pressure", rel))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	f.Add([]byte("some avg10=1e2 avg60=0x1p-2 avg300=+0 total=-1\n"))
+	f.Add([]byte("some avg10=100 avg60=100 avg300=100\nfull avg10= avg60=1 avg300=1\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p, err := parsePSI(data)
+		if err != nil {
+			return
+		}
+		for _, v := range []float64{p.SomeAvg10, p.SomeAvg60, p.SomeAvg300, p.FullAvg10, p.FullAvg60, p.FullAvg300} {
+			if !(v >= 0 && v <= 100) {
+				t.Fatalf("percentage %v out of [0,100] in %+v", v, p)
+			}
+		}
+	})
+}
+
+// FuzzCgroupFiles: the cgroup file parsers and the naming of groups and
+// processes never panic on any content, and names are never longer than
+// the path they come from.
+func FuzzCgroupFiles(f *testing.F) {
+	f.Add([]byte("8:0 rbytes=1 wbytes=2 rios=3\n259:0 rbytes=18446744073709551615\n"))
+	f.Add([]byte("8:0 Read 10\n8:0 Write 20\nTotal 30\n"))
+	f.Add([]byte("usage_usec 12\ninactive_file 3\n"))
+	f.Add([]byte("9:name=systemd:/\n4:memory:/process_api/57da532e61f066368275b916a2771594\n0::/\n"))
+	f.Add([]byte("/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod1a2b3c4d_5e6f_7a8b_9c0d_1e2f3a4b5c6d.slice/cri-containerd-" + criID + ".scope"))
+	f.Add([]byte("/docker/" + dockerID + "/init.scope"))
+	f.Add([]byte("/pod"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		_, _, _ = parseIOStat(data)
+		_, _, _ = parseBlkio(data)
+		_, _ = parseKeyedUint(data, "usage_usec")
+		_ = countLines(data)
+		_ = memLimit(data)
+		if p := parseProcCgroup(data); p != nil && (len(p) == 0 || p[0] != '/') {
+			t.Fatalf("cgroup path %q is not absolute", p)
+		}
+		path := string(data)
+		name, kind := cgroupName(path)
+		if name == "" && path != "" || len(name) > max(len(path), 1) {
+			t.Fatalf("cgroupName(%q) = %q", path, name)
+		}
+		switch kind {
+		case "slice", "service", "scope", "container", "cgroup":
+		default:
+			t.Fatalf("cgroupName(%q): kind %q", path, kind)
+		}
+		if c := containerOf(path); len(c) > len(path) {
+			t.Fatalf("containerOf(%q) = %q", path, c)
+		}
+	})
+}
+
+// FuzzSensorAttrs: a device's attributes ("name=value" lines) never give
+// a battery outside 0-100 % or a non-finite reading.
+func FuzzSensorAttrs(f *testing.F) {
+	f.Add([]byte("type=Battery\ncapacity=87\npower_now=9876000\nstatus=Discharging"))
+	f.Add([]byte("type=Battery\ncharge_now=-2\ncharge_full=4\ncurrent_now=-9223372036854775808\nvoltage_now=9223372036854775807"))
+	f.Add([]byte("temp1_input=52000\ntemp1_label=Package id 0\ntemp1_max=84000\ntemp1_crit=100000\ntemp2_input=-273150"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		m := map[string]string{}
+		var names []string
+		for _, line := range strings.Split(string(data), "\n") {
+			if k, v, ok := strings.Cut(line, "="); ok {
+				m[k] = v
+				names = append(names, k)
+			}
+		}
+		a := func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+		if b, ok := batteryFrom("B", a); ok {
+			if !(b.Percent >= 0 && b.Percent <= 100) || math.IsNaN(b.PowerW) || math.IsInf(b.PowerW, 0) || b.PowerW < 0 {
+				t.Fatalf("battery %+v", b)
+			}
+		}
+		for _, s := range tempSensors("chip", tempIndexes(names), a) {
+			if !(s.TempC >= minTempC && s.TempC <= maxTempC) || s.HighC < 0 || s.CritC < 0 {
+				t.Fatalf("sensor %+v", s)
+			}
+		}
 	})
 }

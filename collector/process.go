@@ -230,9 +230,14 @@ type procReader interface {
 	// read reads the file of pid into buf[:0], growing it as needed,
 	// stopping after limit bytes when limit > 0.
 	read(pid int32, file string, buf []byte, limit int) ([]byte, error)
+	// tasks appends the thread ids of pid (its task directory) to dst.
+	tasks(pid int32, dst []int32) ([]int32, error)
+	// readTask reads the file of thread tid of pid, as read does.
+	readTask(pid, tid int32, file string, buf []byte) ([]byte, error)
 }
 
-// procEntry is what the scanner remembers about one live process.
+// procEntry is what the scanner remembers about one live process (or
+// thread, keyed by its tid).
 type procEntry struct {
 	start   uint64 // starttime: tells a reused pid from the same process
 	ticks   uint64 // utime+stime at the last scan
@@ -242,13 +247,24 @@ type procEntry struct {
 	gen     uint32 // scan generation that last saw it
 	uid     uint32 // effective uid from status, refreshed every uidEvery scans
 	haveUID bool
+	cg      *cgInfo // its cgroup, refreshed with the uid; nil: none known
+	haveCg  bool
+	ioRead  uint64 // read_bytes, write_bytes of /proc/PID/io at scan ioGen
+	ioWrite uint64
+	ioGen   uint32 // 0: not read at the last scan
 }
 
-// uidEvery is how many scans a process's uid (from /proc/PID/status) is
-// kept before it is read again. A process changes its uid at exec (comm
-// changes, which also re-reads it) or by setuid() after a fork (a worker
-// dropping privileges), which this catches within uidEvery scans. Reads are
-// staggered by pid so each tick reads about 1/uidEvery of the statuses.
+// cgInfo is an interned cgroup path and its short name (Process.Cgroup,
+// Process.Container).
+type cgInfo struct{ path, container string }
+
+// uidEvery is how many scans a process's uid (from /proc/PID/status) and
+// cgroup (/proc/PID/cgroup) are kept before they are read again. A
+// process changes its uid and cgroup at exec (comm changes, which also
+// re-reads them), or by setuid() after a fork (a worker dropping
+// privileges) or by being moved (echo PID > cgroup.procs), which this
+// catches within uidEvery scans. Reads are staggered by pid so each tick
+// reads about 1/uidEvery of them.
 const uidEvery = 10
 
 // processSource is the lean Linux process scanner: one small read per
@@ -261,15 +277,18 @@ type processSource struct {
 
 	users    map[uint32]string // lazily from EtcRoot/passwd
 	names    map[string]string // interned comm values
+	cgroups  map[string]*cgInfo
 	entries  map[int32]*procEntry
 	gen      uint32
 	btime    uint64
 	prevTime time.Time
 
 	pidBuf  []int32
+	tidBuf  []int32
 	statBuf []byte
 	statusB []byte
 	cmdBuf  []byte
+	smallB  []byte // cgroup and io files
 
 	fallback *processFallback // off Linux without a ProcRoot
 
@@ -280,6 +299,10 @@ type processSource struct {
 	// long, keeping the per-process state in between so CPU % covers the
 	// whole stretch since the last list (Sampler.SetProcessEvery).
 	every atomic.Int64
+	// ioOn: read ProcRoot/PID/io for I/O rates (Sampler.SetProcessIO).
+	ioOn atomic.Bool
+	// threadsOn: add a row per thread (Sampler.SetThreads).
+	threadsOn atomic.Bool
 }
 
 func newProcessSource(opts Options, sys system) *processSource {
@@ -288,10 +311,12 @@ func newProcessSource(opts Options, sys system) *processSource {
 		sys:     sys,
 		r:       newProcReader(opts.procRoot()),
 		names:   make(map[string]string),
+		cgroups: make(map[string]*cgInfo),
 		entries: make(map[int32]*procEntry),
 		statBuf: make([]byte, 0, 1024),
 		statusB: make([]byte, 0, 4096),
 		cmdBuf:  make([]byte, 0, 1024),
+		smallB:  make([]byte, 0, 1024),
 	}
 }
 
@@ -325,11 +350,11 @@ func (p *processSource) Collect(ctx context.Context, s *Snapshot) error {
 		}
 		return nil
 	}
-	procs, err := p.scan(ctx, s.Time, s.Memory.TotalBytes)
+	procs, n, err := p.scan(ctx, s.Time, s.Memory.TotalBytes)
 	if err != nil {
 		return err
 	}
-	s.Processes, s.ProcessCount = procs, len(procs)
+	s.Processes, s.ProcessCount = procs, n
 	return nil
 }
 
@@ -341,9 +366,10 @@ func (p *processSource) periodicDue(now time.Time) bool {
 	return every > 0 && (p.prevTime.IsZero() || now.Sub(p.prevTime) >= every-every/10)
 }
 
-// scan reads every process. memTotal is MemTotal in bytes, read here when
-// the memory source did not run (0).
-func (p *processSource) scan(ctx context.Context, now time.Time, memTotal uint64) ([]Process, error) {
+// scan reads every process (and, with threadsOn, every thread) and
+// returns them with the number of processes. memTotal is MemTotal in
+// bytes, read here when the memory source did not run (0).
+func (p *processSource) scan(ctx context.Context, now time.Time, memTotal uint64) ([]Process, int, error) {
 	root := p.opts.procRoot()
 	if memTotal == 0 {
 		// Without MemTotal only mem % is lost (left 0): not worth failing
@@ -357,14 +383,14 @@ func (p *processSource) scan(ctx context.Context, now time.Time, memTotal uint64
 	if p.btime == 0 {
 		data, err := readFile(root, "stat")
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		ps, err := parseProcStat(data)
 		if err != nil {
-			return nil, fmt.Errorf("parse %s/stat: %w", root, err)
+			return nil, 0, fmt.Errorf("parse %s/stat: %w", root, err)
 		}
 		if ps.btime == 0 {
-			return nil, fmt.Errorf("%s/stat: no btime", root)
+			return nil, 0, fmt.Errorf("%s/stat: no btime", root)
 		}
 		p.btime = ps.btime
 	}
@@ -377,23 +403,27 @@ func (p *processSource) scan(ctx context.Context, now time.Time, memTotal uint64
 	if len(p.names) > 8192 { // bound the intern table on hosts with many unique comms
 		clear(p.names)
 	}
+	if len(p.cgroups) > 8192 {
+		clear(p.cgroups)
+	}
+	ioOn, threadsOn := p.ioOn.Load(), p.threadsOn.Load()
 
 	pids, err := p.r.pids(p.pidBuf[:0])
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	p.pidBuf = pids
 	elapsed := elapsedSince(p.prevTime, now)
 	firstScan := p.prevTime.IsZero()
 	p.gen++
-	clk := float64(p.sys.clkTck)
 	boot := time.Unix(int64(p.btime), 0).UTC()
 
 	out := make([]Process, 0, len(pids))
 	var st pidStat
+	nprocs := 0
 	for i, pid := range pids {
 		if i&255 == 0 && ctx.Err() != nil {
-			return nil, ctx.Err()
+			return nil, 0, ctx.Err()
 		}
 		// A process that exits between listing and reading is skipped.
 		data, err := p.r.read(pid, "stat", p.statBuf, 0)
@@ -401,30 +431,21 @@ func (p *processSource) scan(ctx context.Context, now time.Time, memTotal uint64
 		if err != nil || parsePidStat(data, &st) != nil {
 			continue
 		}
-		name, ok := p.names[string(st.comm)]
-		if !ok {
-			name = string(st.comm)
-			p.names[name] = name
-		}
+		name := p.intern(st.comm)
 		ticks := st.utime + st.stime
-		e := p.entries[pid]
-		var cpuTicks uint64
-		switch {
-		case e != nil && e.start == st.starttime:
-			cpuTicks = delta(ticks, e.ticks)
-		case !firstScan:
-			// Started since the last scan (as top counts it): all its
-			// CPU time falls in this interval.
-			cpuTicks = ticks
-		}
-		if e == nil || e.start != st.starttime {
-			if e == nil {
-				e = &procEntry{}
-				p.entries[pid] = e
+		e, cpuTicks, fresh := p.entry(pid, &st, ticks, firstScan)
+		turn := (p.gen+uint32(pid))%uidEvery == 0
+		if !e.haveCg || e.comm != name || turn {
+			cg, err := p.r.read(pid, "cgroup", p.smallB, 0)
+			p.smallB = cg[:0]
+			// Unreadable (a process gone, a kernel without cgroups): none,
+			// tried again at its next turn.
+			e.cg, e.haveCg = nil, true
+			if err == nil {
+				e.cg = p.cgroupOf(parseProcCgroup(cg))
 			}
-			*e = procEntry{start: st.starttime}
 		}
-		if !e.haveUID || e.comm != name || (p.gen+uint32(pid))%uidEvery == 0 {
+		if !e.haveUID || e.comm != name || turn {
 			status, err := p.r.read(pid, "status", p.statusB, 0)
 			p.statusB = status[:0]
 			if err != nil {
@@ -436,7 +457,6 @@ func (p *processSource) scan(ctx context.Context, now time.Time, memTotal uint64
 			}
 			e.uid, e.haveUID = uid, true
 		}
-		uid := e.uid
 		// exec keeps pid and starttime but changes comm: re-read cmdline
 		// then, so a fork caught before its exec is not cached forever.
 		if !e.haveCmd || e.comm != name {
@@ -449,28 +469,15 @@ func (p *processSource) scan(ctx context.Context, now time.Time, memTotal uint64
 		}
 		e.ticks, e.gen = ticks, p.gen
 
-		proc := Process{
-			PID:       st.pid,
-			PPID:      st.ppid,
-			Name:      name,
-			User:      p.userName(uid),
-			UID:       uid,
-			State:     stateStrings[st.state],
-			Threads:   st.threads,
-			CPUTimeS:  float64(ticks) / clk,
-			RSSBytes:  st.rss * p.sys.pageSize,
-			VMSBytes:  st.vsize,
-			StartTime: boot.Add(time.Duration(st.starttime) * time.Second / time.Duration(p.sys.clkTck)),
-			Nice:      st.nice,
-			Cmdline:   e.cmdline,
-		}
-		if elapsed > 0 {
-			proc.CPUPct = float64(cpuTicks) * 100 / clk / elapsed.Seconds()
-		}
-		if memTotal > 0 {
-			proc.MemPct = float64(proc.RSSBytes) * 100 / float64(memTotal)
+		proc := p.process(&st, name, e, ticks, cpuTicks, boot, elapsed, memTotal)
+		if ioOn {
+			p.readIO(pid, e, &proc, fresh && !firstScan, elapsed)
 		}
 		out = append(out, proc)
+		nprocs++
+		if threadsOn && st.threads > 1 {
+			out = p.threads(out, &proc, boot, elapsed, memTotal, firstScan)
+		}
 	}
 	for pid, e := range p.entries {
 		if e.gen != p.gen {
@@ -479,7 +486,144 @@ func (p *processSource) scan(ctx context.Context, now time.Time, memTotal uint64
 	}
 	slices.SortFunc(out, func(a, b Process) int { return int(a.PID) - int(b.PID) })
 	p.prevTime = now
-	return out, nil
+	return out, nprocs, nil
+}
+
+// intern returns comm as an interned string.
+func (p *processSource) intern(comm []byte) string {
+	name, ok := p.names[string(comm)]
+	if !ok {
+		name = string(comm)
+		p.names[name] = name
+	}
+	return name
+}
+
+// cgroupOf interns a cgroup path with its short name; nil for none.
+func (p *processSource) cgroupOf(path []byte) *cgInfo {
+	if path == nil {
+		return nil
+	}
+	cg, ok := p.cgroups[string(path)]
+	if !ok {
+		s := string(path)
+		cg = &cgInfo{path: s, container: containerOf(s)}
+		p.cgroups[s] = cg
+	}
+	return cg
+}
+
+// entry returns the scanner's entry for pid (or tid) as of st, with the
+// CPU ticks it used since the last scan; fresh says it started since then
+// (or its pid was reused), so everything it counted falls in the interval.
+func (p *processSource) entry(pid int32, st *pidStat, ticks uint64, firstScan bool) (e *procEntry, cpuTicks uint64, fresh bool) {
+	e = p.entries[pid]
+	switch {
+	case e != nil && e.start == st.starttime:
+		cpuTicks = delta(ticks, e.ticks)
+	case !firstScan:
+		// Started since the last scan (as top counts it): all its
+		// CPU time falls in this interval.
+		cpuTicks = ticks
+	}
+	if e == nil || e.start != st.starttime {
+		if e == nil {
+			e = &procEntry{}
+			p.entries[pid] = e
+		}
+		*e = procEntry{start: st.starttime}
+		fresh = true
+	}
+	return e, cpuTicks, fresh
+}
+
+// process builds the row of a process (or thread) from its stat.
+func (p *processSource) process(st *pidStat, name string, e *procEntry, ticks, cpuTicks uint64, boot time.Time, elapsed time.Duration, memTotal uint64) Process {
+	clk := float64(p.sys.clkTck)
+	proc := Process{
+		PID:       st.pid,
+		PPID:      st.ppid,
+		Name:      name,
+		User:      p.userName(e.uid),
+		UID:       e.uid,
+		State:     stateStrings[st.state],
+		Threads:   st.threads,
+		CPUTimeS:  float64(ticks) / clk,
+		RSSBytes:  st.rss * p.sys.pageSize,
+		VMSBytes:  st.vsize,
+		StartTime: boot.Add(time.Duration(st.starttime) * time.Second / time.Duration(p.sys.clkTck)),
+		Nice:      st.nice,
+		Cmdline:   e.cmdline,
+	}
+	if e.cg != nil {
+		proc.Cgroup, proc.Container = e.cg.path, e.cg.container
+	}
+	if elapsed > 0 {
+		proc.CPUPct = float64(cpuTicks) * 100 / clk / elapsed.Seconds()
+	}
+	if memTotal > 0 {
+		proc.MemPct = float64(proc.RSSBytes) * 100 / float64(memTotal)
+	}
+	return proc
+}
+
+// readIO reads ProcRoot/PID/io into proc's I/O rates: the change in
+// read_bytes and write_bytes since the previous scan, or since the
+// process started when it started after that scan (all of its I/O falls
+// in the interval). Unreadable (another user's process without
+// CAP_SYS_PTRACE) or read for the first time: IOKnown stays false.
+func (p *processSource) readIO(pid int32, e *procEntry, proc *Process, fresh bool, elapsed time.Duration) {
+	data, err := p.r.read(pid, "io", p.smallB, 0)
+	p.smallB = data[:0]
+	prevGen := e.ioGen
+	e.ioGen = 0
+	if err != nil {
+		return
+	}
+	_, _, rd, wr, err := parsePidIO(data)
+	if err != nil {
+		return
+	}
+	switch {
+	case elapsed <= 0:
+	case prevGen != 0 && prevGen == p.gen-1:
+		proc.IOReadBps, proc.IOWriteBps, proc.IOKnown = rate(rd, e.ioRead, elapsed), rate(wr, e.ioWrite, elapsed), true
+	case fresh:
+		proc.IOReadBps, proc.IOWriteBps, proc.IOKnown = rate(rd, 0, elapsed), rate(wr, 0, elapsed), true
+	}
+	e.ioRead, e.ioWrite, e.ioGen = rd, wr, p.gen
+}
+
+// threads appends a row for each thread of proc other than its main
+// thread (ProcRoot/PID/task/TID/stat): its own name, state and CPU, the
+// process's user, command line and cgroup, PPID the process.
+func (p *processSource) threads(out []Process, proc *Process, boot time.Time, elapsed time.Duration, memTotal uint64, firstScan bool) []Process {
+	pid := proc.PID
+	tids, err := p.r.tasks(pid, p.tidBuf[:0])
+	p.tidBuf = tids
+	if err != nil {
+		return out
+	}
+	var st pidStat
+	for _, tid := range tids {
+		if tid == pid {
+			continue
+		}
+		data, err := p.r.readTask(pid, tid, "stat", p.statBuf)
+		p.statBuf = data[:0]
+		if err != nil || parsePidStat(data, &st) != nil {
+			continue
+		}
+		ticks := st.utime + st.stime
+		e, cpuTicks, _ := p.entry(tid, &st, ticks, firstScan)
+		e.ticks, e.gen = ticks, p.gen
+		e.uid, e.cmdline = proc.UID, proc.Cmdline
+		st.ppid = pid
+		t := p.process(&st, p.intern(st.comm), e, ticks, cpuTicks, boot, elapsed, memTotal)
+		t.User, t.Cgroup, t.Container, t.Thread = proc.User, proc.Cgroup, proc.Container, true
+		out = append(out, t)
+	}
+	return out
 }
 
 func (p *processSource) userName(uid uint32) string {

@@ -14,22 +14,27 @@ import (
 )
 
 // Source names, in the order the Sampler runs them. Memory runs before
-// processes so that the process source can use MemTotal for mem %.
+// processes and cgroups so that they can use MemTotal (mem %) and the
+// host's used memory (the root cgroup of a unified host).
 const (
 	SourceHost        = "host"
 	SourceCPU         = "cpu"
 	SourceMemory      = "memory"
 	SourceLoad        = "load"
+	SourcePressure    = "pressure"
 	SourceFilesystems = "filesystems"
 	SourceDisks       = "disks"
 	SourceNetwork     = "network"
 	SourceProcesses   = "processes"
+	SourceCgroups     = "cgroups"
+	SourceSensors     = "sensors"
 )
 
 // SourceNames lists every source, in collection order.
 var SourceNames = []string{
-	SourceHost, SourceCPU, SourceMemory, SourceLoad,
+	SourceHost, SourceCPU, SourceMemory, SourceLoad, SourcePressure,
 	SourceFilesystems, SourceDisks, SourceNetwork, SourceProcesses,
+	SourceCgroups, SourceSensors,
 }
 
 // Options says where to read host data from and which sources to run.
@@ -112,6 +117,7 @@ type Sampler struct {
 	unknown []string
 	last    time.Time
 	procs   *processSource // nil without the processes source
+	cgroups *cgroupSource  // nil without the cgroups source
 }
 
 // SetProcessList chooses between the full process list (the default) and
@@ -134,6 +140,51 @@ func (s *Sampler) SetProcessList(on bool) {
 func (s *Sampler) SetProcessEvery(d time.Duration) {
 	if s.procs != nil {
 		s.procs.every.Store(int64(max(d, 0)))
+	}
+}
+
+// SetProcessIO turns the per-process I/O rates on or off
+// (Process.IOReadBps, IOWriteBps, IOKnown, from ProcRoot/PID/io): one more
+// read per process per sample, for a console that shows or sorts an I/O
+// column. Off (the default), IOKnown is false. Turned on, a process's
+// first rate comes with the sample after the one that first read it.
+// Safe to call while sampling.
+func (s *Sampler) SetProcessIO(on bool) {
+	if s.procs != nil {
+		s.procs.ioOn.Store(on)
+	}
+}
+
+// SetThreads turns thread rows on or off: with them, the process list has
+// one more Process per thread other than a process's main thread (read
+// from ProcRoot/PID/task/TID/stat), with Thread set, PID the thread id and
+// PPID its process; ProcessCount still counts processes only. Safe to
+// call while sampling.
+func (s *Sampler) SetThreads(on bool) {
+	if s.procs != nil {
+		s.procs.threadsOn.Store(on)
+	}
+}
+
+// SetCgroups turns the cgroup list (Snapshot.Cgroups) on or off: a walk
+// of the cgroup hierarchies every sample, for a console showing its
+// cgroup view. Off (the default) it is nil, unless SetCgroupsEvery asks
+// for it periodically. Turned on, the first list has no CPU % or I/O
+// rates yet unless a periodic walk preceded it. Safe to call while
+// sampling.
+func (s *Sampler) SetCgroups(on bool) {
+	if s.cgroups != nil {
+		s.cgroups.on.Store(on)
+	}
+}
+
+// SetCgroupsEvery makes the sampler list the cgroups once every d (0:
+// never) even while SetCgroups is off, with rates over the whole time
+// since the previous list: the flight recorder's cgroup table every
+// record_process_interval. It applies from the next sample.
+func (s *Sampler) SetCgroupsEvery(d time.Duration) {
+	if s.cgroups != nil {
+		s.cgroups.every.Store(int64(max(d, 0)))
 	}
 }
 
@@ -166,8 +217,11 @@ func newSampler(opts Options, sys system) *Sampler {
 	for _, name := range SourceNames {
 		if want(name) {
 			src := newSource(name, opts, sys)
-			if ps, ok := src.(*processSource); ok {
-				s.procs = ps
+			switch src := src.(type) {
+			case *processSource:
+				s.procs = src
+			case *cgroupSource:
+				s.cgroups = src
 			}
 			s.sources = append(s.sources, src)
 		}
@@ -185,6 +239,8 @@ func newSource(name string, opts Options, sys system) Source {
 		return newMemorySource(opts, sys)
 	case SourceLoad:
 		return newLoadSource(opts)
+	case SourcePressure:
+		return newPressureSource(opts)
 	case SourceFilesystems:
 		return newFilesystemSource(opts, sys)
 	case SourceDisks:
@@ -193,6 +249,10 @@ func newSource(name string, opts Options, sys system) Source {
 		return newNetworkSource(opts)
 	case SourceProcesses:
 		return newProcessSource(opts, sys)
+	case SourceCgroups:
+		return newCgroupSource(opts)
+	case SourceSensors:
+		return newSensorSource(opts)
 	}
 	panic("collector: no source " + name) // unreachable: names come from SourceNames
 }
@@ -292,6 +352,10 @@ func readShort(path string) (string, error) {
 	}
 	return strings.TrimSpace(string(buf[:n])), nil
 }
+
+// maxReadInto bounds what readInto reads: the pseudo files it serves are
+// a few KiB, a cgroup.procs of a busy group some hundreds.
+const maxReadInto = 4 << 20
 
 // rate is delta per second, with counters that went backwards (reset,
 // wrapped, device replaced) clamped to 0.

@@ -21,20 +21,23 @@ type Snapshot struct {
 	Disks       []Disk        `json:"disks"`
 	Network     []NetIf       `json:"network"`
 	Processes   []Process     `json:"processes"`
-	// ProcessCount is the number of processes: len(Processes), or, when
-	// the sampler only counts them (Sampler.SetProcessList(false)), the
-	// count alone with Processes nil.
+	// ProcessCount is the number of processes: len(Processes) less the
+	// thread rows (Sampler.SetThreads), or, when the sampler only counts
+	// them (Sampler.SetProcessList(false)), the count alone with
+	// Processes nil.
 	ProcessCount int `json:"process_count"`
 	// Pressure is the host's pressure stall information (ProcRoot/pressure);
 	// nil where the kernel has none (before 4.20, PSI disabled, macOS,
 	// Windows).
 	Pressure *Pressure `json:"pressure,omitempty"`
 	// Cgroups lists the control groups (systemd slices, services, scopes,
-	// containers) while the sampler is asked for them
-	// (Sampler.SetCgroups); nil otherwise or where there are none.
+	// containers), sorted by path, while the sampler is asked for them
+	// (Sampler.SetCgroups, SetCgroupsEvery); nil otherwise or where there
+	// are none (no cgroup file system, macOS, Windows).
 	Cgroups []Cgroup `json:"cgroups,omitempty"`
 	// Sensors are temperatures from hwmon and thermal zones; Batteries
-	// from power_supply. Absent hardware: nil.
+	// from power_supply; read at most every 5 s, the samples in between
+	// sharing the last reading. Absent hardware: nil.
 	Sensors   []Sensor  `json:"sensors,omitempty"`
 	Batteries []Battery `json:"batteries,omitempty"`
 	// Errors holds one entry per source that failed during this sample,
@@ -198,9 +201,10 @@ type Process struct {
 	IOWriteBps float64 `json:"io_write_bps,omitempty"`
 	IOKnown    bool    `json:"io_known,omitempty"`
 	// Cgroup is the process's control group path (cgroup v2; on a hybrid
-	// host the v1 memory or cpu controller's); Container its short name:
-	// a container id (12 hex digits), a systemd unit ("nginx.service"),
-	// or "" at the root.
+	// host the v1 memory or cpuacct controller's, or the unified one's
+	// where those are "/"), as Cgroup.Path names it; "" where unknown.
+	// Container is its short name: a container id (12 hex digits), a
+	// systemd unit ("nginx.service"), or "" at the root.
 	Cgroup    string `json:"cgroup,omitempty"`
 	Container string `json:"container,omitempty"`
 	// Thread is set on a thread's row (Sampler.SetThreads): PID is the
@@ -238,10 +242,12 @@ type Cgroup struct {
 	Name string `json:"name"`
 	Kind string `json:"kind"`
 	// Version is 2 (unified) or 1 (a hybrid host's v1 controllers).
-	Version    int     `json:"version"`
+	Version int `json:"version"`
+	// Procs counts the group's own processes (cgroup.procs), not its
+	// children's; CPU, memory and I/O include its descendants.
 	Procs      int     `json:"procs"`
-	CPUPct     float64 `json:"cpu_pct"` // 100 = one full core
-	MemBytes   uint64  `json:"mem_bytes"`
+	CPUPct     float64 `json:"cpu_pct"`             // 100 = one full core
+	MemBytes   uint64  `json:"mem_bytes"`           // working set: usage less inactive file cache
 	MemLimit   uint64  `json:"mem_limit,omitempty"` // 0: no limit
 	IOReadBps  float64 `json:"io_read_bps"`
 	IOWriteBps float64 `json:"io_write_bps"`
