@@ -43,7 +43,9 @@ type Options struct {
 	Recorder Recorder
 	// ProcessEvery, with ProcessesOnDemand, lists processes once every
 	// this long even when no agent.process check needs them (the
-	// recorder's process table); 0: only for the checks.
+	// recorder's process table); 0: only for the checks. With a Recorder
+	// the sampler also lists the cgroups once every ProcessEvery (the
+	// recorder's cgroup table), and every sample while SetCgroups is on.
 	ProcessEvery time.Duration
 	// Post receives every check result with its definition (the caller
 	// sends endpoint-scheduled ones upstream); nil keeps them local.
@@ -116,8 +118,26 @@ func New(opts Options) *Agent {
 		a.sampler.SetProcessEvery(opts.ProcessEvery)
 		a.procList = false
 	}
+	if opts.Recorder != nil {
+		a.sampler.SetCgroupsEvery(opts.ProcessEvery)
+	}
 	return a
 }
+
+// SetProcessIO turns the per-process I/O rates on or off (the console's
+// I/O columns: Process.IOReadBps, IOWriteBps, IOKnown); off by default.
+// It applies from the next sample.
+func (a *Agent) SetProcessIO(on bool) { a.sampler.SetProcessIO(on) }
+
+// SetThreads turns the thread rows of the process list on or off (the
+// console's H); off by default. It applies from the next sample.
+func (a *Agent) SetThreads(on bool) { a.sampler.SetThreads(on) }
+
+// SetCgroups turns the cgroup list (Snapshot.Cgroups) on for every sample
+// or off (the console's cgroup view); off by default, when samples carry
+// it only once every ProcessEvery for the recorder. It applies from the
+// next sample.
+func (a *Agent) SetCgroups(on bool) { a.sampler.SetCgroups(on) }
 
 // Recorder is what the agent tells the flight recorder (record.Writer):
 // every sample, check result and alarm transition, and checks that are
