@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/charmbracelet/x/ansi"
+
 	"github.com/virgo-top/virgo-top/check"
 )
 
@@ -16,6 +18,8 @@ type checksPanel struct {
 	w, h   int
 	rows   []CheckRow // most severe first
 	offset int
+	cursor int    // the selected row while the panel has focus (enter: detail)
+	selID  string // its check, kept across updates
 }
 
 func (p *checksPanel) SetSize(w, h int) { p.w, p.h = w, h }
@@ -42,6 +46,19 @@ func (p *checksPanel) setRows(rows []CheckRow) {
 		}
 		return strings.Compare(a.ID, b.ID)
 	})
+	// The selection follows its check when the order changes.
+	if i := slices.IndexFunc(p.rows, func(r CheckRow) bool { return r.ID == p.selID }); i >= 0 {
+		p.cursor = i
+	}
+	p.cursor = clamp(p.cursor, 0, max(0, len(p.rows)-1))
+}
+
+// selected is the check under the cursor.
+func (p *checksPanel) selected() (CheckRow, bool) {
+	if p.cursor < 0 || p.cursor >= len(p.rows) {
+		return CheckRow{}, false
+	}
+	return p.rows[p.cursor], true
 }
 
 // counts is how many checks are in each state.
@@ -99,6 +116,9 @@ func (p *checksPanel) view(focused bool) []string {
 		now := p.c.at() // ages as of the moment shown
 		for i, r := range p.rows {
 			rows[i] = cols.row(s, r, now)
+			if focused && i == p.cursor {
+				rows[i] = s.Selected.Render(fit(ansi.Strip(rows[i]), iw))
+			}
 		}
 		lines = append(lines, scrollRows(s, rows, &p.offset, ih-1)...)
 	}
@@ -106,8 +126,22 @@ func (p *checksPanel) view(focused bool) []string {
 	return frame(bc, border, t, lines, p.w, p.h)
 }
 
+// scroll moves the selection by d rows, the view following it.
 func (p *checksPanel) scroll(d int) {
-	p.offset = clamp(p.offset+d, 0, max(0, len(p.rows)-(p.h-3)))
+	p.cursor = clamp(p.cursor+d, 0, max(0, len(p.rows)-1))
+	if r, ok := p.selected(); ok {
+		p.selID = r.ID
+	}
+	vis := max(1, p.h-3)
+	if len(p.rows) > vis {
+		vis = max(1, vis-1) // the last line says how many more
+	}
+	if p.cursor < p.offset {
+		p.offset = p.cursor
+	} else if p.cursor >= p.offset+vis {
+		p.offset = p.cursor - vis + 1
+	}
+	p.offset = clamp(p.offset, 0, max(0, len(p.rows)-(p.h-3)))
 }
 
 // checkCols are the column widths for one panel width; 0 hides a column.

@@ -22,6 +22,8 @@ type keyMap struct {
 	NiceUp    key.Binding // nice +1
 	Renice    key.Binding // a prompt for the nice value
 	Layout    key.Binding // cycle the layout presets
+	Cgroups   key.Binding // the cgroup view
+	Theme     key.Binding // setup: the next colour theme
 	ScrollCmd key.Binding // help text only: ←/→ scroll COMMAND
 	Follow    key.Binding
 	Detail    key.Binding
@@ -88,6 +90,8 @@ func newKeyMap() *keyMap {
 		NiceDown:  key.NewBinding(key.WithKeys("f7"), key.WithHelp("F7", "nice -1")),
 		NiceUp:    key.NewBinding(key.WithKeys("f8"), key.WithHelp("F8", "nice +1")),
 		Renice:    key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "set nice")),
+		Cgroups:   key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "cgroups")),
+		Theme:     key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "theme")),
 		Layout:    key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "layout")),
 		ScrollCmd: key.NewBinding(key.WithKeys("left", "right"), key.WithHelp("←/→", "scroll command")),
 		Follow:    key.NewBinding(key.WithKeys("F"), key.WithHelp("F", "follow")),
@@ -166,10 +170,12 @@ func (k *keyMap) shortHelp(focus panelID, tb timeBar) []key.Binding {
 	switch focus {
 	case panelProcs:
 		b = append(b, k.Search, k.Filter, k.SortMenu, k.Setup, k.Tree, k.Kill, k.Detail, k.Users, k.Threads, k.Follow)
-	case panelDisk, panelNet, panelChecks:
+	case panelChecks:
+		b = append(b, k.Scroll, k.Detail)
+	case panelDisk, panelNet:
 		b = append(b, k.Scroll)
 	}
-	b = append(b, k.Layout, k.FocusNext, k.Pause, k.Window, k.Panels)
+	b = append(b, k.Cgroups, k.Layout, k.FocusNext, k.Pause, k.Window, k.Panels)
 	if tb == timeLive {
 		b = append(b, k.TimeTravel)
 	}
@@ -179,7 +185,7 @@ func (k *keyMap) shortHelp(focus panelID, tb timeBar) []key.Binding {
 // fullHelp is the help screen, one column per group.
 func (k *keyMap) fullHelp() [][]key.Binding {
 	return [][]key.Binding{
-		{k.Help, k.Quit, k.Layout, k.FocusNext, k.FocusPrev, k.Pause, k.Window, k.Panels},
+		{k.Help, k.Quit, k.Layout, k.Cgroups, k.FocusNext, k.FocusPrev, k.Pause, k.Window, k.Panels},
 		{k.Up, k.Down, k.PgUp, k.PgDown, k.Home, k.End, k.ScrollCmd},
 		{k.Search, k.NextMatch, k.Filter, k.Users, k.Setup, k.SortMenu, k.SortCPU, k.SortMem, k.SortPID, k.SortTime, k.SortInvert},
 		{k.Tree, k.Expand, k.Collapse, k.ExpandAll, k.Threads, k.Follow, k.Detail},

@@ -199,7 +199,16 @@ func TestMouse(t *testing.T) {
 		t.Errorf("wheel down: cursor %d", m.procs.cursor)
 	}
 	// A click on the CPU panel focuses it and leaves the selection alone.
-	m = step(m, tea.MouseMsg{X: 3, Y: 4, Button: tea.MouseButtonLeft, Action: tea.MouseActionPress})
+	cpuY := -1
+	for _, row := range m.layout.rows {
+		if row.panels[0] == panelCPU {
+			cpuY = row.y + 2
+		}
+	}
+	if cpuY < 0 {
+		t.Fatal("no cpu panel at 200x50")
+	}
+	m = step(m, tea.MouseMsg{X: 3, Y: cpuY, Button: tea.MouseButtonLeft, Action: tea.MouseActionPress})
 	if m.focus != panelCPU || m.procs.selPID != 7 {
 		t.Errorf("click cpu: focus %d selected %d", m.focus, m.procs.selPID)
 	}

@@ -31,6 +31,7 @@ type layoutRow struct {
 type layout struct {
 	tooSmall bool
 	meters   int // lines of header meters below the two status lines
+	extra    int // of which the last: PSI, temperature and battery lines
 	rows     []layoutRow
 	shown    [numPanels]bool
 }
@@ -66,13 +67,22 @@ func procRowsWanted(h int) int {
 // order where their least height fits (the meters already show their
 // figures), grow towards what they want, and what is left goes to the
 // table.
-func computeLayout(w, h int, pre preset, hidden [numPanels]bool, diskRows, netRows, checkRows int) layout {
+// extra is the lines of PSI, temperature and battery meters (metersView)
+// to place below the header meters; fewer are placed on short terminals.
+func computeLayout(w, h int, pre preset, hidden [numPanels]bool, diskRows, netRows, checkRows, extra int) layout {
 	var l layout
 	if w < minWidth || h < minHeight {
 		l.tooSmall = true
 		return l
 	}
 	l.meters = meterLines(w)
+	// Below 30 lines the table and the checks keep their rows: the PSI,
+	// temperature and battery lines come from 30 lines up.
+	if h < 30 {
+		extra = 0
+	}
+	l.extra = max(0, extra)
+	l.meters += l.extra
 	avail := h - 3 - l.meters
 	tall := h >= 40
 	bands := [][]panelID{{panelCPU, panelMem}, {panelDisk, panelNet}, {panelChecks}, {panelProcs}}

@@ -25,17 +25,19 @@ import (
 type mode int
 
 const (
-	modeNormal mode = iota
-	modeFilter      // typing into the process filter (\ F4)
-	modeSearch      // typing into the process search (/ F3)
-	modeSort        // the sort menu (F6)
-	modeKill        // the signal menu (k F9); sends only on Enter
-	modeUser        // the user menu (u)
-	modeSetup       // the column setup screen (F2)
-	modeRenice      // the nice value prompt (r)
-	modeDetail      // one process's details
-	modeHelp        // the full help screen
-	modeGoto        // the g prompt: a time to go to
+	modeNormal  mode = iota
+	modeFilter       // typing into the process filter (\ F4)
+	modeSearch       // typing into the process search (/ F3)
+	modeSort         // the sort menu (F6)
+	modeKill         // the signal menu (k F9); sends only on Enter
+	modeUser         // the user menu (u)
+	modeSetup        // the column setup screen (F2)
+	modeRenice       // the nice value prompt (r)
+	modeDetail       // one process's details
+	modeHelp         // the full help screen
+	modeGoto         // the g prompt: a time to go to
+	modeCheck        // one check's detail (enter on a check)
+	modeCgroups      // the cgroup view (c)
 )
 
 // feedMsg wraps a message read from Options.Feed, so Update knows to re-arm
@@ -83,6 +85,10 @@ type Model struct {
 	net    *netPanel
 	checks *checksPanel
 	procs  *procPanel
+	cgview *cgroupView  // the cgroup view (c)
+	chk    *checkDetail // one check's detail (enter on a check)
+	meters *metersView  // PSI, temperatures, batteries under the header meters
+	r      *lipgloss.Renderer
 	help   help.Model
 	filter lineInput
 	search lineInput
@@ -119,6 +125,12 @@ type Model struct {
 	// setPriority renices a process (syscall.Setpriority where there is
 	// one); tests replace it.
 	setPriority func(pid int32, nice int) error
+
+	// settings is the console's settings file as loaded and as changed
+	// since; settingsDirty: changed this session, saved again at quit.
+	settings      settings
+	settingsDirty bool
+	quitting      bool // a quit key was pressed: save, then quit
 
 	cache *viewCache
 }
@@ -157,13 +169,9 @@ func newModel(opts Options, r *lipgloss.Renderer) Model {
 		opts.Timeline = nil // a nil *record.Reader is no recording
 	}
 	st := newStyles(r)
-	if opts.NoColor {
-		mono, _ := themeByName("mono")
-		mono.apply(st, r)
-	}
 	c := &common{styles: st, keys: newKeyMap(), now: opts.Now, loc: time.Local, hist: opts.History}
 	m := Model{c: c, opts: opts, focus: panelProcs, cache: &viewCache{helpWidth: -1},
-		sampler: &samplerState{}, setPriority: setPriority}
+		sampler: &samplerState{}, setPriority: setPriority, r: r, settings: defaultSettings()}
 	if opts.History == nil {
 		m.ring = newRingHistory()
 		c.hist = m.ring
@@ -182,8 +190,11 @@ func newModel(opts Options, r *lipgloss.Renderer) Model {
 	m.checks = &checksPanel{c: c}
 	m.header.checks = m.checks
 	m.procs = newProcPanel(c)
+	m.cgview = newCgroupView(c)
+	m.chk = newCheckDetail(c)
+	m.meters = newMetersView(c)
 	m.help = help.New()
-	m.help.Styles = st.Help
+	m.loadSettings()
 	m.filter = lineInput{limit: 128}
 	m.search = lineInput{limit: 128}
 	m.renice = lineInput{limit: 3}
@@ -251,6 +262,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if !m.tt.active {
 			m.checks.setRows(msg.Rows)
 			m.relayout()
+			m.followCheck()
 		}
 		return m, nil
 	case ConnMsg:
@@ -285,12 +297,42 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return m, nil
 	case tea.MouseMsg:
+		if m.mode == modeCheck {
+			var cmd tea.Cmd
+			m.chk, cmd = m.chk.Update(msg)
+			return m, cmd
+		}
 		m.mouse(msg)
 		return m, nil
+	case prefsChangedMsg:
+		return m, m.saveSettings()
+	case settingsSavedMsg:
+		if msg.err != nil {
+			m.setStatus("settings not saved (they last for this session): "+oneLine(msg.err.Error()), true)
+		}
+		return m, nil
+	case checkDetailClosedMsg:
+		if m.mode == modeCheck {
+			m.mode = modeNormal
+		}
+		return m, nil
+	case cgroupFilterMsg:
+		m.closeCgroups()
+		m.procs.setCgroup(msg.Path)
+		m.focus = panelProcs
+		m.setStatus("processes of "+clean(msg.Path)+" (c again for the cgroups; \\ then esc clears)", false)
+		return m, m.syncSampler()
 	case tea.KeyMsg:
 		before := m.prefs()
 		next, cmd := m.key(msg)
 		nm := next.(Model)
+		if after := nm.prefs(); !after.equal(before) {
+			nm.settings = nm.settings.withPrefs(after)
+			nm.settingsDirty = true
+		}
+		if nm.quitting {
+			return nm, nm.quitCmd()
+		}
 		return nm, tea.Batch(cmd, nm.afterKey(before))
 	}
 	return m, nil
@@ -328,6 +370,10 @@ func (m *Model) refreshTrends() {
 	m.mem.refresh()
 	m.disk.refresh()
 	m.net.refresh()
+	m.cgview.refresh()
+	if m.mode == modeCheck {
+		m.chk.refresh()
+	}
 }
 
 // relayout recomputes panel places and hands each panel its size.
@@ -336,8 +382,12 @@ func (m *Model) relayout() {
 	if s := m.c.snap; s != nil {
 		diskRows, netRows = len(s.Filesystems)+len(s.Disks), len(s.Network)
 	}
-	m.layout = computeLayout(m.width, m.height, m.preset, m.hidden, diskRows, netRows, m.checks.wantHeight())
+	m.meters.SetSize(m.width, 3)
+	m.layout = computeLayout(m.width, m.height, m.preset, m.hidden, diskRows, netRows, m.checks.wantHeight(), m.meters.Height())
 	m.header.SetSize(m.width)
+	bodyH := max(0, m.height-3)
+	m.cgview.SetSize(m.width, bodyH)
+	m.chk.SetSize(m.width, bodyH)
 	m.help.Width = m.width
 	for _, row := range m.layout.rows {
 		x := 0
@@ -385,7 +435,7 @@ func (m *Model) cycleFocus(d int) {
 func (m Model) key(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	k := m.c.keys
 	if msg.Type == tea.KeyCtrlC {
-		return m, tea.Quit
+		return m.quit(), nil
 	}
 	// Fast typing arrives as one message of several runes ("/ssh"): take
 	// them one key at a time so "/" opens the search and the rest fill it.
@@ -410,6 +460,7 @@ func (m Model) key(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		case key.Matches(msg, k.Cancel):
 			m.filter.Reset()
 			m.procs.setFilter("")
+			m.procs.setCgroup("")
 			m.mode = modeNormal
 			return m, nil
 		case key.Matches(msg, k.Accept):
@@ -458,7 +509,7 @@ func (m Model) key(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		case key.Matches(msg, k.Close, k.Detail):
 			m.mode = modeNormal
 		case key.Matches(msg, k.Quit):
-			return m, tea.Quit
+			return m.quit(), nil
 		case key.Matches(msg, k.Up):
 			m.scrollDetail(-1)
 		case key.Matches(msg, k.Down):
@@ -476,27 +527,52 @@ func (m Model) key(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	case modeHelp:
 		switch {
 		case key.Matches(msg, k.Quit):
-			return m, tea.Quit
+			return m.quit(), nil
 		case key.Matches(msg, k.Help, k.Close):
 			m.mode = modeNormal
 		}
 		return m, nil
 	case modeGoto:
 		return m.gotoKey(msg)
+	case modeCheck:
+		if key.Matches(msg, k.Quit) {
+			return m.quit(), nil
+		}
+		var cmd tea.Cmd
+		m.chk, cmd = m.chk.Update(msg)
+		return m, cmd
+	case modeCgroups:
+		switch {
+		case key.Matches(msg, k.Quit):
+			return m.quit(), nil
+		case key.Matches(msg, k.Close, k.Cgroups):
+			m.closeCgroups()
+			return m, m.syncSampler()
+		}
+		var cmd tea.Cmd
+		m.cgview, cmd = m.cgview.Update(msg)
+		return m, cmd
 	}
 
 	m.status = ""
 	if cmd, ok := m.timeKey(msg); ok {
 		return m, cmd
 	}
+	if m.focus == panelChecks && key.Matches(msg, k.Detail) {
+		m.openCheck()
+		return m, nil
+	}
 	if cmd, ok := m.procKey(msg); ok {
 		return m, cmd
 	}
 	switch {
 	case key.Matches(msg, k.Quit):
-		return m, tea.Quit
+		return m.quit(), nil
 	case key.Matches(msg, k.Help):
 		m.mode = modeHelp
+	case key.Matches(msg, k.Cgroups):
+		m.openCgroups()
+		return m, m.syncSampler()
 	case key.Matches(msg, k.Layout):
 		m.preset = (m.preset + 1) % numPresets
 		m.header.layout = m.preset
@@ -765,7 +841,10 @@ func (m *Model) setupKey(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, k.Close, k.Setup):
 		m.mode = modeNormal
 	case key.Matches(msg, k.Quit):
-		return tea.Quit
+		m.quitting = true
+		return nil
+	case key.Matches(msg, k.Theme):
+		m.cycleTheme()
 	case key.Matches(msg, k.ColUp):
 		m.procs.setColumns(moveColumn(m.procs.cols, list[cur], -1))
 		if slices.Contains(m.procs.cols, list[cur]) {
@@ -946,8 +1025,17 @@ func (m Model) View() string {
 		lines = append(lines, m.detailScreen(w, bodyH)...)
 	case modeSetup:
 		lines = append(lines, m.setupScreen(w, bodyH)...)
+	case modeCheck:
+		lines = append(lines, bodyLines(m.chk.View(), bodyH)...)
+	case modeCgroups:
+		lines = append(lines, bodyLines(m.cgview.View(), bodyH)...)
 	default:
-		lines = append(lines, m.header.meters(w, m.layout.meters)...)
+		lines = append(lines, m.header.meters(w, m.layout.meters-m.layout.extra)...)
+		extra := bodyLines(m.meters.View(), m.layout.extra)
+		for len(extra) < m.layout.extra {
+			extra = append(extra, "")
+		}
+		lines = append(lines, extra...)
 		for _, row := range m.layout.rows {
 			cols := make([][]string, len(row.panels))
 			for i, id := range row.panels {
@@ -1057,7 +1145,11 @@ func (m Model) footer(w int) string {
 		return m.renice.View(s, "Nice of "+strconv.Itoa(int(m.killPID))+" ("+clean(m.killName)+"): ") +
 			s.Dim.Render("  -20 most CPU … 19 least (lowering needs root) · enter set · esc cancel")
 	case modeSetup:
-		return m.help.ShortHelpView([]key.Binding{k.Up, k.Down, k.Toggle1, k.ColUp, k.ColDown, k.Close})
+		return m.help.ShortHelpView([]key.Binding{k.Up, k.Down, k.Toggle1, k.ColUp, k.ColDown, k.Theme, k.Close})
+	case modeCheck:
+		return m.help.ShortHelpView(m.chk.keys.ShortHelp())
+	case modeCgroups:
+		return m.help.ShortHelpView(append(m.cgview.keys.ShortHelp(), k.Close))
 	case modeDetail:
 		return m.help.ShortHelpView([]key.Binding{k.Close, k.Up, k.Down, k.PgUp, k.PgDown, k.Quit})
 	case modeHelp:

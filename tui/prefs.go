@@ -82,7 +82,7 @@ func (a viewPrefs) equal(b viewPrefs) bool {
 // samplerState is what the sampler was last asked for, shared by the
 // model's copies (like the panels).
 type samplerState struct {
-	io, threads bool
+	io, threads, cgroups bool
 }
 
 // syncSampler asks the sampler for per-process I/O while a column shows
@@ -98,6 +98,12 @@ func (m Model) syncSampler() tea.Cmd {
 	if want := m.procs.threads; want != m.sampler.threads && m.opts.SetThreads != nil {
 		m.sampler.threads = want
 		set := m.opts.SetThreads
+		cmds = append(cmds, func() tea.Msg { set(want); return nil })
+	}
+	// The cgroup list while the cgroup view is open.
+	if want := m.mode == modeCgroups; want != m.sampler.cgroups && m.opts.SetCgroups != nil {
+		m.sampler.cgroups = want
+		set := m.opts.SetCgroups
 		cmds = append(cmds, func() tea.Msg { set(want); return nil })
 	}
 	return tea.Batch(cmds...)

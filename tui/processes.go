@@ -29,6 +29,7 @@ type procPanel struct {
 	tree   bool
 	filter string // lower case; hides what does not match
 	user   string // only this user's processes ("" all)
+	cgroup string // only the processes of this cgroup and its children ("" all)
 	// search is the lower-case text of the last search (/): matching rows
 	// are highlighted and n moves to the next one; nothing is hidden.
 	search  string
@@ -75,6 +76,9 @@ func (p *procPanel) shown(pr *collector.Process) bool {
 		return false
 	}
 	if p.user != "" && pr.User != p.user {
+		return false
+	}
+	if p.cgroup != "" && !inCgroup(pr.Cgroup, p.cgroup) {
 		return false
 	}
 	return p.filter == "" || matches(pr, p.filter)
@@ -319,6 +323,20 @@ func (p *procPanel) setFilter(f string) {
 	p.rebuild(true)
 }
 
+// setCgroup shows the processes of one cgroup and its children ("" all).
+func (p *procPanel) setCgroup(path string) {
+	if path == "/" {
+		path = ""
+	}
+	p.cgroup = path
+	p.rebuild(true)
+}
+
+// inCgroup reports whether a process's cgroup path is group or below it.
+func inCgroup(path, group string) bool {
+	return path == group || strings.HasPrefix(path, strings.TrimSuffix(group, "/")+"/")
+}
+
 // setUser shows one user's processes ("" all of them).
 func (p *procPanel) setUser(u string) {
 	p.user = u
@@ -540,8 +558,11 @@ func (p *procPanel) row(buf []byte, spans []colSpan, pr *collector.Process, bran
 
 func (p *procPanel) title() string {
 	t := "Processes " + strconv.Itoa(len(p.order))
-	if p.filter != "" || p.user != "" {
+	if p.filter != "" || p.user != "" || p.cgroup != "" {
 		t += "/" + strconv.Itoa(len(p.procs))
+	}
+	if p.cgroup != "" {
+		t += " · cgroup " + clean(p.cgroup)
 	}
 	if p.filter != "" {
 		t += " · filter \"" + clean(p.filter) + "\""

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"math"
+	"reflect"
 	"sort"
 	"strconv"
 	"sync/atomic"
@@ -226,6 +227,14 @@ func runCmd(cmd tea.Cmd) []tea.Msg {
 		}
 		return out
 	default:
+		// tea.Sequence's message is an unexported []tea.Cmd.
+		if v := reflect.ValueOf(msg); v.Kind() == reflect.Slice && v.Type().Elem() == reflect.TypeOf(tea.Cmd(nil)) {
+			var out []tea.Msg
+			for i := 0; i < v.Len(); i++ {
+				out = append(out, runCmd(v.Index(i).Interface().(tea.Cmd))...)
+			}
+			return out
+		}
 		return []tea.Msg{msg}
 	}
 }
