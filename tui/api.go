@@ -182,3 +182,14 @@ func run(ctx context.Context, opts Options, extra ...tea.ProgramOption) error {
 // $XDG_CONFIG_HOME/virgo-top/console.yaml (~/.config when unset; the OS
 // config dir on macOS and Windows); "" when there is no home to keep them.
 func DefaultSettingsPath() string { return defaultSettingsPath() }
+
+// SettingsRefresh is the refresh interval the settings file at path
+// asks for, 0 when it names none (or cannot be read: the console says why
+// when it starts).
+func SettingsRefresh(path string) time.Duration {
+	if path == "" {
+		return 0
+	}
+	s, _ := loadSettings(path)
+	return s.Refresh
+}

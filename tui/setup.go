@@ -61,6 +61,7 @@ func (m Model) setupScreen(w, h int) []string {
 	cur := clamp(m.setup.cursor, 0, len(list)-1)
 	lines := []string{
 		s.Dim.Render("The process table's columns, left to right. ↑/↓ choose · space show/hide · F7/F8 move · esc or F2 close"),
+		s.Label.Render("Theme ") + s.Value.Render(m.themeName()) + s.Dim.Render("  (t: next of "+strings.Join(themeNames(), ", ")+")"),
 		"",
 	}
 	rows := max(1, h-2-len(lines)-3)

@@ -76,6 +76,17 @@ func (m *Model) applyTheme() {
 	m.cache.helpWidth = -1 // the key bar is drawn again with the new styles
 }
 
+// themeName is the theme in use.
+func (m Model) themeName() string {
+	if m.opts.NoColor {
+		return "mono (NO_COLOR)"
+	}
+	if m.settings.Theme == "" {
+		return "dark"
+	}
+	return m.settings.Theme
+}
+
 // cycleTheme moves to the next theme (the setup screen's t).
 func (m *Model) cycleTheme() {
 	if m.opts.NoColor {

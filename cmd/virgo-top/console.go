@@ -39,6 +39,14 @@ func runConsole(ctx context.Context, rf *rootFlags, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	settingsPath := tui.DefaultSettingsPath()
+	if _, set := cfg.Source["interval"]; !set {
+		// The console's own refresh, when neither a flag nor the config
+		// file chose one.
+		if d := tui.SettingsRefresh(settingsPath); d >= config.MinInterval && d <= config.MaxInterval {
+			cfg.Interval = d
+		}
+	}
 	setup := agent.Setup{Config: cfg, Version: version, Logger: log}
 	if cfg.Notify.WebhookURL != "" || cfg.Notify.SMTPAddr != "" || cfg.Notify.SMSURL != "" {
 		dir, unlock := consoleNotifyDir(log)
@@ -93,7 +101,11 @@ func runConsole(ctx context.Context, rf *rootFlags, stderr io.Writer) error {
 		Interval: cfg.Interval,
 		NoColor:  noColor(rf),
 		// The user's console settings (layout, columns, sort, theme...).
-		SettingsPath: tui.DefaultSettingsPath(),
+		SettingsPath: settingsPath,
+		// What the sampler reads only while a view shows it.
+		SetProcessIO: rt.Agent.SetProcessIO,
+		SetThreads:   rt.Agent.SetThreads,
+		SetCgroups:   rt.Agent.SetCgroups,
 	}
 	if timeline != nil {
 		opts.Timeline = timeline
