@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -85,6 +86,9 @@ type Runtime struct {
 	stateFile string
 	// alarmFile keeps every alarm's state (daemon only).
 	alarmFile string
+	// minCheckPeriod is check_metrics.post's min_check_period for the
+	// endpoint's current schedule (protocol.MinCheckPeriod), in ms.
+	minCheckPeriod atomic.Int64
 }
 
 // Build wires a Runtime from s; nothing runs until Run.
@@ -95,6 +99,7 @@ func Build(s Setup) (_ *Runtime, err error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	rt := &Runtime{log: log}
+	rt.minCheckPeriod.Store(protocol.MaxCheckPeriod)
 	defer func() {
 		if err != nil && rt.Recorder != nil {
 			_ = rt.Recorder.Close() // releases its lock and goroutine
@@ -206,7 +211,7 @@ func Build(s Setup) (_ *Runtime, err error) {
 			Endpoints: cfg.Endpoints, CAFile: cfg.CAFile, CAPEM: s.CAPEM, Insecure: cfg.Insecure,
 			ProxyURL: cfg.ProxyURL, Token: cfg.Token.Reveal(), AgentID: agentID, GUID: cfg.GUID,
 			AgentName: "virgo-top", ProcessVersion: s.Version, BundleVersion: s.Version,
-			Handler: Handler{A: rt.Agent, OnSchedule: rt.saveSchedule}, Logger: log,
+			Handler: Handler{A: rt.Agent, OnSchedule: rt.onSchedule}, Logger: log,
 		}, spool)
 		if err != nil {
 			return nil, fmt.Errorf("endpoint: %w", err)
@@ -230,6 +235,7 @@ func Build(s Setup) (_ *Runtime, err error) {
 		} else if len(defs) > 0 {
 			log.Info("running the saved endpoint schedule until the endpoint sends one", "checks", len(defs))
 			rt.Agent.setEndpointChecks(defs)
+			rt.setMinCheckPeriod(defs)
 		}
 	}
 
@@ -344,6 +350,7 @@ func (rt *Runtime) post(def check.Def, r check.Result, alarms map[string]protoco
 		return
 	}
 	p := PostFromResult(r)
+	p.MinCheckPeriod = rt.minCheckPeriod.Load()
 	p.Alarms = alarms
 	if err := rt.Manager.Post(p); err != nil {
 		rt.log.Warn("metrics not queued", "check", r.CheckID, "err", err)
@@ -473,6 +480,23 @@ func loadOrCreateGUID(dir string) (string, error) {
 		return g, err
 	}
 	return g, nil
+}
+
+// onSchedule takes every schedule the endpoint sends: its min_check_period
+// for the posts that follow, and a copy in the state dir.
+func (rt *Runtime) onSchedule(endpoint string, defs []check.Def) {
+	rt.setMinCheckPeriod(defs)
+	rt.saveSchedule(endpoint, defs)
+}
+
+// setMinCheckPeriod computes min_check_period for the schedule defs, as the
+// original's Scheduler:rebuild does (protocol.MinCheckPeriod).
+func (rt *Runtime) setMinCheckPeriod(defs []check.Def) {
+	periods := make([]time.Duration, len(defs))
+	for i, d := range defs {
+		periods[i] = d.Period
+	}
+	rt.minCheckPeriod.Store(protocol.MinCheckPeriod(periods))
 }
 
 // saveSchedule keeps the endpoint's schedule in the state dir (written to

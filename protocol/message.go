@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"time"
 )
 
 // Version is the only envelope version this package speaks ("v":"1").
@@ -257,18 +258,46 @@ func (s *Schedule) UnmarshalJSON(b []byte) error {
 
 // MetricsPost is the params of check_metrics.post.
 type MetricsPost struct {
-	CheckID        string  `json:"check_id"`
-	CheckType      string  `json:"check_type"`
-	State          string  `json:"state"` // "available" or "unavailable"
-	Status         string  `json:"status"`
-	Timestamp      int64   `json:"timestamp"`                  // ms since the epoch
-	MinCheckPeriod int64   `json:"min_check_period,omitempty"` // ms
+	CheckID   string `json:"check_id"`
+	CheckType string `json:"check_type"`
+	State     string `json:"state"` // "available" or "unavailable"
+	Status    string `json:"status"`
+	Timestamp int64  `json:"timestamp"` // ms since the epoch
+	// MinCheckPeriod is always sent, as the original does (ms; see
+	// MinCheckPeriod the function). A zero value goes as 0: the agent sets
+	// it on every post.
+	MinCheckPeriod int64   `json:"min_check_period"`
 	Metrics        Metrics `json:"metrics"`
 	// Alarms is virgo-top's extension: the agent's own judgement of the
 	// check's alarms after this result, keyed by alarm name. Virgo's
 	// endpoints evaluate alarms themselves and ignore unknown params; it is
 	// omitted when the check has no alarms.
 	Alarms map[string]AlarmState `json:"alarms,omitempty"`
+}
+
+// The bounds of min_check_period, as in the original's constants.lua: a
+// scheduler with no check reports MaxCheckPeriod (one day), and each check
+// counts its period plus CheckScheduleJitter.
+const (
+	MaxCheckPeriod      = 86400000 // ms (MAX_CHECK_PERIOD)
+	CheckScheduleJitter = 15000    // ms (CHECK_SCHEDULE_JITTER)
+)
+
+// MinCheckPeriod is check_metrics.post's min_check_period for a schedule
+// whose checks have these periods: the smallest period in ms plus
+// CheckScheduleJitter, at most MaxCheckPeriod, as the original's
+// Scheduler:rebuild computes it (schedule/scheduler.lua) and every post
+// carries it (protocol/virgo_messages.lua MetricsRequest:serialize). A
+// period of zero or less is left out.
+func MinCheckPeriod(periods []time.Duration) int64 {
+	m := int64(MaxCheckPeriod)
+	for _, p := range periods {
+		if p <= 0 {
+			continue
+		}
+		m = min(m, p.Milliseconds()+CheckScheduleJitter)
+	}
+	return m
 }
 
 // AlarmState is one alarm's state as the agent judged it.

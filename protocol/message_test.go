@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // peerLine reads a peer fixture and joins it into one line, as the peer's
@@ -252,5 +253,44 @@ func TestErrorFatal(t *testing.T) {
 		if tt.e.Fatal() != tt.fatal || tt.e.RateLimited() != tt.limit || tt.e.Error() != tt.text {
 			t.Errorf("%+v: fatal %v limit %v text %q", tt.e, tt.e.Fatal(), tt.e.RateLimited(), tt.e.Error())
 		}
+	}
+}
+
+// TestMinCheckPeriod: min_check_period as the original's Scheduler:rebuild
+// computes it (schedule/scheduler.lua:53-61): one day with no check, else
+// the shortest period plus 15 s of schedule jitter.
+func TestMinCheckPeriod(t *testing.T) {
+	tests := []struct {
+		periods []time.Duration
+		want    int64
+	}{
+		{nil, 86400000},
+		{[]time.Duration{30 * time.Second}, 45000},
+		{[]time.Duration{5 * time.Minute, 60 * time.Second, 30 * time.Second}, 45000},
+		{[]time.Duration{0, -time.Second}, 86400000},
+		{[]time.Duration{48 * time.Hour}, 86400000},
+		{[]time.Duration{time.Second}, 16000},
+	}
+	for _, tt := range tests {
+		if got := MinCheckPeriod(tt.periods); got != tt.want {
+			t.Errorf("MinCheckPeriod(%v) = %d, want %d", tt.periods, got, tt.want)
+		}
+	}
+}
+
+// TestMetricsPostAlwaysCarriesMinCheckPeriod: the original and the poller
+// send min_check_period in every post (virgo_messages.lua:63; the poller's
+// MetricsPostContent has no omitempty), so a zero goes on the wire too.
+func TestMetricsPostAlwaysCarriesMinCheckPeriod(t *testing.T) {
+	b, err := json.Marshal(MetricsPost{CheckID: "ch1", CheckType: "agent.cpu", State: StateAvailable})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	if string(m["min_check_period"]) != "0" {
+		t.Errorf("post %s: min_check_period missing", b)
 	}
 }
