@@ -25,7 +25,7 @@ const (
 	DefaultPluginTimeout = 60 * time.Second
 )
 
-// pluginPATH is the whole PATH a plugin gets.
+// pluginPATH is the PATH a plugin gets when the agent has none.
 const pluginPATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 // ErrPluginPath is returned (wrapped) for a plugin file outside the plugin
@@ -77,12 +77,15 @@ func ResolvePlugin(dir, file string) (string, error) {
 }
 
 // pluginEnv is the plugin's whole environment but for the run marker
-// (VIRGO_TOP_PLUGIN_RUN, added per run): a minimal PATH, RAX_CHECK_ID,
-// RAX_CHECK_PERIOD (seconds), RAX_CHECK_TYPE and RAX_DETAILS_<KEY> for each
-// detail (key upper-cased, characters other than A-Z 0-9 _ become _).
-func pluginEnv(def Def) []string {
-	env := []string{
-		"PATH=" + pluginPATH,
+// (VIRGO_TOP_PLUGIN_RUN, added per run), as Virgo's ChildCheck:_childEnv
+// builds it (check/base.lua): the agent's environment (inherited, "NAME=value"
+// entries as os.Environ gives them) without the names pluginEnvWithheld
+// names, then RAX_CHECK_ID, RAX_CHECK_PERIOD (seconds), RAX_CHECK_TYPE and
+// RAX_DETAILS_<KEY> for each detail (key upper-cased, characters other than
+// A-Z 0-9 _ become _), which replace inherited variables of the same name.
+// PATH is the agent's, or a minimal one when the agent has none.
+func pluginEnv(def Def, inherited []string) []string {
+	rax := []string{
 		"RAX_CHECK_ID=" + def.ID,
 		"RAX_CHECK_PERIOD=" + strconv.FormatInt(int64(def.Period/time.Second), 10),
 		"RAX_CHECK_TYPE=" + def.Type,
@@ -98,9 +101,57 @@ func pluginEnv(def Def) []string {
 			return '_'
 		}, k)
 		val := strings.ReplaceAll(formatDetail(v), "\x00", "")
-		env = append(env, "RAX_DETAILS_"+key+"="+val)
+		rax = append(rax, "RAX_DETAILS_"+key+"="+val)
 	}
-	return env
+	ours := make(map[string]bool, len(rax))
+	for _, kv := range rax {
+		name, _, _ := strings.Cut(kv, "=")
+		ours[name] = true
+	}
+	env := make([]string, 0, len(inherited)+len(rax)+1)
+	hasPath := false
+	for _, kv := range inherited {
+		name, _, _ := strings.Cut(kv, "=")
+		if ours[name] || pluginEnvWithheld(name) {
+			continue
+		}
+		hasPath = hasPath || name == "PATH"
+		env = append(env, kv)
+	}
+	if !hasPath {
+		env = append(env, "PATH="+pluginPATH)
+	}
+	return append(env, rax...)
+}
+
+// pluginEnvWithheld reports whether the agent's environment variable name
+// is kept from plugins. Virgo passes its whole environment on; virgo-top
+// passes all of it but what would hand a plugin the agent's secrets or
+// its handles:
+//   - every VIRGO_TOP_* variable: they override the config, and among them
+//     are the monitoring token (VIRGO_TOP_MONITORING_TOKEN, or the path of
+//     the file holding it), the webhook secret and the SMTP password
+//     (VIRGO_TOP_NOTIFY_*), and URLs that may embed credentials (the proxy,
+//     the webhook, the SMS gateway). All of them, not a list of today's
+//     secret keys, so that a key added later is not handed out by default;
+//     a plugin has no use for the agent's settings. (The run marker
+//     VIRGO_TOP_PLUGIN_RUN is added afterwards, by the runner.)
+//   - CREDENTIALS_DIRECTORY: systemd's directory of the agent's
+//     credentials (the monitoring token, config.CredentialToken).
+//   - NOTIFY_SOCKET, WATCHDOG_PID, WATCHDOG_USEC, LISTEN_PID, LISTEN_FDS,
+//     LISTEN_FDNAMES: the service manager's channel to the agent and its
+//     socket activation; a plugin that used them would speak for the agent.
+func pluginEnvWithheld(name string) bool {
+	if strings.HasPrefix(name, "VIRGO_TOP_") {
+		return true
+	}
+	switch name {
+	case "CREDENTIALS_DIRECTORY",
+		"NOTIFY_SOCKET", "WATCHDOG_PID", "WATCHDOG_USEC",
+		"LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES":
+		return true
+	}
+	return false
 }
 
 // cappedBuffer keeps the first limit bytes written and counts the rest.
@@ -203,7 +254,7 @@ func runPlugin(ctx context.Context, rc runCtx) Result {
 	}
 	seq := runSeq.Add(1)
 	marker := strconv.Itoa(os.Getpid()) + "." + strconv.FormatUint(seq, 10)
-	env := append(pluginEnv(rc.def), pluginRunVar+"="+marker)
+	env := append(pluginEnv(rc.def, os.Environ()), pluginRunVar+"="+marker)
 	argv := append([]string{exe.path}, args...)
 	proc, err := startPlugin(exe, argv, env, marker, seq, [3]*os.File{stdin, outW, errW}, rc.opts.Logger)
 	outW.Close()

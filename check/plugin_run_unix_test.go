@@ -29,6 +29,7 @@ func runPluginDef(t *testing.T, dir string, details map[string]any) Result {
 }
 
 func TestPluginRun(t *testing.T) {
+	t.Setenv("PATH", "/usr/local/bin:/usr/bin:/bin") // inherited, short enough for the status
 	dir := t.TempDir()
 	writePlugin(t, dir, "ok.sh", `echo "status id=$RAX_CHECK_ID period=$RAX_CHECK_PERIOD type=$RAX_CHECK_TYPE foo=$RAX_DETAILS_FOO arg1=$1 arg2=$2 path=$PATH"
 echo "metric users int 7"
@@ -61,7 +62,7 @@ echo "ignored by the parser" >&2
 			name:    "normal output, env and args",
 			details: map[string]any{"file": "ok.sh", "args": []any{"one", "two words"}, "foo": "bar"},
 			avail:   true,
-			status:  "id=chPlug period=30 type=agent.plugin foo=bar arg1=one arg2=two words path=" + pluginPATH,
+			status:  "id=chPlug period=30 type=agent.plugin foo=bar arg1=one arg2=two words path=/usr/local/bin:/usr/bin:/bin",
 			metrics: []Metric{
 				m("users", "int64", "7", ""),
 				{Dimension: "db", Name: "conns", Type: "gauge", Value: "12", Unit: "connections"},
@@ -100,6 +101,77 @@ echo "ignored by the parser" >&2
 	r := runPluginDef(t, dir, map[string]any{"file": "noexec.sh"})
 	if r.Available || !strings.HasPrefix(r.Status, "Plugin failed to start: ") {
 		t.Errorf("non-executable: %v %q", r.Available, r.Status)
+	}
+}
+
+// TestPluginEnvironmentRunsEnv runs a plugin that prints its environment
+// with env: it has the agent's (as Virgo's _childEnv) with the RAX_*
+// variables, and none of the agent's secrets.
+func TestPluginEnvironmentRunsEnv(t *testing.T) {
+	secrets := map[string]string{
+		"VIRGO_TOP_MONITORING_TOKEN":      "tok-0123456789abcdef.7777",
+		"VIRGO_TOP_MONITORING_TOKEN_FILE": "/etc/virgo-top.token",
+		"VIRGO_TOP_NOTIFY_WEBHOOK_SECRET": "hook-secret-value",
+		"VIRGO_TOP_NOTIFY_SMTP_PASSWORD":  "smtp-secret-value",
+		"VIRGO_TOP_NOTIFY_WEBHOOK_URL":    "https://hooks.example.com/T0/B0/url-secret-value",
+		"VIRGO_TOP_MONITORING_PROXY_URL":  "http://user:proxy-secret-value@proxy.example:3128",
+		"CREDENTIALS_DIRECTORY":           "/run/credentials/virgo-top.service",
+		"NOTIFY_SOCKET":                   "/run/systemd/notify",
+	}
+	kept := map[string]string{
+		"VIRGO_TEST_KEPT": "a value with spaces",
+		"HTTP_PROXY":      "http://proxy.example:3128",
+		"LANG":            "C.UTF-8",
+	}
+	for k, v := range secrets {
+		t.Setenv(k, v)
+	}
+	for k, v := range kept {
+		t.Setenv(k, v)
+	}
+	t.Setenv("RAX_CHECK_ID", "inherited-and-replaced")
+
+	dir := t.TempDir()
+	out := filepath.Join(t.TempDir(), "env.out")
+	writePlugin(t, dir, "env.sh", "env > \"$1\"\necho 'status env written'\n")
+	r := runPluginDef(t, dir, map[string]any{"file": "env.sh", "args": []any{out}, "db_host": "db1"})
+	assertResult(t, r, true, "env written", nil)
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := map[string][]string{}
+	for _, line := range strings.Split(strings.TrimSuffix(string(b), "\n"), "\n") {
+		k, v, _ := strings.Cut(line, "=")
+		env[k] = append(env[k], v)
+	}
+	for k, v := range secrets {
+		if _, ok := env[k]; ok {
+			t.Errorf("plugin got %s", k)
+		}
+		if strings.Contains(string(b), v) {
+			t.Errorf("plugin's environment holds the value of %s", k)
+		}
+	}
+	want := map[string]string{
+		"PATH":                os.Getenv("PATH"),
+		"HOME":                os.Getenv("HOME"),
+		"RAX_CHECK_ID":        "chPlug",
+		"RAX_CHECK_PERIOD":    "30",
+		"RAX_CHECK_TYPE":      TypePlugin,
+		"RAX_DETAILS_FILE":    "env.sh",
+		"RAX_DETAILS_DB_HOST": "db1",
+	}
+	for k, v := range kept {
+		want[k] = v
+	}
+	for k, v := range want {
+		if got := env[k]; len(got) != 1 || got[0] != v {
+			t.Errorf("%s = %q, want exactly [%q]", k, got, v)
+		}
+	}
+	if got := env[pluginRunVar]; len(got) != 1 || got[0] == "" {
+		t.Errorf("%s = %q, want the run marker", pluginRunVar, got)
 	}
 }
 
