@@ -71,6 +71,11 @@ func BenchmarkEncode(b *testing.B) {
 	cfg := recordtest.Config{Seed: 7, Interval: 5 * time.Second}
 	b.Run("encode", func(b *testing.B) { feed(b, cfg, true) })
 	b.Run("encode+write", func(b *testing.B) { feed(b, cfg, false) })
+	// The same host without what format version 2 added (pressure, 28
+	// cgroups, sensors, per-process I/O and cgroups): what version 1 wrote.
+	b.Run("version1-data/encode", func(b *testing.B) {
+		feed(b, recordtest.Config{Seed: 7, Interval: 5 * time.Second, Version1: true}, true)
+	})
 	// The console's 1 s samples: host figures every sample, the table every 5 s.
 	b.Run("1s-samples/encode", func(b *testing.B) { feed(b, recordtest.Config{Seed: 7, Interval: time.Second}, true) })
 }

@@ -11,8 +11,10 @@ import (
 )
 
 // Version is the format version this package writes and the newest it
-// reads.
-const Version = 1
+// reads. Version 2 added pressure, cgroup and sensor records and the
+// processes' I/O rates and cgroups; version 1 recordings read as before,
+// without them.
+const Version = 2
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 

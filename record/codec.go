@@ -18,28 +18,36 @@ const (
 	kLink   = 6
 	kForget = 7
 	kRollup = 8
+	// Version 2.
+	kPressure = 9
+	kCgroups  = 10
+	kSensors  = 11
 )
 
 // Bits of a block header's kinds: what the block holds, so a search (the
 // previous alarm transition, the trend points) reads only the blocks it
 // needs.
 const (
-	bSample uint16 = 1 << iota // host samples
-	bProcs                     // process tables
-	bCheck                     // new check results
-	bAlarm                     // alarm transitions
-	bLink                      // link events
-	bRollup                    // per-minute trend points (only in rollup blocks)
-	bHost                      // static host fields
-	bState                     // restated check, alarm and link states (keyframes)
-	bForget                    // forgotten checks
+	bSample   uint16 = 1 << iota // host samples
+	bProcs                       // process tables
+	bCheck                       // new check results
+	bAlarm                       // alarm transitions
+	bLink                        // link events
+	bRollup                      // per-minute trend points (only in rollup blocks)
+	bHost                        // static host fields
+	bState                       // restated check, alarm and link states (keyframes)
+	bForget                      // forgotten checks
+	bCgroups                     // cgroup tables (version 2)
+	bSensors                     // temperatures and batteries (version 2)
+	bPressure                    // the host's pressure stall information (version 2)
 )
 
 // Record flags (checks, alarms, links).
 const fRestated = 1 // a keyframe's copy of the state, not a new event
 
 const sampleLayout = 1 // sample flag: a layout follows
-const tableFull = 1    // process table flag: the ops start from an empty table
+const tableFull = 1    // process and cgroup table flag: from an empty table
+const sensorsKeyed = 1 // sensors flag: the keys follow
 
 type hostStatic struct {
 	Hostname, OS, Platform, PlatformVersion, Kernel, Arch, Virtualization, VirtRole string
@@ -99,6 +107,21 @@ type encoder struct {
 	procNS       int64
 	haveProcs    bool
 
+	// The last pressure written in the current chain of blocks (zeros
+	// after a keyframe): the next one is written as differences from it.
+	pressQ, pressTmp [psiSlots]uint64
+
+	cgs, cgSpare []cgQ
+	cgNS         int64
+	haveCg       bool
+
+	sens        sensorKeys // the last readings recorded
+	sensVals    []uint64
+	haveSens    bool // readings were recorded (a keyframe restates them)
+	sensKeyed   bool // their keys are written in the current chain
+	sensScratch sensorKeys
+	sensTmp     []uint64
+
 	checks map[string]CheckResult
 	alarms map[alarmKey]AlarmTransition
 	links  map[string]LinkEvent
@@ -130,6 +153,8 @@ func (en *encoder) begin(ns int64, keyframe bool) {
 		return
 	}
 	en.haveLay = false
+	en.pressQ = [psiSlots]uint64{}
+	en.sensKeyed = false
 	if en.haveHost {
 		en.host.encode(&en.tmp)
 		en.record(kHost, bHost)
@@ -139,6 +164,16 @@ func (en *encoder) begin(ns int64, keyframe bool) {
 		en.tmp.uvarint(tableFull)
 		writeTable(&en.tmp, nil, en.procs, en.procNS)
 		en.record(kProcs, bProcs)
+	}
+	if en.haveCg {
+		en.tmp.varint(en.cgNS - en.clock)
+		en.tmp.uvarint(tableFull)
+		writeCgroups(&en.tmp, nil, en.cgs)
+		en.record(kCgroups, bCgroups)
+	}
+	if en.haveSens {
+		en.sensorsBody(en.sensVals)
+		en.record(kSensors, bSensors)
 	}
 	for _, id := range slices.Sorted(maps.Keys(en.checks)) {
 		r := en.checks[id]
@@ -172,8 +207,9 @@ func sortedAlarmKeys[V any](m map[alarmKey]V) []alarmKey {
 	return keys
 }
 
-// sample appends s; withProcs also records its process table.
-func (en *encoder) sample(s *collector.Snapshot, withProcs bool) {
+// sample appends s and its pressure; withProcs, withCgroups and
+// withSensors also record its process table, cgroups and sensors.
+func (en *encoder) sample(s *collector.Snapshot, withProcs, withCgroups, withSensors bool) {
 	t := tns(s.Time)
 	if st := staticOf(&s.Host); !en.haveHost || st != en.host {
 		en.host, en.haveHost = st, true
@@ -211,9 +247,74 @@ func (en *encoder) sample(s *collector.Snapshot, withProcs bool) {
 	en.record(kSample, bSample)
 	en.samples++
 	en.sampledInBlock, en.everSampled = true, true
+	if s.Pressure != nil {
+		en.tmp.uvarint(pressureSlots(s.Pressure, en.pressTmp[:]))
+		for i := range en.pressTmp {
+			en.tmp.delta(en.pressTmp[i], en.pressQ[i])
+		}
+		en.pressQ = en.pressTmp
+		en.record(kPressure, bPressure)
+	}
 	if withProcs {
 		en.table(s.Processes, t)
 	}
+	if withCgroups {
+		en.cgroupTable(s.Cgroups, t)
+	}
+	if withSensors {
+		en.sensors(s.Sensors, s.Batteries)
+	}
+}
+
+func (en *encoder) cgroupTable(gs []collector.Cgroup, ns int64) {
+	cur := quantCgroups(gs, en.cgSpare)
+	en.tmp.varint(ns - en.clock)
+	var prev []cgQ
+	if en.haveCg {
+		en.tmp.uvarint(0)
+		prev = en.cgs
+	} else {
+		en.tmp.uvarint(tableFull)
+	}
+	writeCgroups(&en.tmp, prev, cur)
+	en.record(kCgroups, bCgroups)
+	en.cgs, en.cgSpare = cur, en.cgs
+	en.cgNS, en.haveCg = ns, true
+}
+
+func (en *encoder) sensors(ss []collector.Sensor, bs []collector.Battery) {
+	en.sensScratch.of(ss, bs)
+	if !en.haveSens || !en.sensScratch.equal(&en.sens) {
+		en.sens = en.sensScratch.clone()
+		en.sensKeyed = false
+	}
+	vals := sensorValues(en.sensTmp[:0], ss, bs)
+	en.sensorsBody(vals)
+	en.record(kSensors, bSensors)
+	en.sensVals, en.sensTmp = vals, en.sensVals
+	en.haveSens = true
+}
+
+// sensorsBody writes readings vals of the keys en.sens: with the keys
+// and from zero when they are not written in the current chain yet,
+// otherwise as differences from en.sensVals.
+func (en *encoder) sensorsBody(vals []uint64) {
+	base := en.sensVals
+	if en.sensKeyed {
+		en.tmp.uvarint(0)
+	} else {
+		en.tmp.uvarint(sensorsKeyed)
+		en.sens.encode(&en.tmp)
+		base = nil
+	}
+	for i, v := range vals {
+		var b uint64
+		if i < len(base) {
+			b = base[i]
+		}
+		en.tmp.delta(v, b)
+	}
+	en.sensKeyed = true
 }
 
 func (en *encoder) table(ps []collector.Process, ns int64) {
@@ -360,6 +461,20 @@ type state struct {
 	procsOut []collector.Process // materialized procs, nil when stale
 	procSet  bool
 
+	press  *collector.Pressure // of the last sample
+	pressQ [psiSlots]uint64
+
+	cgs, cgSpare []cgQ
+	cgNS         int64
+	cgOut        []collector.Cgroup // materialized, nil when stale
+	cgSet        bool
+
+	sens     sensorKeys
+	sensVals []uint64
+	sensSet  bool
+	sensOut  []collector.Sensor
+	batOut   []collector.Battery
+
 	checks map[string]CheckResult
 	alarms map[alarmKey]AlarmTransition
 	links  map[string]LinkEvent
@@ -385,6 +500,9 @@ func (st *state) reset() {
 	st.vec = st.vec[:0]
 	st.host = hostStatic{}
 	st.procs, st.procSet, st.procsOut, st.procNS = st.procs[:0], false, nil, 0
+	st.pressQ = [psiSlots]uint64{}
+	st.cgs, st.cgSet, st.cgOut, st.cgNS = st.cgs[:0], false, nil, 0
+	st.sensSet, st.sensVals, st.sensOut, st.batOut = false, nil, nil, nil
 	clear(st.checks)
 	clear(st.alarms)
 	clear(st.links)
@@ -455,6 +573,61 @@ func (st *state) record(k byte, d *dec) error {
 		}
 		st.procs, st.spare = out, st.procs
 		st.procNS, st.procSet, st.procsOut = t, true, nil
+	case kPressure:
+		flags := d.uvarint()
+		var v [psiSlots]uint64
+		for i := range v {
+			v[i] = st.pressQ[i] + uint64(d.varint())
+		}
+		if d.err != nil || flags&^(psiPresent|psiCPUFull|psiMemFull|psiIOFull) != 0 {
+			return errCorrupt
+		}
+		st.pressQ = v
+		st.press = pressureFrom(flags|psiPresent, v[:])
+	case kCgroups:
+		t := st.clock + d.varint()
+		flags := d.uvarint()
+		var prev []cgQ
+		if flags&tableFull == 0 {
+			if !st.cgSet {
+				return errCorrupt
+			}
+			prev = st.cgs
+		}
+		out := readCgroups(d, prev, st.cgSpare)
+		if d.err != nil {
+			return errCorrupt
+		}
+		st.cgs, st.cgSpare = out, st.cgs
+		st.cgNS, st.cgSet, st.cgOut = t, true, nil
+	case kSensors:
+		flags := d.uvarint()
+		base := st.sensVals
+		if flags&sensorsKeyed != 0 {
+			st.sens.decode(d)
+			base = nil
+		} else if !st.sensSet {
+			return errCorrupt
+		}
+		n := st.sens.values()
+		if d.err != nil || n > len(d.b) {
+			st.sensSet = false
+			return errCorrupt
+		}
+		vals := make([]uint64, n)
+		for i := range vals {
+			var b uint64
+			if i < len(base) {
+				b = base[i]
+			}
+			vals[i] = b + uint64(d.varint())
+		}
+		if d.err != nil {
+			st.sensSet = false
+			return errCorrupt
+		}
+		st.sensVals, st.sensSet = vals, true
+		st.sensOut, st.batOut = st.sens.readings(vals)
 	case kCheck:
 		var r CheckResult
 		r.Time = fromNS(st.clock + d.varint())
@@ -531,6 +704,7 @@ func (st *state) record(k byte, d *dec) error {
 }
 
 func (st *state) sample(d *dec) {
+	st.press = nil
 	flags := d.uvarint()
 	prev := st.vec
 	if flags&sampleLayout != 0 {
@@ -574,6 +748,14 @@ func (st *state) frame() *Frame {
 		}
 		snap.Processes = st.procsOut
 	}
+	snap.Pressure = st.press
+	if st.cgSet {
+		if st.cgOut == nil {
+			st.cgOut = materializeCgroups(st.cgs)
+		}
+		snap.Cgroups = st.cgOut
+	}
+	snap.Sensors, snap.Batteries = st.sensOut, st.batOut
 	if st.stale {
 		st.checksOut, st.alarmsOut, st.linksOut = nil, nil, nil
 		for _, id := range slices.Sorted(maps.Keys(st.checks)) {
@@ -591,6 +773,9 @@ func (st *state) frame() *Frame {
 		NewChecks: st.newChecks, Transitions: st.transitions, LinkEvents: st.linkEvents}
 	if st.procSet {
 		f.ProcessTime = fromNS(st.procNS)
+	}
+	if st.cgSet {
+		f.CgroupTime = fromNS(st.cgNS)
 	}
 	return f
 }

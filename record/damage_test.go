@@ -2,6 +2,7 @@ package record_test
 
 import (
 	"bytes"
+	"fmt"
 	"log/slog"
 	"os"
 	"strings"
@@ -245,15 +246,16 @@ func TestNewerVersion(t *testing.T) {
 	dir := t.TempDir()
 	writeSeconds(t, record.Options{Dir: dir}, 0, 5)
 	path := onlySegment(t, dir)
-	if err := patch(path, 8, []byte{2, 0}); err != nil {
+	newer := record.Version + 1
+	if err := patch(path, 8, []byte{byte(newer), 0}); err != nil {
 		t.Fatal(err)
 	}
 	for _, p := range []string{dir, path} {
 		_, err := record.Open(p)
 		var ve *record.VersionError
-		if !errorsAs(err, &ve) || ve.Version != 2 || !errorsIs(err, record.ErrNewerVersion) ||
-			!strings.Contains(err.Error(), "version 2") || !strings.Contains(err.Error(), "newer virgo-top") {
-			t.Errorf("Open(%s): %v, want a *VersionError for version 2", p, err)
+		if !errorsAs(err, &ve) || ve.Version != newer || !errorsIs(err, record.ErrNewerVersion) ||
+			!strings.Contains(err.Error(), fmt.Sprintf("version %d", newer)) || !strings.Contains(err.Error(), "newer virgo-top") {
+			t.Errorf("Open(%s): %v, want a *VersionError for version %d", p, err, newer)
 		}
 	}
 	if _, err := record.OpenWriter(record.Options{Dir: dir}); !errorsIs(err, record.ErrNewerVersion) {

@@ -19,8 +19,13 @@
 // full the record is dropped and counted in Stats. The goroutine encodes
 // the records into a block, and writes (and fsyncs) the block when it
 // holds FlushInterval of recorded time (10 s by default) or 256 KiB: a
-// kill -9 or a power cut loses at most that block. Host figures are
-// recorded every sample, the process table every ProcessInterval (5 s).
+// kill -9 or a power cut loses at most that block. Host figures and the
+// host's pressure (PSI) are recorded every sample; the process table, the
+// cgroup list and the temperature and battery readings every
+// ProcessInterval (5 s), each from the samples that carry one (the
+// sampler lists cgroups only when asked: the agent asks once every
+// ProcessInterval). Thread rows (collector.Sampler.SetThreads) are not
+// recorded.
 // A write error (a full disk) pauses the recording with a warning (at
 // most one per 5 minutes) and drops blocks until a write succeeds; the
 // caller never waits. Retention removes the oldest segments whose data
@@ -62,7 +67,14 @@
 // found. A segment of a newer format version is refused with a
 // *VersionError by readers and writers.
 //
-// # Format, version 1
+// # Format, version 2
+//
+// Version 2 added records 9 to 11 (pressure, cgroups, sensors) and the
+// process fields of mask bits 15 to 19 (I/O rates, cgroup). A version 1
+// recording has none of them and reads as before: its frames have no
+// Pressure, Cgroups, Sensors or Batteries, and its processes no I/O rates
+// or cgroup. A writer opened on a version 1 recording (after an upgrade)
+// starts a version 2 segment beside the old ones; readers read both.
 //
 // All integers are little-endian; "uvarint" and "varint" are Go's
 // encoding/binary varints (varint is zigzag); a string is a uvarint length
@@ -79,7 +91,7 @@
 // A segment file:
 //
 //	header: magic 89 56 54 52 0d 0a 1a 0a ("\x89VTR\r\n\x1a\n")
-//	        u16 version (1) | u32 length N of the info | info (N bytes) | u32 CRC-32C of all before
+//	        u16 version (2) | u32 length N of the info | info (N bytes) | u32 CRC-32C of all before
 //	info:   varint creation time | strings hostname, os, platform, platform_version,
 //	        kernel, arch, virtualization, virtualization_role | varint boot time
 //	blocks: one after another to the end of the file
@@ -102,13 +114,15 @@
 //
 // Kinds: 1 samples, 2 process tables, 4 new check results, 8 alarm
 // transitions, 16 link events, 32 trend rollups (only in rollup blocks),
-// 64 host fields, 128 restated state (a keyframe's), 256 forgotten checks.
+// 64 host fields, 128 restated state (a keyframe's), 256 forgotten checks,
+// 512 cgroup tables, 1024 sensor readings, 2048 pressure.
 //
 // A data block is a keyframe or a delta block. A keyframe starts with
 // the state a reader needs to begin there: the host record, the last
-// process table in full, the last result of every check, the latest
+// process table and the last cgroup table in full, the last sensor
+// readings with their keys, the last result of every check, the latest
 // transition of every alarm and the last event of every endpoint (all
-// flagged restated); its first sample is written whole. A delta block
+// flagged restated); its first sample and pressure are written whole. A delta block
 // continues from the blocks before it, back to its keyframe. A writer
 // writes a keyframe every 5 minutes of recorded time, at the start of
 // every segment and after a lost block. Rollup blocks stand alone.
@@ -133,6 +147,19 @@
 //	7 forget   varint time | string check id (the check and its alarms go)
 //	8 rollup   varint minute start | uvarint n | n x (string series,
 //	           uvarint count, f32 min, avg, max, last)
+//	9 pressure uvarint flags (2, 4, 8: cpu, memory, io have a "full"
+//	           line) | 18 varints: some avg10, avg60, avg300, full avg10,
+//	           avg60, avg300 of cpu, memory and io (x100), each the
+//	           difference from the previous pressure record (from 0 after a
+//	           keyframe). It follows its sample.
+//	10 cgroups varint time | uvarint flags (1: from an empty table) |
+//	           uvarint n | n x entry (below)
+//	11 sensors uvarint flags (1: keys follow) | [keys: uvarint n x strings
+//	           chip, label | uvarint m x strings battery name, status] |
+//	           per sensor temperature, high, critical (x100) | per battery
+//	           percent, watts (x100), each a varint difference from the
+//	           previous sensors record (from 0 after keys). Keys are
+//	           written when they change (a status too) and in a keyframe.
 //
 // A layout is uvarint cores | uvarint n filesystems x (strings mount,
 // device, disk, fstype, options, u8 read-only) | uvarint n disks x
@@ -154,11 +181,13 @@
 // and drops/s (rx, tx), rx and tx bytes, packets, errors and drops
 // (cumulative); the process count; each source's duration (µs).
 //
-// Precision (what a frame gives back): percentages, load, packet,
-// error, drop and I/O rates, and process CPU seconds are rounded to
-// 0.01; byte rates to 1 B/s; source durations to 1 µs; everything else
-// (counters, bytes, times, strings) is exact. Processes come back
-// sorted by PID, their command lines masked.
+// Precision (what a frame gives back): percentages (PSI and cgroup CPU
+// too), load, packet, error, drop and I/O rates, process CPU seconds,
+// temperatures (°C), battery percent and watts are rounded to 0.01; byte
+// rates (processes' and cgroups' I/O too) to 1 B/s; source durations to
+// 1 µs; everything else (counters, bytes, times, strings) is exact.
+// Processes come back sorted by PID, their command lines masked; cgroups
+// sorted by path.
 //
 // Process table ops, in increasing pid order: uvarint pid increment (from
 // the previous op's pid, the first from -2^31-1) | uvarint mask | the
@@ -166,18 +195,37 @@
 // process's previous value (a string whole). Mask bit 0: the process is
 // gone (alone). Bits 1-14: CPU % (x100), CPU seconds (x100), RSS, state,
 // memory % (x100), VMS, threads, ppid, name, user, uid, start time,
-// nice, command line. A process not in the table starts from zeros and
-// its start time from the table's time; fields equal to that are
-// omitted.
+// nice, command line; bits 15-19 (version 2): I/O read and write B/s,
+// I/O known (0 or 1), cgroup path, short name. A process not in the
+// table starts from zeros and its start time from the table's time;
+// fields equal to that are omitted.
+//
+// A cgroup table lists the groups in path order. An entry is a uvarint
+// ref: 0 for a group not in the previous table, then strings path, name,
+// kind; k > 0 for the previous table's group k places after the one the
+// entry before referred to (the first counting from before the table's
+// start). Then a uvarint mask and the masked values, each a varint
+// difference from that group's (or from 0), bits in this order: CPU %
+// (x100), memory, I/O read and write B/s, processes, the 18 PSI values
+// (x100, as in a pressure record), PSI flags (1: has PSI, 2, 4, 8 as in a
+// pressure record), memory limit, version. Groups of the previous table
+// that no entry refers to are gone.
 //
 // # Measured (go test ./record -run '^$' -bench .)
 //
 // Synthetic host (recordtest): 4 cores, 3 filesystems, 4 disks, 2
 // interfaces, about 300 processes of which some 30 busy and 1.3 new a
 // sample, 3 checks every 30 s; samples every 5 s. On a shared 2-core EPYC
-// (noisy: CPU figures vary by 30%):
+// (noisy: CPU figures vary by 30%). The figures below the first two lines
+// are version 1's, on that host without the data version 2 added:
 //
-//	bytes per sample     858 (14.8 MB a day; goal 30); stored without
+//	bytes per sample     1,206 (20.8 MB a day; goal 30): version 1's data
+//	                     860 (the same bytes as version 1 wrote), plus
+//	                     cgroups ~187 (28 groups every 5 s), process I/O
+//	                     rates ~67, process cgroups ~33, sensors ~16 (6
+//	                     temperatures), pressure ~13
+//	at 1 s samples       541 (46.8 MB a day; tables still every 5 s)
+//	version 1's data     858 (14.8 MB a day); stored without
 //	                     deflate 1,269 (21.9 MB), BestSpeed 894, level 6 853
 //	  of which           host figures ~310 raw, process table changes ~365
 //	                     raw, keyframes 156, trend rollups 67, checks 50

@@ -21,12 +21,21 @@ func fuzzSnapshot(i int) *collector.Snapshot {
 		Disks:       []collector.Disk{{Name: "sda", ReadBps: 100, Reads: 10 + uint64(i)}},
 		Network:     []collector.NetIf{{Name: "eth0", RxBps: 1000, RxBytes: 1 << 20, LinkState: "up"}},
 		Processes: []collector.Process{
-			{PID: 1, Name: "init", User: "root", State: "S", Cmdline: "/sbin/init"},
-			{PID: 100 + int32(i%2), PPID: 1, Name: "job", State: "R", CPUPct: 50, RSSBytes: 1 << 20, StartTime: t, Cmdline: "job --token x"},
+			{PID: 1, Name: "init", User: "root", State: "S", Cmdline: "/sbin/init", Cgroup: "/init.scope", Container: "init.scope"},
+			{PID: 100 + int32(i%2), PPID: 1, Name: "job", State: "R", CPUPct: 50, RSSBytes: 1 << 20, StartTime: t, Cmdline: "job --token x",
+				IOReadBps: 4096 * float64(i), IOKnown: true, Cgroup: "/docker/x", Container: "x"},
 		},
 		ProcessCount: 2,
-		Errors:       map[string]string{"load": "boom"},
-		Durations:    map[string]time.Duration{"cpu": time.Millisecond},
+		Pressure:     &collector.Pressure{CPU: collector.PSI{SomeAvg10: float64(i), SomeAvg60: 2}, IO: collector.PSI{FullAvg300: 1, HasFull: true}},
+		Cgroups: []collector.Cgroup{
+			{Path: "/", Name: "/", Kind: "cgroup", Version: 2, Procs: 3, CPUPct: 10 + float64(i), MemBytes: 1 << 30},
+			{Path: "/system.slice/a.service", Name: "a.service", Kind: "service", Version: 1, CPUPct: float64(i), MemLimit: 1 << 28,
+				Pressure: &collector.Pressure{Memory: collector.PSI{SomeAvg10: 1, HasFull: true}}},
+		},
+		Sensors:   []collector.Sensor{{Chip: "coretemp", Label: "Package id 0", TempC: 50 + float64(i), HighC: 80, CritC: 100}},
+		Batteries: []collector.Battery{{Name: "BAT0", Percent: 90 - float64(i), Status: "Discharging", PowerW: 7.5}},
+		Errors:    map[string]string{"load": "boom"},
+		Durations: map[string]time.Duration{"cpu": time.Millisecond},
 	}
 }
 
@@ -35,14 +44,14 @@ func fuzzSnapshot(i int) *collector.Snapshot {
 func fuzzPayloads() (key, delta []byte) {
 	en := newEncoder(NewMasker())
 	en.begin(tns(fuzzSnapshot(0).Time), true)
-	en.sample(fuzzSnapshot(0), true)
+	en.sample(fuzzSnapshot(0), true, true, true)
 	en.check(CheckResult{Time: fuzzSnapshot(0).Time, CheckID: "c", Type: "agent.cpu", Label: "l", Available: true, Status: "s",
 		Metrics: []Metric{{Name: "m", Type: "double", Value: "1", Unit: "u"}}})
 	en.alarm(AlarmTransition{Time: fuzzSnapshot(0).Time, CheckID: "c", Alarm: "a", From: "OK", To: "CRITICAL", Message: "m"})
 	en.link(LinkEvent{Time: fuzzSnapshot(0).Time, Endpoint: "e", State: "up"})
 	key = bytes.Clone(en.buf.b)
 	en.begin(tns(fuzzSnapshot(1).Time), false)
-	en.sample(fuzzSnapshot(1), true)
+	en.sample(fuzzSnapshot(1), true, true, true)
 	en.forget(fuzzSnapshot(1).Time, "c")
 	delta = bytes.Clone(en.buf.b)
 	return key, delta

@@ -27,8 +27,14 @@ const (
 	pStart
 	pNice
 	pCmdline
+	// Version 2.
+	pIORead
+	pIOWrite
+	pIOKnown
+	pCgroup
+	pContainer
 
-	pFields = pCmdline<<1 - 2 // every field bit
+	pFields = pContainer<<1 - 2 // every field bit
 )
 
 // Numeric and text slots of a procQ.
@@ -43,6 +49,9 @@ const (
 	nUID
 	nStart
 	nNice
+	nIORead
+	nIOWrite
+	nIOKnown
 	nNum
 )
 
@@ -51,6 +60,8 @@ const (
 	sName
 	sUser
 	sCmdline
+	sCgroup
+	sContainer
 	nStr
 )
 
@@ -64,6 +75,7 @@ var procFields = [...]struct {
 	{pMemPct, nMemPct, -1}, {pVMS, nVMS, -1}, {pThreads, nThreads, -1}, {pPPID, nPPID, -1},
 	{pName, -1, sName}, {pUser, -1, sUser}, {pUID, nUID, -1}, {pStart, nStart, -1},
 	{pNice, nNice, -1}, {pCmdline, -1, sCmdline},
+	{pIORead, nIORead, -1}, {pIOWrite, nIOWrite, -1}, {pIOKnown, nIOKnown, -1}, {pCgroup, -1, sCgroup}, {pContainer, -1, sContainer},
 }
 
 // procQ is one process as the recording keeps it: quantized numbers and
@@ -92,8 +104,11 @@ func fromNS(ns int64) time.Time {
 func quantProc(p *collector.Process, q *procQ) {
 	q.pid = p.PID
 	q.num = [nNum]uint64{q100(p.CPUPct), q100(p.CPUTimeS), p.RSSBytes, q100(p.MemPct), p.VMSBytes,
-		i64(int64(p.Threads)), i64(int64(p.PPID)), uint64(p.UID), i64(tns(p.StartTime)), i64(int64(p.Nice))}
-	q.str = [nStr]string{p.State, p.Name, p.User, ""}
+		i64(int64(p.Threads)), i64(int64(p.PPID)), uint64(p.UID), i64(tns(p.StartTime)), i64(int64(p.Nice)), 0, 0, 0}
+	if p.IOKnown {
+		q.num[nIORead], q.num[nIOWrite], q.num[nIOKnown] = q1(p.IOReadBps), q1(p.IOWriteBps), 1
+	}
+	q.str = [nStr]string{p.State, p.Name, p.User, "", p.Cgroup, p.Container}
 	q.raw = p.Cmdline
 }
 
@@ -104,13 +119,16 @@ func (q *procQ) process() collector.Process {
 		CPUPct: uq100(q.num[nCPUPct]), CPUTimeS: uq100(q.num[nCPUTime]), RSSBytes: q.num[nRSS],
 		VMSBytes: q.num[nVMS], MemPct: uq100(q.num[nMemPct]), StartTime: fromNS(asI64(q.num[nStart])),
 		Nice: clampInt32(asI64(q.num[nNice])), Cmdline: q.str[sCmdline],
+		IOReadBps: uq1(q.num[nIORead]), IOWriteBps: uq1(q.num[nIOWrite]), IOKnown: q.num[nIOKnown] != 0,
+		Cgroup: q.str[sCgroup], Container: q.str[sContainer],
 	}
 }
 
 // quantTable turns a snapshot's processes into cur, sorted by pid without
-// duplicates. A command line is masked only when it is new for its pid;
-// otherwise the masked text of prev is reused (masking 300 command lines
-// every sample would cost more than encoding them).
+// duplicates, leaving out thread rows (collector.Sampler.SetThreads: the
+// recording keeps processes). A command line is masked only when it is
+// new for its pid; otherwise the masked text of prev is reused (masking
+// 300 command lines every sample would cost more than encoding them).
 func quantTable(ps []collector.Process, prev, cur []procQ, mask func(string) string) []procQ {
 	cur = cur[:0]
 	var order []int // the collector sorts by pid; anything else is sorted here
@@ -130,7 +148,7 @@ func quantTable(ps []collector.Process, prev, cur []procQ, mask func(string) str
 		if order != nil {
 			p = &ps[order[k]]
 		}
-		if n := len(cur); n > 0 && cur[n-1].pid == p.PID {
+		if n := len(cur); p.Thread || n > 0 && cur[n-1].pid == p.PID {
 			continue
 		}
 		var q procQ

@@ -57,15 +57,37 @@ func fullSnapshot(i int) *collector.Snapshot {
 		Processes: []collector.Process{
 			{PID: 1, PPID: 0, Name: "systemd", User: "root", UID: 0, State: "S", Threads: 1, CPUPct: 0.01, CPUTimeS: 123.45,
 				RSSBytes: 12 << 20, VMSBytes: 170 << 20, MemPct: 0.07, StartTime: t0.Add(-24*time.Hour + 500*time.Millisecond), Nice: 0,
-				Cmdline: "/sbin/init"},
+				Cmdline: "/sbin/init", IOReadBps: 1e6, IOWriteBps: 5e5 + f, IOKnown: true, Cgroup: "/init.scope", Container: "init.scope"},
 			{PID: 812, PPID: 1, Name: "postgres", User: "postgres", UID: 112, State: "R", Threads: 7, CPUPct: 103.5 + f, CPUTimeS: 9876.54 + f,
 				RSSBytes: 800<<20 + uint64(i)*4096, VMSBytes: 2 << 30, MemPct: 4.88, StartTime: t0.Add(-23 * time.Hour), Nice: -5,
-				Cmdline: "postgres -D /var/lib/postgresql --password=hunter2 postgres://app:pw@db/app"},
-			{PID: 4194303, PPID: 812, Name: "kworker/1:0", User: "root", State: "I", StartTime: t0.Add(-time.Minute), Nice: 19},
+				Cmdline: "postgres -D /var/lib/postgresql --password=hunter2 postgres://app:pw@db/app",
+				Cgroup:  "/system.slice/postgresql@16-main.service", Container: "postgresql@16-main.service"},
+			{PID: 4194303, PPID: 812, Name: "kworker/1:0", User: "root", State: "I", StartTime: t0.Add(-time.Minute), Nice: 19,
+				Cgroup: "/", IOKnown: true},
+			// A thread's row (collector.Sampler.SetThreads): not recorded.
+			{PID: 813, PPID: 812, Name: "postgres worker", User: "postgres", State: "R", Thread: true, CPUPct: 50},
 		},
 		ProcessCount: 3,
-		Errors:       map[string]string{"disks": "read /proc/diskstats: permission denied"},
-		Durations:    map[string]time.Duration{"cpu": 123 * time.Microsecond, "processes": 4567 * time.Microsecond, "disks": 0},
+		Pressure: &collector.Pressure{
+			CPU:    collector.PSI{SomeAvg10: 12.34 + f, SomeAvg60: 10.5, SomeAvg300: 8.25, HasFull: true},
+			Memory: collector.PSI{SomeAvg10: 0.01, SomeAvg60: 0.02, SomeAvg300: 0.03, FullAvg10: 0.04, FullAvg60: 0.05, FullAvg300: 0.06 + f/100, HasFull: true},
+			IO:     collector.PSI{SomeAvg10: 99.99, SomeAvg60: 100, SomeAvg300: 0.5},
+		},
+		Cgroups: []collector.Cgroup{
+			{Path: "/", Name: "/", Kind: "cgroup", Version: 1, Procs: 40, CPUPct: 123.45 + f, MemBytes: 9 << 30, IOReadBps: 4096 + f, IOWriteBps: 1e6,
+				Pressure: &collector.Pressure{CPU: collector.PSI{SomeAvg10: 1, SomeAvg60: 2, SomeAvg300: 3}, IO: collector.PSI{FullAvg10: f, HasFull: true}}},
+			{Path: "/system.slice/docker-0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef.scope", Name: "0123456789ab",
+				Kind: "container", Version: 2, Procs: 2, CPUPct: 99.5, MemBytes: 300<<20 + uint64(i)*4096, MemLimit: 1 << 30},
+			{Path: "/system.slice/postgresql@16-main.service", Name: "postgresql@16-main.service", Kind: "service", Version: 2, Procs: 5,
+				CPUPct: 103.5 + f, MemBytes: 800 << 20},
+		},
+		Sensors: []collector.Sensor{
+			{Chip: "coretemp", Label: "Package id 0", TempC: 52 + f, HighC: 84, CritC: 100},
+			{Chip: "nvme", Label: "Composite", TempC: 38.85, HighC: 82.85, CritC: 84.85},
+		},
+		Batteries: []collector.Battery{{Name: "BAT0", Percent: 87.5 - f, Status: "Discharging", PowerW: 9.88}},
+		Errors:    map[string]string{"disks": "read /proc/diskstats: permission denied"},
+		Durations: map[string]time.Duration{"cpu": 123 * time.Microsecond, "processes": 4567 * time.Microsecond, "disks": 0},
 	}
 	return s
 }
@@ -107,6 +129,33 @@ func kept(s *collector.Snapshot, mask func(string) string) *collector.Snapshot {
 		n.RxPps, n.TxPps, n.RxErrPS, n.TxErrPS, n.RxDropPS, n.TxDropPS = r100(n.RxPps), r100(n.TxPps), r100(n.RxErrPS), r100(n.TxErrPS), r100(n.RxDropPS), r100(n.TxDropPS)
 	}
 	c.Processes = keptProcs(s.Processes, mask)
+	psi := func(p *collector.Pressure) *collector.Pressure {
+		if p == nil {
+			return nil
+		}
+		q := *p
+		for _, r := range []*collector.PSI{&q.CPU, &q.Memory, &q.IO} {
+			r.SomeAvg10, r.SomeAvg60, r.SomeAvg300 = r100(r.SomeAvg10), r100(r.SomeAvg60), r100(r.SomeAvg300)
+			r.FullAvg10, r.FullAvg60, r.FullAvg300 = r100(r.FullAvg10), r100(r.FullAvg60), r100(r.FullAvg300)
+		}
+		return &q
+	}
+	c.Pressure = psi(s.Pressure)
+	c.Cgroups = nil
+	for _, g := range s.Cgroups {
+		g.CPUPct, g.IOReadBps, g.IOWriteBps = r100(g.CPUPct), math.Round(g.IOReadBps), math.Round(g.IOWriteBps)
+		g.Pressure = psi(g.Pressure)
+		c.Cgroups = append(c.Cgroups, g)
+	}
+	c.Sensors, c.Batteries = nil, nil
+	for _, x := range s.Sensors {
+		x.TempC, x.HighC, x.CritC = r100(x.TempC), r100(x.HighC), r100(x.CritC)
+		c.Sensors = append(c.Sensors, x)
+	}
+	for _, b := range s.Batteries {
+		b.Percent, b.PowerW = r100(b.Percent), r100(b.PowerW)
+		c.Batteries = append(c.Batteries, b)
+	}
 	if len(s.Durations) > 0 {
 		c.Durations = map[string]time.Duration{}
 		for k, v := range s.Durations {
@@ -120,11 +169,12 @@ func keptProcs(ps []collector.Process, mask func(string) string) []collector.Pro
 	if ps == nil {
 		return nil
 	}
-	out := slices.Clone(ps)
+	out := slices.DeleteFunc(slices.Clone(ps), func(p collector.Process) bool { return p.Thread })
 	slices.SortFunc(out, func(a, b collector.Process) int { return int(a.PID) - int(b.PID) })
 	for i := range out {
 		p := &out[i]
 		p.CPUPct, p.CPUTimeS, p.MemPct = math.Round(p.CPUPct*100)/100, math.Round(p.CPUTimeS*100)/100, math.Round(p.MemPct*100)/100
+		p.IOReadBps, p.IOWriteBps = math.Round(p.IOReadBps), math.Round(p.IOWriteBps)
 		if !p.StartTime.IsZero() {
 			p.StartTime = p.StartTime.UTC()
 		}
@@ -227,15 +277,26 @@ func TestRoundTripSnapshot(t *testing.T) {
 	s.Errors = map[string]string{collector.SourceProcesses: "open /proc: too many open files"}
 	s.Processes, s.ProcessCount = nil, 0
 	s.Durations = nil
+	// Cgroups not listed this sample (the sampler lists them only when
+	// asked): the table of sample 1 stays. The sensors are gone.
+	s.Cgroups, s.Sensors, s.Batteries = nil, nil, nil
 	snaps = append(snaps, s)
 	// 3: extremes: wrapping counters, negative values, empty sections.
 	s = fullSnapshot(3)
 	s.CPU = collector.CPU{}
 	s.Filesystems, s.Disks, s.Network = nil, nil, nil
 	s.Memory.UsedBytes = math.MaxUint64
-	s.Processes = []collector.Process{{PID: 7, PPID: -1, Nice: -20, Threads: math.MaxInt32, UID: math.MaxUint32, CPUPct: -0.5, Name: "x"}}
+	s.Processes = []collector.Process{{PID: 7, PPID: -1, Nice: -20, Threads: math.MaxInt32, UID: math.MaxUint32, CPUPct: -0.5, Name: "x",
+		IOReadBps: 1e15, IOKnown: true, Cgroup: "/a", Container: "a"}}
 	s.ProcessCount = 1
 	s.Errors = nil
+	// No PSI; a group gone, one new, extremes; the sensors back with a
+	// battery whose status changed.
+	s.Pressure = nil
+	s.Cgroups = []collector.Cgroup{s.Cgroups[0], {Path: "/z", Name: "z", Kind: "cgroup", Version: 2, CPUPct: -0.5, MemBytes: math.MaxUint64,
+		MemLimit: 1, Procs: math.MaxInt32, Pressure: &collector.Pressure{}}}
+	s.Batteries[0].Status = "Charging"
+	s.Sensors = append(s.Sensors, collector.Sensor{Chip: "acpitz", Label: "thermal_zone0", TempC: -40.5})
 	snaps = append(snaps, s)
 	// 4: the sampler stopped listing processes: an empty table.
 	s = fullSnapshot(4)
@@ -259,7 +320,8 @@ func TestRoundTripSnapshot(t *testing.T) {
 				t.Fatalf("%d frames, want %d", len(got), len(snaps))
 			}
 			var table []collector.Process
-			var tableTime time.Time
+			var cgroups []collector.Cgroup
+			var tableTime, cgTime time.Time
 			for i, s := range snaps {
 				want := kept(s, mask)
 				switch {
@@ -270,6 +332,14 @@ func TestRoundTripSnapshot(t *testing.T) {
 					tableTime = s.Time
 				default:
 					table, tableTime = want.Processes, s.Time
+				}
+				if s.Cgroups == nil {
+					want.Cgroups = cgroups
+				} else {
+					cgroups, cgTime = want.Cgroups, s.Time
+				}
+				if !got[i].CgroupTime.Equal(cgTime) {
+					t.Errorf("frame %d: cgroup time %v, want %v", i, got[i].CgroupTime, cgTime)
 				}
 				diffJSON(t, "frame "+string(rune('0'+i)), utc(got[i].Snapshot), want)
 				if !got[i].ProcessTime.Equal(tableTime) {
@@ -313,5 +383,44 @@ func TestProcessInterval(t *testing.T) {
 	}
 	if !slices.Equal(tables, []int{0, 5, 10}) {
 		t.Errorf("tables recorded at samples %v, want [0 5 10]", tables)
+	}
+}
+
+// TestCgroupAndSensorInterval: with 1 s samples the cgroup list and the
+// sensor readings are recorded every ProcessInterval (5 s, jitter
+// included), as the process table is; the frames in between show the last
+// ones. Pressure is every sample's own.
+func TestCgroupAndSensorInterval(t *testing.T) {
+	dir := t.TempDir()
+	w := openWriter(t, record.Options{Dir: dir})
+	jitter := []time.Duration{0, 3, -2, 1, -4, 2, 0, -1, 4, -3, 1, 0, 2}
+	for i, j := range jitter {
+		s := fullSnapshot(i)
+		s.Time = t0.Add(time.Duration(i)*time.Second + j*time.Millisecond)
+		s.Elapsed = time.Second
+		w.Sample(s)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	got := frames(t, openReader(t, dir), t0.Add(-time.Hour), t0.Add(time.Hour))
+	var tables []int
+	for i, f := range got {
+		if f.CgroupTime.Equal(f.Snapshot.Time) {
+			tables = append(tables, i)
+		}
+		recorded := i - i%5
+		if c := f.Snapshot.Cgroups[0].CPUPct; c != 123.45+float64(recorded) {
+			t.Errorf("frame %d shows the cgroups of sample %v, want %d", i, c-123.45, recorded)
+		}
+		if temp := f.Snapshot.Sensors[0].TempC; temp != 52+float64(recorded) {
+			t.Errorf("frame %d shows the sensors of sample %v, want %d", i, temp-52, recorded)
+		}
+		if p := f.Snapshot.Pressure.CPU.SomeAvg10; p != 12.34+float64(i) {
+			t.Errorf("frame %d: pressure %v, want its own (%v)", i, p, 12.34+float64(i))
+		}
+	}
+	if !slices.Equal(tables, []int{0, 5, 10}) {
+		t.Errorf("cgroups recorded at samples %v, want [0 5 10]", tables)
 	}
 }

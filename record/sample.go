@@ -286,3 +286,49 @@ func shape(s *collector.Snapshot, l *layout) {
 		}
 	}
 }
+
+// psiSlots is the number of values of a recorded Pressure: some and full
+// avg10, avg60, avg300 of cpu, memory and io.
+const psiSlots = 18
+
+// Flags of a recorded Pressure.
+const (
+	psiPresent = 1 << iota // a Pressure (cgroup tables; a pressure record always has one)
+	psiCPUFull             // HasFull of cpu, memory, io
+	psiMemFull
+	psiIOFull
+)
+
+// pressureSlots puts p's values, x100, in dst (psiSlots long) and returns
+// its flags; 0 and zeros for nil.
+func pressureSlots(p *collector.Pressure, dst []uint64) uint64 {
+	_ = dst[psiSlots-1]
+	if p == nil {
+		clear(dst[:psiSlots])
+		return 0
+	}
+	flags := uint64(psiPresent)
+	for i, r := range [3]*collector.PSI{&p.CPU, &p.Memory, &p.IO} {
+		o := i * 6
+		dst[o], dst[o+1], dst[o+2] = q100(r.SomeAvg10), q100(r.SomeAvg60), q100(r.SomeAvg300)
+		dst[o+3], dst[o+4], dst[o+5] = q100(r.FullAvg10), q100(r.FullAvg60), q100(r.FullAvg300)
+		if r.HasFull {
+			flags |= psiCPUFull << i
+		}
+	}
+	return flags
+}
+
+// pressureFrom is the inverse of pressureSlots; nil without psiPresent.
+func pressureFrom(flags uint64, v []uint64) *collector.Pressure {
+	if flags&psiPresent == 0 {
+		return nil
+	}
+	p := &collector.Pressure{}
+	for i, r := range [3]*collector.PSI{&p.CPU, &p.Memory, &p.IO} {
+		o := i * 6
+		*r = collector.PSI{SomeAvg10: uq100(v[o]), SomeAvg60: uq100(v[o+1]), SomeAvg300: uq100(v[o+2]),
+			FullAvg10: uq100(v[o+3]), FullAvg60: uq100(v[o+4]), FullAvg300: uq100(v[o+5]), HasFull: flags&(psiCPUFull<<i) != 0}
+	}
+	return p
+}

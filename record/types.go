@@ -67,6 +67,12 @@ type Frame struct {
 	Snapshot *collector.Snapshot
 	// ProcessTime is when Snapshot.Processes was recorded (zero if never).
 	ProcessTime time.Time
+	// Snapshot.Cgroups is likewise the latest cgroup list recorded at or
+	// before the sample (every ProcessInterval), recorded at CgroupTime
+	// (zero if never: nil). Snapshot.Sensors and Batteries are the latest
+	// readings recorded (every ProcessInterval); Snapshot.Pressure is the
+	// sample's own. Recordings of format version 1 have none of them.
+	CgroupTime time.Time
 
 	// The state as of this moment: the latest result of every check (by
 	// check id), the latest transition of every alarm (by check id, then

@@ -161,6 +161,8 @@ type wstate struct {
 	lastKey    int64 // moment of the last keyframe
 	blockWall  time.Time
 	lastProcNS int64
+	lastCgNS   int64 // the last cgroup table recorded
+	lastSensNS int64 // the last sensor readings recorded
 	newest     int64 // the newest sample time, for retention by age
 
 	// early holds the events recorded before the first sample (at most
@@ -505,16 +507,22 @@ func (g *wstate) handle(it item) {
 		s := it.snap
 		t := tns(s.Time)
 		g.rollup(s, t)
-		due := g.procsDue(s, t)
+		due, cgDue, sensDue := g.procsDue(s, t), g.cgroupsDue(s, t), g.sensorsDue(s, t)
 		if en.open && (t-en.first >= int64(g.w.opt.FlushInterval) || len(en.buf.b) >= maxBlockRaw || (g.needKey && !en.keyframe)) {
 			g.flush()
 		}
 		if !en.open {
 			g.begin(t, true)
 		}
-		en.sample(s, due)
+		en.sample(s, due, cgDue, sensDue)
 		if due {
 			g.lastProcNS = t
+		}
+		if cgDue {
+			g.lastCgNS = t
+		}
+		if sensDue {
+			g.lastSensNS = t
 		}
 		g.newest = max(g.newest, t)
 		g.replayEarly()
@@ -607,7 +615,34 @@ func (g *wstate) procsDue(s *collector.Snapshot, t int64) bool {
 	if !en.haveProcs {
 		return true
 	}
-	return t-g.lastProcNS >= int64(g.w.opt.ProcessInterval-s.Elapsed/2) || t < g.lastProcNS
+	return g.intervalDue(s, t, g.lastProcNS)
+}
+
+// intervalDue says whether ProcessInterval has passed at t since last
+// (less half a sample interval for the jitter), or the clock stepped back.
+func (g *wstate) intervalDue(s *collector.Snapshot, t, last int64) bool {
+	return t-last >= int64(g.w.opt.ProcessInterval-s.Elapsed/2) || t < last
+}
+
+// cgroupsDue says whether this sample's cgroup list is recorded: one per
+// ProcessInterval, from the samples that carry one (the sampler lists
+// them only when asked: collector.Sampler.SetCgroupsEvery).
+func (g *wstate) cgroupsDue(s *collector.Snapshot, t int64) bool {
+	if s.Cgroups == nil {
+		return false
+	}
+	return !g.en.haveCg || g.intervalDue(s, t, g.lastCgNS)
+}
+
+// sensorsDue says whether this sample's temperatures and batteries are
+// recorded: one reading per ProcessInterval; once more, empty, when they
+// are gone.
+func (g *wstate) sensorsDue(s *collector.Snapshot, t int64) bool {
+	en := g.en
+	if s.Sensors == nil && s.Batteries == nil && (!en.haveSens || en.sens.values() == 0) {
+		return false
+	}
+	return !en.haveSens || g.intervalDue(s, t, g.lastSensNS)
 }
 
 // begin opens a block at moment ns. It is a keyframe when one is needed

@@ -1,9 +1,12 @@
 // Command recgen synthesises a realistic recording for the record
 // package's benchmarks and for work on the console's time travel, fast:
-// a host of about 300 processes that come and go, checks every 30 s whose
+// a host of about 300 processes that come and go, with their I/O rates
+// and cgroups, 28 cgroups (systemd services, docker containers, a user
+// session) with PSI, the host's PSI, temperatures, checks every 30 s whose
 // alarms follow the CPU and memory, an endpoint link that drops now and
 // then, and a CPU burner episode (stress-ng) that sends the CPU alarm to
-// CRITICAL and back.
+// CRITICAL and back. --version1-data leaves out what format version 1 did
+// not record.
 //
 //	go run ./bench/recgen --dir /tmp/rec --days 7
 //	RECORD_BENCH_DIR=/tmp/rec go test ./record -run '^$' -bench 7d
@@ -41,6 +44,7 @@ func run() error {
 	endFlag := flag.String("end", "", "end of the recording, RFC 3339 (default: now)")
 	burnAgo := flag.Duration("burn-ago", 3*time.Hour+12*time.Minute, "the CPU burner starts this long before the end (0: none)")
 	burnFor := flag.Duration("burn-for", 10*time.Minute, "how long the CPU burner runs")
+	v1 := flag.Bool("version1-data", false, "no pressure, cgroups, sensors, per-process I/O or cgroups (what format version 1 recorded)")
 	flag.Parse()
 	if *dir == "" {
 		return errors.New("--dir is required")
@@ -58,7 +62,7 @@ func run() error {
 	}
 	span := time.Duration(*days * float64(24*time.Hour))
 	start := end.Add(-span).Truncate(*interval)
-	cfg := recordtest.Config{Start: start, Interval: *interval, Processes: *procs, Cores: *cores, Seed: *seed}
+	cfg := recordtest.Config{Start: start, Interval: *interval, Processes: *procs, Cores: *cores, Seed: *seed, Version1: *v1}
 	if *burnAgo > 0 {
 		cfg.BurnAt, cfg.BurnFor = span-*burnAgo, *burnFor
 	}

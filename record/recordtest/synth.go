@@ -30,6 +30,10 @@ type Config struct {
 	BurnAt, BurnFor time.Duration
 	// CheckEvery is the period of the synthetic checks; default 30 s.
 	CheckEvery time.Duration
+	// Version1 leaves out what format version 1 did not record: pressure,
+	// cgroups, sensors, and the processes' I/O rates and cgroups. The rest
+	// is the same host, value for value.
+	Version1 bool
 }
 
 // Step is what one sample interval produced.
@@ -44,6 +48,7 @@ type Step struct {
 type Host struct {
 	cfg   Config
 	rng   *rand.Rand
+	rng2  *rand.Rand // for what version 1 did not record, so the rest stays as it was
 	now   time.Time
 	n     int
 	procs []*proc
@@ -63,6 +68,7 @@ type Host struct {
 	backup   *proc // the nightly backup, while it runs
 	link     string
 	nextChk  time.Time
+	x        extras
 }
 
 type proc struct {
@@ -153,7 +159,7 @@ func New(cfg Config) *Host {
 	if cfg.Start.IsZero() {
 		cfg.Start = time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
 	}
-	h := &Host{cfg: cfg, rng: rand.New(rand.NewPCG(cfg.Seed, 0x5eed)), now: cfg.Start, pid: 1,
+	h := &Host{cfg: cfg, rng: rand.New(rand.NewPCG(cfg.Seed, 0x5eed)), rng2: rand.New(rand.NewPCG(cfg.Seed, 0xe2)), now: cfg.Start, pid: 1,
 		mem: 3 << 30, swap: 100 << 20, load: [3]float64{0.4, 0.5, 0.5}, alarm: "OK", memAlarm: "OK", webAlarm: "OK", link: "connected",
 		nextChk: cfg.Start}
 	h.disks = []diskState{{name: "sda"}, {name: "sda1", part: true}, {name: "sda2", part: true}, {name: "nvme0n1"}}
@@ -194,6 +200,9 @@ func (h *Host) add(p *proc) {
 	p.p.PID = h.pid
 	if p.p.UID == 0 && p.p.User != "root" {
 		p.p.UID = 1000 + uint32(len(p.p.User))
+	}
+	if !h.cfg.Version1 {
+		p.p.Cgroup, p.p.Container = groupOf(p)
 	}
 	h.procs = append(h.procs, p)
 }
@@ -346,8 +355,11 @@ func (h *Host) Next() Step {
 			RxDropped: n.re, LinkState: "up"})
 	}
 	s.Durations = map[string]time.Duration{}
-	for i, src := range collector.SourceNames {
+	for i, src := range v1Sources {
 		s.Durations[src] = time.Duration(50+i*40+h.rng.IntN(200)) * time.Microsecond
+	}
+	if !cfg.Version1 {
+		h.addExtras(s)
 	}
 	st.Snapshot = s
 
@@ -408,6 +420,11 @@ func (h *Host) Next() Step {
 	h.n++
 	return st
 }
+
+// v1Sources are the collector's sources of format version 1's time (the
+// durations a sample has; addExtras adds the later ones).
+var v1Sources = []string{collector.SourceHost, collector.SourceCPU, collector.SourceMemory, collector.SourceLoad,
+	collector.SourceFilesystems, collector.SourceDisks, collector.SourceNetwork, collector.SourceProcesses}
 
 func (h *Host) split(usage float64) collector.CPUTimes {
 	user := usage * 0.7
