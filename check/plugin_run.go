@@ -28,6 +28,22 @@ const (
 // pluginPATH is the PATH a plugin gets when the agent has none.
 const pluginPATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
+// shellPath runs a plugin the kernel cannot execute (ENOEXEC: no "#!"
+// line), as execvp(3) does.
+const shellPath = "/bin/sh"
+
+// shellArgv is the argv execvp(3) gives the shell for a script without a
+// "#!" line: the shell, the script (here, how the child reaches the file
+// that was checked) and the plugin's arguments (argv[1:]).
+func shellArgv(script string, argv []string) []string {
+	out := make([]string, 0, len(argv)+1)
+	out = append(out, shellPath, script)
+	if len(argv) > 1 {
+		out = append(out, argv[1:]...)
+	}
+	return out
+}
+
 // ErrPluginPath is returned (wrapped) for a plugin file outside the plugin
 // directory or with unsafe permissions.
 var ErrPluginPath = errors.New("unsafe plugin path")

@@ -1,6 +1,7 @@
 package check
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -24,7 +25,10 @@ import (
 // open after exec: it is, and the plugin inherits it (a read-only handle
 // on its own file). In a script $0 is therefore /proc/self/fd/3, not the
 // plugin's path; its working directory is the plugin's directory, so
-// relative paths to files beside it still work.
+// relative paths to files beside it still work. A script without a "#!"
+// line, which the kernel refuses with ENOEXEC, runs as execvp(3) runs it:
+// "/bin/sh /proc/self/fd/3 ARGS", so the shell reads the descriptor that
+// was checked, and $0 is /proc/self/fd/3 there too.
 //
 // Kill: see killMode. The plugin always leads its own process group, and
 // that group is killed when the plugin exits, at its timeout and at an
@@ -109,16 +113,28 @@ func startPlugin(exe *pluginExe, argv, env []string, marker string, seq uint64, 
 	return p, nil
 }
 
+// fork starts the plugin from its descriptor. A file the kernel cannot
+// execute for want of a "#!" line (ENOEXEC) runs under /bin/sh as execvp
+// runs it, still from the descriptor: /bin/sh /proc/self/fd/3 ARGS, never
+// by its path again.
 func (p *pluginProc) fork(argv []string, attr *syscall.ProcAttr) error {
+	err := p.forkPath(pluginExecPath, argv, attr)
+	if errors.Is(err, syscall.ENOEXEC) {
+		err = p.forkPath(shellPath, shellArgv(pluginExecPath, argv), attr)
+	}
+	return err
+}
+
+func (p *pluginProc) forkPath(path string, argv []string, attr *syscall.ProcAttr) error {
 	if p.r != nil {
-		e, err := p.r.forkExec(pluginExecPath, argv, attr)
+		e, err := p.r.forkExec(path, argv, attr)
 		if err != nil {
 			return err
 		}
 		p.entry, p.pid, p.done = e, e.pid, e.done
 		return nil
 	}
-	pid, err := syscall.ForkExec(pluginExecPath, argv, attr)
+	pid, err := syscall.ForkExec(path, argv, attr)
 	if err != nil {
 		return err
 	}

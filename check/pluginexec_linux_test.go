@@ -526,3 +526,42 @@ func setCgroupsOff(off bool) bool {
 	pluginCgroups.off.Store(off)
 	return true
 }
+
+// TestPluginWithoutShebang: a script without a "#!" line runs under
+// /bin/sh as execvp runs it, from the descriptor that was checked
+// (/bin/sh /proc/self/fd/3 ARGS), with or without a run cgroup, and the
+// file swapped in under its path after the check does not run.
+func TestPluginWithoutShebang(t *testing.T) {
+	for _, cgOff := range []bool{false, true} {
+		t.Run(fmt.Sprintf("cgroups_off=%v", cgOff), func(t *testing.T) {
+			prev := pluginCgroups.off.Load()
+			setCgroupsOff(cgOff)
+			defer setCgroupsOff(prev)
+
+			dir := t.TempDir()
+			pwned := filepath.Join(t.TempDir(), "pwned")
+			body := "echo \"status plain $0 $# $1 $2\"\necho 'metric n int 7'\n"
+			if err := os.WriteFile(filepath.Join(dir, "plain"), []byte(body), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			r := runPluginDef(t, dir, map[string]any{"file": "plain", "args": []any{"a b", "c"}})
+			assertResult(t, r, true, "plain "+pluginExecPath+" 2 a b c", []Metric{m("n", "int64", "7", "")})
+
+			if err := os.WriteFile(filepath.Join(dir, "evil"), []byte("touch "+pwned+"\necho 'status evil'\n"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			hook := func(string) {
+				if err := os.Rename(filepath.Join(dir, "evil"), filepath.Join(dir, "plain")); err != nil {
+					t.Error(err)
+				}
+			}
+			testHookPluginOpened.Store(&hook)
+			defer testHookPluginOpened.Store(nil)
+			r = runPluginDef(t, dir, map[string]any{"file": "plain"})
+			assertResult(t, r, true, "plain "+pluginExecPath+" 0  ", []Metric{m("n", "int64", "7", "")})
+			if _, err := os.Stat(pwned); err == nil {
+				t.Fatal("the swapped-in file ran")
+			}
+		})
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"syscall"
 )
 
 // Running a plugin where there is no fexecve through /proc, no cgroup and
@@ -23,13 +24,18 @@ type pluginProc struct {
 	err  error // cmd.Wait's, set before done closes
 }
 
+// startPlugin starts the checked path. A script without a "#!" line
+// (ENOEXEC) runs as execvp(3) runs it: /bin/sh PATH ARGS, on unix.
 func startPlugin(exe *pluginExe, argv, env []string, _ string, _ uint64, stdio [3]*os.File, _ *slog.Logger) (*pluginProc, error) {
-	cmd := exec.Command(exe.path, argv[1:]...)
-	cmd.Dir = filepath.Dir(exe.path)
-	cmd.Env = env
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = stdio[0], stdio[1], stdio[2]
-	cmd.SysProcAttr = groupSysProcAttr()
-	if err := cmd.Start(); err != nil {
+	cmd := pluginCommand(exe.path, argv[1:], env, stdio)
+	err := cmd.Start()
+	if errors.Is(err, syscall.ENOEXEC) && noShebangShell {
+		sh := shellArgv(exe.path, argv)
+		cmd = pluginCommand(sh[0], sh[1:], env, stdio)
+		cmd.Dir = filepath.Dir(exe.path)
+		err = cmd.Start()
+	}
+	if err != nil {
 		return nil, err
 	}
 	p := &pluginProc{cmd: cmd, done: make(chan struct{})}
@@ -38,6 +44,15 @@ func startPlugin(exe *pluginExe, argv, env []string, _ string, _ uint64, stdio [
 		close(p.done)
 	}()
 	return p, nil
+}
+
+func pluginCommand(path string, args, env []string, stdio [3]*os.File) *exec.Cmd {
+	cmd := exec.Command(path, args...)
+	cmd.Dir = filepath.Dir(path)
+	cmd.Env = env
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = stdio[0], stdio[1], stdio[2]
+	cmd.SysProcAttr = groupSysProcAttr()
+	return cmd
 }
 
 func (p *pluginProc) exited() <-chan struct{} { return p.done }
