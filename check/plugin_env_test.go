@@ -86,3 +86,33 @@ func TestPluginEnv(t *testing.T) {
 		t.Errorf("no inherited PATH: %q lacks PATH=%s", got, pluginPATH)
 	}
 }
+
+func TestPluginTimeout(t *testing.T) {
+	cases := []struct {
+		name    string
+		run     time.Duration // the run's timeout (EffectiveTimeout)
+		details map[string]any
+		want    time.Duration
+		wantErr bool
+	}{
+		{name: "default is Virgo's 60 s, not the period", run: 5 * time.Minute, want: 60 * time.Second},
+		{name: "default without a run timeout", run: 0, want: 60 * time.Second},
+		{name: "a shorter run timeout wins", run: 30 * time.Second, want: 30 * time.Second},
+		{name: "details.timeout in ms", run: 5 * time.Minute, details: map[string]any{"timeout": 5000}, want: 5 * time.Second},
+		{name: "details.timeout above 60 s", run: 5 * time.Minute, details: map[string]any{"timeout": 120000.0}, want: 2 * time.Minute},
+		{name: "details.timeout above the run's", run: 90 * time.Second, details: map[string]any{"timeout": "120000"}, want: 90 * time.Second},
+		{name: "details.timeout as a duration", run: time.Minute, details: map[string]any{"timeout": "1.5s"}, want: 1500 * time.Millisecond},
+		{name: "bad details.timeout", run: time.Minute, details: map[string]any{"timeout": -1}, wantErr: true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := pluginTimeout(runCtx{def: Def{Type: TypePlugin, Details: tc.details}, timeout: tc.run})
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("err = %v, want error %v", err, tc.wantErr)
+			}
+			if !tc.wantErr && got != tc.want {
+				t.Errorf("pluginTimeout = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}

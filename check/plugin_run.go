@@ -20,8 +20,9 @@ const (
 	MaxPluginOutput = 64 << 10
 	// maxPluginStderr caps the stderr kept for the status.
 	maxPluginStderr = 4 << 10
-	// DefaultPluginTimeout is Virgo's DEFAULT_PLUGIN_TIMEOUT, used when
-	// neither details.timeout nor the check timeout is shorter.
+	// DefaultPluginTimeout is Virgo's DEFAULT_PLUGIN_TIMEOUT (constants.lua),
+	// a plugin's timeout without details.timeout; the check's own timeout,
+	// when shorter, still ends the run first.
 	DefaultPluginTimeout = 60 * time.Second
 )
 
@@ -193,19 +194,21 @@ func (c *cappedBuffer) Write(p []byte) (int, error) {
 
 func (c *cappedBuffer) truncated() bool { return c.total > int64(c.limit) }
 
-// pluginTimeout is details.timeout (milliseconds, as Virgo) when shorter
-// than the run's timeout, else the run's timeout.
+// pluginTimeout is Virgo's plugin timeout (check/plugin.lua:88):
+// details.timeout in milliseconds, else DefaultPluginTimeout (60 s), never
+// longer than the run's timeout (the check's timeout or its period), which
+// bounds every run here as the period bounds one in Virgo.
 func pluginTimeout(rc runCtx) (time.Duration, error) {
-	t := rc.timeout
-	if t <= 0 {
-		t = DefaultPluginTimeout
-	}
+	t := DefaultPluginTimeout
 	d, ok, err := detailDuration(rc.def.Details, "timeout", time.Millisecond)
 	if err != nil {
 		return 0, err
 	}
-	if ok && d < t {
+	if ok {
 		t = d
+	}
+	if rc.timeout > 0 && rc.timeout < t {
+		t = rc.timeout
 	}
 	return t, nil
 }
