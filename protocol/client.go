@@ -92,7 +92,8 @@ type outgoing struct {
 
 // Dial connects to endpoint (host:port), through a proxy if configured, does
 // the TLS handshake and handshake.hello, and starts heartbeats. The returned
-// client also fetches the schedule for opts.Handler. An error from the
+// client also fetches the schedule for opts.Handler when the hello result
+// names an entity (entity_id). An error from the
 // endpoint's hello reply is returned as *Error (or *RateLimitError). Every
 // goroutine it started has returned when it returns an error.
 func Dial(ctx context.Context, endpoint string, opts Options) (*Client, error) {
@@ -194,11 +195,18 @@ func newClient(endpoint string, conn net.Conn, opts Options, log *slog.Logger) *
 }
 
 // startSession starts heartbeats every interval and, with a Handler, the
-// schedule refresher with a first refresh wanted.
+// schedule refresher. The first refresh is wanted at once only when the
+// hello named an entity, as the original fetches the manifest only for an
+// agent bound to one (connection_messages.lua:29-37); an unbound agent
+// fetches on check_schedule.changed.
 func (c *Client) startSession(interval time.Duration) {
 	c.goroutine(func() { c.heartbeatLoop(interval) })
 	if c.opts.Handler != nil {
-		c.wantRefresh()
+		if c.hello.EntityID != "" {
+			c.wantRefresh()
+		} else {
+			c.log.Info("not fetching the check schedule: the agent is not bound to an entity")
+		}
 		c.goroutine(c.refreshLoop)
 	}
 }

@@ -71,8 +71,8 @@ type SystemInfoProvider interface {
 	SystemInfo(ctx context.Context) (any, error)
 }
 
-// ScheduleSink receives the check schedule: after every handshake, and after
-// each check_schedule.changed. With several endpoints it is called once per
+// ScheduleSink receives the check schedule: after every handshake whose
+// result names an entity (entity_id), and after each check_schedule.changed. With several endpoints it is called once per
 // connection, so it must be idempotent.
 type ScheduleSink interface {
 	ScheduleChanged(endpoint string, checks []CheckDef)
