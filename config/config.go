@@ -92,8 +92,8 @@ type Config struct {
 	ProxyURL       string   // monitoring_proxy_url, http or https; may hold credentials
 	Insecure       bool     // monitoring_insecure
 	Debug          bool     // monitoring_debug
-	Health         bool     // monitoring_health
-	CAFile         string   // monitoring_ca
+	Health         bool     // monitoring_health: the "health" feature of the hello (default true)
+	CAFile         string   // monitoring_ca, or certificate_path (the original's key)
 
 	StateDir      string        // state_dir
 	PluginDir     string        // plugin_dir
@@ -178,6 +178,8 @@ func Default() Config {
 		SpoolMaxCount:    DefaultSpoolMaxCount,
 		SpoolMaxBytes:    DefaultSpoolMaxBytes,
 		SpoolMaxAttempts: DefaultSpoolMaxAttempts,
+
+		Health: true,
 
 		Record:                true,
 		RecordMaxAge:          DefaultRecordMaxAge,

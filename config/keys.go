@@ -47,9 +47,13 @@ type keyDef struct {
 	// monitoring_token_file): setting one clears the other, so the layer
 	// that set either last wins; one layer setting both is an error.
 	replaces string
-	get      func(c *Config) string
-	set      func(c *Config, v string) error
-	clear    func(c *Config)
+	// alias: this key is another name for the key in replaces and sets
+	// the same field (certificate_path for monitoring_ca), so setting one
+	// must not clear the other's field.
+	alias bool
+	get   func(c *Config) string
+	set   func(c *Config, v string) error
+	clear func(c *Config)
 }
 
 // upgradeNote is why monitoring_upgrade is accepted but has no effect.
@@ -78,11 +82,14 @@ var keyTable = []keyDef{
 		func(c *Config) *string { return &c.ProxyURL }),
 	boolKey("monitoring_insecure", "", "Accept the test CA instead of the pinned Rackspace CAs (testing only).",
 		func(c *Config) *bool { return &c.Insecure }),
-	strKey("monitoring_ca", "", "PEM file of CA certificates that sign the endpoints' certificates; when set, only these are trusted (not the system roots).", "/etc/virgo-top/ca.pem",
-		func(c *Config) *string { return &c.CAFile }, nil),
+	withReplaces("certificate_path", strKey("monitoring_ca", "", "PEM file of CA certificates that sign the endpoints' certificates; when set, only these are trusted (not the system roots).", "/etc/virgo-top/ca.pem",
+		func(c *Config) *string { return &c.CAFile }, nil)),
+	aliasOf("monitoring_ca", strKey("certificate_path", "", "The original agent's name for monitoring_ca (its custom CA file); set only one of the two.", "/etc/virgo-top/ca.pem",
+		func(c *Config) *string { return &c.CAFile }, nil)),
 	boolKey("monitoring_debug", "", "Debug logging: log_level debug, whatever log_level says.",
 		func(c *Config) *bool { return &c.Debug }),
-	boolKey("monitoring_health", "", "Virgo's health reporting switch.",
+	boolKey("monitoring_health", "", "Virgo's health feature: announced in the handshake's features list, marked disabled when this is false\n"+
+		"(the original's monitoring_health disabled).",
 		func(c *Config) *bool { return &c.Health }),
 	{
 		name:    "monitoring_upgrade",
@@ -296,6 +303,22 @@ func intKey(name, section, help string, field func(*Config) *int) keyDef {
 			return err
 		},
 	}
+}
+
+// aliasOf makes k another name for the key of (same field): setting either
+// wins over the other from an earlier layer, and one layer setting both is
+// an error, as with withReplaces. k shows a value only when it was the one
+// set.
+func aliasOf(of string, k keyDef) keyDef {
+	k.replaces, k.alias = of, true
+	get := k.get
+	k.get = func(c *Config) string {
+		if c.Source[k.name] == "" {
+			return ""
+		}
+		return get(c)
+	}
+	return k
 }
 
 // withReplaces sets k.replaces.

@@ -236,8 +236,11 @@ func (c *Config) apply(k *keyDef, value, where, source string) *Error {
 	}
 	if k.replaces != "" && value != "" {
 		// monitoring_token and monitoring_token_file: the later layer wins.
+		// An alias and its key share one field: nothing to clear.
 		other := keyIndex[k.replaces]
-		other.clear(c)
+		if !k.alias && !other.alias {
+			other.clear(c)
+		}
 		delete(c.Source, other.name)
 	}
 	c.Source[k.name] = source
