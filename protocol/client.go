@@ -417,7 +417,7 @@ func (c *Client) writeLoop() {
 
 func (c *Client) result(method string, resp *Response, result any) error {
 	if resp.Error != nil {
-		if resp.Error.RateLimited() {
+		if resp.Error.StopsAgent() {
 			return &RateLimitError{Endpoint: c.endpoint, Err: resp.Error}
 		}
 		return resp.Error
@@ -490,8 +490,14 @@ func (c *Client) deliverResponse(resp *Response) bool {
 	}
 	if e := resp.Error; e != nil {
 		switch {
-		case e.RateLimited():
+		case e.StopsAgent():
 			c.closeWith(&RateLimitError{Endpoint: c.endpoint, Err: e})
+			return false
+		case e.RateLimited():
+			// Code 400: logged, and the agent reconnects (the original logs
+			// it and the endpoint closes the connection).
+			c.log.Error("endpoint rate limit reached (code 400): reconnecting", "message", e.Message)
+			c.closeWith(fmt.Errorf("response to id %s: %w", resp.ID.String(), e))
 			return false
 		case e.Fatal():
 			c.closeWith(fmt.Errorf("response to id %s: %w", resp.ID.String(), e))

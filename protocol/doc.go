@@ -70,8 +70,13 @@
 //	(ErrorTypeUnavailable)             is sent again after a backoff (full jitter, growing while
 //	                                   it lasts; EndpointStatus.Unavailable); never fatal: the
 //	                                   connection stays whatever the code
-//	type "rateLimitReached"            Run returns *RateLimitError and the daemon exits 2; the post
-//	                                   stays spooled
+//	type "rateLimitReached", code 400  logged at ERROR, the connection dropped and the agent
+//	                                   reconnects with backoff; the post is not counted and goes
+//	                                   again on the next connection (the original logs a 400 and
+//	                                   the endpoint closes the connection)
+//	type "rateLimitReached", another   every connection is closed and, after RateLimitSleep (5 s,
+//	code                               the original's RATE_LIMIT_SLEEP), Run returns
+//	                                   *RateLimitError and the daemon exits 2; the post stays spooled
 //	no reply within PostTimeout        not counted: the connection is closed and the post goes
 //	                                   again on the next one
 //	dropped connection, malformed      not counted: reconnect with backoff, the post goes again
@@ -80,7 +85,8 @@
 //	request over MaxLineSize           never sent: Push refuses a post that does not fit (error,
 //	                                   straight to spool.dead); one already spooled under a larger
 //	                                   limit goes to spool.dead when its turn comes
-//	error reply to handshake.hello     reconnect with backoff (rateLimitReached: stop, as above)
+//	error reply to handshake.hello     reconnect with backoff (a non-400 rateLimitReached: stop, as
+//	                                   above)
 //	error reply to heartbeat.post      reconnect with backoff, whatever the code
 //	error reply to check_schedule.get  400: logged, the last schedule kept; another code: reconnect
 //	no reply to check_schedule.get     the connection is closed; the next hello fetches it again

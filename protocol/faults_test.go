@@ -3,6 +3,7 @@ package protocol_test
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"strings"
 	"sync"
 	"testing"
@@ -245,9 +246,17 @@ func TestManagerFailsOver(t *testing.T) {
 	}
 }
 
-func TestManagerStopsOnRateLimit(t *testing.T) {
+// TestManagerReconnectsOnA400RateLimit: the fixture's rate-limit error has
+// code 400, which the original logs without acting on it
+// (protocol/connection.lua:205); the endpoint closes the connection and
+// the agent reconnects. Nothing stops, no post is lost or counted as
+// refused.
+func TestManagerReconnectsOnA400RateLimit(t *testing.T) {
 	srv := startServer(t, fixtures.Options{RateLimit: 3})
-	m, err := protocol.NewManager(clientOptions(t, srv), nil)
+	logs := &syncBuffer{}
+	o := clientOptions(t, srv)
+	o.Logger = slog.New(slog.NewTextHandler(logs, nil))
+	m, err := protocol.NewManager(o, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -257,19 +266,79 @@ func TestManagerStopsOnRateLimit(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// hello + 2 posts per connection: 5 posts need 3 connections.
+	eventually(t, "5 posts accepted", func() bool { return len(srv.AcceptedPosts()) == 5 })
 	select {
 	case err := <-errc:
-		var rl *protocol.RateLimitError
-		if !errors.As(err, &rl) || rl.Err.Type != protocol.ErrorTypeRateLimit || rl.Endpoint != srv.Addr() {
-			t.Fatalf("Run returned %v, want *RateLimitError", err)
-		}
+		t.Fatalf("Run returned %v on a 400 rate limit", err)
+	default:
+	}
+	st := m.Status()
+	if st.Spool.Rejected != 0 || st.Spool.Dead != 0 || st.Endpoints[0].Reconnects < 2 {
+		t.Errorf("status after 400 rate limits: %+v", st)
+	}
+	if !strings.Contains(logs.String(), "rate limit reached (code 400)") {
+		t.Errorf("the 400 rate limit was not logged:\n%s", logs.String())
+	}
+}
+
+// sleepClock is the real clock, except that a wait of exactly sleep is
+// announced on asleep and ends only when the test sends on wake.
+type sleepClock struct {
+	sleep  time.Duration
+	asleep chan struct{}
+	wake   chan time.Time
+}
+
+func (c *sleepClock) Now() time.Time { return time.Now() }
+func (c *sleepClock) After(d time.Duration) <-chan time.Time {
+	if d == c.sleep {
+		c.asleep <- struct{}{}
+		return c.wake
+	}
+	return time.After(d)
+}
+
+// TestManagerStopsOnANon400RateLimit: a rateLimitReached with another code
+// is emitted and stops the original (client.lua:135, connection_stream.lua:
+// 259): it disconnects, sleeps RATE_LIMIT_SLEEP and exits 2 (agent.lua:
+// 192-196). Run closes every connection, waits RateLimitSleep, then
+// returns the *RateLimitError; the post stays spooled.
+func TestManagerStopsOnANon400RateLimit(t *testing.T) {
+	srv := startServer(t, fixtures.Options{Faults: fixtures.Faults{
+		RefuseCheck: "chMEM000001", RefuseCode: 429, RefuseType: protocol.ErrorTypeRateLimit}})
+	o := clientOptions(t, srv)
+	clk := &sleepClock{sleep: 17 * time.Second, asleep: make(chan struct{}, 1), wake: make(chan time.Time)}
+	o.Clock, o.RateLimitSleep = clk, clk.sleep
+	m, err := protocol.NewManager(o, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	errc, _ := runManager(t, m)
+	if err := m.Post(post("chMEM000001", 1)); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-clk.asleep:
+	case err := <-errc:
+		t.Fatalf("Run returned %v before its rate-limit sleep", err)
 	case <-time.After(15 * time.Second):
-		t.Fatal("Run did not stop on the rate limit")
+		t.Fatal("no rate-limit sleep")
 	}
-	if got := len(srv.AcceptedPosts()); got != 2 {
-		t.Fatalf("%d posts accepted before the limit, want 2 (hello + 2 posts = 3 requests)", got)
+	// Asleep: every connection closed, Run not returned.
+	eventually(t, "connections closed", func() bool { return srv.Stats().Open == 0 })
+	select {
+	case err := <-errc:
+		t.Fatalf("Run returned %v during its rate-limit sleep", err)
+	default:
 	}
-	if st := m.Status(); st.Spool.Depth != 3 || st.Endpoints[0].State != protocol.StateOffline {
+	clk.wake <- time.Now()
+	err = <-errc
+	var rl *protocol.RateLimitError
+	if !errors.As(err, &rl) || rl.Err.Code != 429 || rl.Endpoint != srv.Addr() {
+		t.Fatalf("Run returned %v, want *RateLimitError", err)
+	}
+	if st := m.Status(); st.Spool.Depth != 1 || st.Endpoints[0].State != protocol.StateOffline {
 		t.Fatalf("status after the rate limit: %+v", st)
 	}
 }

@@ -131,11 +131,14 @@ func (m *Manager) Spool() *Spool { return m.spool }
 func (m *Manager) Post(p MetricsPost) error { return m.spool.Push(p) }
 
 // Run connects to every endpoint and sends metrics until ctx is done or an
-// endpoint reports its rate limit: then it returns the *RateLimitError (the
-// daemon exits with 2). Otherwise it returns ctx.Err(). Version mismatches,
-// malformed lines and dropped connections only reconnect.
-func (m *Manager) Run(ctx context.Context) error {
-	ctx, cancel := context.WithCancel(ctx)
+// endpoint reports a rate limit that stops the agent (Error.StopsAgent):
+// then it closes every connection, waits Options.RateLimitSleep (or until
+// ctx is done) and returns the *RateLimitError (the daemon exits with 2), as
+// the original disconnects and exits after RATE_LIMIT_SLEEP (agent.lua:
+// 183-203). Otherwise it returns ctx.Err(). A 400 rate limit, version
+// mismatches, malformed lines and dropped connections only reconnect.
+func (m *Manager) Run(parent context.Context) error {
+	ctx, cancel := context.WithCancel(parent)
 	defer cancel()
 	m.mu.Lock()
 	m.cancel = cancel
@@ -156,12 +159,19 @@ func (m *Manager) Run(ctx context.Context) error {
 	<-ctx.Done()
 	wg.Wait()
 	m.mu.Lock()
-	defer m.mu.Unlock()
 	for _, ep := range m.eps {
 		ep.state, ep.client = StateOffline, nil
 	}
-	if m.stopErr != nil {
-		return m.stopErr
+	stopErr := m.stopErr
+	m.mu.Unlock()
+	if stopErr != nil {
+		// Disconnected; wait as the original does before it exits, so
+		// that a supervisor restarting the agent does not busy-loop.
+		select {
+		case <-m.opts.Clock.After(m.opts.RateLimitSleep):
+		case <-parent.Done():
+		}
+		return stopErr
 	}
 	return ctx.Err()
 }
@@ -171,7 +181,7 @@ func (m *Manager) stop(err error) {
 	defer m.mu.Unlock()
 	if m.stopErr == nil {
 		m.stopErr = err
-		m.log.Error("stopping: endpoint rate limit reached", "err", err)
+		m.log.Error("stopping: endpoint rate limit reached; contact support if you need an increased rate limit", "err", err, "exit_in", m.opts.RateLimitSleep)
 	}
 	if m.cancel != nil {
 		m.cancel()
@@ -339,6 +349,11 @@ func (m *Manager) sendLoop(ctx context.Context) {
 		case errors.As(err, &rl):
 			m.stop(rl)
 			return
+		case errors.As(err, &perr) && perr.RateLimited():
+			// Code 400 (a stopping one is a *RateLimitError): the client
+			// drops the connection and the post goes again on the next
+			// one, not counted against it.
+			c.closeWith(fmt.Errorf("check_metrics.post: %w", perr))
 		case errors.As(err, &perr) && perr.Type == ErrorTypeUnavailable:
 			if perr.Fatal() {
 				c.closeWith(fmt.Errorf("check_metrics.post: %w", perr))

@@ -108,7 +108,8 @@ type Response struct {
 }
 
 // Error is the error object of a response. Code 400 is non-fatal; any other
-// code drops the connection; Type "rateLimitReached" stops reporting.
+// code drops the connection; Type "rateLimitReached" drops the connection,
+// and stops the agent when its code is not 400 (StopsAgent).
 type Error struct {
 	Code    int    `json:"code"`
 	Message string `json:"message"`
@@ -129,8 +130,9 @@ func (e *Error) Error() string {
 }
 
 // Fatal reports whether the error drops the connection: any code but 400,
-// or a rate limit; never the retryable type "unavailable" (the endpoint's
-// storage is down, the connection is fine), whatever its code.
+// or a rate limit (a 400 one too: the agent reconnects); never the
+// retryable type "unavailable" (the endpoint's storage is down, the
+// connection is fine), whatever its code.
 func (e *Error) Fatal() bool {
 	if e.Type == ErrorTypeUnavailable {
 		return false
@@ -140,6 +142,14 @@ func (e *Error) Fatal() bool {
 
 // RateLimited reports whether the endpoint says the rate limit is reached.
 func (e *Error) RateLimited() bool { return e.Type == ErrorTypeRateLimit }
+
+// StopsAgent reports whether the error stops the agent: a rate limit with a
+// code other than 400. The original only acts on errors its connection
+// emits, and it logs every 400 without emitting it (virgo-base-agent
+// protocol/connection.lua:205-209, client/client.lua:135), so only a
+// non-400 rateLimitReached shuts it down (connection_stream.lua:259); a 400
+// one is logged, and the agent reconnects.
+func (e *Error) StopsAgent() bool { return e.RateLimited() && e.Code != CodeNonFatal }
 
 // VersionError is a message whose "v" is not the version we sent.
 type VersionError struct {
@@ -152,7 +162,9 @@ func (e *VersionError) Error() string {
 }
 
 // RateLimitError is returned by Manager.Run when an endpoint reports that the
-// rate limit is reached: the agent must stop reporting (Virgo exits with 2).
+// rate limit is reached with an error that stops the agent
+// (Error.StopsAgent): the agent must stop reporting (Virgo exits with 2,
+// after RATE_LIMIT_SLEEP; see Options.RateLimitSleep).
 type RateLimitError struct {
 	Endpoint string
 	Err      *Error

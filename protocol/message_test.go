@@ -248,8 +248,13 @@ func TestErrorFatal(t *testing.T) {
 		{Error{Code: 500, Message: "boom"}, true, false, "endpoint error 500: boom"},
 		{Error{Code: 400, Message: "slow down", Type: ErrorTypeRateLimit}, true, true, "endpoint error 400 (rateLimitReached): slow down"},
 		{Error{Code: 503, Message: "storage down", Type: ErrorTypeUnavailable}, false, false, "endpoint error 503 (unavailable): storage down"},
+		{Error{Code: 429, Message: "stop", Type: ErrorTypeRateLimit}, true, true, "endpoint error 429 (rateLimitReached): stop"},
 	}
 	for _, tt := range tests {
+		// Only a non-400 rate limit stops the agent (connection.lua:205).
+		if stops := tt.limit && tt.e.Code != 400; tt.e.StopsAgent() != stops {
+			t.Errorf("%+v: StopsAgent %v", tt.e, tt.e.StopsAgent())
+		}
 		if tt.e.Fatal() != tt.fatal || tt.e.RateLimited() != tt.limit || tt.e.Error() != tt.text {
 			t.Errorf("%+v: fatal %v limit %v text %q", tt.e, tt.e.Fatal(), tt.e.RateLimited(), tt.e.Error())
 		}

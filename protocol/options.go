@@ -23,6 +23,11 @@ const (
 	// DefaultHeartbeatInterval is used when the endpoint's hello result has
 	// no usable heartbeat_interval.
 	DefaultHeartbeatInterval = 60 * time.Second
+	// DefaultRateLimitSleep is how long the agent waits, disconnected,
+	// after a rate limit that stops it, before Manager.Run returns (the
+	// original's RATE_LIMIT_SLEEP, agent.lua:196: "to keep from busy
+	// restarting on upstart/systemd").
+	DefaultRateLimitSleep = 5 * time.Second
 )
 
 // Clock is the time source of heartbeats and backoff; tests replace it.
@@ -113,6 +118,10 @@ type Options struct {
 
 	BackoffInitial time.Duration // the first retry comes within this
 	BackoffMax     time.Duration // cap of the exponential backoff
+	// RateLimitSleep is the wait, disconnected, between a rate limit that
+	// stops the agent and Manager.Run's return (default
+	// DefaultRateLimitSleep).
+	RateLimitSleep time.Duration
 
 	Handler Handler      // nil: endpoint requests get an error reply
 	Logger  *slog.Logger // default: discard
@@ -144,6 +153,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.BackoffMax <= 0 {
 		o.BackoffMax = DefaultBackoffMax
+	}
+	if o.RateLimitSleep <= 0 {
+		o.RateLimitSleep = DefaultRateLimitSleep
 	}
 	if o.GUID == "" {
 		o.GUID = o.AgentID
