@@ -23,7 +23,7 @@
 //     short form STATE[, "msg"]; semicolons are optional.
 //   - Operands: metric['name'] or metric["name"] (names 1..128 characters),
 //     string literals in single or double quotes with escapes
-//     \t \n \r \b \f \" \' \\ \/ \uXXXX, numbers (2773.2, -200, 1.2e-7),
+//     \t \n \r \b \f \" \' \\ \/ \uXXXX, numbers (2773.2, -200, 1.2e-7, .8),
 //     previous(metric['x']), rate(metric['x']) = (V1-V0)/(T1-T0) per second,
 //     percentage(a, b) = 100*a/b, and parentheses.
 //   - Operators: == != < <= > >= regex nregex, then && (binds tighter),
@@ -35,6 +35,10 @@
 //   - Number literals that are integers (no '.' or exponent) within the
 //     range of int64 or uint64 are exact: 9007199254740993 is not 2^53.
 //   - Comments: /* ... */ and # to end of line.
+//   - A backslash right before a line break continues the line, between
+//     tokens and inside strings (where, as in JavaScript, the backslash and
+//     the line break are dropped and the next line's indentation is kept):
+//     Rackspace's published criteria break long lines so.
 //   - Messages interpolate #{name} with the current value of the metric
 //     (see FormatMetric) and are truncated to 128 characters. A return
 //     without a message takes the check's status (the docs' resolution

@@ -33,6 +33,10 @@ func FuzzParse(f *testing.F) {
 		f.Add(s)
 	}
 	f.Add(":set consecutiveCount=3\n:set consistencyLevel=ALL\nreturn new AlarmStatus(OK, 'x');")
+	f.Add(publishedOnMetalSMART)
+	f.Add(publishedHolland)
+	f.Add(publishedReplication)
+	f.Add("if (metric['a'] > -.5 \\\r\n|| metric['a'] < .5e1) { return OK, 'a\\\r\nb'; }")
 	f.Add("/* unterminated")
 	f.Add("if ((((metric['a'] > 1)))) { return OK; }")
 	f.Add(`return OK, '\u00e9\t\'';`)

@@ -124,6 +124,12 @@ func (l *lexer) skipBlanksAndComments() error {
 		switch {
 		case c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v':
 			l.advance()
+		case c == '\\' && l.lineBreakAt(1) > 0:
+			// A backslash-newline continues the line: Rackspace's published
+			// criteria break long conditions that way.
+			for n := 1 + l.lineBreakAt(1); n > 0; n-- {
+				l.advance()
+			}
 		case c == '#':
 			for l.pos < len(l.src) && l.src[l.pos] != '\n' {
 				l.advance()
@@ -150,6 +156,18 @@ func (l *lexer) skipBlanksAndComments() error {
 		}
 	}
 	return nil
+}
+
+// lineBreakAt is the length of the line break ("\n" or "\r\n") that
+// starts off bytes ahead, or 0.
+func (l *lexer) lineBreakAt(off int) int {
+	switch {
+	case l.peek(off) == '\n':
+		return 1
+	case l.peek(off) == '\r' && l.peek(off+1) == '\n':
+		return 2
+	}
+	return 0
 }
 
 func isDigit(c byte) bool      { return c >= '0' && c <= '9' }
@@ -185,7 +203,8 @@ func (l *lexer) next() (token, error) {
 		}
 		t.kind, t.text = tIdent, l.src[start:l.pos]
 		return t, nil
-	case isDigit(c) || (c == '-' && isDigit(l.peek(1))):
+	case isDigit(c) || c == '.' && isDigit(l.peek(1)) ||
+		c == '-' && (isDigit(l.peek(1)) || l.peek(1) == '.' && isDigit(l.peek(2))):
 		return l.number(t)
 	case c == '\'' || c == '"':
 		return l.str(t)
@@ -230,7 +249,9 @@ func (l *lexer) next() (token, error) {
 	return token{}, l.errAt(t.line, t.col, "unexpected character %q", r)
 }
 
-// number lexes -?digits(.digits)?([eE][+-]?digits)?.
+// number lexes -?(digits(.digits)?|.digits)([eE][+-]?digits)?: the
+// integer part may be left out (.8, -.5), as in Rackspace's published
+// criteria and JavaScript.
 func (l *lexer) number(t token) (token, error) {
 	start := l.pos
 	if l.src[l.pos] == '-' {
@@ -278,7 +299,8 @@ func (l *lexer) number(t token) (token, error) {
 }
 
 // str lexes a single- or double-quoted string with backslash escapes
-// \t \n \r \b \f \" \' \\ \/ and \uXXXX.
+// \t \n \r \b \f \" \' \\ \/ and \uXXXX, and backslash-newline line
+// continuations.
 func (l *lexer) str(t token) (token, error) {
 	start := l.pos
 	quote := l.src[l.pos]
@@ -302,6 +324,14 @@ func (l *lexer) str(t token) (token, error) {
 		l.advance()
 		if l.pos >= len(l.src) {
 			return token{}, l.errAt(t.line, t.col, "unterminated string")
+		}
+		if n := l.lineBreakAt(0); n > 0 {
+			// A line continuation, as in JavaScript: the backslash and the
+			// line break are dropped, the next line's indentation is kept.
+			for ; n > 0; n-- {
+				l.advance()
+			}
+			continue
 		}
 		e := l.advance()
 		switch e {

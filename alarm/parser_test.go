@@ -37,6 +37,11 @@ func TestParseErrors(t *testing.T) {
 		{"empty metric name", "if (metric[''] > 1) { return OK; }", "line 1, col 12: metric name must be 1 to 128 characters long, got 0"},
 		{"long metric name", "if (metric['" + strings.Repeat("m", 129) + "'] > 1) { return OK; }", "line 1, col 12: metric name must be 1 to 128 characters long, got 129"},
 		{"rate of literal", "if (rate(5) > 1) { return OK; }", "line 1, col 10: expected metric['name'] as argument of rate, found number 5"},
+		{"leading dot then letter", "if (metric['a'] > .x) { return OK; }", "line 1, col 19: unexpected character '.'"},
+		{"two dots", "if (metric['a'] > .8.1) { return OK; }", `line 1, col 19: malformed number ".8."`},
+		{"backslash not before a line break", "if (metric['a'] > 1) \\ { return OK; }", `line 1, col 22: unexpected character '\\'`},
+		{"backslash at the end", "return OK \\", `line 1, col 11: unexpected character '\\'`},
+		{"string ends in a continuation", "return OK, 'a\\\n", "line 1, col 12: unterminated string"},
 		{"percentage one arg", "if (percentage(metric['a']) > 1) { return OK; }", "line 1, col 27: expected ',' between arguments of percentage, found ')'"},
 		{"bad regex", "if (metric['a'] regex '(') { return OK; }", "line 1, col 23: invalid regex: error parsing regexp: missing closing ): `(`"},
 		{"regex against metric", "if (metric['a'] regex metric['b']) { return OK; }", "line 1, col 23: pattern of regex must be a string literal, found 'metric'"},
@@ -131,6 +136,9 @@ func TestLexStrings(t *testing.T) {
 		{`'\u0041\u00e9\u20AC'`, "Aé€"},
 		{`'#{x} #'`, "#{x} #"},
 		{`''`, ""},
+		{"'file \\\n     does not exist.'", "file      does not exist."}, // line continuation
+		{"'a\\\r\nb'", "ab"},
+		{"\"x \\\n\\\ny\"", "x y"},
 	}
 	for _, tc := range tests {
 		toks, err := lex(tc.src)
@@ -157,6 +165,7 @@ func TestLexNumbers(t *testing.T) {
 		{"18446744073709551615", UintValue(math.MaxUint64)},
 		{"18446744073709551616", NumberValue(1 << 64)},
 		{"-9223372036854775809", NumberValue(-(1 << 63))},
+		{".8", NumberValue(0.8)}, {"-.5", NumberValue(-0.5)}, {".5e1", NumberValue(5)}, {".0", NumberValue(0)},
 	}
 	for _, tc := range tests {
 		toks, err := lex(tc.src)
