@@ -8,12 +8,9 @@ import (
 	"time"
 
 	"github.com/virgo-top/virgo-top/check"
-	"github.com/virgo-top/virgo-top/collector"
+	"github.com/virgo-top/virgo-top/hostinfo"
 	"github.com/virgo-top/virgo-top/protocol"
 )
-
-// Host info types answered to host_info.get (Virgo's names).
-var hostInfoTypes = []string{"CPU", "MEMORY", "FILESYSTEM", "DISK", "NETWORK", "PROCS", "SYSTEM"}
 
 // errNoSample is returned to the endpoint before the first sample.
 var errNoSample = errors.New("no sample yet")
@@ -27,46 +24,23 @@ type Handler struct {
 	OnSchedule func(endpoint string, defs []check.Def)
 }
 
-// HostInfoTypes implements protocol.HostInfoProvider.
-func (h Handler) HostInfoTypes() []string { return append([]string(nil), hostInfoTypes...) }
+// hostInfo reads the host where the collector does (its roots), so a
+// canned tree answers host_info.get as it answers samples.
+func (h Handler) hostInfo() *hostinfo.Source {
+	o := h.A.opts.Collector
+	return hostinfo.New(hostinfo.Options{ProcRoot: o.ProcRoot, SysRoot: o.SysRoot, EtcRoot: o.EtcRoot})
+}
 
-// HostInfo implements protocol.HostInfoProvider from the latest Snapshot.
+// HostInfoTypes implements protocol.HostInfoProvider: the types of the
+// original's hostinfo/all.lua that this agent builds on this platform.
+func (h Handler) HostInfoTypes() []string { return h.hostInfo().Types() }
+
+// HostInfo implements protocol.HostInfoProvider: a protocol.HostInfoResult
+// {metrics, timestamp[, error]} as hostinfo/base.lua serializes it. An
+// unknown type, or a failure, travels in the result's error; the reply is
+// never an error object, as in the original.
 func (h Handler) HostInfo(ctx context.Context, typ string) (any, error) {
-	s := h.A.Latest()
-	if s == nil {
-		return nil, errNoSample
-	}
-	switch typ {
-	case "CPU":
-		return s.CPU, nil
-	case "MEMORY":
-		return s.Memory, nil
-	case "FILESYSTEM":
-		return s.Filesystems, nil
-	case "DISK":
-		return s.Disks, nil
-	case "NETWORK":
-		return s.Network, nil
-	case "PROCS":
-		if s.Processes == nil && s.ProcessCount > 0 {
-			// The agent only counts processes (ProcessesOnDemand): list
-			// them once now, without CPU % (no interval behind it).
-			opts := h.A.opts.Collector
-			opts.Sources = []string{collector.SourceProcesses}
-			one := collector.NewSampler(opts).Sample(ctx)
-			if msg, failed := one.Errors[collector.SourceProcesses]; failed {
-				return nil, fmt.Errorf("processes: %s", msg)
-			}
-			return one.Processes, nil
-		}
-		return s.Processes, nil
-	case "SYSTEM":
-		return struct {
-			collector.Host
-			Load collector.Load `json:"load"`
-		}{s.Host, s.Load}, nil
-	}
-	return nil, fmt.Errorf("unknown host info type %q", typ)
+	return h.hostInfo().Get(ctx, typ, h.A.Latest()), nil
 }
 
 // CheckTargets implements protocol.CheckTargeter.
@@ -98,13 +72,15 @@ func (h Handler) CheckTest(ctx context.Context, raw json.RawMessage) (any, error
 	}{p.Metrics, p.State, p.Status}, nil
 }
 
-// SystemInfo implements protocol.SystemInfoProvider.
-func (h Handler) SystemInfo(context.Context) (any, error) {
+// SystemInfo implements protocol.SystemInfoProvider: {sysinfo, cpus[{info,
+// data}], netifs[{info, usage}]} as virgo_messages.lua SystemInfoResponse
+// builds it from sigar.
+func (h Handler) SystemInfo(ctx context.Context) (any, error) {
 	s := h.A.Latest()
 	if s == nil {
 		return nil, errNoSample
 	}
-	return map[string]any{"sysinfo": s.Host, "cpus": s.CPU.PerCore, "netifs": s.Network}, nil
+	return h.hostInfo().SystemInfo(ctx, s)
 }
 
 // ScheduleChanged implements protocol.ScheduleSink: the endpoint's schedule

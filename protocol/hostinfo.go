@@ -1,0 +1,399 @@
+package protocol
+
+// host_info.get and system.info results, in the shapes the original agent
+// sends (rackspace-monitoring-agent hostinfo/*.lua, serialized by
+// hostinfo/base.lua; protocol/virgo_messages.lua SystemInfoResponse) with
+// sigar's field names. The Go poller (racker/rackspace-monitoring-poller,
+// protocol/hostinfo/*.go) declares a subset of the same; where the two
+// disagree the Lua agent wins, since it is what endpoints received from
+// hosts:
+//   - CPU: the poller says "softirq", the agent (sigar) sends "soft_irq".
+//   - MEMORY: the poller says "used_percentage"/"swap_percentage", the agent
+//     sends "used_percent"/"free_percent" and swap_page_in/out.
+//   - SYSTEM: the poller decodes "metrics" as one object, the agent sends a
+//     list of one (system.lua inserts into its params; base.lua's serialize
+//     does not flatten it).
+//
+// The envelope is {metrics, timestamp[, error]}: a Lua table drops a nil
+// field, so "error" is absent when there is none. timestamp is gmtNow():
+// os.time()*1000, whole seconds in milliseconds.
+//
+// Types whose original reads a file or runs a command (KERNEL_MODULES,
+// FSTAB, ...) go through base.lua's _pushParams, which flattens a list of
+// exactly one entry into that entry and reports an empty result as the
+// error HostInfoNoData. HostInfoRows reproduces both.
+
+// HostInfoResult is the result of host_info.get.
+type HostInfoResult struct {
+	Metrics   any    `json:"metrics"`
+	Timestamp int64  `json:"timestamp"` // ms since the epoch, whole seconds
+	Error     string `json:"error,omitempty"`
+}
+
+// Errors the original puts in HostInfoResult.Error (the spelling of
+// "recieved" is the original's).
+const (
+	HostInfoUnsupported = "Agent does not support this Host Info type"
+	HostInfoNoData      = "No error specified but no data recieved"
+)
+
+// HostInfoUnsupportedOS is the original's error for a type that exists but
+// not on this platform (base.lua HostInfo:run).
+func HostInfoUnsupportedOS(typ string) string {
+	return "Unsupported operating system for " + typ
+}
+
+// HostInfoRows returns what base.lua's _pushParams keeps of a list: nil (the
+// caller reports HostInfoNoData) when empty, the entry itself when there is
+// exactly one, else the list.
+func HostInfoRows[T any](rows []T) any {
+	switch len(rows) {
+	case 0:
+		return nil
+	case 1:
+		return rows[0]
+	}
+	return rows
+}
+
+// HostInfoAllTypes are the types of the original's hostinfo/all.lua, in its
+// order. An agent answers the ones it supports (host_info_types.get); any
+// other type gets HostInfoUnsupported.
+var HostInfoAllTypes = []string{
+	"NGINX_CONFIG", "CONNECTIONS", "IPTABLES", "IP6TABLES", "AUTOUPDATES",
+	"PASSWD", "PAM", "CRON", "KERNEL_MODULES", "CPU", "DISK", "FILESYSTEM",
+	"FILESYSTEM_STATE", "LOGIN", "MEMORY", "NETWORK", "NIL", "PACKAGES",
+	"PROCS", "SYSTEM", "WHO", "DATE", "SYSCTL", "SSHD", "FSTAB", "FILEPERMS",
+	"SERVICES", "DELETED_LIBS", "CVE", "LAST_LOGINS", "REMOTE_SERVICES",
+	"IP4ROUTES", "IP6ROUTES", "APACHE2", "FAIL2BAN", "LSYNCD", "WORDPRESS",
+	"MAGENTO", "PHP", "POSTFIX", "HOSTNAME", "LSHW",
+}
+
+// CPUData is sigar's cpu data: counters since boot in milliseconds.
+type CPUData struct {
+	User    uint64 `json:"user"`
+	Sys     uint64 `json:"sys"`
+	Idle    uint64 `json:"idle"`
+	Nice    uint64 `json:"nice"`
+	Wait    uint64 `json:"wait"`
+	Irq     uint64 `json:"irq"`
+	SoftIrq uint64 `json:"soft_irq"`
+	Stolen  uint64 `json:"stolen"`
+	Total   uint64 `json:"total"`
+}
+
+// CPUInfo is sigar's cpu info (cache_size in KB, mhz in MHz).
+type CPUInfo struct {
+	Vendor         string `json:"vendor"`
+	Model          string `json:"model"`
+	Mhz            int64  `json:"mhz"`
+	TotalSockets   int64  `json:"total_sockets"`
+	TotalCores     int64  `json:"total_cores"`
+	CoresPerSocket int64  `json:"cores_per_socket"`
+	CacheSize      int64  `json:"cache_size"`
+}
+
+// HostInfoCPU is one entry of the CPU type (hostinfo/cpu.lua): the data
+// fields, five info fields and the name "cpu.N".
+type HostInfoCPU struct {
+	CPUData
+	Mhz          int64  `json:"mhz"`
+	Model        string `json:"model"`
+	TotalCores   int64  `json:"total_cores"`
+	TotalSockets int64  `json:"total_sockets"`
+	Vendor       string `json:"vendor"`
+	Name         string `json:"name"`
+}
+
+// HostInfoMemory is the MEMORY type (hostinfo/memory.lua): sigar mem and
+// swap; bytes, ram in MB rounded up to a multiple of 8, swap pages.
+type HostInfoMemory struct {
+	ActualFree  uint64  `json:"actual_free"`
+	ActualUsed  uint64  `json:"actual_used"`
+	Free        uint64  `json:"free"`
+	FreePercent float64 `json:"free_percent"`
+	RAM         uint64  `json:"ram"`
+	Total       uint64  `json:"total"`
+	Used        uint64  `json:"used"`
+	UsedPercent float64 `json:"used_percent"`
+	SwapTotal   uint64  `json:"swap_total"`
+	SwapUsed    uint64  `json:"swap_used"`
+	SwapFree    uint64  `json:"swap_free"`
+	SwapPageIn  uint64  `json:"swap_page_in"`
+	SwapPageOut uint64  `json:"swap_page_out"`
+}
+
+// NetIfInfo is sigar's net interface config (system.info netifs[].info).
+type NetIfInfo struct {
+	Name        string `json:"name"`
+	Type        string `json:"type"`
+	Hwaddr      string `json:"hwaddr"`
+	Address     string `json:"address"`
+	Address6    string `json:"address6"`
+	Destination string `json:"destination"`
+	Broadcast   string `json:"broadcast"`
+	Netmask     string `json:"netmask"`
+	Flags       uint64 `json:"flags"`
+	Mtu         uint64 `json:"mtu"`
+	Metric      uint64 `json:"metric"`
+}
+
+// NetIfUsage is sigar's net interface stat (system.info netifs[].usage);
+// speed in bit/s, -1 when unknown.
+type NetIfUsage struct {
+	RxPackets    uint64 `json:"rx_packets"`
+	RxBytes      uint64 `json:"rx_bytes"`
+	RxErrors     uint64 `json:"rx_errors"`
+	RxOverruns   uint64 `json:"rx_overruns"`
+	RxDropped    uint64 `json:"rx_dropped"`
+	RxFrame      uint64 `json:"rx_frame"`
+	TxPackets    uint64 `json:"tx_packets"`
+	TxBytes      uint64 `json:"tx_bytes"`
+	TxErrors     uint64 `json:"tx_errors"`
+	TxOverruns   uint64 `json:"tx_overruns"`
+	TxDropped    uint64 `json:"tx_dropped"`
+	TxCollisions uint64 `json:"tx_collisions"`
+	TxCarrier    uint64 `json:"tx_carrier"`
+	Speed        int64  `json:"speed"`
+}
+
+// HostInfoNetwork is one entry of the NETWORK type (hostinfo/network.lua):
+// nine info fields and twelve usage fields.
+type HostInfoNetwork struct {
+	Address      string `json:"address"`
+	Address6     string `json:"address6"`
+	Broadcast    string `json:"broadcast"`
+	Flags        uint64 `json:"flags"`
+	Hwaddr       string `json:"hwaddr"`
+	Mtu          uint64 `json:"mtu"`
+	Name         string `json:"name"`
+	Netmask      string `json:"netmask"`
+	Type         string `json:"type"`
+	RxPackets    uint64 `json:"rx_packets"`
+	RxBytes      uint64 `json:"rx_bytes"`
+	RxErrors     uint64 `json:"rx_errors"`
+	RxOverruns   uint64 `json:"rx_overruns"`
+	RxDropped    uint64 `json:"rx_dropped"`
+	TxPackets    uint64 `json:"tx_packets"`
+	TxBytes      uint64 `json:"tx_bytes"`
+	TxErrors     uint64 `json:"tx_errors"`
+	TxOverruns   uint64 `json:"tx_overruns"`
+	TxDropped    uint64 `json:"tx_dropped"`
+	TxCollisions uint64 `json:"tx_collisions"`
+	TxCarrier    uint64 `json:"tx_carrier"`
+}
+
+// HostInfoNetworkFrom joins an interface's info and usage as network.lua
+// does.
+func HostInfoNetworkFrom(i NetIfInfo, u NetIfUsage) HostInfoNetwork {
+	return HostInfoNetwork{
+		Address: i.Address, Address6: i.Address6, Broadcast: i.Broadcast, Flags: i.Flags,
+		Hwaddr: i.Hwaddr, Mtu: i.Mtu, Name: i.Name, Netmask: i.Netmask, Type: i.Type,
+		RxPackets: u.RxPackets, RxBytes: u.RxBytes, RxErrors: u.RxErrors, RxOverruns: u.RxOverruns,
+		RxDropped: u.RxDropped, TxPackets: u.TxPackets, TxBytes: u.TxBytes, TxErrors: u.TxErrors,
+		TxOverruns: u.TxOverruns, TxDropped: u.TxDropped, TxCollisions: u.TxCollisions, TxCarrier: u.TxCarrier,
+	}
+}
+
+// HostInfoDisk is one entry of the DISK type (hostinfo/disk.lua): a mounted
+// /dev device; times in ms.
+type HostInfoDisk struct {
+	Name       string `json:"name"`
+	ReadBytes  uint64 `json:"read_bytes"`
+	Reads      uint64 `json:"reads"`
+	Rtime      uint64 `json:"rtime"`
+	Time       uint64 `json:"time"`
+	WriteBytes uint64 `json:"write_bytes"`
+	Writes     uint64 `json:"writes"`
+	Wtime      uint64 `json:"wtime"`
+}
+
+// HostInfoFilesystem is one entry of the FILESYSTEM type
+// (hostinfo/filesystem.lua); sizes in KB.
+type HostInfoFilesystem struct {
+	DirName     string `json:"dir_name"`
+	DevName     string `json:"dev_name"`
+	SysTypeName string `json:"sys_type_name"`
+	Options     string `json:"options"`
+	Total       uint64 `json:"total"`
+	Free        uint64 `json:"free"`
+	Used        uint64 `json:"used"`
+	Avail       uint64 `json:"avail"`
+	Files       uint64 `json:"files"`
+	FreeFiles   uint64 `json:"free_files"`
+}
+
+// HostInfoFilesystemState is the FILESYSTEM_STATE type
+// (hostinfo/filesystem_state.lua, ro.lua): local and remote devices by their
+// first ro/rw mount option.
+type HostInfoFilesystemState struct {
+	TotalRO   int    `json:"total_ro"`
+	TotalRW   int    `json:"total_rw"`
+	DevicesRO string `json:"devices_ro"`
+	DevicesRW string `json:"devices_rw"`
+}
+
+// HostInfoProcess is one entry of the PROCS type (hostinfo/procs.lua): the
+// pid, then four groups that are each present only when sigar could read
+// them (exe needs the right to read another user's /proc/PID/cwd).
+type HostInfoProcess struct {
+	PID int64 `json:"pid"`
+	*ProcExe
+	*ProcTime
+	*ProcState
+	*ProcMem
+}
+
+// ProcExe is sigar's proc exe: the executable, cwd and root.
+type ProcExe struct {
+	ExeName string `json:"exe_name"`
+	ExeCwd  string `json:"exe_cwd"`
+	ExeRoot string `json:"exe_root"`
+}
+
+// ProcTime is sigar's proc time: start in ms since the epoch, CPU in ms.
+type ProcTime struct {
+	StartTime uint64 `json:"time_start_time"`
+	User      uint64 `json:"time_user"`
+	Sys       uint64 `json:"time_sys"`
+	Total     uint64 `json:"time_total"`
+}
+
+// ProcState is sigar's proc state (name is the command, comm).
+type ProcState struct {
+	Name     string `json:"state_name"`
+	PPID     int64  `json:"state_ppid"`
+	Priority int64  `json:"state_priority"`
+	Nice     int64  `json:"state_nice"`
+	Threads  int64  `json:"state_threads"`
+}
+
+// ProcMem is sigar's proc mem, in bytes and fault counts.
+type ProcMem struct {
+	Size        uint64 `json:"memory_size"`
+	Resident    uint64 `json:"memory_resident"`
+	Share       uint64 `json:"memory_share"`
+	MajorFaults uint64 `json:"memory_major_faults"`
+	MinorFaults uint64 `json:"memory_minor_faults"`
+	PageFaults  uint64 `json:"memory_page_faults"`
+}
+
+// SysInfo is sigar's sys info (system.info sysinfo).
+type SysInfo struct {
+	Name           string `json:"name"`
+	Version        string `json:"version"`
+	Arch           string `json:"arch"`
+	Machine        string `json:"machine"`
+	Description    string `json:"description"`
+	PatchLevel     string `json:"patch_level"`
+	Vendor         string `json:"vendor"`
+	VendorVersion  string `json:"vendor_version"`
+	VendorName     string `json:"vendor_name"`
+	VendorCodeName string `json:"vendor_code_name"`
+}
+
+// HostInfoSystem is the one entry of the SYSTEM type (hostinfo/system.lua).
+type HostInfoSystem struct {
+	Name          string `json:"name"`
+	Arch          string `json:"arch"`
+	Version       string `json:"version"`
+	Vendor        string `json:"vendor"`
+	VendorVersion string `json:"vendor_version"`
+	VendorName    string `json:"vendor_name"`
+}
+
+// HostInfoWho is one logged-in user of the WHO type (hostinfo/who.lua);
+// time in seconds since the epoch.
+type HostInfoWho struct {
+	User   string `json:"user"`
+	Device string `json:"device"`
+	Time   int64  `json:"time"`
+	Host   string `json:"host"`
+}
+
+// HostInfoDate is the one entry of the DATE type (hostinfo/date.lua): the
+// host's local time as strings.
+type HostInfoDate struct {
+	Time     string          `json:"time"` // HH:MM:SS
+	Date     HostInfoDateYMD `json:"date"`
+	Timezone string          `json:"timezone"`
+}
+
+// HostInfoDateYMD is DATE's date: zero-padded strings.
+type HostInfoDateYMD struct {
+	Year  string `json:"year"`
+	Month string `json:"month"`
+	Day   string `json:"day"`
+}
+
+// HostInfoHostname is the HOSTNAME type (hostinfo/hostname.lua).
+type HostInfoHostname struct {
+	Hostname string `json:"hostname"`
+}
+
+// HostInfoKernelModule is one line of /proc/modules (KERNEL_MODULES,
+// hostinfo/kernel_modules.lua); every field a string as read.
+type HostInfoKernelModule struct {
+	Name          string   `json:"name"`
+	MemSize       string   `json:"mem_size,omitempty"`
+	InstanceCount string   `json:"instanceCount,omitempty"`
+	Dependencies  []string `json:"dependencies"`
+	State         string   `json:"state,omitempty"`
+	MemOffset     string   `json:"memOffset,omitempty"`
+}
+
+// HostInfoFstab is one line of /etc/fstab (FSTAB, hostinfo/fstab.lua).
+// "pass" is the line's fifth field (the dump frequency), as the original
+// names it.
+type HostInfoFstab struct {
+	FileSystem string `json:"file_system"`
+	MountPoint string `json:"mount_point,omitempty"`
+	Type       string `json:"type,omitempty"`
+	Options    string `json:"options,omitempty"`
+	Pass       string `json:"pass,omitempty"`
+}
+
+// HostInfoRoute4 is one IPv4 route as `netstat -nr4` prints it (IP4ROUTES,
+// hostinfo/ip4routes.lua).
+type HostInfoRoute4 struct {
+	Destination string `json:"destination"`
+	Gateway     string `json:"gateway"`
+	Genmask     string `json:"genmask"`
+	Flags       string `json:"flags"`
+	MSS         string `json:"mss"`
+	Window      string `json:"window"`
+	IRTT        string `json:"irtt"`
+	Iface       string `json:"iface"`
+}
+
+// HostInfoRoute6 is one IPv6 route as `netstat -nr6` prints it (IP6ROUTES,
+// hostinfo/ip6routes.lua).
+type HostInfoRoute6 struct {
+	Destination string `json:"destination"`
+	NextHop     string `json:"next_hop"`
+	Flag        string `json:"flag"`
+	Met         string `json:"met"`
+	Ref         string `json:"ref"`
+	Use         string `json:"use"`
+	Iface       string `json:"iface"`
+}
+
+// SystemInfo is the result of system.info (virgo_messages.lua
+// SystemInfoResponse).
+type SystemInfo struct {
+	SysInfo SysInfo         `json:"sysinfo"`
+	CPUs    []SystemInfoCPU `json:"cpus"`
+	NetIfs  []SystemInfoNet `json:"netifs"`
+}
+
+// SystemInfoCPU is one entry of system.info cpus.
+type SystemInfoCPU struct {
+	Info CPUInfo `json:"info"`
+	Data CPUData `json:"data"`
+}
+
+// SystemInfoNet is one entry of system.info netifs.
+type SystemInfoNet struct {
+	Info  NetIfInfo  `json:"info"`
+	Usage NetIfUsage `json:"usage"`
+}
