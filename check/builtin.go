@@ -35,6 +35,8 @@ var runners = map[string]runFunc{
 	TypeProcess:    runProcess,
 	TypeTCP:        runTCP,
 	TypeHTTP:       runHTTP,
+
+	TypeRedis: runRedis,
 }
 
 const (

@@ -24,6 +24,9 @@ const (
 	TypeProcess    = "agent.process"
 	TypeTCP        = "agent.tcp"
 	TypeHTTP       = "agent.http"
+
+	// Service checks of the original that speak to a server.
+	TypeRedis = "agent.redis"
 )
 
 // Def sources.
