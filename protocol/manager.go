@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"math"
 	"net"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -36,7 +38,8 @@ const (
 
 // EndpointStatus is one endpoint's line of Manager.Status.
 type EndpointStatus struct {
-	Endpoint       string
+	Endpoint       string // host:port, or "SRV:name"
+	Address        string // host:port of the current or last attempt ("" before an SRV name resolved)
 	State          ConnState
 	Active         bool          // metrics currently go here
 	RTT            time.Duration // last heartbeat round trip
@@ -77,7 +80,9 @@ type Manager struct {
 }
 
 type endpointState struct {
-	endpoint       string
+	endpoint       string // host:port, or "SRV:name" (the original's tostring)
+	srv            string // the SRV name to resolve before each attempt ("": none)
+	address        string // host:port of the current or last attempt
 	state          ConnState
 	client         *Client
 	lastErr        error
@@ -92,7 +97,7 @@ type endpointState struct {
 // NewManager returns a manager for opts.Endpoints that sends from spool (a
 // new in-memory spool with default bounds if nil).
 func NewManager(opts Options, spool *Spool) (*Manager, error) {
-	if len(opts.Endpoints) == 0 {
+	if len(opts.Endpoints) == 0 && len(opts.SRVNames) == 0 {
 		return nil, errors.New("protocol: no endpoints configured")
 	}
 	opts = opts.withDefaults()
@@ -118,7 +123,15 @@ func NewManager(opts Options, spool *Spool) (*Manager, error) {
 			return nil, fmt.Errorf("protocol: endpoint %s listed twice", ep)
 		}
 		seen[ep] = true
-		m.eps = append(m.eps, &endpointState{endpoint: ep, state: StateOffline})
+		m.eps = append(m.eps, &endpointState{endpoint: ep, address: ep, state: StateOffline})
+	}
+	for _, name := range opts.SRVNames {
+		key := "SRV:" + name
+		if name == "" || seen[key] {
+			return nil, fmt.Errorf("protocol: SRV name %q empty or listed twice", name)
+		}
+		seen[key] = true
+		m.eps = append(m.eps, &endpointState{endpoint: key, srv: name, state: StateOffline})
 	}
 	return m, nil
 }
@@ -198,7 +211,11 @@ func (m *Manager) runEndpoint(ctx context.Context, ep *endpointState) {
 	attempt := 0
 	for {
 		m.setState(ep, StateConnecting)
-		c, err := dial(ctx, ep.endpoint, m.opts, func() { m.setState(ep, StateHandshaking) })
+		addr, err := m.resolve(ctx, ep)
+		var c *Client
+		if err == nil {
+			c, err = dial(ctx, addr, m.opts, func() { m.setState(ep, StateHandshaking) })
+		}
 		if err == nil {
 			since := m.opts.Clock.Now()
 			m.mu.Lock()
@@ -246,6 +263,36 @@ func (m *Manager) runEndpoint(ctx context.Context, ep *endpointState) {
 			return
 		}
 	}
+}
+
+// srvLookupTimeout bounds one SRV lookup.
+const srvLookupTimeout = 10 * time.Second
+
+// resolve returns the host:port to dial for ep: its own, or its SRV name's
+// first record looked up now (the target's trailing dot dropped).
+func (m *Manager) resolve(ctx context.Context, ep *endpointState) (string, error) {
+	if ep.srv == "" {
+		return ep.endpoint, nil
+	}
+	lctx, cancel := context.WithTimeout(ctx, srvLookupTimeout)
+	_, addrs, err := m.opts.Resolver.LookupSRV(lctx, "", "", ep.srv)
+	cancel()
+	if err == nil && len(addrs) == 0 {
+		err = errors.New("no records")
+	}
+	if err != nil {
+		return "", fmt.Errorf("SRV lookup %s: %w", ep.srv, err)
+	}
+	host := strings.TrimSuffix(addrs[0].Target, ".")
+	if host == "" {
+		return "", fmt.Errorf("SRV lookup %s: empty target", ep.srv)
+	}
+	addr := net.JoinHostPort(host, strconv.Itoa(int(addrs[0].Port)))
+	m.mu.Lock()
+	ep.address = addr
+	m.mu.Unlock()
+	m.log.Debug("SRV resolved", "name", ep.srv, "address", addr)
+	return addr, nil
 }
 
 // best returns the connected client with the lowest known heartbeat RTT, or,
@@ -431,6 +478,7 @@ func (m *Manager) Status() Status {
 	for _, ep := range m.eps {
 		es := EndpointStatus{
 			Endpoint:    ep.endpoint,
+			Address:     ep.address,
 			State:       ep.state,
 			Reconnects:  ep.reconnects,
 			Unavailable: ep.unavailable,

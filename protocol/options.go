@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math"
 	"math/rand/v2"
+	"net"
 	"time"
 )
 
@@ -29,6 +30,11 @@ const (
 	// restarting on upstart/systemd").
 	DefaultRateLimitSleep = 5 * time.Second
 )
+
+// Resolver looks up SRV records; *net.Resolver is one, tests inject others.
+type Resolver interface {
+	LookupSRV(ctx context.Context, service, proto, name string) (string, []*net.SRV, error)
+}
 
 // Clock is the time source of heartbeats and backoff; tests replace it.
 type Clock interface {
@@ -87,6 +93,16 @@ type ScheduleSink interface {
 type Options struct {
 	// Endpoints are the host:port pairs the Manager connects to, all at once.
 	Endpoints []string
+	// SRVNames are DNS SRV names (monitoring_query_endpoints, or a
+	// ServiceNet region's records) the Manager also connects to, one
+	// connection each. A name is resolved again before every connection
+	// attempt, taking its first record, as the original does
+	// (virgo-base-agent client/endpoint.lua:45-60, called from
+	// connection_stream.lua:359 at every createConnection); a failed
+	// lookup is retried with the reconnect backoff.
+	SRVNames []string
+	// Resolver looks SRV names up (default net.DefaultResolver).
+	Resolver Resolver
 
 	// TLS. The system roots are trusted unless CAFile or CAPEM name the
 	// CAs to trust instead (pinned).
@@ -153,6 +169,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.BackoffMax <= 0 {
 		o.BackoffMax = DefaultBackoffMax
+	}
+	if o.Resolver == nil {
+		o.Resolver = net.DefaultResolver
 	}
 	if o.RateLimitSleep <= 0 {
 		o.RateLimitSleep = DefaultRateLimitSleep
