@@ -3,16 +3,23 @@ GO        ?= go
 BIN       ?= virgo-top
 PREFIX    ?= /usr/local
 DESTDIR   ?=
-VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-LDFLAGS   := -s -w -X main.version=$(VERSION)
+# The release number lives in one file, embedded by internal/version so that
+# every build (go build, go install, this Makefile) sends it in the hello; the
+# commit comes from Go's build info and shows in `virgo-top version` only.
+VERSION   := $(shell cat internal/version/VERSION)
+LDFLAGS   := -s -w
 export CGO_ENABLED ?= 0
 
-.PHONY: all build run test cc test-short bench bench-go scale lint vet fmt-check cross golden fuzz chaos soak install uninstall clean
+.PHONY: all build version run test cc test-short bench bench-go scale lint vet fmt-check cross golden fuzz chaos soak install uninstall clean
 
 all: build
 
 build:
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/virgo-top
+
+# Print the release number (internal/version/VERSION).
+version:
+	@echo $(VERSION)
 
 run:
 	$(GO) run ./cmd/virgo-top --fixture

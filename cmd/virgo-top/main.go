@@ -8,13 +8,27 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"strings"
 
 	"github.com/virgo-top/virgo-top/check"
+	iversion "github.com/virgo-top/virgo-top/internal/version"
 )
 
-// version is set at build time with -ldflags "-X main.version=...".
-var version = "dev"
+// version is the release number (internal/version's VERSION file, embedded
+// in every build): what the hello sends, notifications and /metrics show.
+var version = iversion.Version
+
+// versionLine is what `virgo-top version` prints: the release number, the
+// commit it was built from when Go recorded one, the Go version and the
+// platform.
+func versionLine() string {
+	build := fmt.Sprintf("%s, %s/%s", runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	if c := iversion.Commit(); c != "" {
+		build = "commit " + c + ", " + build
+	}
+	return fmt.Sprintf("virgo-top %s (%s)", version, build)
+}
 
 // Exit codes, documented in the README.
 const (

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/virgo-top/virgo-top/config"
+	iversion "github.com/virgo-top/virgo-top/internal/version"
 )
 
 func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
@@ -63,7 +64,7 @@ func TestHelpAndVersion(t *testing.T) {
 		}
 	}
 	code, out, _ := runCLI(t, "version")
-	if code != 0 || !strings.HasPrefix(out, "virgo-top dev (go") {
+	if code != 0 || !strings.HasPrefix(out, "virgo-top "+iversion.Version+" (") || !iversion.Valid(version) {
 		t.Errorf("version: %d %q", code, out)
 	}
 }
