@@ -7,10 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -23,6 +21,7 @@ import (
 	"github.com/virgo-top/virgo-top/collector"
 	"github.com/virgo-top/virgo-top/config"
 	"github.com/virgo-top/virgo-top/history"
+	"github.com/virgo-top/virgo-top/internal/version"
 	"github.com/virgo-top/virgo-top/notify"
 	"github.com/virgo-top/virgo-top/protocol"
 	"github.com/virgo-top/virgo-top/record"
@@ -50,6 +49,8 @@ type Setup struct {
 	// flight recorder). A recorder that cannot start is logged and the
 	// agent runs without it.
 	Record RecordSetup
+	// Resolver looks up SRV endpoints (nil: the system's); tests inject one.
+	Resolver protocol.Resolver
 	// Headless: no console reads the history or the process list, so keep
 	// only the series checks read (HeadlessSeries, HeadlessRetention) and
 	// list processes only for agent.process checks (ProcessesOnDemand).
@@ -134,8 +135,13 @@ func Build(s Setup) (_ *Runtime, err error) {
 		return nil, fmt.Errorf("notifications: %w", err)
 	}
 
+	// SRV names (monitoring_query_endpoints, or the snet region's records)
+	// are resolved by the manager before every connection attempt, as the
+	// original does, not once here: a DNS failure at start must not leave
+	// the agent without an endpoint for good.
+	var srvNames []string
 	if len(cfg.Endpoints) == 0 && (len(cfg.QueryEndpoints) > 0 || cfg.SnetRegion != "") {
-		cfg.Endpoints = resolveSRV(cfg.SRVNames(), log)
+		srvNames = cfg.SRVNames()
 	}
 	if cfg.GUID == "" && s.UseStateDir {
 		guid, err := loadOrCreateGUID(cfg.StateDir)
@@ -175,7 +181,7 @@ func Build(s Setup) (_ *Runtime, err error) {
 		Post:              rt.post,
 		Logger:            log,
 	})
-	if len(cfg.Endpoints) > 0 {
+	if len(cfg.Endpoints) > 0 || len(srvNames) > 0 {
 		spoolOpts := protocol.SpoolOptions{MaxEntries: cfg.SpoolMaxCount, MaxBytes: cfg.SpoolMaxBytes,
 			MaxAttempts: cfg.SpoolMaxAttempts, Logger: log}
 		memOnly := func(err error) protocol.MemStore {
@@ -208,10 +214,11 @@ func Build(s Setup) (_ *Runtime, err error) {
 			agentID = host
 		}
 		rt.Manager, err = protocol.NewManager(protocol.Options{
-			Endpoints: cfg.Endpoints, CAFile: cfg.CAFile, CAPEM: s.CAPEM, Insecure: cfg.Insecure,
+			Endpoints: cfg.Endpoints, SRVNames: srvNames, Resolver: s.Resolver, CAFile: cfg.CAFile, CAPEM: s.CAPEM, Insecure: cfg.Insecure,
 			ProxyURL: cfg.ProxyURL, Token: cfg.Token.Reveal(), AgentID: agentID, GUID: cfg.GUID,
-			AgentName: "virgo-top", ProcessVersion: s.Version, BundleVersion: s.Version,
-			Handler: Handler{A: rt.Agent, OnSchedule: rt.onSchedule}, Logger: log,
+			AgentName: AgentName, ProcessVersion: version.Version, BundleVersion: version.Version,
+			Features: HelloFeatures(cfg),
+			Handler:  Handler{A: rt.Agent, OnSchedule: rt.onSchedule}, Logger: log,
 		}, spool)
 		if err != nil {
 			return nil, fmt.Errorf("endpoint: %w", err)
@@ -343,6 +350,24 @@ func (rt *Runtime) applyLocalChecks() int {
 	return len(defs)
 }
 
+// AgentName is handshake.hello's agent_name. The original sends its package
+// name ("rackspace-monitoring-agent"); virgo-top names itself, so that the
+// endpoint's views tell the two apart.
+const AgentName = "virgo-top"
+
+// Features of handshake.hello, in the original's shape (features.lua:
+// {name, version} with disabled: true when switched off). virgo-top
+// announces confd (conf.d checks are posted with config_file.post) and
+// health (disabled when monitoring_health is false, as the original's
+// disableWithOption does). "upgrades" is left out, as the original leaves it
+// out when upgrades are disabled: virgo-top never upgrades itself.
+func HelloFeatures(cfg config.Config) []protocol.Feature {
+	return []protocol.Feature{
+		{Name: "confd", Version: "1.0.0"},
+		{Name: "health", Version: "1.0.0", Disabled: !cfg.Health},
+	}
+}
+
 // post sends endpoint-scheduled results upstream; local checks are judged
 // here and not reported.
 func (rt *Runtime) post(def check.Def, r check.Result, alarms map[string]protocol.AlarmState) {
@@ -436,24 +461,6 @@ func equalStrings(a, b []string) bool {
 		}
 	}
 	return true
-}
-
-// resolveSRV turns SRV names (monitoring_query_endpoints, or the snet
-// region's records) into host:port endpoints, taking each name's first
-// record as Virgo does. Names that do not resolve are logged and skipped.
-func resolveSRV(names []string, log *slog.Logger) []string {
-	var eps []string
-	for _, name := range names {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		_, addrs, err := net.DefaultResolver.LookupSRV(ctx, "", "", name)
-		cancel()
-		if err != nil || len(addrs) == 0 {
-			log.Warn("SRV lookup failed", "name", name, "err", err)
-			continue
-		}
-		eps = append(eps, net.JoinHostPort(strings.TrimSuffix(addrs[0].Target, "."), strconv.Itoa(int(addrs[0].Port))))
-	}
-	return eps
 }
 
 // loadOrCreateGUID reads the agent guid kept in dir, or makes a random
