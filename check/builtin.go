@@ -36,7 +36,8 @@ var runners = map[string]runFunc{
 	TypeTCP:        runTCP,
 	TypeHTTP:       runHTTP,
 
-	TypeRedis: runRedis,
+	TypeRedis:  runRedis,
+	TypeApache: runApache,
 }
 
 const (

@@ -26,7 +26,8 @@ const (
 	TypeHTTP       = "agent.http"
 
 	// Service checks of the original that speak to a server.
-	TypeRedis = "agent.redis"
+	TypeRedis  = "agent.redis"
+	TypeApache = "agent.apache"
 )
 
 // Def sources.

@@ -129,18 +129,6 @@ func tail(b []byte, n int) string {
 	return string(b)
 }
 
-// dialReady is a ready func that succeeds once addr accepts TCP.
-func dialReady(addr string) func(ctx context.Context) error {
-	return func(ctx context.Context) error {
-		var d net.Dialer
-		c, err := d.DialContext(ctx, "tcp", addr)
-		if err != nil {
-			return err
-		}
-		return c.Close()
-	}
-}
-
 // runDetails runs one check of typ with details through RunOnce, as
 // `virgo-top check` does.
 func runDetails(t *testing.T, typ string, details map[string]any) Result {
