@@ -25,6 +25,12 @@ type Config struct {
 	WebhookURL     string        `yaml:"webhook_url" json:"webhook_url"`
 	WebhookSecret  string        `yaml:"webhook_secret" json:"webhook_secret"`
 	WebhookTimeout time.Duration `yaml:"webhook_timeout" json:"webhook_timeout"`
+	// WebhookFormat is FormatVirgoTop (default) or FormatRackspace.
+	WebhookFormat string `yaml:"webhook_format" json:"webhook_format"`
+	// WebhookToken is sent as RackspaceTokenHeader; WebhookTenant is the
+	// account of a Rackspace body.
+	WebhookToken  string `yaml:"webhook_token" json:"webhook_token"`
+	WebhookTenant string `yaml:"webhook_tenant" json:"webhook_tenant"`
 
 	SMTPAddr     string   `yaml:"smtp_addr" json:"smtp_addr"`
 	SMTPUser     string   `yaml:"smtp_user" json:"smtp_user"`
@@ -53,6 +59,9 @@ var configKeys = map[string]func(c *Config, v string) error{
 	"webhook.url":     setString(func(c *Config) *string { return &c.WebhookURL }),
 	"webhook.secret":  setString(func(c *Config) *string { return &c.WebhookSecret }),
 	"webhook.timeout": setDuration(func(c *Config) *time.Duration { return &c.WebhookTimeout }),
+	"webhook.format":  setString(func(c *Config) *string { return &c.WebhookFormat }),
+	"webhook.token":   setString(func(c *Config) *string { return &c.WebhookToken }),
+	"webhook.tenant":  setString(func(c *Config) *string { return &c.WebhookTenant }),
 	"smtp.addr":       setString(func(c *Config) *string { return &c.SMTPAddr }),
 	"smtp.user":       setString(func(c *Config) *string { return &c.SMTPUser }),
 	"smtp.password":   setString(func(c *Config) *string { return &c.SMTPPassword }),
@@ -165,14 +174,16 @@ func FromConfig(c Config) ([]Notifier, error) {
 	}
 
 	if c.WebhookURL != "" {
-		w, err := NewWebhook(WebhookOptions{URL: c.WebhookURL, Secret: c.WebhookSecret, Timeout: c.WebhookTimeout, UserAgent: ua})
+		w, err := NewWebhook(WebhookOptions{URL: c.WebhookURL, Secret: c.WebhookSecret, Timeout: c.WebhookTimeout, UserAgent: ua,
+			Format: c.WebhookFormat, Token: c.WebhookToken, Tenant: c.WebhookTenant})
 		if err != nil {
 			errs = append(errs, err)
 		} else {
 			ns = append(ns, w)
 		}
 	} else {
-		orphan("webhook.url", map[string]bool{"webhook.secret": c.WebhookSecret != "", "webhook.timeout": c.WebhookTimeout != 0})
+		orphan("webhook.url", map[string]bool{"webhook.secret": c.WebhookSecret != "", "webhook.timeout": c.WebhookTimeout != 0,
+			"webhook.format": c.WebhookFormat != "", "webhook.token": c.WebhookToken != "", "webhook.tenant": c.WebhookTenant != ""})
 	}
 
 	if c.SMTPAddr != "" {
@@ -239,6 +250,7 @@ func loadCAFile(path string) (*tls.Config, error) {
 // masked returns a copy with secrets replaced by "***".
 func (c Config) masked() Config {
 	c.WebhookSecret = mask(c.WebhookSecret)
+	c.WebhookToken = mask(c.WebhookToken)
 	c.SMTPPassword = mask(c.SMTPPassword)
 	c.SMSPassword = mask(c.SMSPassword)
 	c.SMSToken = mask(c.SMSToken)

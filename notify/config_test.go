@@ -68,7 +68,7 @@ func TestParseConfigErrors(t *testing.T) {
 func TestConfigKeys(t *testing.T) {
 	want := []string{"sms.format", "sms.password", "sms.template", "sms.timeout", "sms.to", "sms.token", "sms.token_header",
 		"sms.url", "sms.user", "smtp.addr", "smtp.ca_file", "smtp.from", "smtp.password", "smtp.starttls", "smtp.tls",
-		"smtp.to", "smtp.user", "webhook.secret", "webhook.timeout", "webhook.url"}
+		"smtp.to", "smtp.user", "webhook.format", "webhook.secret", "webhook.tenant", "webhook.timeout", "webhook.token", "webhook.url"}
 	if got := ConfigKeys(); !reflect.DeepEqual(got, want) {
 		t.Errorf("ConfigKeys = %q", got)
 	}
@@ -162,6 +162,7 @@ func TestConfigMasksSecrets(t *testing.T) {
 		WebhookURL: "https://hooks.example.com/services/SECRETPATH", WebhookSecret: "SECRET1",
 		SMTPAddr: "mail.example.com:587", SMTPUser: "agent", SMTPPassword: "SECRET2",
 		SMSURL: "https://sms.example.com/send?key=SECRET3", SMSPassword: "SECRET4", SMSToken: "SECRET5",
+		WebhookToken: "SECRET6",
 	}
 	var logged bytes.Buffer
 	slog.New(slog.NewTextHandler(&logged, nil)).Info("config", "notify", c)
@@ -174,7 +175,7 @@ func TestConfigMasksSecrets(t *testing.T) {
 		"slog":     logged.String(),
 		"pointer%": fmt.Sprintf("%v", &c),
 	} {
-		for _, secret := range []string{"SECRETPATH", "SECRET1", "SECRET2", "SECRET3", "SECRET4", "SECRET5"} {
+		for _, secret := range []string{"SECRETPATH", "SECRET1", "SECRET2", "SECRET3", "SECRET4", "SECRET5", "SECRET6"} {
 			if strings.Contains(out, secret) {
 				t.Errorf("%s leaks %s: %s", name, secret, out)
 			}
@@ -195,12 +196,14 @@ func FuzzParseConfig(f *testing.F) {
 	f.Add("smtp.starttls", "maybe")
 	f.Add("webhook.timeout", "-1s")
 	f.Add("sms.token", "Bearer x")
+	f.Add("webhook.format", "rackspace")
+	f.Add("webhook.token", "tok")
 	f.Add("nope", "")
 	f.Add("SMTP.TO", "a@b.c,,d@e.f")
 	f.Fuzz(func(t *testing.T, key, value string) {
 		c, err := ParseConfig(map[string]string{key: value})
 		k := strings.ToLower(strings.TrimSpace(key))
-		secret := k == "smtp.password" || k == "sms.password" || k == "sms.token" || k == "webhook.secret"
+		secret := k == "smtp.password" || k == "sms.password" || k == "sms.token" || k == "webhook.secret" || k == "webhook.token"
 		if secret && value != "" {
 			if err != nil {
 				t.Fatalf("secret key rejected: %v", err)

@@ -78,6 +78,14 @@
 // timestamp more than five minutes off, so a captured request cannot be
 // replayed later.
 //
+// A Webhook's body is the Event as JSON (FormatVirgoTop), or with
+// FormatRackspace the body Rackspace Cloud Monitoring posts to a webhook
+// notification (its documented example: event_id, log_entry_id, details
+// with metrics as {type, data, unit} and observations, entity, check,
+// alarm, tenant_id; see rackspace.go), so receivers written for Rackspace
+// work unchanged; an optional token goes in X-Rackspace-Webhook-Token.
+// Both are signed as above.
+//
 // Config and FromConfig build notifiers from plain settings; ParseConfig
 // reads them from key/value pairs. Passwords, secrets, tokens and URL paths
 // (webhook URLs often embed a credential) never appear in errors or logs.

@@ -64,7 +64,13 @@ type Event struct {
 	Message string `json:"message"`
 	// Metrics holds the check's metrics, already formatted for people.
 	Metrics map[string]string `json:"metrics,omitempty"`
-	Time    time.Time         `json:"time"`
+	// RawMetrics, when set, holds the metrics of Metrics (same keys) as the
+	// check produced them, with their types and units, for the Rackspace
+	// webhook format. It is not part of the JSON, nor of the state file: an
+	// event restored after a restart has its metric types inferred from
+	// Metrics.
+	RawMetrics map[string]RawMetric `json:"-"`
+	Time       time.Time            `json:"time"`
 	// Changes counts the alarm's state changes since this receiver was last
 	// told; above 1 when several were folded into this one notification.
 	// Zero in events not sent by a Dispatcher.

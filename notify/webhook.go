@@ -50,6 +50,16 @@ type WebhookOptions struct {
 	Client *http.Client
 	// Now is the clock for TimestampHeader; default time.Now.
 	Now func() time.Time
+	// Format is the body: FormatVirgoTop (the default, also "") or
+	// FormatRackspace, Rackspace Cloud Monitoring's webhook body. Either is
+	// signed the same way.
+	Format string
+	// Token, when set, is sent as RackspaceTokenHeader, as Rackspace sends
+	// an account's webhook token, for receivers that check it.
+	Token string
+	// Tenant is the account in a Rackspace body's event_id and tenant_id
+	// (null when empty).
+	Tenant string
 }
 
 // Webhook POSTs each Event as JSON to a URL.
@@ -61,6 +71,9 @@ type Webhook struct {
 	userAgent string
 	client    *http.Client
 	now       func() time.Time
+	format    string
+	token     string
+	tenant    string
 }
 
 // NewWebhook checks the options and returns a Webhook.
@@ -72,6 +85,17 @@ func NewWebhook(o WebhookOptions) (*Webhook, error) {
 	if o.Timeout < 0 {
 		return nil, fmt.Errorf("webhook: timeout must not be negative, got %s", o.Timeout)
 	}
+	format := o.Format
+	switch format {
+	case "":
+		format = FormatVirgoTop
+	case FormatVirgoTop, FormatRackspace:
+	default:
+		return nil, fmt.Errorf("webhook: format must be %s or %s, got %q", FormatVirgoTop, FormatRackspace, o.Format)
+	}
+	if strings.ContainsAny(o.Token, "\r\n") {
+		return nil, errors.New("webhook: token must be one line")
+	}
 	w := &Webhook{
 		name:      o.Name,
 		url:       u,
@@ -80,6 +104,9 @@ func NewWebhook(o WebhookOptions) (*Webhook, error) {
 		userAgent: o.UserAgent,
 		client:    newHTTPClient(o.Client),
 		now:       o.Now,
+		format:    format,
+		token:     o.Token,
+		tenant:    o.Tenant,
 	}
 	if w.name == "" {
 		w.name = "webhook"
@@ -102,15 +129,27 @@ func (w *Webhook) Name() string { return w.name }
 // String describes the webhook without secrets.
 func (w *Webhook) String() string { return w.name + " " + redactURL(w.url) }
 
+// Format is the body format: FormatVirgoTop or FormatRackspace.
+func (w *Webhook) Format() string { return w.format }
+
 // Notify implements Notifier: one POST, no retries (the Dispatcher retries).
 func (w *Webhook) Notify(ctx context.Context, ev Event) error {
-	body, err := json.Marshal(ev)
+	var body []byte
+	var err error
+	if w.format == FormatRackspace {
+		body, err = rackspaceBody(ev, w.tenant)
+	} else {
+		body, err = json.Marshal(ev)
+	}
 	if err != nil {
 		return Permanent(fmt.Errorf("webhook: encode event: %w", err))
 	}
 	h := http.Header{}
 	h.Set("Content-Type", "application/json")
 	h.Set("User-Agent", w.userAgent)
+	if w.token != "" {
+		h.Set(RackspaceTokenHeader, w.token)
+	}
 	ts := strconv.FormatInt(w.now().Unix(), 10)
 	h.Set(TimestampHeader, ts)
 	if len(w.secret) > 0 {
