@@ -78,7 +78,8 @@ var keyTable = []keyDef{
 		func(c *Config) *[]string { return &c.QueryEndpoints }, parseSRVNames),
 	strKey("monitoring_snet_region", "", "ServiceNet region: one of "+strings.Join(SnetRegions, ", ")+".", "dfw",
 		func(c *Config) *string { return &c.SnetRegion }, func(v string) (string, error) { return parseEnum(v, SnetRegions) }),
-	urlKey("monitoring_proxy_url", "", "HTTP CONNECT proxy, http:// or https://.", "http://proxy.example.com:3128",
+	urlKey("monitoring_proxy_url", "", "HTTP CONNECT proxy, http:// or https:// (TLS to the proxy); empty: HTTP_PROXY, http_proxy, HTTPS_PROXY\n"+
+		"or https_proxy from the environment, unless NO_PROXY names the endpoint.", "http://proxy.example.com:3128",
 		func(c *Config) *string { return &c.ProxyURL }),
 	boolKey("monitoring_insecure", "", "Accept the test CA instead of the pinned Rackspace CAs (testing only).",
 		func(c *Config) *bool { return &c.Insecure }),

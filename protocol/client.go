@@ -109,9 +109,9 @@ func dial(ctx context.Context, endpoint string, opts Options, onHandshake func()
 	if opts.Insecure {
 		log.Warn("TLS certificate verification is disabled (insecure)")
 	}
-	proxy := opts.proxy()
+	proxy := opts.proxyFor(endpoint)
 	cctx, cancel := context.WithTimeout(ctx, opts.ConnectTimeout)
-	raw, err := dialTCP(cctx, endpoint, proxy)
+	raw, err := dialTCP(cctx, endpoint, proxy, opts.ProxyRootCAs)
 	cancel()
 	if err != nil {
 		return nil, err

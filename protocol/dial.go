@@ -54,18 +54,81 @@ func TLSConfig(endpoint, serverName, caFile string, caPEM []byte, insecure bool)
 	return cfg, nil
 }
 
-// ProxyFromEnv returns the proxy URL from HTTPS_PROXY or https_proxy as seen
-// by getenv, or "" when neither is set.
+// ProxyFromEnv returns the proxy URL from the environment as seen by
+// getenv, or "" when none is set. The original reads HTTP_PROXY, then
+// HTTPS_PROXY (rackspace-monitoring-agent main.lua:267); virgo-top reads the
+// lower-case forms too, each after its upper-case one: HTTP_PROXY,
+// http_proxy, HTTPS_PROXY, https_proxy. NO_PROXY is applied by the dialer
+// (ProxyBypassed).
 func ProxyFromEnv(getenv func(string) string) string {
 	if getenv == nil {
 		getenv = os.Getenv
 	}
-	for _, k := range []string{"HTTPS_PROXY", "https_proxy"} {
+	for _, k := range []string{"HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy"} {
 		if v := strings.TrimSpace(getenv(k)); v != "" {
 			return v
 		}
 	}
 	return ""
+}
+
+// ProxyBypassed reports whether endpoint (host:port) is to be reached
+// directly according to noProxy, the value of NO_PROXY (or no_proxy): a
+// comma- or space-separated list whose entries are "*" (every host), a
+// host name that matches itself and its subdomains (a leading "." is
+// allowed: ".example.com"), an IP address, or a CIDR block; an entry may
+// end in ":port" to apply to that port only. The original had no NO_PROXY;
+// virgo-top honours it as curl and Go's net/http do.
+func ProxyBypassed(noProxy, endpoint string) bool {
+	host, port, err := net.SplitHostPort(endpoint)
+	if err != nil {
+		host = endpoint
+	}
+	host = strings.ToLower(strings.TrimSuffix(host, "."))
+	ip := net.ParseIP(host)
+	for _, e := range strings.FieldsFunc(noProxy, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' }) {
+		e = strings.ToLower(strings.TrimSpace(e))
+		if e == "*" {
+			return true
+		}
+		if _, n, err := net.ParseCIDR(e); err == nil {
+			if ip != nil && n.Contains(ip) {
+				return true
+			}
+			continue
+		}
+		if h, p, err := net.SplitHostPort(e); err == nil {
+			if p != port {
+				continue
+			}
+			e = h
+		}
+		e = strings.TrimSuffix(strings.TrimPrefix(e, "."), ".")
+		if e == "" {
+			continue
+		}
+		if eip := net.ParseIP(e); eip != nil {
+			if ip != nil && eip.Equal(ip) {
+				return true
+			}
+			continue
+		}
+		if host == e || strings.HasSuffix(host, "."+e) {
+			return true
+		}
+	}
+	return false
+}
+
+// noProxyFromEnv returns NO_PROXY, or no_proxy when it is unset.
+func noProxyFromEnv(getenv func(string) string) string {
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	if v := getenv("NO_PROXY"); v != "" {
+		return v
+	}
+	return getenv("no_proxy")
 }
 
 // MaskProxyURL returns raw with any password replaced by "xxxxx", safe for
@@ -89,14 +152,19 @@ func parseProxyURL(raw string) (*url.URL, error) {
 	if err != nil {
 		return nil, errors.New("invalid proxy URL") // url's error would echo the password
 	}
-	if u.Scheme != "http" {
-		return nil, fmt.Errorf("proxy scheme %q not supported (want http)", u.Scheme)
+	u.Scheme = strings.ToLower(u.Scheme)
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return nil, fmt.Errorf("proxy scheme %q not supported (want http or https)", u.Scheme)
 	}
 	if u.Host == "" {
 		return nil, errors.New("proxy URL has no host")
 	}
 	if u.Port() == "" {
-		u.Host = net.JoinHostPort(u.Hostname(), "80")
+		port := "80"
+		if u.Scheme == "https" {
+			port = "443"
+		}
+		u.Host = net.JoinHostPort(u.Hostname(), port)
 	}
 	return u, nil
 }
@@ -130,10 +198,13 @@ const maxProxyReplyHeader = 64 << 10
 
 // dialTCP opens the TCP stream to endpoint, directly or through an HTTP
 // CONNECT proxy. Through a proxy the CONNECT line names the endpoint's host
-// name, not an address, so the agent needs no DNS of its own. ctx's deadline
-// bounds the whole exchange: the TCP connect, the CONNECT request and the
+// name, not an address, so the agent needs no DNS of its own. An https://
+// proxy is spoken to over TLS (its certificate checked against proxyRoots,
+// nil: the system roots, for the proxy's host name), and the CONNECT goes
+// inside that TLS session. ctx's deadline bounds the whole exchange: the
+// TCP connect, the proxy's TLS handshake, the CONNECT request and the
 // reply.
-func dialTCP(ctx context.Context, endpoint, proxy string) (net.Conn, error) {
+func dialTCP(ctx context.Context, endpoint, proxy string, proxyRoots *x509.CertPool) (net.Conn, error) {
 	var d net.Dialer
 	if proxy == "" {
 		conn, err := d.DialContext(ctx, "tcp", endpoint)
@@ -149,6 +220,14 @@ func dialTCP(ctx context.Context, endpoint, proxy string) (net.Conn, error) {
 	conn, err := d.DialContext(ctx, "tcp", u.Host)
 	if err != nil {
 		return nil, fmt.Errorf("connect proxy %s: %w", u.Redacted(), err)
+	}
+	if u.Scheme == "https" {
+		tc := tls.Client(conn, &tls.Config{ServerName: u.Hostname(), RootCAs: proxyRoots, MinVersion: tls.VersionTLS12})
+		if err := tc.HandshakeContext(ctx); err != nil {
+			conn.Close()
+			return nil, fmt.Errorf("proxy %s: TLS: %w", u.Redacted(), err)
+		}
+		conn = tc
 	}
 	tunnel, err := proxyConnect(ctx, conn, endpoint, u)
 	if err != nil {

@@ -18,8 +18,10 @@
 //   - dial.go, client.go: one connection (Client): TLS with the system roots
 //     or a given CA, an optional HTTP CONNECT proxy that is handed the host
 //     name (its reply header capped at 64 KiB, the whole exchange under the
-//     connect timeout), the hello, chained heartbeats with RTT and clock
-//     offset. A reader that only reads and delivers (responses to pending
+//     connect timeout; http://, or https:// for TLS to the proxy; from the
+//     config, else HTTP_PROXY, http_proxy, HTTPS_PROXY or https_proxy unless
+//     NO_PROXY names the endpoint), the hello, chained heartbeats with RTT
+//     and clock offset. A reader that only reads and delivers (responses to pending
 //     calls; endpoint requests to 8 workers behind a queue of 16, past which
 //     the reply is error 400 of type "busy"), one writer that owns every
 //     write, check_schedule.changed coalesced into one schedule refresh;

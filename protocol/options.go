@@ -2,6 +2,7 @@ package protocol
 
 import (
 	"context"
+	"crypto/x509"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -111,10 +112,15 @@ type Options struct {
 	ServerName string // default: the endpoint's host
 	Insecure   bool   // skip certificate verification (warned on every connect)
 
-	// ProxyURL is an HTTP CONNECT proxy (http://user:pass@host:port). Empty:
-	// HTTPS_PROXY / https_proxy from Getenv (default os.Getenv).
+	// ProxyURL is an HTTP CONNECT proxy (http://user:pass@host:port, or
+	// https:// for TLS to the proxy). Empty: HTTP_PROXY, http_proxy,
+	// HTTPS_PROXY or https_proxy from Getenv (default os.Getenv), unless
+	// NO_PROXY / no_proxy names the endpoint.
 	ProxyURL string
 	Getenv   func(string) string
+	// ProxyRootCAs verify an https:// proxy's certificate (nil: the
+	// system roots).
+	ProxyRootCAs *x509.CertPool
 
 	// Identity sent in handshake.hello. Token is never logged.
 	Token          string
@@ -191,12 +197,20 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
-// proxy returns the proxy to use: ProxyURL, else the environment's.
-func (o Options) proxy() string {
+// proxyFor returns the proxy to reach endpoint through: ProxyURL, else the
+// environment's (ProxyFromEnv) unless NO_PROXY names the endpoint
+// (ProxyBypassed); "" for a direct connection. NO_PROXY applies to the
+// environment's proxy only: a configured monitoring_proxy_url is used for
+// every endpoint.
+func (o Options) proxyFor(endpoint string) string {
 	if o.ProxyURL != "" {
 		return o.ProxyURL
 	}
-	return ProxyFromEnv(o.Getenv)
+	p := ProxyFromEnv(o.Getenv)
+	if p != "" && ProxyBypassed(noProxyFromEnv(o.Getenv), endpoint) {
+		return ""
+	}
+	return p
 }
 
 // MaskToken returns the token as it may appear in logs and records:
