@@ -38,6 +38,7 @@ var runners = map[string]runFunc{
 
 	TypeRedis:  runRedis,
 	TypeApache: runApache,
+	TypeMySQL:  runMySQL,
 }
 
 const (

@@ -28,6 +28,7 @@ const (
 	// Service checks of the original that speak to a server.
 	TypeRedis  = "agent.redis"
 	TypeApache = "agent.apache"
+	TypeMySQL  = "agent.mysql"
 )
 
 // Def sources.
