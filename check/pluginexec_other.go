@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"syscall"
 )
 
@@ -29,7 +30,7 @@ type pluginProc struct {
 func startPlugin(exe *pluginExe, argv, env []string, _ string, _ uint64, stdio [3]*os.File, _ *slog.Logger) (*pluginProc, error) {
 	cmd := pluginCommand(exe.path, argv[1:], env, stdio)
 	err := cmd.Start()
-	if errors.Is(err, syscall.ENOEXEC) && noShebangShell {
+	if errors.Is(err, syscall.ENOEXEC) && runtime.GOOS != "windows" {
 		sh := shellArgv(exe.path, argv)
 		cmd = pluginCommand(sh[0], sh[1:], env, stdio)
 		cmd.Dir = filepath.Dir(exe.path)

@@ -9,6 +9,3 @@ func groupSysProcAttr() *syscall.SysProcAttr { return nil }
 
 // killGroup: no unix process groups here; the plugin itself is killed.
 func killGroup(int) {}
-
-// noShebangShell: there is no /bin/sh to run a script without "#!".
-const noShebangShell = false

@@ -23,6 +23,3 @@ func groupSysProcAttr() *syscall.SysProcAttr {
 func killGroup(pid int) {
 	_ = syscall.Kill(-pid, syscall.SIGKILL)
 }
-
-// noShebangShell: a script without "#!" runs under shellPath.
-const noShebangShell = true
