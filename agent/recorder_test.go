@@ -76,6 +76,14 @@ alarms:
 	if len(f.Snapshot.Processes) == 0 {
 		t.Error("no process table recorded by a headless agent")
 	}
+	// The host's PSI every sample and its cgroups at the process-table
+	// interval, though no console asks for them (where the host has them).
+	if _, err := os.Stat("/proc/pressure/cpu"); err == nil && f.Snapshot.Pressure == nil {
+		t.Error("no pressure recorded on a host with PSI")
+	}
+	if _, err := os.Stat("/sys/fs/cgroup"); err == nil && (len(f.Snapshot.Cgroups) == 0 || f.CgroupTime.IsZero()) {
+		t.Errorf("no cgroup table recorded on a host with cgroups (%d groups at %v)", len(f.Snapshot.Cgroups), f.CgroupTime)
+	}
 	if len(f.Checks) != 1 || f.Checks[0].CheckID != "confd-mem" || !f.Checks[0].Available {
 		t.Errorf("checks %+v", f.Checks)
 	}

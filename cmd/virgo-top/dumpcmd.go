@@ -20,18 +20,25 @@ import (
 
 const dumpUsage = `Usage: virgo-top dump [--state-dir DIR | --record PATH] [--config FILE]
                       [--since DURATION] [--from T] [--to T]
-                      [--what host|processes|checks|alarms|links] [--format ndjson|csv|json]
+                      [--what host|processes|cgroups|checks|alarms|links] [--format ndjson|csv|json]
 
 Print recorded data for scripts, oldest first. It streams: any span takes
 the same memory.
 
 --what (default host):
   host       one object per sample, with the field names of "virgo-top
-             snapshot --json" (the same type), "time" in RFC 3339;
-             "processes" is null there (see processes)
+             snapshot --json" (the same type), "time" in RFC 3339, with
+             pressure, sensors and batteries where recorded; "processes"
+             is null and "cgroups" absent there (see processes, cgroups)
   processes  one object per sample: time, process_time (when the table was
              recorded: every record_process_interval, 5 s by default),
-             process_count, processes (the objects of snapshot --json)
+             process_count, processes (the objects of snapshot --json,
+             with io_read_bps, io_write_bps, io_known, cgroup, container
+             where recorded)
+  cgroups    one object per sample: time, cgroup_time (when the list was
+             recorded: every record_process_interval; absent before the
+             first), cgroups (path, name, kind, version, procs, cpu_pct,
+             mem_bytes, mem_limit, io_read_bps, io_write_bps, pressure)
   checks     one object per check result: time (the run's start), moment (the
              sample it was recorded with), check_id, type, label, available,
              status, metrics [{dimension, name, type, value, unit}]
@@ -43,8 +50,12 @@ the same memory.
 --format (default ndjson): ndjson, one JSON object a line; json, one JSON
 array; csv, a header row then one row per object: host, the main figures
 (disk and network rates summed over whole disks and interfaces but lo,
-fs_max_used_pct of the fullest filesystem); processes, one row per process
-per sample; checks, metrics as one JSON object of name to value.
+fs_max_used_pct of the fullest filesystem, PSI avg10, the hottest
+temperature, the first battery; empty where not recorded); processes, one
+row per process per sample (io_read_bps and io_write_bps empty where not
+known); cgroups, one row per group per sample (PSI avg10); checks, metrics
+as one JSON object of name to value. Recordings of format version 1 (before
+pressure, cgroups, sensors and I/O were recorded) print those empty.
 
 The window, both ends included: --from T and --to T are ` + when.Forms + `,
 in local time unless an offset is given. --since D (10m, 2h, 1d, 1h30m) is
@@ -70,7 +81,7 @@ Examples:
 
 // dumpWhats and dumpFormats are the values --what and --format take.
 var (
-	dumpWhats   = []string{"host", "processes", "checks", "alarms", "links"}
+	dumpWhats   = []string{"host", "processes", "cgroups", "checks", "alarms", "links"}
 	dumpFormats = []string{"ndjson", "csv", "json"}
 )
 
@@ -322,7 +333,7 @@ func (d *dumper) frame(f *record.Frame) error {
 			return d.csv.Write(d.hostRow(s))
 		}
 		host := *s
-		host.Processes = nil
+		host.Processes, host.Cgroups = nil, nil
 		return d.object(&host)
 	case "processes":
 		if !csvOut {
@@ -334,6 +345,19 @@ func (d *dumper) frame(f *record.Frame) error {
 		}
 		for i := range s.Processes {
 			if err := d.csv.Write(d.processRow(s.Time, f.ProcessTime, &s.Processes[i])); err != nil {
+				return err
+			}
+		}
+	case "cgroups":
+		if !csvOut {
+			groups := s.Cgroups
+			if groups == nil {
+				groups = []collector.Cgroup{}
+			}
+			return d.object(cgroupsJSON{Time: s.Time, CgroupTime: f.CgroupTime, Cgroups: groups})
+		}
+		for i := range s.Cgroups {
+			if err := d.csv.Write(d.cgroupRow(s.Time, f.CgroupTime, &s.Cgroups[i])); err != nil {
 				return err
 			}
 		}
@@ -388,6 +412,13 @@ type processesJSON struct {
 	ProcessTime  time.Time           `json:"process_time,omitzero"`
 	ProcessCount int                 `json:"process_count"`
 	Processes    []collector.Process `json:"processes"`
+}
+
+// cgroupsJSON is one sample of --what cgroups.
+type cgroupsJSON struct {
+	Time       time.Time          `json:"time"`
+	CgroupTime time.Time          `json:"cgroup_time,omitzero"`
+	Cgroups    []collector.Cgroup `json:"cgroups"`
 }
 
 // checkResultOut is one check result of --what checks.
@@ -446,9 +477,15 @@ var csvHeaders = map[string][]string{
 		"mem_total_bytes", "mem_used_bytes", "mem_free_bytes", "mem_available_bytes", "mem_cached_bytes", "mem_buffers_bytes", "mem_used_pct",
 		"swap_total_bytes", "swap_used_bytes", "load1", "load5", "load15",
 		"disk_read_bps", "disk_write_bps", "disk_read_iops", "disk_write_iops", "net_rx_bps", "net_tx_bps",
-		"fs_max_used_pct", "process_count", "errors"},
+		"fs_max_used_pct", "process_count", "errors",
+		"psi_cpu_some_avg10", "psi_memory_some_avg10", "psi_memory_full_avg10", "psi_io_some_avg10", "psi_io_full_avg10",
+		"temp_max_c", "battery_pct"},
 	"processes": {"time", "process_time", "pid", "ppid", "name", "user", "uid", "state", "nice", "threads",
-		"cpu_pct", "cpu_time_s", "rss_bytes", "vms_bytes", "mem_pct", "start_time", "cmdline"},
+		"cpu_pct", "cpu_time_s", "rss_bytes", "vms_bytes", "mem_pct", "start_time", "cmdline",
+		"io_read_bps", "io_write_bps", "cgroup", "container"},
+	"cgroups": {"time", "cgroup_time", "path", "name", "kind", "version", "procs", "cpu_pct", "mem_bytes", "mem_limit",
+		"io_read_bps", "io_write_bps", "psi_cpu_some_avg10", "psi_memory_some_avg10", "psi_memory_full_avg10",
+		"psi_io_some_avg10", "psi_io_full_avg10"},
 	"checks": {"time", "moment", "check_id", "type", "label", "available", "status", "metrics"},
 	"alarms": {"time", "moment", "check_id", "alarm", "from", "to", "message"},
 	"links":  {"time", "moment", "endpoint", "state", "error"},
@@ -481,6 +518,36 @@ func (d *dumper) hostRow(s *collector.Snapshot) []string {
 		fmtU(m.SwapTotalBytes), fmtU(m.SwapUsedBytes), fmtF(l.Load1), fmtF(l.Load5), fmtF(l.Load15),
 		fmtF(round2(rd)), fmtF(round2(wr)), fmtF(round2(rio)), fmtF(round2(wio)), fmtF(round2(rx)), fmtF(round2(tx)),
 		fmtF(fsMax), fmtI(int64(s.ProcessCount)), errs)
+	d.row = appendPSI(d.row, s.Pressure)
+	temp, bat := "", ""
+	if len(s.Sensors) > 0 {
+		hot := s.Sensors[0].TempC
+		for _, x := range s.Sensors {
+			hot = math.Max(hot, x.TempC)
+		}
+		temp = fmtF(hot)
+	}
+	if len(s.Batteries) > 0 {
+		bat = fmtF(s.Batteries[0].Percent)
+	}
+	d.row = append(d.row, temp, bat)
+	return d.row
+}
+
+// appendPSI appends the avg10 columns of the CSVs: cpu some, memory some
+// and full, io some and full; empty without pressure (not recorded, or a
+// kernel without PSI).
+func appendPSI(row []string, p *collector.Pressure) []string {
+	if p == nil {
+		return append(row, "", "", "", "", "")
+	}
+	return append(row, fmtF(p.CPU.SomeAvg10), fmtF(p.Memory.SomeAvg10), fmtF(p.Memory.FullAvg10), fmtF(p.IO.SomeAvg10), fmtF(p.IO.FullAvg10))
+}
+
+func (d *dumper) cgroupRow(t, listTime time.Time, g *collector.Cgroup) []string {
+	d.row = append(d.row[:0], fmtRFC(t), fmtRFC(listTime), g.Path, g.Name, g.Kind, fmtI(int64(g.Version)), fmtI(int64(g.Procs)),
+		fmtF(g.CPUPct), fmtU(g.MemBytes), fmtU(g.MemLimit), fmtF(g.IOReadBps), fmtF(g.IOWriteBps))
+	d.row = appendPSI(d.row, g.Pressure)
 	return d.row
 }
 
@@ -488,6 +555,12 @@ func (d *dumper) processRow(t, tableTime time.Time, p *collector.Process) []stri
 	d.row = append(d.row[:0], fmtRFC(t), fmtRFC(tableTime), fmtI(int64(p.PID)), fmtI(int64(p.PPID)), p.Name, p.User, fmtU(uint64(p.UID)),
 		p.State, fmtI(int64(p.Nice)), fmtI(int64(p.Threads)), fmtF(p.CPUPct), fmtF(p.CPUTimeS), fmtU(p.RSSBytes), fmtU(p.VMSBytes),
 		fmtF(p.MemPct), fmtRFC(p.StartTime), p.Cmdline)
+	if p.IOKnown {
+		d.row = append(d.row, fmtF(p.IOReadBps), fmtF(p.IOWriteBps))
+	} else {
+		d.row = append(d.row, "", "")
+	}
+	d.row = append(d.row, p.Cgroup, p.Container)
 	return d.row
 }
 

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"reflect"
 	"runtime"
 	"slices"
@@ -83,6 +84,7 @@ type recCounts struct {
 	times                          []time.Time
 	procRows, checks, alarms, link int
 	tables                         int
+	cgRows, cgTables, pressure     int
 }
 
 func countRecording(t *testing.T, dir string, from, to time.Time) recCounts {
@@ -92,10 +94,18 @@ func countRecording(t *testing.T, dir string, from, to time.Time) recCounts {
 		t.Fatal(err)
 	}
 	var c recCounts
-	var lastTable time.Time
+	var lastTable, lastCg time.Time
 	err = r.Range(from, to, func(f *record.Frame) error {
 		c.times = append(c.times, f.Time())
 		c.procRows += len(f.Snapshot.Processes)
+		c.cgRows += len(f.Snapshot.Cgroups)
+		if !f.CgroupTime.IsZero() && !f.CgroupTime.Equal(lastCg) {
+			c.cgTables++
+			lastCg = f.CgroupTime
+		}
+		if f.Snapshot.Pressure != nil {
+			c.pressure++
+		}
 		c.checks += len(f.NewChecks)
 		c.alarms += len(f.Transitions)
 		c.link += len(f.LinkEvents)
@@ -117,6 +127,8 @@ func (c recCounts) rows(what string) int {
 		return len(c.times)
 	case "processes":
 		return c.procRows
+	case "cgroups":
+		return c.cgRows
 	case "checks":
 		return c.checks
 	case "alarms":
@@ -135,7 +147,7 @@ func TestDumpWhatFormat(t *testing.T) {
 	if len(all.times) != 241 || all.checks == 0 || all.alarms == 0 || all.link == 0 {
 		t.Fatalf("synthetic recording: %d samples, %d checks, %d transitions, %d link events", len(all.times), all.checks, all.alarms, all.link)
 	}
-	firstKey := map[string]string{"host": "time", "processes": "time", "checks": "time", "alarms": "time", "links": "time"}
+	firstKey := map[string]string{"host": "time", "processes": "time", "cgroups": "time", "checks": "time", "alarms": "time", "links": "time"}
 	for _, what := range dumpWhats {
 		var ndjson []map[string]any
 		for _, format := range []string{"ndjson", "json", "csv"} {
@@ -158,7 +170,7 @@ func TestDumpWhatFormat(t *testing.T) {
 						ndjson = append(ndjson, m)
 						objs++
 					}
-					if what == "processes" || what == "host" {
+					if what == "processes" || what == "host" || what == "cgroups" {
 						if objs != len(all.times) {
 							t.Errorf("%d objects, want one per sample: %d", objs, len(all.times))
 						}
@@ -215,16 +227,30 @@ func TestDumpCSVRow(t *testing.T) {
 	}
 	s := f.Snapshot
 	p := s.Processes[0]
+	g := s.Cgroups[0]
 	ts := func(t time.Time) string { return t.Format(time.RFC3339Nano) }
+	hot := 0.0
+	for _, x := range s.Sensors {
+		hot = max(hot, x.TempC)
+	}
+	if s.Pressure == nil || g.Pressure == nil || hot == 0 || !p.IOKnown {
+		t.Fatalf("the synthetic recording lacks pressure, sensors or I/O: %+v", s)
+	}
 	tests := []struct {
 		what string
 		want map[string]string // column -> value in the first row
 	}{
 		{"host", map[string]string{"time": ts(s.Time), "cpu_usage_pct": fmtF(s.CPU.UsagePct), "mem_used_bytes": fmtU(s.Memory.UsedBytes),
-			"load1": fmtF(s.Load.Load1), "process_count": fmtI(int64(s.ProcessCount)), "uptime_s": fmtU(s.Host.UptimeS)}},
+			"load1": fmtF(s.Load.Load1), "process_count": fmtI(int64(s.ProcessCount)), "uptime_s": fmtU(s.Host.UptimeS),
+			"psi_cpu_some_avg10": fmtF(s.Pressure.CPU.SomeAvg10), "psi_memory_full_avg10": fmtF(s.Pressure.Memory.FullAvg10),
+			"psi_io_some_avg10": fmtF(s.Pressure.IO.SomeAvg10), "temp_max_c": fmtF(hot), "battery_pct": ""}},
 		{"processes", map[string]string{"time": ts(s.Time), "process_time": ts(f.ProcessTime), "pid": fmtI(int64(p.PID)),
 			"ppid": fmtI(int64(p.PPID)), "user": p.User, "state": p.State, "cpu_pct": fmtF(p.CPUPct), "rss_bytes": fmtU(p.RSSBytes),
-			"threads": fmtI(int64(p.Threads)), "cmdline": p.Cmdline, "name": p.Name}},
+			"threads": fmtI(int64(p.Threads)), "cmdline": p.Cmdline, "name": p.Name,
+			"io_read_bps": fmtF(p.IOReadBps), "io_write_bps": fmtF(p.IOWriteBps), "cgroup": p.Cgroup, "container": p.Container}},
+		{"cgroups", map[string]string{"time": ts(s.Time), "cgroup_time": ts(f.CgroupTime), "path": g.Path, "name": g.Name, "kind": g.Kind,
+			"version": fmtI(int64(g.Version)), "procs": fmtI(int64(g.Procs)), "cpu_pct": fmtF(g.CPUPct), "mem_bytes": fmtU(g.MemBytes),
+			"mem_limit": fmtU(g.MemLimit), "io_read_bps": fmtF(g.IOReadBps), "psi_cpu_some_avg10": fmtF(g.Pressure.CPU.SomeAvg10)}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.what, func(t *testing.T) {
@@ -642,5 +668,49 @@ func TestDumpMemoryDoesNotGrowWithSpan(t *testing.T) {
 	// heap would grow by far more than 4 MiB.
 	if long > short+4<<20 {
 		t.Errorf("live heap %.1f MiB for 4 h, %.1f MiB for 20 min: it grows with the span", float64(long)/(1<<20), float64(short)/(1<<20))
+	}
+}
+
+// TestDumpVersion1Recording: a recording of format version 1 (before
+// pressure, cgroups, sensors and I/O were recorded) dumps as before, the
+// new fields empty: no cgroups, empty PSI, temperature and I/O columns.
+func TestDumpVersion1Recording(t *testing.T) {
+	dir := filepath.Join("..", "..", "record", "testdata", "v1")
+	code, out, errOut := runCLI(t, "dump", "--record", dir, "--what", "cgroups", "--since", "1m")
+	if code != 0 || errOut != "" {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	lines := 0
+	for line := range strings.Lines(out) {
+		var obj map[string]any
+		if err := json.Unmarshal([]byte(line), &obj); err != nil {
+			t.Fatal(err)
+		}
+		if g, ok := obj["cgroups"].([]any); !ok || len(g) != 0 || obj["cgroup_time"] != nil {
+			t.Errorf("version 1 cgroups: %s", line)
+		}
+		lines++
+	}
+	if lines != 13 {
+		t.Errorf("%d samples in the last minute, want 13", lines)
+	}
+	for what, cols := range map[string][]string{
+		"host":      {"psi_cpu_some_avg10", "psi_io_full_avg10", "temp_max_c", "battery_pct"},
+		"processes": {"io_read_bps", "io_write_bps", "cgroup", "container"},
+	} {
+		code, out, errOut := runCLI(t, "dump", "--record", dir, "--what", what, "--format", "csv", "--since", "10s")
+		if code != 0 {
+			t.Fatalf("%s: exit %d: %s", what, code, errOut)
+		}
+		rows, err := csv.NewReader(strings.NewReader(out)).ReadAll()
+		if err != nil || len(rows) < 2 {
+			t.Fatalf("%s: %v, %d rows", what, err, len(rows))
+		}
+		for _, col := range cols {
+			i := slices.Index(rows[0], col)
+			if i < 0 || rows[1][i] != "" {
+				t.Errorf("%s: column %s (%d) = %q, want empty", what, col, i, rows[1][max(i, 0)])
+			}
+		}
 	}
 }

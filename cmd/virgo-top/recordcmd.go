@@ -21,9 +21,10 @@ import (
 const recordUsage = `Usage: virgo-top record info [--state-dir DIR | --record PATH] [--config FILE] [--json]
 
 info describes a recording: its span (first and last sample), size on disk,
-segments and blocks, samples and bytes per sample, how many process tables,
-check results, alarm transitions and endpoint link events it holds, and the
-damage found. It reads every block once (about a second per day recorded).
+segments and blocks, format version, samples and bytes per sample, how many
+process tables, cgroup tables, samples with pressure (PSI), check results,
+alarm transitions and endpoint link events it holds, and the damage found.
+It reads every block once (about a second per day recorded).
 
 The recording is --record PATH (a recording's directory, or one segment file
 copied from another host), else DIR/record with --state-dir, else the
@@ -105,6 +106,8 @@ type recordInfo struct {
 	Samples          int64     `json:"samples"`
 	BytesPerSample   float64   `json:"bytes_per_sample"`
 	ProcessTables    int64     `json:"process_tables"`
+	CgroupTables     int64     `json:"cgroup_tables"`
+	PressureSamples  int64     `json:"pressure_samples"`
 	CheckResults     int64     `json:"check_results"`
 	AlarmTransitions int64     `json:"alarm_transitions"`
 	LinkEvents       int64     `json:"link_events"`
@@ -134,11 +137,18 @@ func describeRecording(r *record.Reader) (recordInfo, error) {
 	if inf.Samples == 0 {
 		return rep, nil
 	}
-	var lastTable time.Time
+	var lastTable, lastCgroups time.Time
 	err = r.Range(inf.From, inf.To, func(f *record.Frame) error {
 		if !f.ProcessTime.IsZero() && !f.ProcessTime.Equal(lastTable) {
 			rep.ProcessTables++
 			lastTable = f.ProcessTime
+		}
+		if !f.CgroupTime.IsZero() && !f.CgroupTime.Equal(lastCgroups) {
+			rep.CgroupTables++
+			lastCgroups = f.CgroupTime
+		}
+		if f.Snapshot.Pressure != nil {
+			rep.PressureSamples++
 		}
 		rep.CheckResults += int64(len(f.NewChecks))
 		rep.AlarmTransitions += int64(len(f.Transitions))
@@ -162,6 +172,8 @@ func writeRecordInfo(w io.Writer, rep recordInfo) error {
 		rep.Bytes, rep.Segments, rep.Blocks)
 	fmt.Fprintf(tw, "samples\t%d (%.0f bytes per sample)\n", rep.Samples, rep.BytesPerSample)
 	fmt.Fprintf(tw, "process tables\t%d\n", rep.ProcessTables)
+	fmt.Fprintf(tw, "cgroup tables\t%d\n", rep.CgroupTables)
+	fmt.Fprintf(tw, "samples with PSI\t%d\n", rep.PressureSamples)
 	fmt.Fprintf(tw, "check results\t%d\n", rep.CheckResults)
 	fmt.Fprintf(tw, "alarm transitions\t%d\n", rep.AlarmTransitions)
 	fmt.Fprintf(tw, "link events\t%d\n", rep.LinkEvents)

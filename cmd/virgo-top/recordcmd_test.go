@@ -79,13 +79,14 @@ func TestRecordInfo(t *testing.T) {
 	if !got.From.Equal(first) || !got.To.Equal(last) || got.DurationS != last.Sub(first).Seconds() ||
 		got.Samples != int64(len(want.times)) || got.Bytes != size || got.Segments != len(segs) ||
 		got.ProcessTables != int64(want.tables) || got.CheckResults != int64(want.checks) ||
+		got.CgroupTables != int64(want.cgTables) || got.PressureSamples != int64(want.pressure) ||
 		got.AlarmTransitions != int64(want.alarms) || got.LinkEvents != int64(want.link) ||
 		got.Damaged || got.SkippedBlocks+got.TornTails+got.BadSegments != 0 || got.Version != record.Version ||
 		got.BytesPerSample != float64(size)/float64(got.Samples) {
 		t.Errorf("record info --json: %+v\nwant span %s to %s, %d samples, %d bytes in %d segments, %d tables, %d checks, %d transitions, %d link events",
 			got, first, last, len(want.times), size, len(segs), want.tables, want.checks, want.alarms, want.link)
 	}
-	if want.tables < 200 || want.alarms == 0 || want.link == 0 {
+	if want.tables < 200 || want.alarms == 0 || want.link == 0 || want.cgTables < 200 || want.pressure != len(want.times) {
 		t.Errorf("synthetic recording too thin: %+v", want)
 	}
 
@@ -98,6 +99,8 @@ func TestRecordInfo(t *testing.T) {
 		"span               " + first.Format(time.RFC3339) + " to " + last.Format(time.RFC3339) + " (" + last.Sub(first).String() + ")",
 		fmt.Sprintf("samples            %d (%.0f bytes per sample)", got.Samples, got.BytesPerSample),
 		fmt.Sprintf("process tables     %d", want.tables),
+		fmt.Sprintf("cgroup tables      %d", want.cgTables),
+		fmt.Sprintf("samples with PSI   %d", want.pressure),
 		fmt.Sprintf("check results      %d", want.checks),
 		fmt.Sprintf("alarm transitions  %d", want.alarms),
 		fmt.Sprintf("link events        %d", want.link),
@@ -206,7 +209,7 @@ func TestRecordingErrors(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		f.WriteAt([]byte{2, 0}, 8) // the format version, after the magic
+		f.WriteAt([]byte{byte(record.Version + 1), 0}, 8) // the format version, after the magic
 		f.Close()
 	}
 
@@ -228,8 +231,9 @@ func TestRecordingErrors(t *testing.T) {
 		code int
 		line string // stderr, after "virgo-top: CMD: "
 	}{
-		{"newer version", []string{"--record", newer}, 1, "is format version 2, this virgo-top reads versions up to 1: read it with a newer virgo-top"},
-		{"newer version, one segment", []string{"--record", segmentFiles(t, newer)[0]}, 1, "is format version 2"},
+		{"newer version", []string{"--record", newer}, 1, fmt.Sprintf("is format version %d, this virgo-top reads versions up to %d: read it with a newer virgo-top",
+			record.Version+1, record.Version)},
+		{"newer version, one segment", []string{"--record", segmentFiles(t, newer)[0]}, 1, fmt.Sprintf("is format version %d", record.Version+1)},
 		{"not a recording", []string{"--record", notRec}, 1, notRec + " is not a recording (no readable segment *.vtr in it)"},
 		{"a segment of junk", []string{"--record", junk}, 1, junk + " is not a recording"},
 		{"missing", []string{"--record", filepath.Join(notRec, "nope")}, 1, "no recording at " + filepath.Join(notRec, "nope") + ": no such file or directory"},
