@@ -39,6 +39,16 @@ var runners = map[string]runFunc{
 	TypeRedis:  runRedis,
 	TypeApache: runApache,
 	TypeMySQL:  runMySQL,
+
+	// Types of the original this agent cannot run (unsupported.go).
+	TypeWindowsPerfOS:      runUnsupported,
+	TypeMSSQLVersion:       runUnsupported,
+	TypeMSSQLDatabase:      runUnsupported,
+	TypeMSSQLBufferManager: runUnsupported,
+	TypeMSSQLSQLStatistics: runUnsupported,
+	TypeMSSQLMemoryManager: runUnsupported,
+	TypeMSSQLPlanCache:     runUnsupported,
+	TypeRaxxen:             runUnsupported,
 }
 
 const (

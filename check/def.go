@@ -165,17 +165,21 @@ func (o SchedulerOptions) withDefaults() SchedulerOptions {
 // ErrUnknownType is returned (wrapped) for a check type this agent does not run.
 var ErrUnknownType = errors.New("unknown check type")
 
-// Types lists the check types this agent runs, sorted.
+// Types lists the check types this agent runs, sorted. The types it
+// accepts but answers as unsupported (UnsupportedTypes) are not listed.
 func Types() []string {
 	out := make([]string, 0, len(runners))
 	for t := range runners {
-		out = append(out, t)
+		if _, no := unsupportedTypes[t]; !no {
+			out = append(out, t)
+		}
 	}
 	sort.Strings(out)
 	return out
 }
 
-// KnownType reports whether typ is a check type this agent runs.
+// KnownType reports whether typ is a check type this agent accepts in a
+// schedule: the types it runs and those it answers as unsupported.
 func KnownType(typ string) bool {
 	_, ok := runners[typ]
 	return ok
