@@ -36,9 +36,10 @@ var runners = map[string]runFunc{
 	TypeTCP:        runTCP,
 	TypeHTTP:       runHTTP,
 
-	TypeRedis:  runRedis,
-	TypeApache: runApache,
-	TypeMySQL:  runMySQL,
+	TypeRedis:           runRedis,
+	TypeApache:          runApache,
+	TypeMySQL:           runMySQL,
+	TypeFilesystemState: runFilesystemState,
 
 	// Types of the original this agent cannot run (unsupported.go).
 	TypeWindowsPerfOS:      runUnsupported,

@@ -29,6 +29,8 @@ const (
 	TypeRedis  = "agent.redis"
 	TypeApache = "agent.apache"
 	TypeMySQL  = "agent.mysql"
+	// TypeFilesystemState counts read-only and writable mounts (Linux).
+	TypeFilesystemState = "agent.filesystem_state"
 )
 
 // Def sources.

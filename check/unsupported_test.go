@@ -44,7 +44,7 @@ func TestUnsupportedTypes(t *testing.T) {
 // under their names (and `virgo-top check TYPE` lists them).
 func TestNewTypesRegistered(t *testing.T) {
 	types := Types()
-	for _, typ := range []string{"agent.redis", "agent.apache", "agent.mysql"} {
+	for _, typ := range []string{"agent.redis", "agent.apache", "agent.mysql", "agent.filesystem_state"} {
 		if !KnownType(typ) || !slices.Contains(types, typ) {
 			t.Errorf("%s is not a known, listed type", typ)
 		}
