@@ -87,6 +87,9 @@ type Runtime struct {
 	stateFile string
 	// alarmFile keeps every alarm's state (daemon only).
 	alarmFile string
+	// confdDir is the conf.d dir whose files are posted with
+	// config_file.post once connected (postConfD).
+	confdDir string
 	// minCheckPeriod is check_metrics.post's min_check_period for the
 	// endpoint's current schedule (protocol.MinCheckPeriod), in ms.
 	minCheckPeriod atomic.Int64
@@ -262,6 +265,7 @@ func Build(s Setup) (_ *Runtime, err error) {
 		}
 	}
 	rt.localDefs = defs // before Run: no one else reads it yet
+	rt.confdDir = cfg.ConfdDir
 	return rt, nil
 }
 
@@ -279,6 +283,10 @@ func (rt *Runtime) Run(ctx context.Context) error {
 	})
 	if rt.Manager != nil {
 		g.Go(func() error { return rt.Manager.Run(ctx) })
+		g.Go(func() error {
+			rt.postConfD(ctx, rt.confdDir)
+			return nil
+		})
 	}
 	if rt.stateFile != "" {
 		g.Go(func() error {

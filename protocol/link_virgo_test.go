@@ -3,6 +3,7 @@ package protocol_test
 import (
 	"context"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -12,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/virgo-top/virgo-top/fixtures"
 	"github.com/virgo-top/virgo-top/protocol"
@@ -291,4 +293,29 @@ func FuzzProxyBypassed(f *testing.F) {
 			t.Fatal(`"*" did not bypass`)
 		}
 	})
+}
+
+// TestCallBound: config_file.post goes only on a connection whose hello
+// named an entity (confd.lua:115-121: "not bound to an entity"), and the
+// endpoint's reply has the original's shape.
+func TestCallBound(t *testing.T) {
+	for _, unbound := range []bool{true, false} {
+		srv := startServer(t, fixtures.Options{Unbound: unbound})
+		m, err := protocol.NewManager(clientOptions(t, srv), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		runManager(t, m)
+		eventually(t, "connected", func() bool { return m.Status().Endpoints[0].State == protocol.StateConnected })
+		ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+		var res protocol.ConfigFileResult
+		_, err = m.CallBound(ctx, protocol.MethodConfigFilePost, protocol.ConfigFilePost{ConfigData: map[string]string{"a.yaml": "type: agent.cpu\n"}}, &res)
+		cancel()
+		switch {
+		case unbound && (!errors.Is(err, context.DeadlineExceeded) || srv.Stats().ConfigPosts != 0):
+			t.Errorf("unbound: %v, %d posts; want no call", err, srv.Stats().ConfigPosts)
+		case !unbound && (err != nil || !res.Success || len(res.Values) != 1 || res.Values[0].Location != "a.yaml"):
+			t.Errorf("bound: %v, %+v", err, res)
+		}
+	}
 }

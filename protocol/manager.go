@@ -75,8 +75,11 @@ type Manager struct {
 	mu      sync.Mutex
 	eps     []*endpointState
 	changed chan struct{} // signalled when a client connects
-	stopErr error         // a *RateLimitError that stopped Run
-	cancel  context.CancelFunc
+	// connected is closed (and replaced) whenever a client connects, for
+	// CallBound's waiters.
+	connected chan struct{}
+	stopErr   error // a *RateLimitError that stopped Run
+	cancel    context.CancelFunc
 }
 
 type endpointState struct {
@@ -107,7 +110,7 @@ func NewManager(opts Options, spool *Spool) (*Manager, error) {
 			return nil, err
 		}
 	}
-	m := &Manager{opts: opts, spool: spool, log: opts.Logger, changed: make(chan struct{}, 1)}
+	m := &Manager{opts: opts, spool: spool, log: opts.Logger, changed: make(chan struct{}, 1), connected: make(chan struct{})}
 	env, err := json.Marshal(Request{V: Version, ID: NumberID(math.MaxUint64), Source: opts.GUID,
 		Target: TargetEndpoint, Method: MethodMetricsPost, Params: json.RawMessage("{}")})
 	if err != nil {
@@ -221,6 +224,8 @@ func (m *Manager) runEndpoint(ctx context.Context, ep *endpointState) {
 			m.mu.Lock()
 			ep.state, ep.client, ep.connectedSince, ep.entityID = StateConnected, c, since, c.Hello().EntityID
 			ep.acked = false
+			close(m.connected)
+			m.connected = make(chan struct{})
 			m.mu.Unlock()
 			select {
 			case m.changed <- struct{}{}:
@@ -439,6 +444,34 @@ func (m *Manager) sendLoop(ctx context.Context) {
 			// No reply: the connection is no good. Close it (a timeout
 			// leaves it open) and resend the entry on the next one.
 			c.closeWith(fmt.Errorf("check_metrics.post: %w", err))
+		}
+	}
+}
+
+// CallBound waits until an endpoint is connected whose hello named an
+// entity, then makes one call on that connection, as the original posts its
+// conf.d files on the promoted connection of an agent bound to an entity
+// (confd.lua:115-123, agent.lua:152-157). It returns the endpoint called.
+// It gives up when ctx is done; an error reply is returned as *Error.
+func (m *Manager) CallBound(ctx context.Context, method string, params, result any) (string, error) {
+	for {
+		m.mu.Lock()
+		var c *Client
+		for _, ep := range m.eps {
+			if ep.client != nil && ep.entityID != "" && ep.client.Err() == nil {
+				c = ep.client
+				break
+			}
+		}
+		wake := m.connected
+		m.mu.Unlock()
+		if c != nil {
+			return c.Endpoint(), c.Call(ctx, method, params, result)
+		}
+		select {
+		case <-wake:
+		case <-ctx.Done():
+			return "", ctx.Err()
 		}
 	}
 }

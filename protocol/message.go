@@ -21,6 +21,7 @@ const (
 	MethodHeartbeat          = "heartbeat.post"           // agent -> endpoint
 	MethodScheduleGet        = "check_schedule.get"       // agent -> endpoint
 	MethodMetricsPost        = "check_metrics.post"       // agent -> endpoint
+	MethodConfigFilePost     = "config_file.post"         // agent -> endpoint
 	MethodScheduleChanged    = "check_schedule.changed"   // endpoint -> agent
 	MethodHostInfoTypes      = "host_info_types.get"      // endpoint -> agent
 	MethodHostInfo           = "host_info.get"            // endpoint -> agent
@@ -326,6 +327,31 @@ const (
 
 // MaxStatusLength is the longest status Virgo sends (METRIC_STATUS_MAX_LENGTH).
 const MaxStatusLength = 256
+
+// ConfigFilePost is the params of config_file.post: the conf.d files by
+// name, each the file's text (virgo_messages.lua ConfigFilePost:serialize);
+// with no file the original sends {"dummy":1} so that params stay an object.
+type ConfigFilePost struct {
+	ConfigData map[string]string `json:"config_data,omitempty"`
+	Dummy      int               `json:"dummy,omitempty"`
+}
+
+// ConfigFileResult is the result of config_file.post, as the original
+// reads it (confd.lua:129-149): overall success, and one value per object
+// the endpoint made of the files.
+type ConfigFileResult struct {
+	Success bool              `json:"success"`
+	Values  []ConfigFileValue `json:"values"`
+}
+
+// ConfigFileValue is one entry of ConfigFileResult.Values.
+type ConfigFileValue struct {
+	Success  bool            `json:"success"`
+	Type     string          `json:"type"`
+	Location string          `json:"location"`
+	Handle   string          `json:"handle"`
+	Err      json.RawMessage `json:"err,omitempty"`
+}
 
 // HostInfoParams are the params of host_info.get.
 type HostInfoParams struct {
