@@ -6,8 +6,11 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -223,4 +226,21 @@ func TestQueryEndpointsResolvedAtEveryAttempt(t *testing.T) {
 	if st := l.rt.Manager.Status().Endpoints[0]; st.Endpoint != "SRV:_monitoringagent._tcp.test.example" || st.Address != l.fx.Addr() {
 		t.Errorf("endpoint status %+v", st)
 	}
+}
+
+// TestCertificatePathTrustsTheEndpoint: certificate_path, the original's key
+// for a custom CA (main.lua:245, 256-265), is what the agent trusts.
+func TestCertificatePathTrustsTheEndpoint(t *testing.T) {
+	caFile := filepath.Join(t.TempDir(), "ca.pem")
+	l := startLink(t, fixtures.Options{}, func(s *Setup) {
+		if err := os.WriteFile(caFile, s.CAPEM, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		parsed, err := config.Parse(strings.NewReader("certificate_path "+caFile+"\n"), "virgo.cfg")
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.CAPEM, s.Config.CAFile = nil, parsed.CAFile
+	})
+	l.waitFor(t, "a hello over TLS trusted through certificate_path", func() bool { return l.fx.Stats().Hellos > 0 })
 }
