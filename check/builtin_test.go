@@ -122,7 +122,7 @@ func TestSnapshotChecks(t *testing.T) {
 		{name: "cpu on the first sample", def: Def{ID: "c", Type: TypeCPU}, snap: &collector.Snapshot{CPU: collector.CPU{Cores: 2}},
 			status: "CPU usage needs two samples, only one collected yet"},
 		{name: "no sample yet", def: Def{ID: "m", Type: TypeMemory}, snap: nil, status: "No sample collected yet"},
-		{name: "unknown type", def: Def{ID: "x", Type: "agent.redis"}, snap: snap, status: "Unknown check type: agent.redis"},
+		{name: "unknown type", def: Def{ID: "x", Type: "agent.nosuch"}, snap: snap, status: "Unknown check type: agent.nosuch"},
 		{
 			name: "process by name", def: Def{ID: "p", Type: TypeProcess, Details: map[string]any{"name": "nginx"}}, snap: snap,
 			avail: true, status: "2 matching processes",

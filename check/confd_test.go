@@ -55,7 +55,7 @@ alarms:
 		{name: "empty", file: "e.yaml", in: "", err: "e.yaml: empty document"},
 		{name: "not a mapping", file: "l.yaml", in: "- a\n- b\n", err: "l.yaml:1: the document must be a mapping of check keys"},
 		{name: "missing type", file: "m.yaml", in: "period: 30\n", err: "m.yaml: missing type"},
-		{name: "unknown type", file: "u.yaml", in: "label: x\ntype: agent.redis\n", err: `u.yaml:2: unknown check type "agent.redis" (known: `},
+		{name: "unknown type", file: "u.yaml", in: "label: x\ntype: agent.nosuch\n", err: `u.yaml:2: unknown check type "agent.nosuch" (known: `},
 		{name: "short period", file: "s.yaml", in: "type: agent.cpu\nperiod: 0.5\n", err: "s.yaml:2: period 0.5 must be at least 1 second"},
 		{name: "negative timeout", file: "n.yaml", in: "type: agent.cpu\ntimeout: -1\n", err: "n.yaml:2: timeout -1 must be a positive number of seconds"},
 		{name: "timeout over period", file: "o.yaml", in: "type: agent.cpu\nperiod: 30\ntimeout: 31\n", err: "o.yaml:3: timeout 31 s is longer than the period 30s"},
