@@ -162,3 +162,19 @@ func TestDerivedRunsOnAGrid(t *testing.T) {
 		t.Errorf("runs %d skipped %d, want 5 and 1", st.Runs, st.Skipped)
 	}
 }
+
+// TestDerivedTypes: every type that reads the latest sample is derived
+// (runs right after it, stamped with its time); network checks and
+// plugins are not.
+func TestDerivedTypes(t *testing.T) {
+	for _, typ := range []string{TypeCPU, TypeMemory, TypeLoad, TypeFilesystem, TypeFilesystemState, TypeDisk, TypeNetwork, TypeProcess} {
+		if !Derived(typ) {
+			t.Errorf("%s is not derived", typ)
+		}
+	}
+	for _, typ := range []string{"remote.http", "agent.plugin", "agent.redis", "agent.apache", "agent.mysql"} {
+		if Derived(typ) {
+			t.Errorf("%s is derived", typ)
+		}
+	}
+}

@@ -81,6 +81,9 @@ func runProcess(ctx context.Context, rc runCtx) Result {
 	var matches []*collector.Process
 	for i := range snap.Processes {
 		p := &snap.Processes[i]
+		if p.Thread { // a thread's row (the console's H): not a process
+			continue
+		}
 		if p.PID == self && wantPID != self ||
 			hasName && p.Name != name || wantPID >= 0 && p.PID != wantPID || re != nil && !re.MatchString(p.Cmdline) {
 			continue

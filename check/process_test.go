@@ -97,6 +97,28 @@ func TestProcessExcludesSelf(t *testing.T) {
 	}
 }
 
+// TestProcessIgnoresThreadRows: with the console's threads shown (H), the
+// snapshot carries a row per thread; agent.process counts processes, as
+// Virgo's sigar query does, never their threads.
+func TestProcessIgnoresThreadRows(t *testing.T) {
+	snap := testSnapshot()
+	main := collectorProcess(4242, "java", "java -jar app.jar")
+	main.Threads = 3
+	snap.Processes = append(snap.Processes, main)
+	for _, tid := range []int32{4243, 4244} {
+		th := collectorProcess(tid, "java", "java -jar app.jar")
+		th.Thread, th.PPID = true, 4242
+		snap.Processes = append(snap.Processes, th)
+	}
+	for _, details := range []map[string]any{{"name": "java"}, {"cmdline": "app.jar"}} {
+		def := Def{ID: "p", Type: TypeProcess, Period: 30 * time.Second, Details: details}
+		r := RunOnce(context.Background(), &fakeEnv{snap: snap}, def, SchedulerOptions{Clock: fixedClock{t0}, procRoot: t.TempDir()})
+		if got := r.Metrics[0]; got.Name != "count" || got.Value != "1" {
+			t.Errorf("%v: %s = %s, want count = 1 (threads are not processes)", details, got.Name, got.Value)
+		}
+	}
+}
+
 func collectorProcess(pid int32, name, cmdline string) collector.Process {
 	return collector.Process{PID: pid, Name: name, Cmdline: cmdline, Threads: 1, StartTime: t0.Add(-time.Minute)}
 }

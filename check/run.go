@@ -16,7 +16,7 @@ import (
 // SampleWaiter).
 func Derived(t string) bool {
 	switch t {
-	case TypeCPU, TypeMemory, TypeLoad, TypeFilesystem, TypeDisk, TypeNetwork, TypeProcess:
+	case TypeCPU, TypeMemory, TypeLoad, TypeFilesystem, TypeFilesystemState, TypeDisk, TypeNetwork, TypeProcess:
 		return true
 	}
 	return false

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -94,7 +95,7 @@ func TestReplayErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.WriteAt([]byte{2, 0}, 8) // the format version
+	f.WriteAt([]byte{byte(record.Version + 1), 0}, 8) // a newer format version
 	f.Close()
 
 	// An empty recording: a segment whose header is all there is (a
@@ -121,7 +122,7 @@ func TestReplayErrors(t *testing.T) {
 	}{
 		{[]string{"--record", notRec}, false, "is not a recording"},
 		{[]string{"--record", filepath.Join(base, "nowhere")}, false, "no recording at"},
-		{[]string{"--record", newer}, false, "version 2"},
+		{[]string{"--record", newer}, false, fmt.Sprintf("version %d", record.Version+1)},
 		{[]string{"--record", empty}, false, "holds no sample yet"},
 		{[]string{"--record", emptyDir}, false, "is not a recording"},
 		{[]string{"--record", rec, "--state-dir", base}, true, "not both"},
