@@ -515,10 +515,16 @@ func (c *Client) deliverResponse(resp *Response) bool {
 // false when the connection closed.
 func (c *Client) deliverRequest(req *Request) bool {
 	if req.Method == MethodScheduleChanged {
+		// Acknowledged first, then fetched, as the original does
+		// (connection_messages.lua:96 responds, its callback fetches): the
+		// ack is queued before the refresher can queue its request.
+		if !c.replyNow(c.response(req, struct{}{}, nil)) {
+			return false
+		}
 		if c.opts.Handler != nil {
 			c.wantRefresh()
 		}
-		return c.replyNow(c.response(req, struct{}{}, nil))
+		return true
 	}
 	select {
 	case c.requests <- req:

@@ -65,12 +65,14 @@ type pipeEndpoint struct {
 // guard turns a deadlock into a failure; nothing measures time.
 const guard = 15 * time.Second
 
-// newPipeClient starts a client (without a hello) on one end of a pipe, with
-// heartbeats and the schedule refresher, and returns the other end.
+// newPipeClient starts a client (without a hello, as if the hello had named
+// an entity) on one end of a pipe, with heartbeats and the schedule
+// refresher, and returns the other end.
 func newPipeClient(t *testing.T, h Handler, clock Clock) (*Client, *pipeEndpoint) {
 	a, b := net.Pipe()
 	o := Options{Handler: h, Clock: clock, HandshakeTimeout: time.Minute, HeartbeatTimeout: time.Minute, PostTimeout: time.Minute}.withDefaults()
 	c := newClient("pipe:1", a, o, o.Logger)
+	c.hello = HelloResult{EntityID: "enPipe"} // bound: the schedule is fetched at start
 	c.startSession(time.Minute)
 	t.Cleanup(func() {
 		closed := make(chan struct{})
