@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"time"
 
@@ -28,6 +29,10 @@ type ProcDetail struct {
 	Exe     string `json:"exe,omitempty"`
 	Cwd     string `json:"cwd,omitempty"`
 	OpenFDs int    `json:"open_fds"` // -1 when unreadable
+	// OpenFiles is what the first MaxOpenFiles descriptors point at (by
+	// descriptor number): a path, "socket:[12345]", "pipe:[678]",
+	// "anon_inode:[eventfd]"...
+	OpenFiles []OpenFile `json:"open_files,omitempty"`
 	// IOReadBytes/IOWriteBytes are bytes the process caused to be fetched
 	// from / sent to storage (read_bytes/write_bytes of /proc/PID/io).
 	IOReadBytes  uint64 `json:"io_read_bytes"`
@@ -39,6 +44,41 @@ type ProcDetail struct {
 	// Status is every line of /proc/PID/status (Linux only).
 	Status     []KV              `json:"status,omitempty"`
 	Unreadable map[string]string `json:"unreadable,omitempty"`
+}
+
+// OpenFile is one open descriptor of a process.
+type OpenFile struct {
+	FD     int    `json:"fd"`
+	Target string `json:"target"`
+}
+
+// MaxOpenFiles bounds ProcDetail.OpenFiles: a server with 100,000 sockets
+// is listed by count, and its first descriptors by name.
+const MaxOpenFiles = 512
+
+// readOpenFiles resolves the descriptors named in names (entries of
+// dir/fd), the lowest MaxOpenFiles, in order. A descriptor closed meanwhile
+// is skipped.
+func readOpenFiles(dir string, names []string) []OpenFile {
+	fds := make([]int, 0, len(names))
+	for _, n := range names {
+		if fd, err := strconv.Atoi(n); err == nil && fd >= 0 {
+			fds = append(fds, fd)
+		}
+	}
+	slices.Sort(fds)
+	if len(fds) > MaxOpenFiles {
+		fds = fds[:MaxOpenFiles]
+	}
+	out := make([]OpenFile, 0, len(fds))
+	for _, fd := range fds {
+		target, err := os.Readlink(filepath.Join(dir, "fd", strconv.Itoa(fd)))
+		if err != nil {
+			continue
+		}
+		out = append(out, OpenFile{FD: fd, Target: target})
+	}
+	return out
 }
 
 func (d *ProcDetail) unreadable(field string, err error) {
@@ -163,6 +203,7 @@ func ProcessDetail(ctx context.Context, opts Options, pid int32) (ProcDetail, er
 		f.Close()
 		if err == nil {
 			d.OpenFDs = len(names)
+			d.OpenFiles = readOpenFiles(dir, names)
 		} else {
 			d.unreadable("fd", err)
 		}

@@ -6,6 +6,8 @@ import (
 	"context"
 	"encoding/json"
 	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -135,5 +137,54 @@ func TestLiveProcessDetail(t *testing.T) {
 	}
 	if _, err := ProcessDetail(context.Background(), Options{}, 1<<30); err == nil {
 		t.Error("detail of a pid that does not exist: want error")
+	}
+}
+
+// TestLiveOpenFiles: the detail names what each descriptor points at, in
+// descriptor order, a file we opened among them.
+func TestLiveOpenFiles(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "marker.log")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	d, err := ProcessDetail(context.Background(), Options{}, int32(os.Getpid()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for i, of := range d.OpenFiles {
+		if i > 0 && of.FD <= d.OpenFiles[i-1].FD {
+			t.Errorf("not in descriptor order: %v", d.OpenFiles)
+		}
+		if of.FD == int(f.Fd()) && of.Target == path {
+			found = true
+		}
+	}
+	if !found || len(d.OpenFiles) == 0 || len(d.OpenFiles) > MaxOpenFiles {
+		t.Errorf("fd %d -> %s not among %d open files: %v", f.Fd(), path, len(d.OpenFiles), d.OpenFiles)
+	}
+}
+
+// TestOpenFilesBounded: a process with more descriptors than MaxOpenFiles
+// lists the lowest ones.
+func TestOpenFilesBounded(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.Mkdir(filepath.Join(dir, "fd"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for fd := MaxOpenFiles + 40; fd >= 0; fd-- {
+		n := strconv.Itoa(fd)
+		if err := os.Symlink("/tmp/f"+n, filepath.Join(dir, "fd", n)); err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, n)
+	}
+	names = append(names, "not-a-number", "99999") // 99999 does not exist: skipped
+	got := readOpenFiles(dir, names)
+	if len(got) != MaxOpenFiles || got[0] != (OpenFile{FD: 0, Target: "/tmp/f0"}) || got[MaxOpenFiles-1].FD != MaxOpenFiles-1 {
+		t.Errorf("got %d, first %v last %v", len(got), got[0], got[len(got)-1])
 	}
 }

@@ -33,7 +33,7 @@ func FormatProcDetail(d collector.ProcDetail) string {
 	if d.OpenFDs >= 0 {
 		line("open files", strconv.Itoa(d.OpenFDs))
 	} else {
-		line("open files", unreadable("fds"))
+		line("open files", unreadable("fd"))
 	}
 	if d.IOReadable {
 		line("disk io", "read "+humanBytes(float64(d.IOReadBytes))+"  write "+humanBytes(float64(d.IOWriteBytes)))
@@ -49,6 +49,16 @@ func FormatProcDetail(d collector.ProcDetail) string {
 		slices.Sort(fields)
 		for _, f := range fields {
 			line("unreadable", f+": "+d.Unreadable[f])
+		}
+	}
+	if len(d.OpenFiles) > 0 {
+		title := "\nopen files"
+		if len(d.OpenFiles) < d.OpenFDs {
+			title += " (the first " + strconv.Itoa(len(d.OpenFiles)) + " of " + strconv.Itoa(d.OpenFDs) + ")"
+		}
+		b.WriteString(title + "\n")
+		for _, f := range d.OpenFiles {
+			b.WriteString("  " + padLeft(strconv.Itoa(f.FD), 5) + "  " + f.Target + "\n")
 		}
 	}
 	if len(d.Status) > 0 {

@@ -13,6 +13,7 @@ func testDetail(pid int32) collector.ProcDetail {
 		Process: collector.Process{PID: pid, Name: "containerd",
 			Cmdline: "/usr/bin/containerd --config /etc/containerd/config.toml --log-level info --address /run/containerd/containerd.sock --state /run/containerd --root /var/lib/containerd --this-option-makes-the-line-wrap-at-120"},
 		Exe: "/usr/bin/containerd", OpenFDs: 42,
+		OpenFiles:  []collector.OpenFile{{FD: 0, Target: "/dev/null"}, {FD: 3, Target: "socket:[81234]"}, {FD: 12, Target: "/var/lib/containerd/io.containerd.metadata.v1.bolt/meta.db"}},
 		IOReadable: true, IOReadBytes: 5 << 20, IOWriteBytes: 1 << 30, IORChar: 7 << 20, IOWChar: 2 << 30,
 		Status:     []collector.KV{{Key: "Name", Value: "containerd"}, {Key: "VmRSS", Value: "  1468 kB"}, {Key: "Cpus_allowed_list", Value: "0-7"}},
 		Unreadable: map[string]string{"cwd": "permission denied"},
@@ -29,6 +30,11 @@ func TestFormatProcDetail(t *testing.T) {
 		"all io      read 7.0M  write 2.0G (cache hits included)",
 		"unreadable  cwd: permission denied",
 		"",
+		"open files (the first 3 of 42)",
+		"      0  /dev/null",
+		"      3  socket:[81234]",
+		"     12  /var/lib/containerd/io.containerd.metadata.v1.bolt/meta.db",
+		"",
 		"/proc/28/status",
 		"  Name:                       containerd",
 		"  VmRSS:                      1468 kB",
@@ -37,14 +43,14 @@ func TestFormatProcDetail(t *testing.T) {
 	if got := FormatProcDetail(testDetail(28)); got != want {
 		t.Errorf("got:\n%s\nwant:\n%s", got, want)
 	}
-	d := collector.ProcDetail{OpenFDs: -1, Unreadable: map[string]string{"fds": "permission denied", "io": "permission denied"}}
+	d := collector.ProcDetail{OpenFDs: -1, Unreadable: map[string]string{"fd": "permission denied", "io": "permission denied"}}
 	want = strings.Join([]string{
 		"cmdline     -",
 		"exe         -",
 		"cwd         -",
 		"open files  unreadable (permission denied)",
 		"io          unreadable (permission denied)",
-		"unreadable  fds: permission denied",
+		"unreadable  fd: permission denied",
 		"unreadable  io: permission denied",
 	}, "\n")
 	if got := FormatProcDetail(d); got != want {
