@@ -253,7 +253,7 @@ func TestWireConversions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantJSON := `{"check_id":"ch1","check_type":"agent.plugin","state":"available","status":"all good","timestamp":1700000000123,` +
+	wantJSON := `{"check_id":"ch1","check_type":"agent.plugin","state":"available","status":"all good","timestamp":1700000000123,"min_check_period":0,` +
 		`"metrics":[[null,{"bytes":{"t":"uint64","v":"42","u":"bytes"}}],["foo",{"bar":{"t":"double","v":"1.5"}}]]}`
 	if string(b) != wantJSON {
 		t.Fatalf("post:\n got %s\nwant %s", b, wantJSON)
