@@ -447,7 +447,9 @@ func (rt *Runtime) ReloadChecks(dir string) (int, []error) {
 // way and set up the spool, notifications and recorder alike, so a reload
 // can keep the running agent (and its connection).
 func SameEndpoint(a, b config.Config) bool {
-	return equalStrings(a.Endpoints, b.Endpoints) && a.Token == b.Token && a.MonitoringID == b.MonitoringID &&
+	return equalStrings(a.Endpoints, b.Endpoints) && equalStrings(a.QueryEndpoints, b.QueryEndpoints) &&
+		a.SnetRegion == b.SnetRegion && a.Health == b.Health &&
+		a.Token == b.Token && a.MonitoringID == b.MonitoringID &&
 		a.GUID == b.GUID && a.CAFile == b.CAFile && a.Insecure == b.Insecure && a.ProxyURL == b.ProxyURL &&
 		a.StateDir == b.StateDir && a.SpoolMaxCount == b.SpoolMaxCount && a.SpoolMaxBytes == b.SpoolMaxBytes &&
 		a.Interval == b.Interval && a.PluginDir == b.PluginDir && a.Notify.WebhookURL == b.Notify.WebhookURL &&

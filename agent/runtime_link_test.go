@@ -244,3 +244,24 @@ func TestCertificatePathTrustsTheEndpoint(t *testing.T) {
 	})
 	l.waitFor(t, "a hello over TLS trusted through certificate_path", func() bool { return l.fx.Stats().Hellos > 0 })
 }
+
+// TestSameEndpointSeesTheLinkKeys: a reload that changes what the link is
+// built from (SRV names, the hello's health feature) makes a new agent, not
+// a kept one.
+func TestSameEndpointSeesTheLinkKeys(t *testing.T) {
+	base := config.Default()
+	for name, edit := range map[string]func(*config.Config){
+		"query endpoints": func(c *config.Config) { c.QueryEndpoints = []string{"_monitoringagent._tcp.x.example"} },
+		"snet region":     func(c *config.Config) { c.SnetRegion = "dfw" },
+		"health":          func(c *config.Config) { c.Health = !c.Health },
+	} {
+		c := config.Default()
+		edit(&c)
+		if SameEndpoint(base, c) {
+			t.Errorf("%s changed: SameEndpoint still true", name)
+		}
+	}
+	if !SameEndpoint(base, config.Default()) {
+		t.Error("identical configs differ")
+	}
+}
