@@ -120,16 +120,14 @@ func (SystemClock) Now() time.Time { return time.Now() }
 // AfterFunc wraps time.AfterFunc.
 func (SystemClock) AfterFunc(d time.Duration, f func()) Timer { return time.AfterFunc(d, f) }
 
-// DefaultPluginDir is where Virgo looks for plugins.
-const DefaultPluginDir = "/usr/lib/rackspace-monitoring-agent/plugins"
-
 // MaxTimeout caps any check's timeout.
 const MaxTimeout = 5 * time.Minute
 
 // SchedulerOptions configure the Scheduler and RunOnce. Zero values get
 // defaults.
 type SchedulerOptions struct {
-	// PluginDir holds agent.plugin executables (default DefaultPluginDir).
+	// PluginDir holds agent.plugin executables (default
+	// FallbackPluginDir(DirExists): ours, else Virgo's when only it exists).
 	PluginDir string
 	// Clock defaults to SystemClock.
 	Clock Clock
@@ -147,7 +145,7 @@ type SchedulerOptions struct {
 
 func (o SchedulerOptions) withDefaults() SchedulerOptions {
 	if o.PluginDir == "" {
-		o.PluginDir = DefaultPluginDir
+		o.PluginDir = FallbackPluginDir(DirExists)
 	}
 	if o.Clock == nil {
 		o.Clock = SystemClock{}

@@ -76,7 +76,8 @@ func runCheck(args []string, stdout, stderr io.Writer) error {
 	timeout := fs.Duration("timeout", 0, "timeout of the run (default: the check type's)")
 	rf := &rootFlags{set: map[string]string{}}
 	fs.StringVar(&rf.configPath, "config", "", "config file (default "+config.DefaultPath+" if it exists)")
-	fs.Func("plugin-dir", "directory agent.plugin runs files from (default: plugin_dir of the config, "+config.DefaultPluginDir+")",
+	fs.Func("plugin-dir", "directory agent.plugin runs files from (default: plugin_dir of the config, "+config.DefaultPluginDir+
+		", or Virgo's "+check.VirgoPluginDir+" when only that exists)",
 		func(v string) error {
 			rf.set["plugin_dir"] = v
 			return nil

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/virgo-top/virgo-top/check"
 	"github.com/virgo-top/virgo-top/config"
 )
 
@@ -137,10 +138,30 @@ func loadConfig(rf *rootFlags, log *slog.Logger) (config.Config, error) {
 	if err := layerConfig(&cfg, env, rf.set); err != nil {
 		return cfg, fmt.Errorf("%w: %v", errUsage, err)
 	}
+	applyVirgoDirs(&cfg, check.DirExists, log)
 	for _, n := range cfg.Notes {
 		log.Info("config: " + n)
 	}
 	return cfg, nil
+}
+
+// applyVirgoDirs moves an existing Virgo install over unchanged: when
+// neither plugin_dir nor confd_dir was configured and ours do not exist,
+// Virgo's (/usr/lib/rackspace-monitoring-agent/plugins,
+// /etc/rackspace-monitoring-agent.conf.d) are read if they do.
+func applyVirgoDirs(cfg *config.Config, exists func(string) bool, log *slog.Logger) {
+	if _, set := cfg.Source["plugin_dir"]; !set {
+		if d := check.FallbackPluginDir(exists); d != cfg.PluginDir {
+			log.Info("plugin_dir: ours does not exist, reading Virgo's", "dir", d)
+			cfg.PluginDir = d
+		}
+	}
+	if _, set := cfg.Source["confd_dir"]; !set {
+		if d := check.FallbackConfDDir(exists); d != cfg.ConfdDir {
+			log.Info("confd_dir: ours does not exist, reading Virgo's", "dir", d)
+			cfg.ConfdDir = d
+		}
+	}
 }
 
 // layerConfig applies over cfg (the config file, or the defaults) the
