@@ -151,3 +151,88 @@ alarms:
 		}
 	}
 }
+
+// TestRackspaceWebhookFromConfig: notify_webhook_format rackspace (with
+// its token and tenant) reaches the webhook, and the body carries each
+// metric with the type and unit the check produced.
+func TestRackspaceWebhookFromConfig(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end to end")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	type body struct {
+		TenantID *string `json:"tenant_id"`
+		Details  struct {
+			Metrics map[string]struct {
+				Type string `json:"type"`
+				Unit string `json:"unit"`
+			} `json:"metrics"`
+			State string `json:"state"`
+		} `json:"details"`
+	}
+	got := make(chan body, 4)
+	var tokenMu sync.Mutex
+	var token string
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		data, _ := io.ReadAll(r.Body)
+		var b body
+		if err := json.Unmarshal(data, &b); err != nil {
+			t.Errorf("body %s: %v", data, err)
+		}
+		tokenMu.Lock()
+		token = r.Header.Get(notify.RackspaceTokenHeader)
+		tokenMu.Unlock()
+		select {
+		case got <- b:
+		default:
+		}
+	}))
+	defer hook.Close()
+	confd := t.TempDir()
+	os.WriteFile(filepath.Join(confd, "mem.yaml"), []byte(`type: agent.memory
+label: Memory
+period: 1
+alarms:
+  always:
+    criteria: |
+      if (metric['total'] > 0) { return new AlarmStatus(CRITICAL, 'memory total is #{total}'); }
+      return new AlarmStatus(OK);
+`), 0o600)
+	cfg := config.Default()
+	cfg.ConfdDir = confd
+	cfg.Interval = 200 * time.Millisecond
+	for k, v := range map[string]string{"notify_webhook_url": hook.URL, "notify_webhook_format": "rackspace",
+		"notify_webhook_token": "rs-token", "notify_webhook_tenant": "123456"} {
+		if err := cfg.Set(k, v, "test"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := cfg.Set("notify_webhook_format", "nonsense", "test"); err == nil {
+		t.Error("a bad webhook format is accepted")
+	}
+	rt, err := Build(Setup{Config: cfg, Version: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- rt.Run(ctx) }()
+	var b body
+	select {
+	case b = <-got:
+	case <-ctx.Done():
+		t.Fatal("no webhook")
+	}
+	cancel()
+	<-done
+	tokenMu.Lock()
+	defer tokenMu.Unlock()
+	if b.TenantID == nil || *b.TenantID != "123456" || token != "rs-token" || b.Details.State != "CRITICAL" {
+		t.Errorf("tenant %v token %q state %q", b.TenantID, token, b.Details.State)
+	}
+	// agent.memory's total is an int64 in bytes (Rackspace's "l"); without
+	// the check's own metrics the unit would be "unknown".
+	if m, ok := b.Details.Metrics["total"]; !ok || m.Type != "l" || m.Unit != "bytes" {
+		t.Errorf("metric total as %+v (all: %+v)", m, b.Details.Metrics)
+	}
+}

@@ -43,7 +43,7 @@ func openRecorder(rs RecordSetup, cfg config.Config, log *slog.Logger) *record.W
 // secretsOf lists the secret values of cfg that must never reach the
 // recording (a process's command line may carry one: ours, --token).
 func secretsOf(cfg config.Config) []string {
-	out := []string{cfg.Token.Reveal(), cfg.Notify.WebhookSecret.Reveal(), cfg.Notify.SMTPPassword.Reveal()}
+	out := []string{cfg.Token.Reveal(), cfg.Notify.WebhookSecret.Reveal(), cfg.Notify.WebhookToken.Reveal(), cfg.Notify.SMTPPassword.Reveal()}
 	for _, raw := range []string{cfg.ProxyURL, cfg.Notify.WebhookURL, cfg.Notify.SMSURL} {
 		u, err := url.Parse(raw)
 		if err != nil || raw == "" {

@@ -113,6 +113,7 @@ func Build(s Setup) (_ *Runtime, err error) {
 	notifiers, err := notify.FromConfig(notify.Config{
 		Version:    s.Version,
 		WebhookURL: cfg.Notify.WebhookURL, WebhookSecret: cfg.Notify.WebhookSecret.Reveal(),
+		WebhookFormat: cfg.Notify.WebhookFormat, WebhookToken: cfg.Notify.WebhookToken.Reveal(), WebhookTenant: cfg.Notify.WebhookTenant,
 		SMTPAddr: cfg.Notify.SMTPAddr, SMTPUser: cfg.Notify.SMTPUser, SMTPPassword: cfg.Notify.SMTPPassword.Reveal(),
 		SMTPFrom: cfg.Notify.SMTPFrom, SMTPTo: cfg.Notify.SMTPTo, SMTPStartTLS: cfg.Notify.SMTPStartTLS && cfg.Notify.SMTPAddr != "",
 		SMSURL: cfg.Notify.SMSURL, SMSTemplate: cfg.Notify.SMSTemplate, SMSTo: cfg.Notify.SMSTo,
@@ -398,9 +399,11 @@ func (n dispatchNotifier) Notify(c AlarmChange) {
 		return
 	}
 	metrics := make(map[string]string, len(c.Result.Metrics))
+	raw := make(map[string]notify.RawMetric, len(c.Result.Metrics))
 	for _, m := range c.Result.Metrics {
 		name := m.FullName()
 		metrics[name] = m.Value
+		raw[name] = notify.RawMetric{Type: m.Type, Value: m.Value, Unit: m.Unit}
 	}
 	at := c.Result.Time
 	if at.IsZero() { // a restored state
@@ -410,7 +413,7 @@ func (n dispatchNotifier) Notify(c AlarmChange) {
 		Entity: c.Entity, CheckID: c.Check.ID, CheckLabel: c.Check.Label, CheckType: c.Check.Type,
 		AlarmName: c.AlarmName, AlarmLabel: c.AlarmLabel,
 		Previous: c.Previous.String(), Current: c.Current.String(), Message: c.Message,
-		Metrics: metrics, Time: at,
+		Metrics: metrics, RawMetrics: raw, Time: at,
 	})
 }
 
@@ -453,6 +456,8 @@ func SameEndpoint(a, b config.Config) bool {
 		a.GUID == b.GUID && a.CAFile == b.CAFile && a.Insecure == b.Insecure && a.ProxyURL == b.ProxyURL &&
 		a.StateDir == b.StateDir && a.SpoolMaxCount == b.SpoolMaxCount && a.SpoolMaxBytes == b.SpoolMaxBytes &&
 		a.Interval == b.Interval && a.PluginDir == b.PluginDir && a.Notify.WebhookURL == b.Notify.WebhookURL &&
+		a.Notify.WebhookFormat == b.Notify.WebhookFormat && a.Notify.WebhookToken == b.Notify.WebhookToken &&
+		a.Notify.WebhookTenant == b.Notify.WebhookTenant &&
 		a.Notify.SMTPAddr == b.Notify.SMTPAddr && a.Notify.SMSURL == b.Notify.SMSURL &&
 		a.SpoolMaxAttempts == b.SpoolMaxAttempts && a.Notify.RateLimit == b.Notify.RateLimit &&
 		a.Notify.RateWindow == b.Notify.RateWindow && a.Notify.OutboxMaxEntries == b.Notify.OutboxMaxEntries &&

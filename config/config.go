@@ -134,6 +134,9 @@ type Config struct {
 type NotifyConfig struct {
 	WebhookURL    string   // notify_webhook_url
 	WebhookSecret Secret   // notify_webhook_secret
+	WebhookFormat string   // notify_webhook_format: virgo-top (default) or rackspace
+	WebhookToken  Secret   // notify_webhook_token: X-Rackspace-Webhook-Token
+	WebhookTenant string   // notify_webhook_tenant: the rackspace body's tenant_id
 	SMTPAddr      string   // notify_smtp_addr, host:port
 	SMTPUser      string   // notify_smtp_user
 	SMTPPassword  Secret   // notify_smtp_password

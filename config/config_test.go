@@ -255,7 +255,7 @@ func TestParseErrors(t *testing.T) {
 		{"unknown key with suggestion", "monitoring_id a\n\n\n\n\n\nmonitoring_endpoint 1.2.3.4:5",
 			`virgo-top.cfg:7: unknown key "monitoring_endpoint" (did you mean monitoring_endpoints?)`, ErrUnknownKey},
 		{"unknown key suffix suggestion", "token abc",
-			`virgo-top.cfg:1: unknown key "token" (did you mean monitoring_token?)`, ErrUnknownKey},
+			`virgo-top.cfg:1: unknown key "token" (did you mean monitoring_token or notify_webhook_token?)`, ErrUnknownKey},
 		{"unknown key hyphenated", "log-level debug",
 			`virgo-top.cfg:1: unknown key "log-level" (did you mean log_level?)`, ErrUnknownKey},
 		{"unknown key no suggestion", "frobnicate_level 3",
@@ -608,7 +608,7 @@ func TestSRVNames(t *testing.T) {
 
 func TestKeysAndExample(t *testing.T) {
 	keys := Keys()
-	if len(keys) != 46 || keys[0] != "monitoring_id" || keys[len(keys)-1] != "record_process_interval" {
+	if len(keys) != 49 || keys[0] != "monitoring_id" || keys[len(keys)-1] != "record_process_interval" {
 		t.Errorf("Keys() = %v", keys)
 	}
 	var b strings.Builder

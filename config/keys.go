@@ -135,6 +135,19 @@ var keyTable = []keyDef{
 		func(c *Config) *string { return &c.Notify.WebhookURL }),
 	secretKey("notify_webhook_secret", "", "Key that signs webhook bodies (HMAC-SHA256).", "change-me-to-a-long-random-string",
 		func(c *Config) *Secret { return &c.Notify.WebhookSecret }),
+	strKey("notify_webhook_format", "", "Webhook body: virgo-top (the event as JSON) or rackspace (the body Rackspace Cloud Monitoring posts, for receivers written for it).", "virgo-top",
+		func(c *Config) *string { return &c.Notify.WebhookFormat },
+		func(v string) (string, error) {
+			switch v {
+			case "", "virgo-top", "rackspace":
+				return v, nil
+			}
+			return "", fmt.Errorf("%q is not a webhook format (virgo-top or rackspace)", v)
+		}),
+	secretKey("notify_webhook_token", "", "Token sent in the X-Rackspace-Webhook-Token header (rackspace format).", "change-me",
+		func(c *Config) *Secret { return &c.Notify.WebhookToken }),
+	strKey("notify_webhook_tenant", "", "tenant_id of the rackspace format's body.", "123456",
+		func(c *Config) *string { return &c.Notify.WebhookTenant }, nil),
 	strKey("notify_smtp_addr", "", "SMTP server, host:port.", "smtp.example.com:587",
 		func(c *Config) *string { return &c.Notify.SMTPAddr },
 		func(v string) (string, error) { return v, checkHostPort(v, false) }),

@@ -301,8 +301,8 @@ func suggest(name string) string {
 			suffix = append(suffix, k.name)
 		}
 	}
-	if best == "" && len(suffix) == 1 {
-		best = suffix[0]
+	if best == "" && len(suffix) > 0 && len(suffix) <= 3 {
+		best = strings.Join(suffix, " or ") // "token": monitoring_token or notify_webhook_token
 	}
 	return best
 }
