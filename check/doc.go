@@ -1,9 +1,13 @@
 // Package check runs checks on a schedule: the Virgo check types
 // (agent.cpu, agent.memory, agent.load_average, agent.filesystem,
-// agent.disk, agent.network, agent.plugin) and ours (agent.process,
+// agent.filesystem_state, agent.disk, agent.network, agent.plugin,
+// agent.redis, agent.apache, agent.mysql) and ours (agent.process,
 // agent.tcp, agent.http), the scheduler, conf.d loading and the plugin
 // runner. Most checks derive from collector Snapshots and history; only
-// plugin, tcp, http and process detail do their own I/O.
+// plugin, tcp, http, redis, apache, mysql and process detail do their own
+// I/O. Virgo's Windows-only and Rackspace-internal types (agent.windows_*,
+// agent.mssql_*, agent.raxxen) stay in a schedule and every run answers
+// unavailable, "not supported on this platform" (unsupported.go).
 //
 // What lives here:
 //   - Def (a check definition), Result and Metric (one run's outcome, with
@@ -27,6 +31,15 @@
 // cgroup's cgroup.kill where this process's cgroup v2 is ours (no systemd,
 // or Delegate=yes), else through the subreaper EnableReaper set up, else
 // by a sweep for the run's marker in process environments.
+//
+// A plugin inherits the agent's environment, as Virgo's does, plus RAX_*
+// variables, minus what the agent holds secret (every VIRGO_TOP_*
+// variable, CREDENTIALS_DIRECTORY, the systemd notify and socket
+// variables: pluginEnvWithheld); its default timeout is Virgo's 60 s
+// (details.timeout in ms, capped by the check's). A script without a #!
+// line runs under /bin/sh, as execvp does, from the checked descriptor.
+// The plugin and conf.d directories are ours, or Virgo's when only they
+// exist (FallbackPluginDir, FallbackConfDDir).
 //
 // What does not: alarm evaluation (package alarm reads Def.Alarms'
 // criteria and Results), the wire encoding of results (package protocol),
