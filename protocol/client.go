@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -456,6 +457,11 @@ func (c *Client) readLoop() {
 				c.closeWith(err)
 			case errors.Is(err, net.ErrClosed), c.ctx.Err() != nil:
 				c.closeWith(ErrClosed)
+			case errors.Is(err, os.ErrDeadlineExceeded):
+				// The endpoint sent nothing, not even a heartbeat reply,
+				// for the idle timeout: a muted or stalled peer.
+				c.closeWith(fmt.Errorf("endpoint silent for %s (idle timeout; heartbeats unanswered): %w",
+					time.Duration(c.idle.Load()).Round(time.Millisecond), err))
 			default:
 				c.closeWith(fmt.Errorf("read: %w", err))
 			}
