@@ -98,6 +98,23 @@ func TestSnapshotJSONContract(t *testing.T) {
 			}
 		}
 	}
+	// The on-demand fields are on in a snapshot: our own process's I/O
+	// is readable, and its cgroup is named where there are cgroups.
+	procs, _ := s["processes"].([]any)
+	ioKnown := false
+	for _, p := range procs {
+		if m, ok := p.(map[string]any); ok && m["io_known"] == true {
+			ioKnown = true
+		}
+	}
+	if !ioKnown {
+		t.Error("no process has io_known: snapshot did not ask for per-process I/O")
+	}
+	if _, err := os.Stat("/sys/fs/cgroup"); err == nil {
+		if _, ok := s["cgroups"]; !ok {
+			t.Error("no cgroups in a snapshot on a host with /sys/fs/cgroup")
+		}
+	}
 	lists := map[string][]string{
 		"filesystems": {"mount", "fstype", "total_bytes", "used_bytes", "free_bytes", "used_pct"},
 		"disks":       {"name", "read_bps", "write_bps", "read_iops", "write_iops"},

@@ -32,6 +32,10 @@ func runSnapshot(args []string, stdout, _ io.Writer) error {
 	defer stop()
 
 	s := collector.NewSampler(collector.Options{AllFilesystems: *allFS})
+	// One shot: every field, the per-process I/O rates and the cgroups
+	// that a long-running agent reads only while a view shows them.
+	s.SetProcessIO(true)
+	s.SetCgroups(true)
 	s.Sample(ctx)
 	select {
 	case <-time.After(*interval):
