@@ -272,9 +272,31 @@ func runDisk(_ context.Context, rc runCtx) Result {
 	return r
 }
 
-// runNetwork reports the cumulative counters of interface details.target
-// (gauges) and its link_state string.
+// Units of the original's agent.network (check/network.lua:25-40).
+const (
+	unitPackets    = "packets"
+	unitErrors     = "errors"
+	unitFrames     = "frames"
+	unitOverruns   = "overruns"
+	unitCollisions = "collisions"
+	unitLinkState  = "link_state"
+)
+
+// runNetwork reports interface details.target as the original's
+// check/network.lua: sigar's interface counters from /proc/net/dev
+// (sigar_net_interface_stat_get), each a gauge (network.lua:92) with
+// network.lua's unit, and link_state, a string with unit "link_state".
+// sigar's speed is not implemented on Linux (nil, so never added).
+//
+// link_state differs on purpose: the original reads only
+// /sys/class/net/X/carrier (1 up, 0 down, unreadable unknown); virgo-top
+// asks operstate first, so an interface an administrator set down is
+// "down", where the original, whose carrier read fails then, says
+// "unknown".
 func runNetwork(_ context.Context, rc runCtx) Result {
+	if _, ok := detailString(rc.def.Details, "target"); !ok {
+		return ErrorResult(rc.def, rc.start, "Missing target parameter; give me an interface.")
+	}
 	n, fail := findTarget(rc, collector.SourceNetwork, "interface",
 		func(s *collector.Snapshot) []collector.NetIf { return s.Network },
 		func(n *collector.NetIf) string { return n.Name })
@@ -282,18 +304,23 @@ func runNetwork(_ context.Context, rc runCtx) Result {
 		return *fail
 	}
 	r := NewResult(rc.def, rc.start)
+	r.AddUint("rx_packets", TypeGauge, n.RxPackets, unitPackets)
 	r.AddUint("rx_bytes", TypeGauge, n.RxBytes, unitBytes)
+	r.AddUint("rx_errors", TypeGauge, n.RxErrors, unitErrors)
+	r.AddUint("rx_overruns", TypeGauge, n.RxOverruns, unitOverruns)
+	r.AddUint("rx_dropped", TypeGauge, n.RxDropped, unitPackets)
+	r.AddUint("rx_frame", TypeGauge, n.RxFrame, unitFrames)
+	r.AddUint("tx_packets", TypeGauge, n.TxPackets, unitPackets)
 	r.AddUint("tx_bytes", TypeGauge, n.TxBytes, unitBytes)
-	r.AddUint("rx_packets", TypeGauge, n.RxPackets, "packets")
-	r.AddUint("tx_packets", TypeGauge, n.TxPackets, "packets")
-	r.AddUint("rx_errors", TypeGauge, n.RxErrors, "errors")
-	r.AddUint("tx_errors", TypeGauge, n.TxErrors, "errors")
-	r.AddUint("rx_dropped", TypeGauge, n.RxDropped, "packets")
-	r.AddUint("tx_dropped", TypeGauge, n.TxDropped, "packets")
+	r.AddUint("tx_errors", TypeGauge, n.TxErrors, unitErrors)
+	r.AddUint("tx_overruns", TypeGauge, n.TxOverruns, unitOverruns)
+	r.AddUint("tx_dropped", TypeGauge, n.TxDropped, unitPackets)
+	r.AddUint("tx_collisions", TypeGauge, n.TxCollisions, unitCollisions)
+	r.AddUint("tx_carrier", TypeGauge, n.TxCarrier, unitErrors)
 	state := n.LinkState
 	if state == "" {
 		state = "unknown"
 	}
-	r.AddString("link_state", state)
+	r.Add("link_state", TypeString, state, unitLinkState)
 	return r
 }

@@ -1,6 +1,9 @@
 package check
 
 import (
+	"context"
+	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -101,23 +104,30 @@ func TestSnapshotChecks(t *testing.T) {
 		{
 			name: "network", def: Def{ID: "n", Type: TypeNetwork, Details: map[string]any{"target": "eth0"}}, snap: snap, avail: true, status: "success",
 			metrics: []Metric{
-				m("rx_bytes", "gauge", "123456789", "bytes"), m("tx_bytes", "gauge", "987654321", "bytes"),
-				m("rx_packets", "gauge", "1000", "packets"), m("tx_packets", "gauge", "2000", "packets"),
-				m("rx_errors", "gauge", "3", "errors"), m("tx_errors", "gauge", "4", "errors"),
-				m("rx_dropped", "gauge", "5", "packets"), m("tx_dropped", "gauge", "6", "packets"),
-				m("link_state", "string", "up", ""),
+				m("rx_packets", "gauge", "1000", "packets"), m("rx_bytes", "gauge", "123456789", "bytes"),
+				m("rx_errors", "gauge", "3", "errors"), m("rx_overruns", "gauge", "0", "overruns"),
+				m("rx_dropped", "gauge", "5", "packets"), m("rx_frame", "gauge", "0", "frames"),
+				m("tx_packets", "gauge", "2000", "packets"), m("tx_bytes", "gauge", "987654321", "bytes"),
+				m("tx_errors", "gauge", "4", "errors"), m("tx_overruns", "gauge", "0", "overruns"),
+				m("tx_dropped", "gauge", "6", "packets"), m("tx_collisions", "gauge", "0", "collisions"),
+				m("tx_carrier", "gauge", "0", "errors"),
+				m("link_state", "string", "up", "link_state"),
 			},
 		},
 		{
 			name: "network unknown link", def: Def{ID: "n", Type: TypeNetwork, Details: map[string]any{"target": "lo"}}, snap: snap, avail: true, status: "success",
 			metrics: []Metric{
-				m("rx_bytes", "gauge", "10", "bytes"), m("tx_bytes", "gauge", "10", "bytes"),
-				m("rx_packets", "gauge", "0", "packets"), m("tx_packets", "gauge", "0", "packets"),
-				m("rx_errors", "gauge", "0", "errors"), m("tx_errors", "gauge", "0", "errors"),
-				m("rx_dropped", "gauge", "0", "packets"), m("tx_dropped", "gauge", "0", "packets"),
-				m("link_state", "string", "unknown", ""),
+				m("rx_packets", "gauge", "0", "packets"), m("rx_bytes", "gauge", "10", "bytes"),
+				m("rx_errors", "gauge", "0", "errors"), m("rx_overruns", "gauge", "0", "overruns"),
+				m("rx_dropped", "gauge", "0", "packets"), m("rx_frame", "gauge", "0", "frames"),
+				m("tx_packets", "gauge", "0", "packets"), m("tx_bytes", "gauge", "10", "bytes"),
+				m("tx_errors", "gauge", "0", "errors"), m("tx_overruns", "gauge", "0", "overruns"),
+				m("tx_dropped", "gauge", "0", "packets"), m("tx_collisions", "gauge", "0", "collisions"),
+				m("tx_carrier", "gauge", "0", "errors"),
+				m("link_state", "string", "unknown", "link_state"),
 			},
 		},
+		{name: "network missing target", def: Def{ID: "n", Type: TypeNetwork}, snap: snap, status: "Missing target parameter; give me an interface."},
 		{name: "network no such", def: Def{ID: "n", Type: TypeNetwork, Details: map[string]any{"target": "wlan9"}}, snap: snap, status: "No such interface: wlan9"},
 		{name: "cpu on the first sample", def: Def{ID: "c", Type: TypeCPU}, snap: &collector.Snapshot{CPU: collector.CPU{Cores: 2}},
 			status: "CPU usage needs two samples, only one collected yet"},
@@ -245,5 +255,102 @@ func TestResultHelpers(t *testing.T) {
 	}
 	if r.State() != "unavailable" {
 		t.Errorf("State = %s", r.State())
+	}
+}
+
+// originalMetric is a metric of the original agent: its type(s) and unit.
+type originalMetric struct {
+	types []string
+	unit  string
+}
+
+// originalMetrics are the metric lists of the original's checks
+// (virgo-agent-toolkit/rackspace-monitoring-agent, check/*.lua). A metric
+// added with no type gets getMetricType's (check/base.lua:62-77): int64
+// for a number Lua prints without a '.', else double; string for a string.
+var originalMetrics = map[string]map[string]originalMetric{
+	// network.lua:25-40: sigar's interface stat (speed is nil on Linux),
+	// each a gauge (network.lua:92); link_state a string (network.lua:99).
+	TypeNetwork: {
+		"rx_bytes": {[]string{TypeGauge}, "bytes"}, "rx_dropped": {[]string{TypeGauge}, "packets"},
+		"rx_errors": {[]string{TypeGauge}, "errors"}, "rx_frame": {[]string{TypeGauge}, "frames"},
+		"rx_overruns": {[]string{TypeGauge}, "overruns"}, "rx_packets": {[]string{TypeGauge}, "packets"},
+		"tx_bytes": {[]string{TypeGauge}, "bytes"}, "tx_carrier": {[]string{TypeGauge}, "errors"},
+		"tx_collisions": {[]string{TypeGauge}, "collisions"}, "tx_dropped": {[]string{TypeGauge}, "packets"},
+		"tx_errors": {[]string{TypeGauge}, "errors"}, "tx_overruns": {[]string{TypeGauge}, "overruns"},
+		"tx_packets": {[]string{TypeGauge}, "packets"}, "link_state": {[]string{TypeString}, "link_state"},
+	},
+}
+
+// TestOriginalMetricLists: each check sends exactly the original's metric
+// names, with its types and units.
+func TestOriginalMetricLists(t *testing.T) {
+	snap := testSnapshot()
+	for _, def := range []Def{
+		{ID: "n", Type: TypeNetwork, Details: map[string]any{"target": "eth0"}},
+	} {
+		want := originalMetrics[def.Type]
+		r := runAt(t, &fakeEnv{snap: snap}, def)
+		seen := map[string]bool{}
+		for _, got := range r.Metrics {
+			o, ok := want[got.Name]
+			switch {
+			case !ok:
+				t.Errorf("%s %v: %s is not a metric of the original", def.Type, def.Details, got.Name)
+			case !slices.Contains(o.types, got.Type) || got.Unit != o.unit:
+				t.Errorf("%s %v: %s is %s %q, the original's %v %q", def.Type, def.Details, got.Name, got.Type, got.Unit, o.types, o.unit)
+			}
+			if seen[got.Name] {
+				t.Errorf("%s: %s twice", def.Type, got.Name)
+			}
+			seen[got.Name] = true
+		}
+		for name := range want {
+			if !seen[name] {
+				t.Errorf("%s %v: %s missing", def.Type, def.Details, name)
+			}
+		}
+	}
+}
+
+// TestSigarChecks runs the checks on samples of canned /proc trees
+// (testdata/sigar) and compares with values worked out by hand from sigar
+// (racker/sigar luvi-up, src/os/linux/linux_sigar.c and sigar_util.c):
+//
+//   - network, vm: net/dev's columns as sigar_net_interface_stat_get reads
+//     them (rx fifo = rx_overruns, tx fifo = tx_overruns, colls, carrier).
+func TestSigarChecks(t *testing.T) {
+	// sample samples one tree with the one source the check reads.
+	sample := func(t *testing.T, tree, source string) *collector.Snapshot {
+		dir := filepath.Join("testdata", "sigar", tree)
+		s := collector.NewSampler(collector.Options{ProcRoot: filepath.Join(dir, "proc"), SysRoot: filepath.Join(dir, "sys"),
+			Sources: []string{source}})
+		snap := s.SampleAt(context.Background(), t0)
+		if snap.Errors != nil {
+			t.Fatalf("%s: %v", tree, snap.Errors)
+		}
+		return snap
+	}
+	tests := []struct {
+		name, tree string
+		def        Def
+		want       []Metric
+	}{
+		{"network eth0", "vm", Def{ID: "n", Type: TypeNetwork, Details: map[string]any{"target": "eth0"}}, []Metric{
+			m("rx_packets", "gauge", "3742720", "packets"), m("rx_bytes", "gauge", "1418347018", "bytes"),
+			m("rx_errors", "gauge", "1", "errors"), m("rx_overruns", "gauge", "3", "overruns"),
+			m("rx_dropped", "gauge", "2", "packets"), m("rx_frame", "gauge", "4", "frames"),
+			m("tx_packets", "gauge", "3454449", "packets"), m("tx_bytes", "gauge", "567469458", "bytes"),
+			m("tx_errors", "gauge", "7", "errors"), m("tx_overruns", "gauge", "9", "overruns"),
+			m("tx_dropped", "gauge", "8", "packets"), m("tx_collisions", "gauge", "10", "collisions"),
+			m("tx_carrier", "gauge", "11", "errors"), m("link_state", "string", "up", "link_state"),
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			source := map[string]string{TypeMemory: collector.SourceMemory, TypeDisk: collector.SourceDisks, TypeNetwork: collector.SourceNetwork}[tt.def.Type]
+			snap := sample(t, tt.tree, source)
+			assertResult(t, runAt(t, &fakeEnv{snap: snap}, tt.def), true, "success", tt.want)
+		})
 	}
 }

@@ -19,10 +19,15 @@ type netCounters struct {
 	name                                    string
 	rxBytes, rxPackets, rxErrors, rxDropped uint64
 	txBytes, txPackets, txErrors, txDropped uint64
+	// The fifo, frame, colls and carrier columns, read as sigar's
+	// sigar_net_interface_stat_get (linux_sigar.c) reads them.
+	rxFifo, rxFrame, txFifo, txColls, txCarrier uint64
 }
 
 // parseNetDev parses /proc/net/dev (two header lines, then
-// "  eth0: rx(8 fields) tx(8 fields)").
+// "  eth0: rx(8 fields) tx(8 fields)"). The columns are, as the kernel's
+// header names them: rx bytes packets errs drop fifo frame compressed
+// multicast, tx bytes packets errs drop fifo colls carrier compressed.
 func parseNetDev(data []byte) ([]netCounters, error) {
 	var out []netCounters
 	for n := 1; len(data) > 0; n++ {
@@ -49,6 +54,7 @@ func parseNetDev(data []byte) ([]netCounters, error) {
 			name:    name,
 			rxBytes: v[0], rxPackets: v[1], rxErrors: v[2], rxDropped: v[3],
 			txBytes: v[8], txPackets: v[9], txErrors: v[10], txDropped: v[11],
+			rxFifo: v[4], rxFrame: v[5], txFifo: v[12], txColls: v[13], txCarrier: v[14],
 		})
 	}
 	return out, nil
@@ -61,6 +67,8 @@ func netFrom(cur, prev netCounters, havePrev bool, elapsed time.Duration) NetIf 
 		RxPackets: cur.rxPackets, TxPackets: cur.txPackets,
 		RxErrors: cur.rxErrors, TxErrors: cur.txErrors,
 		RxDropped: cur.rxDropped, TxDropped: cur.txDropped,
+		RxOverruns: cur.rxFifo, RxFrame: cur.rxFrame,
+		TxOverruns: cur.txFifo, TxCollisions: cur.txColls, TxCarrier: cur.txCarrier,
 	}
 	if !havePrev {
 		return n

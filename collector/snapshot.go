@@ -169,7 +169,15 @@ type NetIf struct {
 	TxErrors  uint64 `json:"tx_errors"`
 	RxDropped uint64 `json:"rx_dropped"`
 	TxDropped uint64 `json:"tx_dropped"`
-	LinkState string `json:"link_state,omitempty"` // up, down, unknown
+	// The other columns of ProcRoot/net/dev, as sigar names them: rx
+	// fifo (RxOverruns) and frame, tx fifo (TxOverruns), colls and
+	// carrier. 0 off Linux.
+	RxOverruns   uint64 `json:"rx_overruns,omitempty"`
+	RxFrame      uint64 `json:"rx_frame,omitempty"`
+	TxOverruns   uint64 `json:"tx_overruns,omitempty"`
+	TxCollisions uint64 `json:"tx_collisions,omitempty"`
+	TxCarrier    uint64 `json:"tx_carrier,omitempty"`
+	LinkState    string `json:"link_state,omitempty"` // up, down, unknown
 }
 
 // Process is one process; CPUPct is delta based (100 = one full core).
