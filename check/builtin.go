@@ -3,6 +3,9 @@ package check
 import (
 	"context"
 	"fmt"
+	"math"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/virgo-top/virgo-top/collector"
@@ -229,6 +232,32 @@ func findTarget[T any](rc runCtx, source, what string, items func(*collector.Sna
 	return nil, &r
 }
 
+// addCount adds a whole number that the original passed to addMetric with
+// no type, which check/base.lua:62-77 (getMetricType) types int64. The
+// value is decimal in full (Lua would print one past 14 digits as
+// "1.2345678901234e+14" and type it double; that is not copied).
+func addCount(r *Result, name string, v uint64, unit string) {
+	r.AddUint(name, TypeInt64, min(v, math.MaxInt64), unit)
+}
+
+// addLuaNumber adds a float that the original passed to addMetric with no
+// type: getMetricType (check/base.lua:62-77) makes it int64 when Lua's
+// tostring ("%.14g") prints it without a '.', else double, so a whole
+// service_time such as 0 goes as int64 "0". A fraction Lua prints in
+// exponent form without a '.' (1e-05) is sent as a double here, where the
+// original sent int64 "1e-05". NaN and infinities, which JSON cannot
+// carry, are 0.
+func addLuaNumber(r *Result, name string, v float64, unit string) {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		v = 0
+	}
+	if v == math.Trunc(v) && !strings.Contains(fmt.Sprintf("%.14g", v), ".") {
+		r.Add(name, TypeInt64, strconv.FormatFloat(v, 'f', -1, 64), unit)
+		return
+	}
+	r.AddDouble(name, v, unit)
+}
+
 // runFilesystem reports the mount details.target from the latest sample:
 // total/free/used/avail in kilobytes (uint64), files and free_files
 // (inodes), options (mount options string).
@@ -250,26 +279,77 @@ func runFilesystem(_ context.Context, rc runCtx) Result {
 	return r
 }
 
-// runDisk reports the cumulative counters of device details.target
-// (gauges): reads, writes, read_bytes, write_bytes, rtime, wtime, time
-// (ms spent doing I/O) and qtime (weighted ms, the queue time integral).
+// runDisk reports device details.target as the original's check/disk.lua
+// (sigar's disk usage, linux_sigar.c): the cumulative counters reads,
+// writes, read_bytes, write_bytes, rtime, wtime, qtime (weighted ms) and
+// time (ms doing I/O), and sigar's service_time (ms per I/O) and queue
+// (I/Os in flight), averages since boot (collector.Disk.ServiceTimeMs).
+// Every metric is added with no type (disk.lua:98), so getMetricType's
+// int64, and double for a service_time or queue with a fraction. The
+// units are disk.lua:60-71's.
+//
+// The target is a device name as /proc/diskstats has it ("sda1", "dm-0");
+// the original's targets are the device paths of mounted filesystems
+// ("/dev/xvda1", "/dev/mapper/vg-root": sigar's file system list), so a
+// "/dev/" path is taken too: the disk of the mounted filesystem with that
+// device, else the name after "/dev/".
 func runDisk(_ context.Context, rc runCtx) Result {
-	d, fail := findTarget(rc, collector.SourceDisks, "disk",
-		func(s *collector.Snapshot) []collector.Disk { return s.Disks },
-		func(d *collector.Disk) string { return d.Name })
+	want, fail := target(rc)
 	if fail != nil {
 		return *fail
 	}
+	snap, fail := latest(rc)
+	if fail != nil {
+		return *fail
+	}
+	d := findDisk(snap, want)
+	if d == nil {
+		if fail := sourceError(rc, snap, collector.SourceDisks); fail != nil {
+			return *fail
+		}
+		return ErrorResult(rc.def, rc.start, "No such disk: "+want)
+	}
 	r := NewResult(rc.def, rc.start)
-	r.AddUint("reads", TypeGauge, d.Reads, "reads")
-	r.AddUint("writes", TypeGauge, d.Writes, "writes")
-	r.AddUint("read_bytes", TypeGauge, d.ReadBytes, unitBytes)
-	r.AddUint("write_bytes", TypeGauge, d.WriteBytes, unitBytes)
-	r.AddUint("rtime", TypeGauge, d.ReadTimeMs, unitMs)
-	r.AddUint("wtime", TypeGauge, d.WriteTimeMs, unitMs)
-	r.AddUint("qtime", TypeGauge, d.WeightedMs, unitMs)
-	r.AddUint("time", TypeGauge, d.IOTimeMs, unitMs)
+	addCount(&r, "reads", d.Reads, "reads")
+	addCount(&r, "writes", d.Writes, "writes")
+	addCount(&r, "read_bytes", d.ReadBytes, unitBytes)
+	addCount(&r, "write_bytes", d.WriteBytes, unitBytes)
+	addCount(&r, "rtime", d.ReadTimeMs, unitMs)
+	addCount(&r, "wtime", d.WriteTimeMs, unitMs)
+	addCount(&r, "qtime", d.WeightedMs, unitMs)
+	addCount(&r, "time", d.IOTimeMs, unitMs)
+	addLuaNumber(&r, "service_time", d.ServiceTimeMs, unitMs)
+	addLuaNumber(&r, "queue", d.Queue, unitSeconds)
 	return r
+}
+
+// findDisk finds the disk called name in snap, or, for a "/dev/" path, the
+// disk of the filesystem mounted from it, else the one named by the rest
+// of the path.
+func findDisk(snap *collector.Snapshot, name string) *collector.Disk {
+	byName := func(n string) *collector.Disk {
+		for i := range snap.Disks {
+			if snap.Disks[i].Name == n {
+				return &snap.Disks[i]
+			}
+		}
+		return nil
+	}
+	if d := byName(name); d != nil {
+		return d
+	}
+	rest, ok := strings.CutPrefix(name, "/dev/")
+	if !ok {
+		return nil
+	}
+	for _, fs := range snap.Filesystems {
+		if fs.Device == name && fs.Disk != "" {
+			if d := byName(fs.Disk); d != nil {
+				return d
+			}
+		}
+	}
+	return byName(rest)
 }
 
 // Units of the original's agent.network (check/network.lua:25-40).

@@ -2,6 +2,7 @@ package check
 
 import (
 	"context"
+	"math"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -84,15 +85,17 @@ func TestSnapshotChecks(t *testing.T) {
 		{
 			name: "disk", def: Def{ID: "d", Type: TypeDisk, Details: map[string]any{"target": "sda"}}, snap: snap, avail: true, status: "success",
 			metrics: []Metric{
-				m("reads", "gauge", "1000", "reads"), m("writes", "gauge", "2000", "writes"),
-				m("read_bytes", "gauge", "4096000", "bytes"), m("write_bytes", "gauge", "8192000", "bytes"),
-				m("rtime", "gauge", "300", "milliseconds"), m("wtime", "gauge", "700", "milliseconds"),
-				m("qtime", "gauge", "1200", "milliseconds"), m("time", "gauge", "900", "milliseconds"),
+				m("reads", "int64", "1000", "reads"), m("writes", "int64", "2000", "writes"),
+				m("read_bytes", "int64", "4096000", "bytes"), m("write_bytes", "int64", "8192000", "bytes"),
+				m("rtime", "int64", "300", "milliseconds"), m("wtime", "int64", "700", "milliseconds"),
+				m("qtime", "int64", "1200", "milliseconds"), m("time", "int64", "900", "milliseconds"),
+				m("service_time", "int64", "0", "milliseconds"), m("queue", "int64", "0", "seconds"),
 			},
 		},
 		{name: "disk missing target", def: Def{ID: "d", Type: TypeDisk}, snap: snap, status: "Missing target parameter"},
 		{name: "disk empty target", def: Def{ID: "d", Type: TypeDisk, Details: map[string]any{"target": ""}}, snap: snap, status: "Missing target parameter"},
 		{name: "disk no such", def: Def{ID: "d", Type: TypeDisk, Details: map[string]any{"target": "sdz"}}, snap: snap, status: "No such disk: sdz"},
+		{name: "disk no such /dev path", def: Def{ID: "d", Type: TypeDisk, Details: map[string]any{"target": "/dev/sdz"}}, snap: snap, status: "No such disk: /dev/sdz"},
 		{
 			name: "disk source failed", def: Def{ID: "d", Type: TypeDisk, Details: map[string]any{"target": "sdz"}},
 			snap: &collector.Snapshot{Errors: map[string]string{collector.SourceDisks: "permission denied"}}, status: "Collecting disks failed: permission denied",
@@ -269,6 +272,16 @@ type originalMetric struct {
 // added with no type gets getMetricType's (check/base.lua:62-77): int64
 // for a number Lua prints without a '.', else double; string for a string.
 var originalMetrics = map[string]map[string]originalMetric{
+	// disk.lua:60-83, added with no type (disk.lua:98); service_time and
+	// queue are sigar doubles (LUA_EXPORT_DOUBLE), whole ones print as int64.
+	TypeDisk: {
+		"reads": {[]string{TypeInt64}, "reads"}, "writes": {[]string{TypeInt64}, "writes"},
+		"read_bytes": {[]string{TypeInt64}, "bytes"}, "write_bytes": {[]string{TypeInt64}, "bytes"},
+		"rtime": {[]string{TypeInt64}, "milliseconds"}, "wtime": {[]string{TypeInt64}, "milliseconds"},
+		"qtime": {[]string{TypeInt64}, "milliseconds"}, "time": {[]string{TypeInt64}, "milliseconds"},
+		"service_time": {[]string{TypeInt64, TypeDouble}, "milliseconds"},
+		"queue":        {[]string{TypeInt64, TypeDouble}, "seconds"},
+	},
 	// network.lua:25-40: sigar's interface stat (speed is nil on Linux),
 	// each a gauge (network.lua:92); link_state a string (network.lua:99).
 	TypeNetwork: {
@@ -286,7 +299,10 @@ var originalMetrics = map[string]map[string]originalMetric{
 // names, with its types and units.
 func TestOriginalMetricLists(t *testing.T) {
 	snap := testSnapshot()
+	snap.Disks = append(snap.Disks, collector.Disk{Name: "sdq", Reads: 3, IOTimeMs: 1, WeightedMs: 7, ServiceTimeMs: 1.0 / 3, Queue: 0.5})
 	for _, def := range []Def{
+		{ID: "d", Type: TypeDisk, Details: map[string]any{"target": "sda"}},
+		{ID: "d", Type: TypeDisk, Details: map[string]any{"target": "sdq"}},
 		{ID: "n", Type: TypeNetwork, Details: map[string]any{"target": "eth0"}},
 	} {
 		want := originalMetrics[def.Type]
@@ -317,6 +333,11 @@ func TestOriginalMetricLists(t *testing.T) {
 // (testdata/sigar) and compares with values worked out by hand from sigar
 // (racker/sigar luvi-up, src/os/linux/linux_sigar.c and sigar_util.c):
 //
+//   - disk, vm: xvda1's counters are those of hostinfo/debug/DISK.json;
+//     service_time = (2257456/1234567*100) / ((846247+1714790)*100/1234567)
+//     and queue = 21719276/1234567/1000 (sigar_disk_usage_get, uptime
+//     1234567.89 s, evaluated as C doubles); xvdb did no I/O: both 0,
+//     which Lua prints "0", so int64.
 //   - network, vm: net/dev's columns as sigar_net_interface_stat_get reads
 //     them (rx fifo = rx_overruns, tx fifo = tx_overruns, colls, carrier).
 func TestSigarChecks(t *testing.T) {
@@ -331,11 +352,27 @@ func TestSigarChecks(t *testing.T) {
 		}
 		return snap
 	}
+	xvda1 := []Metric{
+		m("reads", "int64", "846247", "reads"), m("writes", "int64", "1714790", "writes"),
+		m("read_bytes", "int64", "25219298304", "bytes"), m("write_bytes", "int64", "23091617792", "bytes"),
+		m("rtime", "int64", "6938324", "milliseconds"), m("wtime", "int64", "14780952", "milliseconds"),
+		m("qtime", "int64", "21719276", "milliseconds"), m("time", "int64", "2257456", "milliseconds"),
+		m("service_time", "double", "0.881461689151699", "milliseconds"), m("queue", "double", "0.017592626402617273", "seconds"),
+	}
 	tests := []struct {
 		name, tree string
 		def        Def
 		want       []Metric
 	}{
+		{"disk xvda1", "vm", Def{ID: "d", Type: TypeDisk, Details: map[string]any{"target": "xvda1"}}, xvda1},
+		{"disk by the original's /dev path", "vm", Def{ID: "d", Type: TypeDisk, Details: map[string]any{"target": "/dev/xvda1"}}, xvda1},
+		{"disk without I/O", "vm", Def{ID: "d", Type: TypeDisk, Details: map[string]any{"target": "xvdb"}}, []Metric{
+			m("reads", "int64", "0", "reads"), m("writes", "int64", "0", "writes"),
+			m("read_bytes", "int64", "0", "bytes"), m("write_bytes", "int64", "0", "bytes"),
+			m("rtime", "int64", "0", "milliseconds"), m("wtime", "int64", "0", "milliseconds"),
+			m("qtime", "int64", "0", "milliseconds"), m("time", "int64", "0", "milliseconds"),
+			m("service_time", "int64", "0", "milliseconds"), m("queue", "int64", "0", "seconds"),
+		}},
 		{"network eth0", "vm", Def{ID: "n", Type: TypeNetwork, Details: map[string]any{"target": "eth0"}}, []Metric{
 			m("rx_packets", "gauge", "3742720", "packets"), m("rx_bytes", "gauge", "1418347018", "bytes"),
 			m("rx_errors", "gauge", "1", "errors"), m("rx_overruns", "gauge", "3", "overruns"),
@@ -352,5 +389,46 @@ func TestSigarChecks(t *testing.T) {
 			snap := sample(t, tt.tree, source)
 			assertResult(t, runAt(t, &fakeEnv{snap: snap}, tt.def), true, "success", tt.want)
 		})
+	}
+}
+
+// TestFindDisk: the original's agent.disk targets are device paths of
+// mounted filesystems (sigar's file system list): a /dev path resolves
+// through the filesystem mounted from it, else by the name after /dev/.
+func TestFindDisk(t *testing.T) {
+	snap := &collector.Snapshot{
+		Disks:       []collector.Disk{{Name: "sda1"}, {Name: "dm-0"}},
+		Filesystems: []collector.Filesystem{{Mount: "/", Device: "/dev/mapper/vg-root", Disk: "dm-0"}},
+	}
+	for _, tt := range []struct{ target, want string }{
+		{"sda1", "sda1"}, {"/dev/sda1", "sda1"}, {"/dev/mapper/vg-root", "dm-0"}, {"dm-0", "dm-0"},
+		{"/dev/sdz", ""}, {"sdz", ""}, {"/dev/", ""}, {"mapper/vg-root", ""},
+	} {
+		got := ""
+		if d := findDisk(snap, tt.target); d != nil {
+			got = d.Name
+		}
+		if got != tt.want {
+			t.Errorf("findDisk(%q) = %q, want %q", tt.target, got, tt.want)
+		}
+	}
+}
+
+func TestAddLuaNumber(t *testing.T) {
+	for _, tt := range []struct {
+		v         float64
+		typ, text string
+	}{
+		{0, "int64", "0"}, {2, "int64", "2"}, {0.5, "double", "0.5"},
+		{123456789012345, "double", "123456789012345"}, // Lua: "1.2345678901234e+14"
+		{1e15, "int64", "1000000000000000"},            // Lua: "1e+15"
+		{1e-05, "double", "0.00001"},                   // Lua: int64 "1e-05"; not copied
+		{math.NaN(), "int64", "0"}, {math.Inf(1), "int64", "0"},
+	} {
+		var r Result
+		addLuaNumber(&r, "x", tt.v, "")
+		if got := r.Metrics[0]; got.Type != tt.typ || got.Value != tt.text {
+			t.Errorf("addLuaNumber(%v) = %s %s, want %s %s", tt.v, got.Type, got.Value, tt.typ, tt.text)
+		}
 	}
 }

@@ -105,6 +105,44 @@ func diskFrom(cur, prev diskCounters, havePrev bool, elapsed time.Duration) Disk
 	return d
 }
 
+// sigarHZ is the HZ of sigar_disk_usage_get (glibc's <sys/param.h>: 100).
+// It cancels out of service_time; it is kept so the arithmetic is sigar's
+// to the last bit.
+const sigarHZ = 100
+
+// sigarDiskTimes is sigar's service_time and queue for one device as the
+// original agent.disk gets them (sigar_disk_usage_get, linux_sigar.c in
+// racker/sigar, the luvi-up branch the agent's luvi links). The check
+// opens a new sigar on every run (check/disk.lua:56), so sigar's cached
+// previous reading of the device is all zero and the "deltas" are the
+// counters since boot, over an interval of the whole seconds of
+// /proc/uptime (sigar's snaptime, a uint64):
+//
+//	ios          = reads + writes
+//	tput         = ios * HZ / interval
+//	util         = io_ms / interval * HZ
+//	service_time = util / tput (0 when tput is 0)
+//	queue        = weighted_io_ms / interval / 1000
+//
+// in float64 in that order, as sigar computes in double. service_time is
+// milliseconds per I/O (io_ms / ios); queue the average number of I/Os in
+// flight. With an uptime under one second sigar divides by zero (NaN or
+// Inf, which JSON cannot carry); both are 0 then.
+func sigarDiskTimes(c diskCounters, uptimeS uint64) (serviceTimeMs, queue float64) {
+	if uptimeS == 0 {
+		return 0, 0
+	}
+	interval := float64(uptimeS)
+	ios := c.reads + c.writes
+	tput := float64(ios) * sigarHZ / interval
+	util := float64(c.ioMs) / interval * sigarHZ
+	if tput != 0 {
+		serviceTimeMs = util / tput
+	}
+	queue = float64(c.weightedMs) / interval / 1000.0
+	return serviceTimeMs, queue
+}
+
 type diskSource struct {
 	opts     Options
 	isPart   map[string]bool // "name maj:min" -> partition, checked once per device
@@ -120,6 +158,7 @@ func (*diskSource) Name() string { return SourceDisks }
 
 func (d *diskSource) Collect(ctx context.Context, s *Snapshot) error {
 	var counters []diskCounters
+	var uptimeS uint64 // sigar's interval; 0 (no service_time, queue) when unreadable
 	if d.opts.procFS() {
 		data, err := readFile(d.opts.procRoot(), "diskstats")
 		if err != nil {
@@ -127,6 +166,9 @@ func (d *diskSource) Collect(ctx context.Context, s *Snapshot) error {
 		}
 		if counters, err = parseDiskstats(data); err != nil {
 			return fmt.Errorf("parse %s/diskstats: %w", d.opts.procRoot(), err)
+		}
+		if up, err := readFile(d.opts.procRoot(), "uptime"); err == nil {
+			uptimeS, _ = parseUptime(string(up))
 		}
 	} else {
 		var err error
@@ -145,6 +187,7 @@ func (d *diskSource) Collect(ctx context.Context, s *Snapshot) error {
 		disk := diskFrom(c, prev, ok, elapsed)
 		if d.opts.procFS() {
 			disk.Partition = d.partition(c)
+			disk.ServiceTimeMs, disk.Queue = sigarDiskTimes(c, uptimeS)
 		}
 		out = append(out, disk)
 		next[c.name] = c

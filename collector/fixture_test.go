@@ -215,13 +215,18 @@ func TestBasicDisks(t *testing.T) {
 	eq(t, "disks", s1.Disks, []Disk{
 		{Name: "sda", ReadBps: 1048576, WriteBps: 524288, ReadIOPS: 100, WriteIOPS: 50, BusyPct: 50,
 			Reads: 1200, Writes: 2100, ReadBytes: 24096 * 512, WriteBytes: 42048 * 512,
-			ReadTimeMs: 600, WriteTimeMs: 1100, IOTimeMs: 2500, WeightedMs: 2700},
+			ReadTimeMs: 600, WriteTimeMs: 1100, IOTimeMs: 2500, WeightedMs: 2700,
+			// sigar's since-boot figures over uptime 1002 s (TestSigarDiskTimes).
+			ServiceTimeMs: 0.75757575757575768, Queue: 0.0026946107784431138},
 		{Name: "sda1", Partition: true, ReadBps: 524288, WriteBps: 262144, ReadIOPS: 50, WriteIOPS: 25, BusyPct: 25,
 			Reads: 1000, Writes: 1850, ReadBytes: 20048 * 512, WriteBytes: 37024 * 512,
-			ReadTimeMs: 500, WriteTimeMs: 950, IOTimeMs: 1900, WeightedMs: 2000},
+			ReadTimeMs: 500, WriteTimeMs: 950, IOTimeMs: 1900, WeightedMs: 2000,
+			ServiceTimeMs: 0.66666666666666652, Queue: 0.001996007984031936},
 		// io_ticks grew 3000 ms in 2 s (a 14-field line): capped at 100 %.
-		{Name: "sdb", BusyPct: 100, Reads: 100, ReadBytes: 800 * 512, ReadTimeMs: 10, IOTimeMs: 3010, WeightedMs: 3010},
-		{Name: "loop1", Reads: 50, ReadBytes: 400 * 512, ReadTimeMs: 5, IOTimeMs: 5, WeightedMs: 5},
+		{Name: "sdb", BusyPct: 100, Reads: 100, ReadBytes: 800 * 512, ReadTimeMs: 10, IOTimeMs: 3010, WeightedMs: 3010,
+			ServiceTimeMs: 30.099999999999998, Queue: 0.0030039920159680641},
+		{Name: "loop1", Reads: 50, ReadBytes: 400 * 512, ReadTimeMs: 5, IOTimeMs: 5, WeightedMs: 5,
+			ServiceTimeMs: 0.099999999999999992, Queue: 4.9900199600798405e-06},
 	})
 }
 

@@ -147,6 +147,17 @@ type Disk struct {
 	WriteTimeMs uint64 `json:"write_time_ms"`
 	IOTimeMs    uint64 `json:"io_time_ms"`
 	WeightedMs  uint64 `json:"weighted_io_time_ms"`
+	// ServiceTimeMs and Queue are sigar's service_time and queue as the
+	// original agent.disk reports them: averages since boot (each run of
+	// the original opens a new sigar, whose previous reading is zero),
+	// over the whole seconds of ProcRoot/uptime (u):
+	//   service_time = (IOTimeMs/u*100) / ((Reads+Writes)*100/u), ms per
+	//                  I/O; 0 with no I/O
+	//   queue        = WeightedMs/u/1000, the average number of I/Os in
+	//                  flight
+	// Both 0 in the first second after boot (sigar: NaN) and off Linux.
+	ServiceTimeMs float64 `json:"service_time_ms,omitempty"`
+	Queue         float64 `json:"queue,omitempty"`
 }
 
 // NetIf is one network interface; rates are per second over Snapshot.Elapsed.
