@@ -258,9 +258,11 @@ func addLuaNumber(r *Result, name string, v float64, unit string) {
 	r.AddDouble(name, v, unit)
 }
 
-// runFilesystem reports the mount details.target from the latest sample:
-// total/free/used/avail in kilobytes (uint64), files and free_files
-// (inodes), options (mount options string).
+// runFilesystem reports the mount details.target from the latest sample as
+// the original's check/filesystem.lua: total/free/used/avail in kilobytes,
+// files and free_files (inodes), all int64 (added with no type,
+// filesystem.lua:126, so getMetricType's int64), and the mount options, a
+// string with unit "options" (filesystem.lua:46, 135).
 func runFilesystem(_ context.Context, rc runCtx) Result {
 	fs, fail := findTarget(rc, collector.SourceFilesystems, "filesystem",
 		func(s *collector.Snapshot) []collector.Filesystem { return s.Filesystems },
@@ -269,13 +271,13 @@ func runFilesystem(_ context.Context, rc runCtx) Result {
 		return *fail
 	}
 	r := NewResult(rc.def, rc.start)
-	r.AddUint("total", TypeUint64, fs.TotalBytes/1024, unitKilobytes)
-	r.AddUint("free", TypeUint64, fs.FreeBytes/1024, unitKilobytes)
-	r.AddUint("used", TypeUint64, fs.UsedBytes/1024, unitKilobytes)
-	r.AddUint("avail", TypeUint64, fs.AvailBytes/1024, unitKilobytes)
-	r.AddUint("files", TypeUint64, fs.InodesTotal, "files")
-	r.AddUint("free_files", TypeUint64, fs.InodesFree, "free_files")
-	r.AddString("options", fs.Options)
+	addCount(&r, "total", fs.TotalBytes/1024, unitKilobytes)
+	addCount(&r, "free", fs.FreeBytes/1024, unitKilobytes)
+	addCount(&r, "used", fs.UsedBytes/1024, unitKilobytes)
+	addCount(&r, "avail", fs.AvailBytes/1024, unitKilobytes)
+	addCount(&r, "files", fs.InodesTotal, "files")
+	addCount(&r, "free_files", fs.InodesFree, "free_files")
+	r.Add("options", TypeString, fs.Options, "options")
 	return r
 }
 

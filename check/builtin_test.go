@@ -74,10 +74,10 @@ func TestSnapshotChecks(t *testing.T) {
 			name: "filesystem", def: Def{ID: "f", Type: TypeFilesystem, Details: map[string]any{"target": "/"}}, snap: snap,
 			avail: true, status: "success",
 			metrics: []Metric{
-				m("total", "uint64", "104857600", "kilobytes"), m("free", "uint64", "62914560", "kilobytes"),
-				m("used", "uint64", "41943040", "kilobytes"), m("avail", "uint64", "57671680", "kilobytes"),
-				m("files", "uint64", "6553600", "files"), m("free_files", "uint64", "6000000", "free_files"),
-				m("options", "string", "rw,relatime", ""),
+				m("total", "int64", "104857600", "kilobytes"), m("free", "int64", "62914560", "kilobytes"),
+				m("used", "int64", "41943040", "kilobytes"), m("avail", "int64", "57671680", "kilobytes"),
+				m("files", "int64", "6553600", "files"), m("free_files", "int64", "6000000", "free_files"),
+				m("options", "string", "rw,relatime", "options"),
 			},
 		},
 		{name: "filesystem missing target", def: Def{ID: "f", Type: TypeFilesystem}, snap: snap, status: "Missing target parameter"},
@@ -282,6 +282,13 @@ var originalMetrics = map[string]map[string]originalMetric{
 		"service_time": {[]string{TypeInt64, TypeDouble}, "milliseconds"},
 		"queue":        {[]string{TypeInt64, TypeDouble}, "seconds"},
 	},
+	// filesystem.lua:30-47, added with no type (filesystem.lua:126, 135).
+	TypeFilesystem: {
+		"total": {[]string{TypeInt64}, "kilobytes"}, "free": {[]string{TypeInt64}, "kilobytes"},
+		"used": {[]string{TypeInt64}, "kilobytes"}, "avail": {[]string{TypeInt64}, "kilobytes"},
+		"files": {[]string{TypeInt64}, "files"}, "free_files": {[]string{TypeInt64}, "free_files"},
+		"options": {[]string{TypeString}, "options"},
+	},
 	// network.lua:25-40: sigar's interface stat (speed is nil on Linux),
 	// each a gauge (network.lua:92); link_state a string (network.lua:99).
 	TypeNetwork: {
@@ -303,6 +310,7 @@ func TestOriginalMetricLists(t *testing.T) {
 	for _, def := range []Def{
 		{ID: "d", Type: TypeDisk, Details: map[string]any{"target": "sda"}},
 		{ID: "d", Type: TypeDisk, Details: map[string]any{"target": "sdq"}},
+		{ID: "f", Type: TypeFilesystem, Details: map[string]any{"target": "/"}},
 		{ID: "n", Type: TypeNetwork, Details: map[string]any{"target": "eth0"}},
 	} {
 		want := originalMetrics[def.Type]
