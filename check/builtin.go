@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -134,20 +135,27 @@ func runCPU(_ context.Context, rc runCtx) Result {
 	return r
 }
 
-// runMemory reports the latest memory sample with sigar's names:
+// runMemory reports the latest memory sample as the original's
+// check/memory.lua: sigar's mem and swap fields (linux_sigar.c
+// sigar_mem_get, sigar_swap_get; sigar_util.c sigar_mem_calc_ram), every
+// one a gauge (memory.lua:54, 58):
 //
-//	total         = Memory.TotalBytes
-//	free          = Memory.FreeBytes (MemFree: memory nobody uses)
-//	used          = total - free (includes buffers and page cache, as sigar)
-//	actual_free   = Memory.AvailableBytes (MemAvailable); when the kernel
-//	                does not report it, free + buffers + cached (sigar's rule)
-//	actual_used   = total - actual_free (what applications really hold)
-//	swap_total, swap_used, swap_free = Memory.Swap{Total,Used,Free}Bytes
-//	swap_page_in  = Memory.SwapInBytes, swap_page_out = Memory.SwapOutBytes
-//	                (cumulative since boot; use rate() in criteria)
-//	ram           = total in MiB (unit "megabytes")
+//	total         = MemTotal
+//	free          = MemFree
+//	used          = total - free (buffers and page cache count as used)
+//	actual_free   = MemFree + Buffers + Cached (Memory.ActualFreeBytes;
+//	                meminfo's Cached without SReclaimable)
+//	actual_used   = total - actual_free
+//	ram           = Memory.RAMMB: MB rounded up to a multiple of 8, or the
+//	                write-back ranges of /proc/mtrr (unit "megabytes")
+//	swap_total, swap_used, swap_free = SwapTotal, total - free, SwapFree
+//	swap_page_in, swap_page_out = pswpin, pswpout of /proc/vmstat: pages
+//	                since boot, labelled "bytes" as memory.lua labels them
 //
-// All are gauges, in bytes except ram.
+// Where the sample did not come from /proc (gopsutil off Linux, which
+// leaves the sigar fields 0), actual_free is the available memory (as
+// sigar's darwin code: free + inactive), ram is SigarRAM of the total and
+// the swap pages are the bytes over the page size.
 func runMemory(_ context.Context, rc runCtx) Result {
 	snap, fail := latest(rc)
 	if fail != nil {
@@ -157,25 +165,41 @@ func runMemory(_ context.Context, rc runCtx) Result {
 		return *fail
 	}
 	m := snap.Memory
-	actualFree := m.AvailableBytes
+	actualFree := m.ActualFreeBytes
+	if actualFree == 0 {
+		actualFree = m.AvailableBytes
+	}
 	if actualFree == 0 {
 		actualFree = m.FreeBytes + m.BuffersBytes + m.CachedBytes
 	}
 	actualFree = min(actualFree, m.TotalBytes)
 	free := min(m.FreeBytes, m.TotalBytes)
+	ram := m.RAMMB
+	if ram == 0 {
+		ram = collector.SigarRAM(m.TotalBytes)
+	}
 	r := NewResult(rc.def, rc.start)
 	r.AddUint("actual_used", TypeGauge, m.TotalBytes-actualFree, unitBytes)
 	r.AddUint("free", TypeGauge, free, unitBytes)
 	r.AddUint("total", TypeGauge, m.TotalBytes, unitBytes)
+	r.AddUint("ram", TypeGauge, ram, unitMegabytes)
 	r.AddUint("actual_free", TypeGauge, actualFree, unitBytes)
 	r.AddUint("used", TypeGauge, m.TotalBytes-free, unitBytes)
 	r.AddUint("swap_total", TypeGauge, m.SwapTotalBytes, unitBytes)
 	r.AddUint("swap_used", TypeGauge, m.SwapUsedBytes, unitBytes)
 	r.AddUint("swap_free", TypeGauge, m.SwapFreeBytes, unitBytes)
-	r.AddUint("swap_page_in", TypeGauge, m.SwapInBytes, unitBytes)
-	r.AddUint("swap_page_out", TypeGauge, m.SwapOutBytes, unitBytes)
-	r.AddUint("ram", TypeGauge, m.TotalBytes>>20, unitMegabytes)
+	r.AddUint("swap_page_in", TypeGauge, swapPages(m.SwapInPages, m.SwapInBytes), unitBytes)
+	r.AddUint("swap_page_out", TypeGauge, swapPages(m.SwapOutPages, m.SwapOutBytes), unitBytes)
 	return r
+}
+
+// swapPages is the page count sigar reports, from bytes where the sample
+// has no page count (not read from /proc/vmstat).
+func swapPages(pages, bytes uint64) uint64 {
+	if pages != 0 || bytes == 0 {
+		return pages
+	}
+	return bytes / uint64(os.Getpagesize())
 }
 
 // runLoad reports the load averages (doubles, no unit). Windows has none.

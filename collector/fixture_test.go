@@ -171,7 +171,9 @@ func TestBasicMemoryAndLoad(t *testing.T) {
 		AvailableBytes: 5120000000, CachedBytes: 2764800000, BuffersBytes: 102400000,
 		UsedPct:        37.5,
 		SwapTotalBytes: 1024000000, SwapUsedBytes: 256000000, SwapFreeBytes: 768000000,
-		SwapInBytes: 150 * 4096, SwapOutBytes: 300 * 4096,
+		SwapInBytes: 150 * 4096, SwapOutBytes: 300 * 4096, SwapInPages: 150, SwapOutPages: 300,
+		// sigar: MemFree + Buffers + Cached; 7812 MB rounded up to 7816.
+		ActualFreeBytes: (2000000 + 100000 + 2500000) * 1024, RAMMB: 7816,
 	})
 	eq(t, "load", s1.Load, Load{Load1: 1, Load5: 0.75, Load15: 0.25, Cores: 2})
 }

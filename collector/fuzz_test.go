@@ -59,6 +59,25 @@ func FuzzParseMeminfo(f *testing.F) {
 	})
 }
 
+func FuzzParseMTRR(f *testing.F) {
+	data, err := os.ReadFile(filepath.Join("testdata", "sigar", "metal", "proc", "mtrr"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(data, uint64(16307000*1024))
+	f.Add([]byte("size=  256KB write-back\nsize=-9 write-back"), uint64(0))
+	f.Add([]byte("size=99999999999999999999999 write-back\n"), uint64(1<<63))
+	f.Fuzz(func(t *testing.T, data []byte, total uint64) {
+		sum := parseMTRR(data)
+		if sum > 1<<40 || sum < -(1<<40) {
+			t.Fatalf("sum %d beyond the clamp", sum)
+		}
+		if ram, ok := mtrrRAM(sum, total); ok && (ram == 0 || ram-total/mebibyte > 256) {
+			t.Fatalf("mtrrRAM(%d, %d) = %d, accepted", sum, total, ram)
+		}
+	})
+}
+
 func FuzzParseVMStat(f *testing.F) {
 	seedFile(f, "step0/proc/vmstat")
 	f.Fuzz(func(t *testing.T, data []byte) { _, _, _ = parseVMStat(data) })

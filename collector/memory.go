@@ -8,6 +8,8 @@ import (
 	"strconv"
 )
 
+const mebibyte = 1024 * 1024
+
 // memInfo holds the /proc/meminfo fields we use, in bytes.
 type memInfo struct {
 	total, free, available, buffers, cached, sreclaimable uint64
@@ -134,9 +136,111 @@ func memoryFrom(m memInfo) Memory {
 	return out
 }
 
+// SigarRAM is sigar_mem_calc_ram (sigar_util.c in racker/sigar): the
+// total in whole MB (truncated), rounded up to the next multiple of 8.
+// 506900480 bytes (483.4 MB) gives 488.
+func SigarRAM(totalBytes uint64) uint64 {
+	ram := totalBytes / mebibyte
+	if r := ram % 8; r > 0 {
+		ram += 8 - r
+	}
+	return ram
+}
+
+// sigarActualFree is sigar_mem_get's actual_free on Linux (linux_sigar.c):
+// MemFree + Buffers + Cached, meminfo's Cached alone (not SReclaimable,
+// which Memory.CachedBytes adds).
+func sigarActualFree(m memInfo) uint64 {
+	return m.free + m.buffers + m.cached
+}
+
+// parseMTRR sums the sizes, in MB, of the write-back ranges of /proc/mtrr
+// as get_ram (linux_sigar.c) does: on each line with "size=" followed
+// somewhere by "write-back", the number after "size=" and any spaces, read
+// as atoi reads it (a sign, then digits; the unit after it is ignored, so
+// a "512KB" range counts 512).
+func parseMTRR(data []byte) int64 {
+	const limit = 1 << 40 // far above any real sum; keeps the sum from overflowing
+	var total int64
+	for len(data) > 0 {
+		var line []byte
+		line, data = nextLine(data)
+		i := bytes.Index(line, []byte("size="))
+		if i < 0 {
+			continue
+		}
+		rest := line[i:]
+		if !bytes.Contains(rest, []byte("write-back")) {
+			continue
+		}
+		rest = bytes.TrimLeft(rest[len("size="):], " \t\n\v\f\r")
+		total += atoi(rest, limit)
+		total = max(min(total, limit), -limit)
+	}
+	return total
+}
+
+// atoi reads an optional sign and decimal digits from the start of b as
+// C's atoi does (0 when there are none), clamped to ±limit.
+func atoi(b []byte, limit int64) int64 {
+	neg := false
+	if len(b) > 0 && (b[0] == '+' || b[0] == '-') {
+		neg = b[0] == '-'
+		b = b[1:]
+	}
+	var v int64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			break
+		}
+		v = min(v*10+int64(c-'0'), limit)
+	}
+	if neg {
+		return -v
+	}
+	return v
+}
+
+// mtrrRAM is get_ram's check of the mtrr sum against the total: sigar
+// takes the sum only when it is not 0 and (sum - total MB), computed in
+// unsigned 64 bits (a sum below the total wraps to a huge number), is at
+// most 256.
+func mtrrRAM(sumMB int64, totalBytes uint64) (uint64, bool) {
+	if sumMB == 0 || uint64(sumMB)-totalBytes/mebibyte > 256 {
+		return 0, false
+	}
+	return uint64(sumMB), true
+}
+
 type memorySource struct {
 	opts     Options
 	pageSize uint64
+	// mtrrRead: ProcRoot/mtrr was read (once: its ranges do not change
+	// while the machine runs); mtrrSum its write-back sum, 0 when absent
+	// or unreadable. ram is sigar's cached ram once the sum passed
+	// mtrrRAM (sigar too keeps it from then on).
+	mtrrRead bool
+	mtrrSum  int64
+	ram      uint64
+}
+
+// ramMB is sigar's ram: the calculated value (SigarRAM), replaced by the
+// mtrr sum when that is plausible (get_ram in linux_sigar.c).
+func (m *memorySource) ramMB(totalBytes uint64) uint64 {
+	if m.ram > 0 {
+		return m.ram
+	}
+	if !m.mtrrRead {
+		m.mtrrRead = true
+		if data, err := readFile(m.opts.procRoot(), "mtrr"); err == nil {
+			m.mtrrSum = parseMTRR(data)
+		}
+	}
+	if v, ok := mtrrRAM(m.mtrrSum, totalBytes); ok {
+		m.ram = v
+		return v
+	}
+	return SigarRAM(totalBytes)
 }
 
 func newMemorySource(opts Options, sys system) *memorySource {
@@ -173,6 +277,9 @@ func (m *memorySource) Collect(ctx context.Context, s *Snapshot) error {
 	}
 	mem := memoryFrom(mi)
 	mem.SwapInBytes, mem.SwapOutBytes = in*m.pageSize, out*m.pageSize
+	mem.SwapInPages, mem.SwapOutPages = in, out
+	mem.ActualFreeBytes = sigarActualFree(mi)
+	mem.RAMMB = m.ramMB(mi.total)
 	s.Memory = mem
 	return nil
 }

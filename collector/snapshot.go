@@ -97,6 +97,19 @@ type Memory struct {
 	// boot, in bytes (Virgo's swap_page_in/out).
 	SwapInBytes  uint64 `json:"swap_in_bytes"`
 	SwapOutBytes uint64 `json:"swap_out_bytes"`
+	// SwapInPages/SwapOutPages are the same counts in pages (pswpin and
+	// pswpout of ProcRoot/vmstat), as sigar reports swap page_in/page_out.
+	SwapInPages  uint64 `json:"swap_in_pages,omitempty"`
+	SwapOutPages uint64 `json:"swap_out_pages,omitempty"`
+	// ActualFreeBytes is sigar's actual_free on Linux: MemFree + Buffers +
+	// Cached (meminfo's Cached alone, without SReclaimable). 0 where the
+	// source is not ProcRoot/meminfo (gopsutil off Linux).
+	ActualFreeBytes uint64 `json:"actual_free_bytes,omitempty"`
+	// RAMMB is sigar's "ram": the write-back ranges of ProcRoot/mtrr in MB
+	// when they add up to between the total and 256 MB more, else the
+	// total in whole MB rounded up to a multiple of 8 (SigarRAM). 0 where
+	// the source is not ProcRoot/meminfo.
+	RAMMB uint64 `json:"ram_mb,omitempty"`
 }
 
 // Load averages and the number of logical cores they relate to.
