@@ -192,13 +192,32 @@ func betterMount(a, b mountEntry) bool {
 
 // filesystemFrom fills a Filesystem from a mount and its statfs. UsedPct
 // is df's: used / (used + avail), so the root reserve counts as full.
+// mountsOptions are the options as /proc/mounts shows them, and Virgo's
+// agent.filesystem reports them (filesystem.lua reads /proc/mounts): the
+// mount's own options, then the super block's without its leading rw/ro
+// ("rw,relatime" + "rw,errors=remount-ro" -> "rw,relatime,errors=remount-ro").
+// From /proc/mounts (no super options) they are the options as read.
+func (m mountEntry) mountsOptions() string {
+	super := m.super
+	if first, rest, _ := strings.Cut(super, ","); first == "rw" || first == "ro" {
+		super = rest
+	}
+	if super == "" {
+		return m.options
+	}
+	if m.options == "" {
+		return super
+	}
+	return m.options + "," + super
+}
+
 func filesystemFrom(m mountEntry, st FsStat, disk string) Filesystem {
 	fs := Filesystem{
 		Mount:       m.mount,
 		Device:      m.device,
 		Disk:        disk,
 		FSType:      m.fstype,
-		Options:     m.options,
+		Options:     m.mountsOptions(),
 		TotalBytes:  st.TotalBytes,
 		FreeBytes:   st.FreeBytes,
 		AvailBytes:  st.AvailBytes,

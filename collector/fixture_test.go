@@ -183,13 +183,13 @@ func TestBasicFilesystems(t *testing.T) {
 	// /proc and /run are pseudo, /srv/bind is a bind mount of sda1's
 	// subtree, /srv/secret fails statfs (EACCES) and is left out.
 	eq(t, "filesystems", s1.Filesystems, []Filesystem{
-		{Mount: "/", Device: "/dev/sda1", Disk: "sda1", FSType: "ext4", Options: "rw,relatime",
+		{Mount: "/", Device: "/dev/sda1", Disk: "sda1", FSType: "ext4", Options: "rw,relatime,errors=remount-ro",
 			TotalBytes: 1050 * mib, UsedBytes: 750 * mib, FreeBytes: 300 * mib, AvailBytes: 250 * mib,
 			UsedPct: 75, InodesTotal: 1000, InodesFree: 250, InodesUsedPct: 75},
-		{Mount: "/data disk", Device: "/dev/sdb", Disk: "sdb", FSType: "xfs", Options: "ro,relatime",
+		{Mount: "/data disk", Device: "/dev/sdb", Disk: "sdb", FSType: "xfs", Options: "ro,relatime,attr2",
 			TotalBytes: 2000 * mib, UsedBytes: 1000 * mib, FreeBytes: 1000 * mib, AvailBytes: 1000 * mib,
 			UsedPct: 50, InodesTotal: 500, InodesFree: 500, ReadOnly: true},
-		{Mount: "/mnt/nfs", Device: "server:/export", FSType: "nfs4", Options: "rw,relatime",
+		{Mount: "/mnt/nfs", Device: "server:/export", FSType: "nfs4", Options: "rw,relatime,vers=4.2",
 			TotalBytes: 4000 * mib, UsedBytes: 3000 * mib, FreeBytes: 1000 * mib, AvailBytes: 1000 * mib,
 			UsedPct: 75},
 	})

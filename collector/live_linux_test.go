@@ -188,3 +188,35 @@ func TestOpenFilesBounded(t *testing.T) {
 		t.Errorf("got %d, first %v last %v", len(got), got[0], got[len(got)-1])
 	}
 }
+
+// TestLiveMountsOptions: the options of every mount are what /proc/mounts
+// shows (Virgo's agent.filesystem reads them there).
+func TestLiveMountsOptions(t *testing.T) {
+	mi, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		t.Skip(err)
+	}
+	mounts, err := os.ReadFile("/proc/self/mounts")
+	if err != nil {
+		t.Skip(err)
+	}
+	entries, err := parseMountinfo(mi)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{} // mount point -> options; the last mount wins, as in mountinfo
+	for _, l := range strings.Split(string(mounts), "\n") {
+		if f := strings.Fields(l); len(f) >= 4 {
+			want[unescapeMount(f[1])] = f[3]
+		}
+	}
+	got := map[string]string{}
+	for _, e := range entries {
+		got[e.mount] = e.mountsOptions()
+	}
+	for mnt, w := range want {
+		if got[mnt] != w {
+			t.Errorf("%s: options %q, /proc/mounts says %q", mnt, got[mnt], w)
+		}
+	}
+}
