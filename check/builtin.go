@@ -292,6 +292,21 @@ func runFilesystem(_ context.Context, rc runCtx) Result {
 		func(s *collector.Snapshot) []collector.Filesystem { return s.Filesystems },
 		func(f *collector.Filesystem) string { return f.Mount })
 	if fail != nil {
+		// Virgo's texts name the mount points there are
+		// (filesystem.lua:99,143; its first prints a literal %s).
+		if snap, f := latest(rc); f == nil && snap.Errors[collector.SourceFilesystems] == "" {
+			mounts := make([]string, 0, len(snap.Filesystems))
+			for _, f := range snap.Filesystems {
+				mounts = append(mounts, f.Mount)
+			}
+			avail := strings.Join(mounts, ",")
+			switch want, ok := detailString(rc.def.Details, "target"); {
+			case !ok:
+				fail.Status = "Missing target parameter, available: " + avail
+			case strings.HasPrefix(fail.Status, "No such filesystem"):
+				fail.Status = "No filesystem mounted at " + want + ", available: " + avail
+			}
+		}
 		return *fail
 	}
 	r := NewResult(rc.def, rc.start)

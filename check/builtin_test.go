@@ -85,8 +85,8 @@ func TestSnapshotChecks(t *testing.T) {
 				m("options", "string", "rw,relatime", "options"),
 			},
 		},
-		{name: "filesystem missing target", def: Def{ID: "f", Type: TypeFilesystem}, snap: snap, status: "Missing target parameter"},
-		{name: "filesystem no such", def: Def{ID: "f", Type: TypeFilesystem, Details: map[string]any{"target": "/nope"}}, snap: snap, status: "No such filesystem: /nope"},
+		{name: "filesystem missing target", def: Def{ID: "f", Type: TypeFilesystem}, snap: snap, status: "Missing target parameter, available: /,/boot"},
+		{name: "filesystem no such", def: Def{ID: "f", Type: TypeFilesystem, Details: map[string]any{"target": "/nope"}}, snap: snap, status: "No filesystem mounted at /nope, available: /,/boot"},
 		{
 			name: "disk", def: Def{ID: "d", Type: TypeDisk, Details: map[string]any{"target": "sda"}}, snap: snap, avail: true, status: "success",
 			metrics: []Metric{
