@@ -15,7 +15,11 @@
 //     samples, never since boot; counters that go backwards clamp to 0 and
 //     a core that appears reports 0 until its second sample.
 //   - memory: ProcRoot/meminfo and vmstat. Used = MemTotal - MemAvailable,
-//     as procps-ng 4 `free` prints it; Cached = Cached + SReclaimable.
+//     as procps-ng 4 `free` prints it; Cached = Cached + SReclaimable. For
+//     Virgo's agent.memory, sigar's figures too: actual_free = MemFree +
+//     Buffers + Cached (without SReclaimable), ram in MB rounded up to a
+//     multiple of 8 (or /proc/mtrr's write-back total, read once), swap
+//     pages in and out as pages.
 //   - load: ProcRoot/loadavg, parsed here (gopsutil falls back to the live
 //     host when the file is missing).
 //   - pressure: the host's pressure stall information (PSI) from
@@ -28,8 +32,12 @@
 //     of one device reported once, statfs of RootFS+mount bounded by a
 //     timeout so a dead NFS server cannot stall the sampler.
 //   - disks: ProcRoot/diskstats, whole disks and partitions; ram and loop
-//     devices that never did I/O are left out.
-//   - network: ProcRoot/net/dev, link state from SysRoot/class/net.
+//     devices that never did I/O are left out. service_time and queue are
+//     sigar's averages since boot (over /proc/uptime's whole seconds).
+//   - network: ProcRoot/net/dev (with the fifo, frame, colls and carrier
+//     columns Virgo reports), link state from SysRoot/class/net.
+//   - filesystems' options are /proc/mounts': the mount's own, then the
+//     super block's.
 //   - processes: a lean reader of ProcRoot/PID/stat and status (raw
 //     syscalls into reused buffers, no allocation per process in steady
 //     state); cmdline is read once per process lifetime (pid, start time
