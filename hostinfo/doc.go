@@ -10,14 +10,23 @@
 //
 // Types answered (Types; Linux): CPU, MEMORY, NETWORK, DISK, FILESYSTEM,
 // FILESYSTEM_STATE, PROCS, SYSTEM, WHO, DATE, NIL, HOSTNAME, KERNEL_MODULES,
-// FSTAB, LOGIN, SYSCTL, IP4ROUTES, IP6ROUTES. On other systems the
+// FSTAB, LOGIN, SYSCTL, IP4ROUTES, IP6ROUTES, PASSWD, CRON, PAM, FILEPERMS,
+// CONNECTIONS, LAST_LOGINS, SERVICES, PACKAGES, SSHD. On other systems the
 // Linux-only ones are left out of Types and answered with the original's
 // "Unsupported operating system for X". Every other type of the original's
-// list (protocol.HostInfoAllTypes: those that ran commands such as
-// dpkg-query, iptables, sshd -T, apache2ctl, or parsed application
-// configs) and any unknown type is answered as the original answers a type
-// it does not have: a result whose error is "Agent does not support this
-// Host Info type". host_info.get never answers with an error object.
+// list (protocol.HostInfoAllTypes: IPTABLES, IP6TABLES, AUTOUPDATES,
+// DELETED_LIBS, CVE, REMOTE_SERVICES, LSHW and the application types
+// NGINX_CONFIG, APACHE2, FAIL2BAN, LSYNCD, WORDPRESS, MAGENTO, PHP,
+// POSTFIX, which ran commands or parsed application configs) and any
+// unknown type is answered as the original answers a type it does not
+// have: a result whose error is "Agent does not support this Host Info
+// type". host_info.get never answers with an error object. As base.lua's
+// _pushParams does, a type that read some files and failed on others
+// sends its rows and the errors together (newline-joined); one unreadable
+// file never fails the whole answer. Every type is bounded (files read
+// whole at most 4 MiB, the dpkg status file 64 MiB streamed, wtmp's last
+// 4 MiB, 20000 rows, 2000 entries a directory, 1000 logins); the one
+// command run (rpm -qa, Red Hat family only) has a 30 s timeout.
 //
 // Differences from the original, on purpose:
 //   - FILESYSTEM, FILESYSTEM_STATE and DISK list the snapshot's real
@@ -27,6 +36,20 @@
 //     and IP6ROUTES read ProcRoot/net/route and ipv6_route and format them
 //     as `netstat -nr4`/`-nr6` print them; HOSTNAME is the snapshot's.
 //   - WHO with no utmp file (containers) is an empty list, not an error.
+//   - PASSWD reads /etc/shadow instead of running `passwd -S` per user
+//     (both need root); LAST_LOGINS reads wtmp instead of running `last`
+//     (a login without a host keeps its fields in place, where the
+//     original's word count shifted them); CONNECTIONS reads /proc/net/arp
+//     and /proc/net/tcp{,6} instead of running `arp -an` and
+//     `netstat -naten`; PACKAGES reads /var/lib/dpkg/status instead of
+//     running dpkg-query -W; SSHD reads sshd_config (with its Include
+//     files, up to the first Match) instead of running `sshd -T`, so only
+//     the settings the file sets are sent, not sshd's defaults.
+//   - PAM splits lines with tabs at white space (the original dropped
+//     them); CRON leaves out environment lines (the original sent them as
+//     empty objects) and directories; SERVICES' "systemd" lists both wants
+//     directories (the original kept whichever it read last); CONNECTIONS
+//     is sorted.
 //
 // Not here: the wire (package protocol) and the endpoint handler
 // (agent.Handler, which calls Source).

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"path/filepath"
 	"runtime"
+	"strings"
 	"time"
 
 	"github.com/virgo-top/virgo-top/collector"
@@ -18,6 +20,15 @@ type Options struct {
 	ProcRoot, SysRoot, EtcRoot string
 	// UtmpPath is the utmp file (WHO); "" means /var/run/utmp.
 	UtmpPath string
+	// Root replaces / for the other files read (/var/spool/cron,
+	// /var/lib/dpkg, /boot, /usr/lib/systemd ...).
+	Root string
+	// WtmpPath is the wtmp file (LAST_LOGINS); "" means Root/var/log/wtmp.
+	WtmpPath string
+	// Run runs a command (an absolute path, no shell) and returns its
+	// stdout; nil means exec with cmdTimeout. Only PACKAGES on the Red Hat
+	// family runs one (rpm), as the original does.
+	Run func(ctx context.Context, path string, args ...string) ([]byte, error)
 	// Now is the clock (timestamps, DATE); nil means time.Now.
 	Now func() time.Time
 	// Location is DATE's time zone; nil means time.Local.
@@ -40,7 +51,11 @@ func (o Options) procRoot() string { return orDefault(o.ProcRoot, "/proc") }
 func (o Options) sysRoot() string  { return orDefault(o.SysRoot, "/sys") }
 func (o Options) etcRoot() string  { return orDefault(o.EtcRoot, "/etc") }
 func (o Options) utmpPath() string { return orDefault(o.UtmpPath, "/var/run/utmp") }
-func (o Options) goos() string     { return orDefault(o.GOOS, runtime.GOOS) }
+func (o Options) root() string     { return orDefault(o.Root, "/") }
+func (o Options) wtmpPath() string {
+	return orDefault(o.WtmpPath, filepath.Join(o.root(), "var/log/wtmp"))
+}
+func (o Options) goos() string { return orDefault(o.GOOS, runtime.GOOS) }
 
 func (o Options) now() time.Time {
 	if o.Now != nil {
@@ -65,6 +80,14 @@ func (o Options) addrs(name string) ([]net.Addr, error) {
 		return nil, err
 	}
 	return ifi.Addrs()
+}
+
+// partial is a builder's result that carries errors beside its metrics, as
+// base.lua's _pushParams keeps both (metrics nil: none). Errors are joined
+// with newlines.
+type partial struct {
+	metrics any
+	errs    []string
 }
 
 // errNoSample is the error of a type that needs the agent's snapshot before
@@ -101,6 +124,15 @@ var registry = map[string]entry{
 	"SYSCTL":           {build: buildSysctl, linuxOnly: true},
 	"IP4ROUTES":        {build: buildRoutes4, linuxOnly: true},
 	"IP6ROUTES":        {build: buildRoutes6, linuxOnly: true},
+	"PASSWD":           {build: buildPasswd},
+	"CRON":             {build: buildCron, linuxOnly: true},
+	"PAM":              {build: buildPAM, linuxOnly: true},
+	"FILEPERMS":        {build: buildFileperms, linuxOnly: true},
+	"CONNECTIONS":      {build: buildConnections, linuxOnly: true},
+	"LAST_LOGINS":      {build: buildLastLogins, linuxOnly: true},
+	"SERVICES":         {build: buildServices, linuxOnly: true},
+	"PACKAGES":         {build: buildPackages, linuxOnly: true},
+	"SSHD":             {build: buildSSHD, linuxOnly: true},
 }
 
 // Source answers host_info.get and system.info.
@@ -140,6 +172,17 @@ func (s *Source) Get(ctx context.Context, typ string, snap *collector.Snapshot) 
 		return res
 	}
 	m, err := e.build(ctx, s, snap)
+	if p, ok := m.(partial); ok {
+		// base.lua _pushParams: the rows and the errors of the files or
+		// lines that failed, together.
+		res.Error = strings.Join(p.errs, "\n")
+		if p.metrics != nil {
+			res.Metrics = p.metrics
+		} else if res.Error == "" {
+			res.Error = protocol.HostInfoNoData
+		}
+		return res
+	}
 	switch {
 	case err != nil:
 		res.Error = err.Error()

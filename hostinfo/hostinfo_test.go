@@ -48,7 +48,17 @@ func testOptions(t *testing.T) Options {
 	if err := os.WriteFile(utmp, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	wtmp := filepath.Join(t.TempDir(), "wtmp")
+	var w []byte
+	w = append(w, utmpRecord(2, "~", "reboot", "3.19.0-23-generic", 1440000000)...)          // boot
+	w = append(w, utmpRecord(7, "pts/0", "root", "secure-bastion.dfw", 1440000000+3600)...)  // login
+	w = append(w, utmpRecord(8, "pts/0", "", "", 1440000000+3600+36*60)...)                  // its logout, 36 min later
+	w = append(w, utmpRecord(7, "pts/1", "alice", "", 1440000000+86400*11+3600*19+60*26)...) // still logged in
+	if err := os.WriteFile(wtmp, w, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	return Options{
+		Root: filepath.Join(root, "root"), WtmpPath: wtmp,
 		ProcRoot: filepath.Join(root, "proc"), SysRoot: filepath.Join(root, "sys"), EtcRoot: filepath.Join(root, "etc"),
 		UtmpPath: utmp,
 		Now:      func() time.Time { return fixedNow },

@@ -397,3 +397,101 @@ type SystemInfoNet struct {
 	Info  NetIfInfo  `json:"info"`
 	Usage NetIfUsage `json:"usage"`
 }
+
+// HostInfoPasswd is one account of the PASSWD type (hostinfo/passwd.lua
+// Reader): the first six words `passwd -S` prints, named as the original
+// names them (its "warning_period" holds the maximum age and its
+// "inactivity_period" the warning period: the Reader skips one word).
+type HostInfoPasswd struct {
+	Name             string `json:"name"`
+	Status           string `json:"status"`
+	LastChanged      string `json:"last_changed"`
+	MinimumAge       string `json:"minimum_age"`
+	WarningPeriod    string `json:"warning_period"`
+	InactivityPeriod string `json:"inactivity_period"`
+}
+
+// HostInfoCron is one crontab line of the CRON type (hostinfo/cron.lua
+// Reader): either Time ("@reboot" ...) and Command, or the five schedule
+// fields and Command.
+type HostInfoCron struct {
+	Time    string `json:"time,omitempty"`
+	M       string `json:"m,omitempty"`
+	H       string `json:"h,omitempty"`
+	Dom     string `json:"dom,omitempty"`
+	Mon     string `json:"mon,omitempty"`
+	Dow     string `json:"dow,omitempty"`
+	Command string `json:"command"`
+}
+
+// HostInfoPAM is one rule of a /etc/pam.d file (PAM, hostinfo/pam.lua).
+type HostInfoPAM struct {
+	ModuleInterface string `json:"module_interface"`
+	ControlFlags    string `json:"control_flags"`
+	ModuleName      string `json:"module_name"`
+	ModuleArguments string `json:"module_arguments"`
+	FileName        string `json:"file_name"`
+}
+
+// HostInfoFilePerm is one file of the FILEPERMS type
+// (hostinfo/fileperms.lua): its permission bits as an octal string.
+type HostInfoFilePerm struct {
+	FileName       string `json:"fileName"`
+	OctalFilePerms string `json:"octalFilePerms"`
+	StickyBit      bool   `json:"stickyBit"`
+	Setgid         bool   `json:"setgid"`
+	Setuid         bool   `json:"setuid"`
+}
+
+// HostInfoConnection is one address of the CONNECTIONS type
+// (hostinfo/connections.lua): a neighbour (arp) with no TCP connection
+// to it. The original declares "ports" but never fills it.
+type HostInfoConnection struct {
+	Address string `json:"address"`
+}
+
+// HostInfoLastLogins is the LAST_LOGINS type (hostinfo/last_logins.lua):
+// `last` grouped by kind; a group with no entry is absent.
+type HostInfoLastLogins struct {
+	Bootups             []HostInfoBootup   `json:"bootups,omitempty"`
+	LoggedIn            []HostInfoLoggedIn `json:"logged_in,omitempty"`
+	PreviousLogins      []HostInfoLogin    `json:"previous_logins,omitempty"`
+	DataCollectionStart string             `json:"data_collection_start,omitempty"`
+}
+
+// HostInfoBootup is a "reboot system boot KERNEL" line of `last`; When is
+// the wtmp start, set only when there is exactly one bootup.
+type HostInfoBootup struct {
+	Type   string `json:"type"`
+	Kernel string `json:"kernel"`
+	When   string `json:"when,omitempty"`
+}
+
+// HostInfoLoggedIn is a "still logged in" line of `last`.
+type HostInfoLoggedIn struct {
+	User      string `json:"user"`
+	Host      string `json:"host"`
+	LoginTime string `json:"login_time"`
+}
+
+// HostInfoLogin is a finished session of `last`.
+type HostInfoLogin struct {
+	User       string `json:"user"`
+	Host       string `json:"host"`
+	LoginTime  string `json:"login_time"`
+	LogoutTime string `json:"logout_time"`
+	Duration   string `json:"duration"`
+}
+
+// HostInfoServices is the SERVICES type (hostinfo/services.lua): the
+// entries of each init system's directory under the keys "init",
+// "initd", "system", "systemv" and "systemd"; a directory that cannot be
+// read is absent (and named in the result's error), an empty one is [].
+type HostInfoServices map[string][]string
+
+// HostInfoPackage is one package of the PACKAGES type
+// (hostinfo/packages.lua LinuxReader).
+type HostInfoPackage struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+}

@@ -308,16 +308,108 @@ type wRoute6 struct {
 	Iface       str `json:"iface"`
 }
 
+// hostinfo/passwd.lua:34-41 (the first six words of `passwd -S`).
+type wPasswd struct {
+	Name             str `json:"name"`
+	Status           str `json:"status"`
+	LastChanged      str `json:"last_changed"`
+	MinimumAge       str `json:"minimum_age"`
+	WarningPeriod    str `json:"warning_period"`
+	InactivityPeriod str `json:"inactivity_period"`
+}
+
+// hostinfo/cron.lua:31-50: "@reboot"-style time and command, or the five
+// schedule fields and command (checked by checkRow).
+type wCron struct {
+	Time    str `json:"time" wire:"opt"`
+	M       str `json:"m" wire:"opt"`
+	H       str `json:"h" wire:"opt"`
+	Dom     str `json:"dom" wire:"opt"`
+	Mon     str `json:"mon" wire:"opt"`
+	Dow     str `json:"dow" wire:"opt"`
+	Command str `json:"command"`
+}
+
+// hostinfo/pam.lua:61-66, 100.
+type wPAM struct {
+	ModuleInterface str `json:"module_interface"`
+	ControlFlags    str `json:"control_flags"`
+	ModuleName      str `json:"module_name"`
+	ModuleArguments str `json:"module_arguments"`
+	FileName        str `json:"file_name"`
+}
+
+// hostinfo/fileperms.lua:64-73 (octalFilePerms: string.format("%o")).
+type wFilePerm struct {
+	FileName       str   `json:"fileName"`
+	OctalFilePerms str   `json:"octalFilePerms"`
+	StickyBit      *bool `json:"stickyBit"`
+	Setgid         *bool `json:"setgid"`
+	Setuid         *bool `json:"setuid"`
+}
+
+// hostinfo/connections.lua:91-94 ("ports" is declared, never filled).
+type wConnection struct {
+	Address str       `json:"address"`
+	Ports   *[]string `json:"ports" wire:"opt"`
+}
+
+// hostinfo/last_logins.lua:39-62, 85-100: groups present when non-empty.
+type wLastLogins struct {
+	Bootups *[]struct {
+		Type   str `json:"type"`
+		Kernel str `json:"kernel"`
+		When   str `json:"when" wire:"opt"`
+	} `json:"bootups" wire:"opt"`
+	LoggedIn *[]struct {
+		User      str `json:"user"`
+		Host      str `json:"host"`
+		LoginTime str `json:"login_time"`
+	} `json:"logged_in" wire:"opt"`
+	PreviousLogins *[]struct {
+		User       str `json:"user"`
+		Host       str `json:"host"`
+		LoginTime  str `json:"login_time"`
+		LogoutTime str `json:"logout_time"`
+		Duration   str `json:"duration" wire:"opt"`
+	} `json:"previous_logins" wire:"opt"`
+	DataCollectionStart str `json:"data_collection_start" wire:"opt"`
+}
+
+// hostinfo/services.lua:38-67: a list of names under each key it read.
+type wServices struct {
+	Init    *[]string `json:"init" wire:"opt"`
+	InitD   *[]string `json:"initd" wire:"opt"`
+	System  *[]string `json:"system" wire:"opt"`
+	SystemV *[]string `json:"systemv" wire:"opt"`
+	Systemd *[]string `json:"systemd" wire:"opt"`
+}
+
+// hostinfo/packages.lua:28-33.
+type wPackage struct {
+	Name    str `json:"name"`
+	Version str `json:"version"`
+}
+
+// partialTypes are the types whose original keeps its rows beside its
+// errors (base.lua _pushParams with a non-empty error table, cron.lua's
+// own list): their error results may carry metrics.
+var partialTypes = map[string]bool{
+	"PASSWD": true, "CRON": true, "PAM": true, "FILEPERMS": true, "CONNECTIONS": true,
+	"LAST_LOGINS": true, "SERVICES": true, "PACKAGES": true, "SSHD": true,
+}
+
 // How a type's metrics are shaped.
 type shapeKind int
 
 const (
-	shapeList   shapeKind = iota // a list (sigar types)
-	shapeOne                     // a list of exactly one (system.lua, date.lua)
-	shapeObject                  // one object
-	shapeRows                    // _pushParams: one row flattened to an object, else a list
-	shapeMap                     // a string -> string object (login.lua, sysctl.lua)
-	shapeEmpty                   // nil.lua: []
+	shapeList    shapeKind = iota // a list (sigar types)
+	shapeOne                      // a list of exactly one (system.lua, date.lua)
+	shapeObject                   // one object
+	shapeRows                     // _pushParams: one row flattened to an object, else a list
+	shapeMap                      // a string -> string object (login.lua, sysctl.lua)
+	shapeEmpty                    // nil.lua: []
+	shapeAnyList                  // a list, never flattened, maybe empty (cron.lua)
 )
 
 // hostInfoShapes is every type answered, with its original's file.
@@ -343,6 +435,15 @@ var hostInfoShapes = map[string]struct {
 	"SYSCTL":           {shapeMap, nil},
 	"IP4ROUTES":        {shapeRows, func() any { return &wRoute4{} }},
 	"IP6ROUTES":        {shapeRows, func() any { return &wRoute6{} }},
+	"PASSWD":           {shapeRows, func() any { return &wPasswd{} }},
+	"CRON":             {shapeAnyList, func() any { return &wCron{} }},
+	"PAM":              {shapeRows, func() any { return &wPAM{} }},
+	"FILEPERMS":        {shapeRows, func() any { return &wFilePerm{} }},
+	"CONNECTIONS":      {shapeRows, func() any { return &wConnection{} }},
+	"LAST_LOGINS":      {shapeObject, func() any { return &wLastLogins{} }},
+	"SERVICES":         {shapeObject, func() any { return &wServices{} }},
+	"PACKAGES":         {shapeRows, func() any { return &wPackage{} }},
+	"SSHD":             {shapeMap, nil},
 }
 
 // decodeHostInfo strictly decodes a host_info.get result of type typ.
@@ -359,10 +460,16 @@ func decodeHostInfo(typ string, b []byte) (errText string, err error) {
 		if *r.Error == "" {
 			return "", errors.New("empty error")
 		}
-		if strings.TrimSpace(string(m)) != "[]" {
+		if strings.TrimSpace(string(m)) == "[]" {
+			return *r.Error, nil
+		}
+		if !partialTypes[typ] {
 			return "", fmt.Errorf("an error result carries metrics %s", m)
 		}
-		return *r.Error, nil
+	}
+	errText = ""
+	if r.Error != nil {
+		errText = *r.Error
 	}
 	shape, ok := hostInfoShapes[typ]
 	if !ok {
@@ -399,15 +506,15 @@ func decodeHostInfo(typ string, b []byte) (errText string, err error) {
 	}
 	isList := bytes.HasPrefix(bytes.TrimSpace(m), []byte("["))
 	switch shape.kind {
-	case shapeList, shapeOne:
+	case shapeList, shapeOne, shapeAnyList:
 		if !isList {
 			return "", fmt.Errorf("metrics is not a list: %.80s", m)
 		}
-		return "", rows(true)
+		return errText, rows(true)
 	case shapeObject:
-		return "", rows(false)
+		return errText, rows(false)
 	case shapeRows:
-		return "", rows(isList)
+		return errText, rows(isList)
 	case shapeMap:
 		var kv map[string]string
 		if err := strictDecode(m, &kv); err != nil {
@@ -416,18 +523,26 @@ func decodeHostInfo(typ string, b []byte) (errText string, err error) {
 		if len(kv) == 0 {
 			return "", errors.New("an empty map: _pushParams reports it as an error")
 		}
-		return "", nil
+		return errText, nil
 	default: // shapeEmpty
 		if strings.TrimSpace(string(m)) != "[]" {
 			return "", fmt.Errorf("NIL metrics %s", m)
 		}
-		return "", nil
+		return errText, nil
 	}
 }
 
 func checkRow(row any) error {
-	if p, ok := row.(*wProc); ok {
-		return p.procGroups()
+	switch r := row.(type) {
+	case *wProc:
+		return r.procGroups()
+	case *wCron:
+		five := []str{r.M, r.H, r.Dom, r.Mon, r.Dow}
+		for _, f := range five {
+			if (f == nil) != (r.Time != nil) {
+				return fmt.Errorf("cron row mixes @time and schedule fields")
+			}
+		}
 	}
 	return nil
 }
@@ -565,7 +680,9 @@ func cannedHostInfo(t *testing.T) (*hostinfo.Source, *collector.Snapshot) {
 	src := hostinfo.New(hostinfo.Options{
 		ProcRoot: filepath.Join(root, "proc"), SysRoot: filepath.Join(root, "sys"), EtcRoot: filepath.Join(root, "etc"),
 		UtmpPath: filepath.Join(root, "utmp-absent"), GOOS: "linux",
-		Now: func() time.Time { return time.Date(2024, 3, 5, 6, 7, 8, 0, time.UTC) },
+		Root: filepath.Join(root, "root"), WtmpPath: filepath.Join(root, "root", "var", "log", "wtmp"),
+		Location: time.UTC,
+		Now:      func() time.Time { return time.Date(2024, 3, 5, 6, 7, 8, 0, time.UTC) },
 	})
 	snap := &collector.Snapshot{
 		Host: collector.Host{Hostname: "web1", OS: "linux", Platform: "debian", PlatformVersion: "12", Kernel: "6.1.0", Arch: "x86_64"},
@@ -747,7 +864,8 @@ func TestConformanceFixtures(t *testing.T) {
 func FuzzDecodeHostInfo(f *testing.F) {
 	src, snap := func() (*hostinfo.Source, *collector.Snapshot) {
 		root, _ := filepath.Abs(filepath.Join("testdata", "hostinfo", "host"))
-		return hostinfo.New(hostinfo.Options{ProcRoot: filepath.Join(root, "proc"), SysRoot: filepath.Join(root, "sys"), EtcRoot: filepath.Join(root, "etc"), GOOS: "linux"}), &collector.Snapshot{}
+		return hostinfo.New(hostinfo.Options{ProcRoot: filepath.Join(root, "proc"), SysRoot: filepath.Join(root, "sys"), EtcRoot: filepath.Join(root, "etc"), GOOS: "linux",
+			Root: filepath.Join(root, "root"), WtmpPath: filepath.Join(root, "root", "var", "log", "wtmp")}), &collector.Snapshot{}
 	}()
 	typs := make([]string, 0, len(hostInfoShapes))
 	for typ := range hostInfoShapes {
@@ -767,4 +885,28 @@ func FuzzDecodeHostInfo(f *testing.F) {
 		var p wMetricsPost
 		_ = strictDecode(b, &p)
 	})
+}
+
+// TestDecodeHostInfoPartial: the types whose original keeps rows beside
+// errors may carry both; the others may not; rows are still strict.
+func TestDecodeHostInfoPartial(t *testing.T) {
+	for _, c := range []struct {
+		typ, body string
+		errText   string
+		ok        bool
+	}{
+		{"SERVICES", `{"metrics":{"initd":["ssh"]},"timestamp":1000,"error":"Error reading services directory: x"}`, "Error reading services directory: x", true},
+		{"CRON", `{"metrics":[],"timestamp":1000,"error":"x"}`, "x", true},
+		{"CRON", `{"metrics":[{"time":"@reboot","m":"*","command":"x"}],"timestamp":1000}`, "", false},
+		{"PAM", `{"metrics":{"module_interface":"auth","control_flags":"required","module_name":"pam_unix.so","module_arguments":"","file_name":"a"},"timestamp":1000,"error":"y"}`, "y", true},
+		{"PAM", `{"metrics":{"module_interface":"auth","control_flags":"required","module_name":"pam_unix.so","file_name":"a"},"timestamp":1000}`, "", false},
+		{"FILEPERMS", `{"metrics":{"fileName":"/etc/passwd","octalFilePerms":420,"stickyBit":false,"setgid":false,"setuid":false},"timestamp":1000}`, "", false},
+		{"FSTAB", `{"metrics":{"file_system":"/dev/sda1"},"timestamp":1000,"error":"z"}`, "", false},
+		{"LAST_LOGINS", `{"metrics":{"bootups":[{"type":"reboot","kernel":"6.1"}],"extra":1},"timestamp":1000}`, "", false},
+	} {
+		errText, err := decodeHostInfo(c.typ, []byte(c.body))
+		if (err == nil) != c.ok || (c.ok && errText != c.errText) {
+			t.Errorf("%s %s: %q, %v", c.typ, c.body, errText, err)
+		}
+	}
 }
