@@ -69,7 +69,7 @@ func passwdStatus(name string, e shadowEntry) []string {
 }
 
 // passwdRows joins /etc/passwd's names with /etc/shadow as passwd.lua
-// does through `passwd -S` (lines 48-80), its Reader (lines 30-44) naming
+// does through `passwd -S` (lines 50-82), its Reader (lines 32-46) naming
 // the first six words. A name without a shadow entry is left out.
 func passwdRows(passwd, shadow []byte) []protocol.HostInfoPasswd {
 	sh := parseShadow(shadow)
@@ -92,7 +92,7 @@ func passwdRows(passwd, shadow []byte) []protocol.HostInfoPasswd {
 	return out
 }
 
-// buildPasswd is hostinfo/passwd.lua:48-80. It reads /etc/shadow, which
+// buildPasswd is hostinfo/passwd.lua:50-82. It reads /etc/shadow, which
 // is what `passwd -S` reads, instead of running passwd once per user; both
 // need root.
 func buildPasswd(_ context.Context, s *Source, _ *collector.Snapshot) (any, error) {
@@ -107,10 +107,10 @@ func buildPasswd(_ context.Context, s *Source, _ *collector.Snapshot) (any, erro
 	return protocol.HostInfoRows(passwdRows(pw, sh)), nil
 }
 
-// pamKeywords are pam.lua's module interfaces (lines 34-39).
+// pamKeywords are pam.lua's module interfaces (lines 35-40).
 var pamKeywords = map[string]bool{"password": true, "auth": true, "account": true, "session": true}
 
-// parsePAMLine is pam.lua's Reader (lines 30-69) for one line of file. The
+// parsePAMLine is pam.lua's Reader (lines 31-70) for one line of file. The
 // original splits a line holding a tab at the tabs themselves and so
 // drops it; here every line is split at white space.
 func parsePAMLine(line, file string) (protocol.HostInfoPAM, bool) {
@@ -167,7 +167,7 @@ func readDirNames(dir string) ([]string, error) {
 	return names, nil
 }
 
-// buildPAM is hostinfo/pam.lua:76-110: every rule of every file in
+// buildPAM is hostinfo/pam.lua:78-112: every rule of every file in
 // /etc/pam.d, with its file's name; a file that cannot be read adds its
 // error and the others still count.
 func buildPAM(_ context.Context, s *Source, _ *collector.Snapshot) (any, error) {
@@ -193,7 +193,7 @@ func buildPAM(_ context.Context, s *Source, _ *collector.Snapshot) (any, error) 
 	return partial{metrics: protocol.HostInfoRows(rows), errs: errs}, nil
 }
 
-// filepermsList is fileperms.lua's list (lines 27-46).
+// filepermsList is fileperms.lua's list (lines 29-48).
 var filepermsList = []string{
 	"/etc/grub.conf", "/boot/grub/grub.cfg", "/etc/passwd", "/etc/shadow", "/etc/hosts.allow",
 	"/etc/hosts.deny", "/etc/anacrontab", "/etc/crontab", "/etc/cron.hourly", "/etc/cron.daily",
@@ -201,7 +201,7 @@ var filepermsList = []string{
 	"/etc/group", "/etc/login.defs", "/var/run/php-fpm.sock",
 }
 
-// filePerm is fileperms.lua's row (lines 64-73): the permission bits in
+// filePerm is fileperms.lua's row (lines 66-75): the permission bits in
 // octal, and the sticky, setgid and setuid bits.
 func filePerm(name string, m fs.FileMode) protocol.HostInfoFilePerm {
 	return protocol.HostInfoFilePerm{
@@ -210,7 +210,7 @@ func filePerm(name string, m fs.FileMode) protocol.HostInfoFilePerm {
 	}
 }
 
-// buildFileperms is hostinfo/fileperms.lua:26-90: stat (following links)
+// buildFileperms is hostinfo/fileperms.lua:28-92: stat (following links)
 // each file of the list that exists. /etc paths are read under EtcRoot,
 // the others under Root; the rows name the original paths.
 func buildFileperms(_ context.Context, s *Source, _ *collector.Snapshot) (any, error) {

@@ -17,7 +17,7 @@ import (
 	"github.com/virgo-top/virgo-top/protocol"
 )
 
-// vendor is misc.lua getInfoByVendor's key (lines 86-96): sigar's vendor
+// vendor is misc.lua getInfoByVendor's key (lines 87-97): sigar's vendor
 // lower-cased, "red hat" as "rhel"; here the os-release ID, which names
 // the same distributions the same way (the snapshot's, else EtcRoot's).
 func (s *Source) vendor(snap *collector.Snapshot) string {
@@ -49,7 +49,7 @@ var (
 	cronSchedule = regexp.MustCompile(`(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(.+)`)
 )
 
-// parseCronLine is cron.lua's Reader (lines 30-52). A line matching
+// parseCronLine is cron.lua's Reader (lines 31-53). A line matching
 // neither form (an environment setting) is left out; the original sent
 // it as an empty object.
 func parseCronLine(line string) (protocol.HostInfoCron, bool) {
@@ -62,7 +62,7 @@ func parseCronLine(line string) (protocol.HostInfoCron, bool) {
 	return protocol.HostInfoCron{}, false
 }
 
-// buildCron is hostinfo/cron.lua:60-114: every line of every user's
+// buildCron is hostinfo/cron.lua:62-116: every line of every user's
 // crontab in the vendor's spool directory. The metrics are always a list
 // (the original sets its params directly, so an empty list is not an
 // error); errors count only when no line was read.

@@ -308,7 +308,7 @@ type wRoute6 struct {
 	Iface       str `json:"iface"`
 }
 
-// hostinfo/passwd.lua:34-41 (the first six words of `passwd -S`).
+// hostinfo/passwd.lua:36-43 (the first six words of `passwd -S`).
 type wPasswd struct {
 	Name             str `json:"name"`
 	Status           str `json:"status"`
@@ -318,7 +318,7 @@ type wPasswd struct {
 	InactivityPeriod str `json:"inactivity_period"`
 }
 
-// hostinfo/cron.lua:31-50: "@reboot"-style time and command, or the five
+// hostinfo/cron.lua:34-50: "@reboot"-style time and command, or the five
 // schedule fields and command (checked by checkRow).
 type wCron struct {
 	Time    str `json:"time" wire:"opt"`
@@ -330,7 +330,7 @@ type wCron struct {
 	Command str `json:"command"`
 }
 
-// hostinfo/pam.lua:61-66, 100.
+// hostinfo/pam.lua:62-67, 102.
 type wPAM struct {
 	ModuleInterface str `json:"module_interface"`
 	ControlFlags    str `json:"control_flags"`
@@ -339,7 +339,7 @@ type wPAM struct {
 	FileName        str `json:"file_name"`
 }
 
-// hostinfo/fileperms.lua:64-73 (octalFilePerms: string.format("%o")).
+// hostinfo/fileperms.lua:66-75 (octalFilePerms: string.format("%o")).
 type wFilePerm struct {
 	FileName       str   `json:"fileName"`
 	OctalFilePerms str   `json:"octalFilePerms"`
