@@ -104,7 +104,7 @@ func TestCheckExitCodes(t *testing.T) {
 	}{
 		{[]string{"check", "agent.memory", "--interval", "10ms"}, 0, "agent.memory: available", ""},
 		{[]string{"check", "agent.filesystem", "--target", "/nonexistent-mount", "--interval", "10ms"}, 1,
-			"agent.filesystem: unavailable (No such filesystem: /nonexistent-mount)", "virgo-top: check agent.filesystem: result unavailable\n"},
+			"agent.filesystem: unavailable (No filesystem mounted at /nonexistent-mount, available: ", "virgo-top: check agent.filesystem: result unavailable\n"},
 		{[]string{"check", "agent.filesystem", "--target", "/nonexistent-mount", "--interval", "10ms", "--json"}, 1,
 			`"state": "unavailable"`, "virgo-top: check agent.filesystem: result unavailable\n"},
 		{[]string{"check", "agent.process", "--interval", "10ms"}, 1, "Missing name, cmdline or pidfile parameter", "virgo-top: check agent.process: result unavailable\n"},
