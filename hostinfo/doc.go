@@ -11,11 +11,12 @@
 // Types answered (Types; Linux): CPU, MEMORY, NETWORK, DISK, FILESYSTEM,
 // FILESYSTEM_STATE, PROCS, SYSTEM, WHO, DATE, NIL, HOSTNAME, KERNEL_MODULES,
 // FSTAB, LOGIN, SYSCTL, IP4ROUTES, IP6ROUTES, PASSWD, CRON, PAM, FILEPERMS,
-// CONNECTIONS, LAST_LOGINS, SERVICES, PACKAGES, SSHD. On other systems the
-// Linux-only ones are left out of Types and answered with the original's
-// "Unsupported operating system for X". Every other type of the original's
-// list (protocol.HostInfoAllTypes: IPTABLES, IP6TABLES, AUTOUPDATES,
-// DELETED_LIBS, CVE, REMOTE_SERVICES, LSHW and the application types
+// CONNECTIONS, LAST_LOGINS, SERVICES, PACKAGES, SSHD, AUTOUPDATES,
+// DELETED_LIBS, REMOTE_SERVICES. On other systems the Linux-only ones are
+// left out of Types and answered with the original's "Unsupported
+// operating system for X". Every other type of the original's list
+// (protocol.HostInfoAllTypes: IPTABLES, IP6TABLES (iptables -S needs root
+// and has no file to read), CVE, LSHW and the application types
 // NGINX_CONFIG, APACHE2, FAIL2BAN, LSYNCD, WORDPRESS, MAGENTO, PHP,
 // POSTFIX, which ran commands or parsed application configs) and any
 // unknown type is answered as the original answers a type it does not
@@ -26,7 +27,9 @@
 // file never fails the whole answer. Every type is bounded (files read
 // whole at most 4 MiB, the dpkg status file 64 MiB streamed, wtmp's last
 // 4 MiB, 20000 rows, 2000 entries a directory, 1000 logins); the one
-// command run (rpm -qa, Red Hat family only) has a 30 s timeout.
+// commands run (rpm -qa and service yum-cron status, Red Hat family only,
+// as the original) have a 30 s timeout; a walk over /proc/PID stops at
+// 8192 processes.
 //
 // Differences from the original, on purpose:
 //   - FILESYSTEM, FILESYSTEM_STATE and DISK list the snapshot's real
@@ -45,6 +48,11 @@
 //     running dpkg-query -W; SSHD reads sshd_config (with its Include
 //     files, up to the first Match) instead of running `sshd -T`, so only
 //     the settings the file sets are sent, not sshd's defaults.
+//     DELETED_LIBS reads /proc/PID/maps (" (deleted)") and comm instead of
+//     running `lsof -nnP`; REMOTE_SERVICES reads /proc/net/tcp{,6} and
+//     /proc/PID/fd instead of running `netstat -tlpen`; AUTOUPDATES reads
+//     /etc/apt/apt.conf{,.d} (the flat "APT::Periodic::Unattended-Upgrade"
+//     form) instead of running `apt-config dump`.
 //   - PAM splits lines with tabs at white space (the original dropped
 //     them); CRON leaves out environment lines (the original sent them as
 //     empty objects) and directories; SERVICES' "systemd" lists both wants

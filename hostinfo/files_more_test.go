@@ -43,6 +43,31 @@ func TestFileTypesErrors(t *testing.T) {
 		return nil, &fs.PathError{Op: "fork/exec", Path: rpmPath, Err: fs.ErrNotExist}
 	}
 	rhel := &collector.Snapshot{Host: collector.Host{Platform: "rhel"}}
+	yum := base
+	yum.Run = func(_ context.Context, path string, args ...string) ([]byte, error) {
+		if path != yumCronService || strings.Join(args, " ") != "yum-cron status" {
+			return nil, errors.New("unexpected command")
+		}
+		return []byte("yum-cron is stopped\n"), errors.New("Process exited with exit code 3")
+	}
+	yumSilent := base
+	yumSilent.Run = func(context.Context, string, ...string) ([]byte, error) { return nil, nil }
+	aptOff := base
+	aptOff.EtcRoot = t.TempDir()
+	if err := os.MkdirAll(filepath.Join(aptOff.EtcRoot, "apt", "apt.conf.d"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(aptOff.EtcRoot, "apt", "apt.conf.d", "50x"), []byte("// APT::Periodic::Unattended-Upgrade \"1\";\nAPT::Periodic::Update-Package-Lists \"1\";\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	noProcMaps := base
+	noProcMaps.ProcRoot = t.TempDir()
+	if err := os.MkdirAll(filepath.Join(noProcMaps.ProcRoot, "7"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(noProcMaps.ProcRoot, "7", "maps"), []byte("00400000-00401000 r-xp 00000000 fd:01 1 /bin/x\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	for _, c := range []struct {
 		name, typ string
 		o         Options
@@ -64,6 +89,14 @@ func TestFileTypesErrors(t *testing.T) {
 		{"packages rpm", "PACKAGES", rpm, rhel, "", []protocol.HostInfoPackage{{Name: "bash", Version: "5.1.8-6.el9"}, {Name: "glibc", Version: "2.34-60.el9"}}},
 		{"packages rpm absent", "PACKAGES", rpmAbsent, rhel, "file does not exist", []any{}},
 		{"sshd missing", "SSHD", bare, nil, "sshd_config", []any{}},
+		{"deleted libs none", "DELETED_LIBS", noProcMaps, nil, "", protocol.HostInfoDeletedLibsNone},
+		{"deleted libs no proc", "DELETED_LIBS", bare, nil, "", protocol.HostInfoDeletedLibsNone},
+		{"autoupdates apt off", "AUTOUPDATES", aptOff, &collector.Snapshot{Host: collector.Host{Platform: "debian"}}, "", []protocol.HostInfoAutoupdates{{UpdateMethod: "unattended_upgrades", Status: "disabled"}}},
+		{"autoupdates no /etc/apt", "AUTOUPDATES", noShadow, &collector.Snapshot{Host: collector.Host{Platform: "debian"}}, "apt", []any{}},
+		{"autoupdates unknown distro", "AUTOUPDATES", bare, nil, "Couldn't decipher linux distro for check AUTOUPDATES", []any{}},
+		{"autoupdates yum-cron stopped", "AUTOUPDATES", yum, rhel, "Process exited with exit code 3", protocol.HostInfoAutoupdates{UpdateMethod: "yum_cron", Status: "enabled"}},
+		{"autoupdates yum-cron silent", "AUTOUPDATES", yumSilent, rhel, "", []protocol.HostInfoAutoupdates{{UpdateMethod: "yum_cron", Status: "disabled"}}},
+		{"remote services no tcp", "REMOTE_SERVICES", bare, nil, "net/tcp", []any{}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			r := New(c.o).Get(ctx, c.typ, c.snap)
@@ -199,7 +232,7 @@ func TestHexAddr(t *testing.T) {
 
 // FuzzFileTypeParsers: none of the new file parsers may panic.
 func FuzzFileTypeParsers(f *testing.F) {
-	for _, p := range []string{"etc/passwd", "etc/shadow", "etc/pam.d/sshd", "etc/pam.d/common-auth", "root/var/spool/cron/crontabs/root", "root/var/lib/dpkg/status", "proc/net/arp", "proc/net/tcp", "proc/net/tcp6", "etc/ssh/sshd_config"} {
+	for _, p := range []string{"etc/passwd", "etc/shadow", "etc/pam.d/sshd", "etc/pam.d/common-auth", "root/var/spool/cron/crontabs/root", "root/var/lib/dpkg/status", "proc/net/arp", "proc/net/tcp", "proc/net/tcp6", "etc/ssh/sshd_config", "proc/1/maps"} {
 		b, err := os.ReadFile(filepath.Join("testdata", "host", p))
 		if err != nil {
 			f.Fatal(err)
@@ -219,6 +252,8 @@ func FuzzFileTypeParsers(f *testing.F) {
 		packageLines(b)
 		lastLogins(parseWtmp(b), time.UTC)
 		sshdRows(map[string]string{string(b): string(b)})
+		deletedMaps(b)
+		listeners(b, "tcp")
 	})
 }
 
@@ -235,5 +270,25 @@ func TestRun(t *testing.T) {
 	}
 	if _, err := s.run(context.Background(), "/nonexistent/rpm"); err == nil {
 		t.Error("an absent command ran")
+	}
+}
+
+func TestDeletedMaps(t *testing.T) {
+	got := deletedMaps([]byte("a-b rw-s 0 00:01 4097 /dev/zero (deleted)\na-b r--p 0 fd:01 1 /lib/x.so\na-b r--p 0 fd:01 2 /x y (deleted)\na-b r--p 0 fd:01 2 /x y (deleted)\n (deleted)\n"))
+	if !reflect.DeepEqual(got, []string{"/dev/zero", "/x y"}) {
+		t.Errorf("got %q", got)
+	}
+}
+
+func TestNetstatAddr(t *testing.T) {
+	for in, want := range map[string]string{
+		"0100007F:0CEA":                         "127.0.0.1:3306",
+		"00000000:0000":                         "0.0.0.0:*",
+		"00000000000000000000000000000000:0016": ":::22",
+		"0000000000000000FFFF00000100007F:1F90": "::ffff:127.0.0.1:8080",
+	} {
+		if got, ok := netstatAddr(in); !ok || got != want {
+			t.Errorf("netstatAddr(%s) = %q, want %q", in, got, want)
+		}
 	}
 }

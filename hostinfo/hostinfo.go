@@ -133,6 +133,9 @@ var registry = map[string]entry{
 	"SERVICES":         {build: buildServices, linuxOnly: true},
 	"PACKAGES":         {build: buildPackages, linuxOnly: true},
 	"SSHD":             {build: buildSSHD, linuxOnly: true},
+	"AUTOUPDATES":      {build: buildAutoupdates, linuxOnly: true},
+	"DELETED_LIBS":     {build: buildDeletedLibs, linuxOnly: true},
+	"REMOTE_SERVICES":  {build: buildRemoteServices, linuxOnly: true},
 }
 
 // Source answers host_info.get and system.info.

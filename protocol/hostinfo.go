@@ -495,3 +495,40 @@ type HostInfoPackage struct {
 	Name    string `json:"name"`
 	Version string `json:"version"`
 }
+
+// HostInfoAutoupdates is the AUTOUPDATES type (hostinfo/autoupdates.lua):
+// "enabled" as one object, "disabled" as a list of one (the original
+// inserts that row into its params directly, past _pushParams).
+type HostInfoAutoupdates struct {
+	UpdateMethod string `json:"update_method"`
+	Status       string `json:"status"`
+}
+
+// HostInfoDeletedLibsNone is the DELETED_LIBS metrics when no process maps
+// a deleted file: the original sends this string as its metrics
+// (deleted_libs.lua finalCb, flattened by _pushParams).
+const HostInfoDeletedLibsNone = "No services using deleted libraries found"
+
+// HostInfoDeletedLib is one deleted file a process maps (DELETED_LIBS,
+// hostinfo/deleted_libs.lua: a "DEL" line of `lsof -nnP`).
+type HostInfoDeletedLib struct {
+	UsedByProcess  string `json:"used_by_process"`
+	DeletedLibName string `json:"deleted_lib_name"`
+}
+
+// HostInfoRemoteService is one listening TCP socket as `netstat -tlpen`
+// prints it (REMOTE_SERVICES, hostinfo/remote_services.lua); "proccess"
+// is the original's spelling, pid and proccess are "-" when the owner
+// cannot be seen.
+type HostInfoRemoteService struct {
+	Protocol    string `json:"protocol"`
+	RecvQ       string `json:"recvq"`
+	SendQ       string `json:"sendq"`
+	LocalAddr   string `json:"local_addr"`
+	ForeignAddr string `json:"foreign_addr"`
+	State       string `json:"state"`
+	User        string `json:"user"`
+	Inode       string `json:"inode"`
+	PID         string `json:"pid"`
+	Process     string `json:"proccess"`
+}

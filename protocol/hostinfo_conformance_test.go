@@ -391,25 +391,54 @@ type wPackage struct {
 	Version str `json:"version"`
 }
 
+// hostinfo/autoupdates.lua:32-35, 45-48, 84-87.
+type wAutoupdates struct {
+	UpdateMethod str `json:"update_method"`
+	Status       str `json:"status"`
+}
+
+// hostinfo/deleted_libs.lua:35-38 (or, with none, the sentence of line 52).
+type wDeletedLib struct {
+	UsedByProcess  str `json:"used_by_process"`
+	DeletedLibName str `json:"deleted_lib_name"`
+}
+
+// hostinfo/remote_services.lua:40-50 ("proccess" sic).
+type wRemoteService struct {
+	Protocol    str `json:"protocol"`
+	RecvQ       str `json:"recvq"`
+	SendQ       str `json:"sendq"`
+	LocalAddr   str `json:"local_addr"`
+	ForeignAddr str `json:"foreign_addr"`
+	State       str `json:"state"`
+	User        str `json:"user"`
+	Inode       str `json:"inode"`
+	PID         str `json:"pid"`
+	Process     str `json:"proccess"`
+}
+
 // partialTypes are the types whose original keeps its rows beside its
 // errors (base.lua _pushParams with a non-empty error table, cron.lua's
 // own list): their error results may carry metrics.
 var partialTypes = map[string]bool{
 	"PASSWD": true, "CRON": true, "PAM": true, "FILEPERMS": true, "CONNECTIONS": true,
 	"LAST_LOGINS": true, "SERVICES": true, "PACKAGES": true, "SSHD": true,
+	"AUTOUPDATES": true, "REMOTE_SERVICES": true,
 }
 
 // How a type's metrics are shaped.
 type shapeKind int
 
 const (
-	shapeList    shapeKind = iota // a list (sigar types)
-	shapeOne                      // a list of exactly one (system.lua, date.lua)
-	shapeObject                   // one object
-	shapeRows                     // _pushParams: one row flattened to an object, else a list
-	shapeMap                      // a string -> string object (login.lua, sysctl.lua)
-	shapeEmpty                    // nil.lua: []
-	shapeAnyList                  // a list, never flattened, maybe empty (cron.lua)
+	shapeList           shapeKind = iota // a list (sigar types)
+	shapeOne                             // a list of exactly one (system.lua, date.lua)
+	shapeObject                          // one object
+	shapeRows                            // _pushParams: one row flattened to an object, else a list
+	shapeMap                             // a string -> string object (login.lua, sysctl.lua)
+	shapeEmpty                           // nil.lua: []
+	shapeAnyList                         // a list, never flattened, maybe empty (cron.lua)
+	shapeObjectOrOne                     // one object, or a list of exactly one (autoupdates.lua)
+	shapeRowsOrSentence                  // shapeRows, or deleted_libs.lua's sentence
 )
 
 // hostInfoShapes is every type answered, with its original's file.
@@ -444,6 +473,9 @@ var hostInfoShapes = map[string]struct {
 	"SERVICES":         {shapeObject, func() any { return &wServices{} }},
 	"PACKAGES":         {shapeRows, func() any { return &wPackage{} }},
 	"SSHD":             {shapeMap, nil},
+	"AUTOUPDATES":      {shapeObjectOrOne, func() any { return &wAutoupdates{} }},
+	"DELETED_LIBS":     {shapeRowsOrSentence, func() any { return &wDeletedLib{} }},
+	"REMOTE_SERVICES":  {shapeRows, func() any { return &wRemoteService{} }},
 }
 
 // decodeHostInfo strictly decodes a host_info.get result of type typ.
@@ -514,6 +546,17 @@ func decodeHostInfo(typ string, b []byte) (errText string, err error) {
 	case shapeObject:
 		return errText, rows(false)
 	case shapeRows:
+		return errText, rows(isList)
+	case shapeObjectOrOne:
+		if isList {
+			shape.kind = shapeOne
+		}
+		return errText, rows(isList)
+	case shapeRowsOrSentence:
+		if string(bytes.TrimSpace(m)) == `"No services using deleted libraries found"` {
+			return errText, nil
+		}
+		shape.kind = shapeRows
 		return errText, rows(isList)
 	case shapeMap:
 		var kv map[string]string
@@ -903,6 +946,10 @@ func TestDecodeHostInfoPartial(t *testing.T) {
 		{"FILEPERMS", `{"metrics":{"fileName":"/etc/passwd","octalFilePerms":420,"stickyBit":false,"setgid":false,"setuid":false},"timestamp":1000}`, "", false},
 		{"FSTAB", `{"metrics":{"file_system":"/dev/sda1"},"timestamp":1000,"error":"z"}`, "", false},
 		{"LAST_LOGINS", `{"metrics":{"bootups":[{"type":"reboot","kernel":"6.1"}],"extra":1},"timestamp":1000}`, "", false},
+		{"AUTOUPDATES", `{"metrics":[{"update_method":"yum_cron","status":"disabled"}],"timestamp":1000}`, "", true},
+		{"AUTOUPDATES", `{"metrics":[{"update_method":"yum_cron","status":"disabled"},{"update_method":"yum_cron","status":"disabled"}],"timestamp":1000}`, "", false},
+		{"DELETED_LIBS", `{"metrics":"No services using deleted libraries found","timestamp":1000}`, "", true},
+		{"DELETED_LIBS", `{"metrics":"something else","timestamp":1000}`, "", false},
 	} {
 		errText, err := decodeHostInfo(c.typ, []byte(c.body))
 		if (err == nil) != c.ok || (c.ok && errText != c.errText) {
