@@ -12,23 +12,25 @@
 // FILESYSTEM_STATE, PROCS, SYSTEM, WHO, DATE, NIL, HOSTNAME, KERNEL_MODULES,
 // FSTAB, LOGIN, SYSCTL, IP4ROUTES, IP6ROUTES, PASSWD, CRON, PAM, FILEPERMS,
 // CONNECTIONS, LAST_LOGINS, SERVICES, PACKAGES, SSHD, AUTOUPDATES,
-// DELETED_LIBS, REMOTE_SERVICES. On other systems the Linux-only ones are
-// left out of Types and answered with the original's "Unsupported
-// operating system for X". Every other type of the original's list
-// (protocol.HostInfoAllTypes: IPTABLES, IP6TABLES (iptables -S needs root
-// and has no file to read), CVE, LSHW and the application types
-// NGINX_CONFIG, APACHE2, FAIL2BAN, LSYNCD, WORDPRESS, MAGENTO, PHP,
-// POSTFIX, which ran commands or parsed application configs) and any
-// unknown type is answered as the original answers a type it does not
-// have: a result whose error is "Agent does not support this Host Info
-// type". host_info.get never answers with an error object. As base.lua's
+// DELETED_LIBS, REMOTE_SERVICES, IPTABLES, IP6TABLES, CVE, LSHW. On other
+// systems the Linux-only ones are left out of Types and answered with the
+// original's "Unsupported operating system for X". The application types
+// of the original's list (protocol.HostInfoAllTypes: NGINX_CONFIG,
+// APACHE2, FAIL2BAN, LSYNCD, WORDPRESS, MAGENTO, PHP, POSTFIX, which ran
+// the applications' own commands through shells and parsed their
+// configs) and any unknown type are answered as the original answers a
+// type it does not have: a result whose error is "Agent does not support
+// this Host Info type". host_info.get never answers with an error object. As base.lua's
 // _pushParams does, a type that read some files and failed on others
 // sends its rows and the errors together (newline-joined); one unreadable
 // file never fails the whole answer. Every type is bounded (files read
 // whole at most 4 MiB, the dpkg status file 64 MiB streamed, wtmp's last
-// 4 MiB, 20000 rows, 2000 entries a directory, 1000 logins); the one
-// commands run (rpm -qa and service yum-cron status, Red Hat family only,
-// as the original) have a 30 s timeout; a walk over /proc/PID stops at
+// 4 MiB, 20000 rows, 2000 entries a directory, 1000 logins, CVE's first
+// 10000 changelogs and 8 MiB of each); the commands run, as the original
+// runs them (iptables -S, ip6tables -S,
+// lshw -json; rpm -qa, rpm -qa --changelog and service yum-cron status on
+// the Red Hat family), by absolute path with no shell, have a 30 s
+// timeout and 4 MiB of output; a walk over /proc/PID stops at
 // 8192 processes.
 //
 // Differences from the original, on purpose:
@@ -52,7 +54,9 @@
 //     running `lsof -nnP`; REMOTE_SERVICES reads /proc/net/tcp{,6} and
 //     /proc/PID/fd instead of running `netstat -tlpen`; AUTOUPDATES reads
 //     /etc/apt/apt.conf{,.d} (the flat "APT::Periodic::Unattended-Upgrade"
-//     form) instead of running `apt-config dump`.
+//     form) instead of running `apt-config dump`; CVE reads
+//     /usr/share/doc/*/changelog.Debian.gz with gzip instead of the
+//     original's `sh -c 'zcat ... | grep CVE-'`.
 //   - PAM splits lines with tabs at white space (the original dropped
 //     them); CRON leaves out environment lines (the original sent them as
 //     empty objects) and directories; SERVICES' "systemd" lists both wants

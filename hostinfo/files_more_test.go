@@ -52,6 +52,18 @@ func TestFileTypesErrors(t *testing.T) {
 	}
 	yumSilent := base
 	yumSilent.Run = func(context.Context, string, ...string) ([]byte, error) { return nil, nil }
+	notRoot := base
+	notRoot.Run = func(context.Context, string, ...string) ([]byte, error) {
+		return []byte("{"), errors.New("iptables v1.8.9 (nf_tables): Could not fetch rule set generation id: Permission denied (you must be root)\nProcess exited with exit code 4")
+	}
+	badJSON := base
+	badJSON.Run = func(context.Context, string, ...string) ([]byte, error) { return []byte("{"), nil }
+	absent := base
+	absent.Run = rpmAbsent.Run
+	rpmCVE := base
+	rpmCVE.Run = func(_ context.Context, path string, args ...string) ([]byte, error) {
+		return []byte("* Mon Sep 29 2014 x - 4.2.45-5.4\n- CVE-2014-7169\n- fix CVE-2014-6271 (shellshock), CVE-2014-7169\n"), nil
+	}
 	aptOff := base
 	aptOff.EtcRoot = t.TempDir()
 	if err := os.MkdirAll(filepath.Join(aptOff.EtcRoot, "apt", "apt.conf.d"), 0o755); err != nil {
@@ -96,6 +108,13 @@ func TestFileTypesErrors(t *testing.T) {
 		{"autoupdates unknown distro", "AUTOUPDATES", bare, nil, "Couldn't decipher linux distro for check AUTOUPDATES", []any{}},
 		{"autoupdates yum-cron stopped", "AUTOUPDATES", yum, rhel, "Process exited with exit code 3", protocol.HostInfoAutoupdates{UpdateMethod: "yum_cron", Status: "enabled"}},
 		{"autoupdates yum-cron silent", "AUTOUPDATES", yumSilent, rhel, "", []protocol.HostInfoAutoupdates{{UpdateMethod: "yum_cron", Status: "disabled"}}},
+		{"iptables not root", "IPTABLES", notRoot, nil, "you must be root)\nProcess exited with exit code 4", []any{}},
+		{"ip6tables absent", "IP6TABLES", absent, nil, "file does not exist", []any{}},
+		{"lshw absent", "LSHW", absent, nil, lshwAbsent, []any{}},
+		{"lshw bad json", "LSHW", badJSON, nil, "lshw -json", []any{}},
+		{"cve unknown distro", "CVE", bare, nil, "Couldn't decipher linux distro for check CVE", []any{}},
+		{"cve no changelogs", "CVE", bare, &collector.Snapshot{Host: collector.Host{Platform: "debian"}}, "", protocol.HostInfoCVE{PatchedCVE: []string{}}},
+		{"cve rpm", "CVE", rpmCVE, rhel, "", protocol.HostInfoCVE{PatchedCVE: []string{"CVE-2014-6271", "CVE-2014-7169"}}},
 		{"remote services no tcp", "REMOTE_SERVICES", bare, nil, "net/tcp", []any{}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -254,6 +273,8 @@ func FuzzFileTypeParsers(f *testing.F) {
 		sshdRows(map[string]string{string(b): string(b)})
 		deletedMaps(b)
 		listeners(b, "tcp")
+		parseIPTables(b)
+		cveIDs(bytes.NewReader(b), map[string]bool{})
 	})
 }
 
@@ -268,8 +289,11 @@ func TestRun(t *testing.T) {
 	if string(out) != "a b\n" || err == nil || err.Error() != "Process exited with exit code 3" {
 		t.Errorf("run = %q, %v", out, err)
 	}
-	if _, err := s.run(context.Background(), "/nonexistent/rpm"); err == nil {
-		t.Error("an absent command ran")
+	if _, err := s.run(context.Background(), "/nonexistent/rpm"); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("an absent command: %v", err)
+	}
+	if _, err := s.run(context.Background(), "/bin/sh", "-c", "echo oops >&2; exit 4"); err == nil || err.Error() != "oops\nProcess exited with exit code 4" {
+		t.Errorf("stderr and exit code: %v", err)
 	}
 }
 

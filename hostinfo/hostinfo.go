@@ -136,6 +136,10 @@ var registry = map[string]entry{
 	"AUTOUPDATES":      {build: buildAutoupdates, linuxOnly: true},
 	"DELETED_LIBS":     {build: buildDeletedLibs, linuxOnly: true},
 	"REMOTE_SERVICES":  {build: buildRemoteServices, linuxOnly: true},
+	"IPTABLES":         {build: buildIPTables, linuxOnly: true},
+	"IP6TABLES":        {build: buildIP6Tables, linuxOnly: true},
+	"CVE":              {build: buildCVE, linuxOnly: true},
+	"LSHW":             {build: buildLSHW, linuxOnly: true},
 }
 
 // Source answers host_info.get and system.info.

@@ -58,7 +58,7 @@ func testOptions(t *testing.T) Options {
 		t.Fatal(err)
 	}
 	return Options{
-		Root: filepath.Join(root, "root"), WtmpPath: wtmp,
+		Root: filepath.Join(root, "root"), WtmpPath: wtmp, Run: cannedCommands(t, filepath.Join(root, "commands.json")),
 		ProcRoot: filepath.Join(root, "proc"), SysRoot: filepath.Join(root, "sys"), EtcRoot: filepath.Join(root, "etc"),
 		UtmpPath: utmp,
 		Now:      func() time.Time { return fixedNow },
@@ -77,6 +77,27 @@ func testOptions(t *testing.T) Options {
 			return nil, nil
 		},
 		GOOS: "linux",
+	}
+}
+
+// cannedCommands answers the commands of file (a JSON object from
+// "path args..." to stdout); any other command fails as an absent one.
+func cannedCommands(t *testing.T, file string) func(context.Context, string, ...string) ([]byte, error) {
+	t.Helper()
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]string
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	return func(_ context.Context, path string, args ...string) ([]byte, error) {
+		out, ok := m[strings.Join(append([]string{path}, args...), " ")]
+		if !ok {
+			return nil, &os.PathError{Op: "fork/exec", Path: path, Err: os.ErrNotExist}
+		}
+		return []byte(out), nil
 	}
 }
 

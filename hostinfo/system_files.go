@@ -222,8 +222,9 @@ func packageLines(b []byte) []protocol.HostInfoPackage {
 const cmdTimeout = 30 * time.Second
 
 // run runs path with args (no shell) under cmdTimeout, with at most
-// maxFile bytes of stdout; a non-zero exit is the original's misc.lua run
-// error (lines 58-83).
+// maxFile bytes of stdout. As misc.lua's run (lines 59-84) reports them,
+// the error holds stderr's lines, then "Process exited with exit code N"
+// for a non-zero exit; an absent command is exec's error.
 func (s *Source) run(ctx context.Context, path string, args ...string) ([]byte, error) {
 	if s.opts.Run != nil {
 		return s.opts.Run(ctx, path, args...)
@@ -231,15 +232,26 @@ func (s *Source) run(ctx context.Context, path string, args ...string) ([]byte, 
 	ctx, cancel := context.WithTimeout(ctx, cmdTimeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, path, args...)
-	out := &limitedBuffer{max: maxFile}
-	cmd.Stdout = out
+	out, stderr := &limitedBuffer{max: maxFile}, &limitedBuffer{max: 64 << 10}
+	cmd.Stdout, cmd.Stderr = out, stderr
 	err := cmd.Run()
-	var ee *exec.ExitError
-	if errors.As(err, &ee) && ee.ExitCode() > 0 {
-		//lint:ignore ST1005 the original's text (misc.lua run)
-		return out.b, fmt.Errorf("Process exited with exit code %d", ee.ExitCode())
+	var msgs []string
+	for _, l := range strings.Split(string(stderr.b), "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			msgs = append(msgs, l)
+		}
 	}
-	return out.b, err
+	var ee *exec.ExitError
+	switch {
+	case errors.As(err, &ee) && ee.ExitCode() > 0:
+		msgs = append(msgs, fmt.Sprintf("Process exited with exit code %d", ee.ExitCode()))
+	case err != nil:
+		return out.b, err // did not start: exec's error, e.g. fs.ErrNotExist
+	}
+	if len(msgs) > 0 {
+		return out.b, errors.New(strings.Join(msgs, "\n"))
+	}
+	return out.b, nil
 }
 
 // limitedBuffer keeps the first max bytes written to it.

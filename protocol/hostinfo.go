@@ -532,3 +532,25 @@ type HostInfoRemoteService struct {
 	PID         string `json:"pid"`
 	Process     string `json:"proccess"`
 }
+
+// HostInfoIPTablesRule is one line of `iptables -S` / `ip6tables -S`
+// (IPTABLES, IP6TABLES; hostinfo/iptables.lua, ip6tables.lua Reader): a
+// policy (-P chain policy), a new chain (-N chain) or a rule (-A chain,
+// policy = the line from the chain's name on).
+type HostInfoIPTablesRule struct {
+	Type   string `json:"type"`
+	Chain  string `json:"chain"`
+	Policy string `json:"policy,omitempty"`
+}
+
+// HostInfoCVE is the CVE type (hostinfo/cve.lua): the sorted CVE ids
+// mentioned in the packages' changelogs (13 characters each, as cut).
+type HostInfoCVE struct {
+	PatchedCVE []string `json:"patched_CVE"`
+}
+
+// HostInfoLSHW is the LSHW type (hostinfo/lshw.lua): `lshw -json` as
+// parsed.
+type HostInfoLSHW struct {
+	Info any `json:"info"`
+}

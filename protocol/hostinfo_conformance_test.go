@@ -417,13 +417,31 @@ type wRemoteService struct {
 	Process     str `json:"proccess"`
 }
 
+// hostinfo/iptables.lua:31-41 (ip6tables.lua the same): policy absent
+// for -N.
+type wIPTablesRule struct {
+	Type   str `json:"type"`
+	Chain  str `json:"chain"`
+	Policy str `json:"policy" wire:"opt"`
+}
+
+// hostinfo/cve.lua:71.
+type wCVE struct {
+	PatchedCVE *[]string `json:"patched_CVE"`
+}
+
+// hostinfo/lshw.lua:65: lshw's own JSON under "info".
+type wLSHW struct {
+	Info *json.RawMessage `json:"info"`
+}
+
 // partialTypes are the types whose original keeps its rows beside its
 // errors (base.lua _pushParams with a non-empty error table, cron.lua's
 // own list): their error results may carry metrics.
 var partialTypes = map[string]bool{
 	"PASSWD": true, "CRON": true, "PAM": true, "FILEPERMS": true, "CONNECTIONS": true,
 	"LAST_LOGINS": true, "SERVICES": true, "PACKAGES": true, "SSHD": true,
-	"AUTOUPDATES": true, "REMOTE_SERVICES": true,
+	"AUTOUPDATES": true, "REMOTE_SERVICES": true, "IPTABLES": true, "IP6TABLES": true, "CVE": true,
 }
 
 // How a type's metrics are shaped.
@@ -476,6 +494,10 @@ var hostInfoShapes = map[string]struct {
 	"AUTOUPDATES":      {shapeObjectOrOne, func() any { return &wAutoupdates{} }},
 	"DELETED_LIBS":     {shapeRowsOrSentence, func() any { return &wDeletedLib{} }},
 	"REMOTE_SERVICES":  {shapeRows, func() any { return &wRemoteService{} }},
+	"IPTABLES":         {shapeRows, func() any { return &wIPTablesRule{} }},
+	"IP6TABLES":        {shapeRows, func() any { return &wIPTablesRule{} }},
+	"CVE":              {shapeObject, func() any { return &wCVE{} }},
+	"LSHW":             {shapeObject, func() any { return &wLSHW{} }},
 }
 
 // decodeHostInfo strictly decodes a host_info.get result of type typ.
@@ -724,8 +746,8 @@ func cannedHostInfo(t *testing.T) (*hostinfo.Source, *collector.Snapshot) {
 		ProcRoot: filepath.Join(root, "proc"), SysRoot: filepath.Join(root, "sys"), EtcRoot: filepath.Join(root, "etc"),
 		UtmpPath: filepath.Join(root, "utmp-absent"), GOOS: "linux",
 		Root: filepath.Join(root, "root"), WtmpPath: filepath.Join(root, "root", "var", "log", "wtmp"),
-		Location: time.UTC,
-		Now:      func() time.Time { return time.Date(2024, 3, 5, 6, 7, 8, 0, time.UTC) },
+		Location: time.UTC, Run: cannedCommands(t, filepath.Join(root, "commands.json")),
+		Now: func() time.Time { return time.Date(2024, 3, 5, 6, 7, 8, 0, time.UTC) },
 	})
 	snap := &collector.Snapshot{
 		Host: collector.Host{Hostname: "web1", OS: "linux", Platform: "debian", PlatformVersion: "12", Kernel: "6.1.0", Arch: "x86_64"},
@@ -734,6 +756,26 @@ func cannedHostInfo(t *testing.T) (*hostinfo.Source, *collector.Snapshot) {
 		Disks: []collector.Disk{{Name: "sda1", Reads: 1, Writes: 2, ReadBytes: 512, WriteBytes: 1024, ReadTimeMs: 3, WriteTimeMs: 4, IOTimeMs: 5}},
 	}
 	return src, snap
+}
+
+// cannedCommands answers the commands of file (a JSON object from
+// "path args..." to stdout), so no test runs iptables or lshw.
+func cannedCommands(t testing.TB, file string) func(context.Context, string, ...string) ([]byte, error) {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]string
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	return func(_ context.Context, path string, args ...string) ([]byte, error) {
+		out, ok := m[strings.Join(append([]string{path}, args...), " ")]
+		if !ok {
+			return nil, &os.PathError{Op: "fork/exec", Path: path, Err: os.ErrNotExist}
+		}
+		return []byte(out), nil
+	}
 }
 
 // TestConformanceHostInfo pushes host_info_types.get, host_info.get for
@@ -908,7 +950,8 @@ func FuzzDecodeHostInfo(f *testing.F) {
 	src, snap := func() (*hostinfo.Source, *collector.Snapshot) {
 		root, _ := filepath.Abs(filepath.Join("testdata", "hostinfo", "host"))
 		return hostinfo.New(hostinfo.Options{ProcRoot: filepath.Join(root, "proc"), SysRoot: filepath.Join(root, "sys"), EtcRoot: filepath.Join(root, "etc"), GOOS: "linux",
-			Root: filepath.Join(root, "root"), WtmpPath: filepath.Join(root, "root", "var", "log", "wtmp")}), &collector.Snapshot{}
+			Root: filepath.Join(root, "root"), WtmpPath: filepath.Join(root, "root", "var", "log", "wtmp"),
+			Run: cannedCommands(f, filepath.Join(root, "commands.json"))}), &collector.Snapshot{}
 	}()
 	typs := make([]string, 0, len(hostInfoShapes))
 	for typ := range hostInfoShapes {
@@ -950,6 +993,8 @@ func TestDecodeHostInfoPartial(t *testing.T) {
 		{"AUTOUPDATES", `{"metrics":[{"update_method":"yum_cron","status":"disabled"},{"update_method":"yum_cron","status":"disabled"}],"timestamp":1000}`, "", false},
 		{"DELETED_LIBS", `{"metrics":"No services using deleted libraries found","timestamp":1000}`, "", true},
 		{"DELETED_LIBS", `{"metrics":"something else","timestamp":1000}`, "", false},
+		{"LSHW", `{"metrics":[{"info":{}}],"timestamp":1000}`, "", false},
+		{"IPTABLES", `{"metrics":{"type":"-N","chain":"x"},"timestamp":1000,"error":"Process exited with exit code 1"}`, "Process exited with exit code 1", true},
 	} {
 		errText, err := decodeHostInfo(c.typ, []byte(c.body))
 		if (err == nil) != c.ok || (c.ok && errText != c.errText) {
