@@ -4,10 +4,9 @@ package agent
 
 import (
 	"context"
-	"errors"
+	"github.com/virgo-top/virgo-top/internal/fulldisk"
 	"os"
 	"path/filepath"
-	"syscall"
 	"testing"
 	"time"
 
@@ -15,56 +14,17 @@ import (
 	"github.com/virgo-top/virgo-top/protocol"
 )
 
-// mountTmpfs mounts a tmpfs of size bytes on a new dir, for tests of a full
-// disk; it skips the test with a message when that is not possible (not
-// root, or the kernel refuses).
-func mountTmpfs(t *testing.T, size string) string {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("needs root to mount a small tmpfs (a full disk); CI runs as root")
-	}
-	dir := t.TempDir()
-	if err := syscall.Mount("tmpfs", dir, "tmpfs", 0, "size="+size+",mode=0700"); err != nil {
-		t.Skipf("cannot mount a tmpfs here: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := syscall.Unmount(dir, syscall.MNT_DETACH); err != nil {
-			t.Errorf("unmount %s: %v", dir, err)
-		}
-	})
-	return dir
-}
-
-// fill writes a file until the file system is full.
-func fill(t *testing.T, path string) {
-	t.Helper()
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	buf := make([]byte, 64<<10)
-	for {
-		if _, err := f.Write(buf); err != nil {
-			if errors.Is(err, syscall.ENOSPC) {
-				return
-			}
-			t.Fatal(err)
-		}
-	}
-}
-
 // TestDaemonStartsOnAFullStateDir: a full state file system used to stop
 // the daemon at start (the spool was rewritten, the guid written); it now
 // starts degraded, says so, and keeps its spool on disk once space returns.
 func TestDaemonStartsOnAFullStateDir(t *testing.T) {
-	state := mountTmpfs(t, "256k")
+	state := fulldisk.TB(t, "256k")
 	// A spool from before, then the disk fills up.
 	if err := os.WriteFile(filepath.Join(state, "guid"), []byte("4a5b6c7d-0000-4000-8000-000000000000\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	ballast := filepath.Join(state, "ballast")
-	fill(t, ballast)
+	fulldisk.Fill(t, ballast)
 
 	cfg := config.Default()
 	cfg.StateDir = state

@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/virgo-top/virgo-top/internal/fulldisk"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -51,7 +52,7 @@ func (h *harness) spoolScenario(m mode) summary {
 		h.config += fmt.Sprintf("spool_max_attempts %d\n", h.maxAttempts)
 	}
 	diskOK := true
-	if unmount, err := mountTmpfs(h.stateDir, stateTmpfsSize); err != nil {
+	if unmount, err := fulldisk.Mount(h.stateDir, stateTmpfsSize); err != nil {
 		diskOK = false
 		h.t.Logf("the full-disk part of the spool scenario is skipped: %v; the rest runs", err)
 	} else {

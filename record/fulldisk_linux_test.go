@@ -3,62 +3,20 @@
 package record_test
 
 import (
-	"errors"
+	"github.com/virgo-top/virgo-top/internal/fulldisk"
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/virgo-top/virgo-top/record"
 )
 
-// mountTmpfs mounts a tmpfs of size bytes on a new dir, for tests of a full
-// disk; it skips the test with a message when that is not possible (not
-// root, or the kernel refuses).
-func mountTmpfs(t *testing.T, size string) string {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("needs root to mount a small tmpfs (a full disk); CI runs as root")
-	}
-	dir := t.TempDir()
-	if err := syscall.Mount("tmpfs", dir, "tmpfs", 0, "size="+size+",mode=0700"); err != nil {
-		t.Skipf("cannot mount a tmpfs here: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := syscall.Unmount(dir, syscall.MNT_DETACH); err != nil {
-			t.Errorf("unmount %s: %v", dir, err)
-		}
-	})
-	return dir
-}
-
-// fill writes a file until not one more byte fits.
-func fill(t *testing.T, path string) {
-	t.Helper()
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	for _, n := range []int{64 << 10, 1} {
-		buf := make([]byte, n)
-		for {
-			if _, err := f.Write(buf); err != nil {
-				if errors.Is(err, syscall.ENOSPC) {
-					break
-				}
-				t.Fatal(err)
-			}
-		}
-	}
-}
-
 // TestFullDisk: on a full disk recording pauses with one warning, the
 // caller never waits, and it resumes (with a keyframe, so what follows
 // decodes) when space returns.
 func TestFullDisk(t *testing.T) {
-	mnt := mountTmpfs(t, "512k")
+	mnt := fulldisk.TB(t, "512k")
 	dir := filepath.Join(mnt, "record")
 	var log logBuf
 	w, err := record.OpenWriter(record.Options{Dir: dir, Logger: log.logger()})
@@ -73,7 +31,7 @@ func TestFullDisk(t *testing.T) {
 		t.Fatal(err)
 	}
 	ballast := filepath.Join(mnt, "ballast")
-	fill(t, ballast)
+	fulldisk.Fill(t, ballast)
 	// The first blocks may still fit in the segment's last page; write
 	// until a Flush fails, then some more.
 	i, failures := 20, 0

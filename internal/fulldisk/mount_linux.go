@@ -1,6 +1,4 @@
-//go:build linux
-
-package chaos
+package fulldisk
 
 import (
 	"errors"
@@ -9,10 +7,7 @@ import (
 	"syscall"
 )
 
-// mountTmpfs mounts a tmpfs of size (mount's size= option, e.g. "2m") on
-// dir, which it creates. It returns why it cannot: not root, or the kernel
-// refused (no CAP_SYS_ADMIN in a container).
-func mountTmpfs(dir, size string) (unmount func() error, err error) {
+func mount(dir, size string) (func() error, error) {
 	if os.Geteuid() != 0 {
 		return nil, errors.New("not root (mounting a tmpfs needs root)")
 	}

@@ -1,0 +1,5 @@
+//go:build !linux
+
+package fulldisk
+
+func mount(string, string) (func() error, error) { return nil, ErrUnsupported }
