@@ -140,6 +140,8 @@ var registry = map[string]entry{
 	"IP6TABLES":        {build: buildIP6Tables, linuxOnly: true},
 	"CVE":              {build: buildCVE, linuxOnly: true},
 	"LSHW":             {build: buildLSHW, linuxOnly: true},
+	"PHP":              {build: buildPHP, linuxOnly: true},
+	"POSTFIX":          {build: buildPostfix, linuxOnly: true},
 }
 
 // Source answers host_info.get and system.info.

@@ -554,3 +554,51 @@ type HostInfoCVE struct {
 type HostInfoLSHW struct {
 	Info any `json:"info"`
 }
+
+// HostInfoPHP is the PHP type (hostinfo/php.lua:71-169): `php --version`,
+// `php --modules` and the "PHP Fatal error:" lines of the web server's
+// error logs, merged into one object. The original merges each line's
+// table into the result, so a field written by several lines keeps the
+// last one (error_lines, startup_error_lines: a string, not a list) and
+// most_recent_error keeps the first.
+type HostInfoPHP struct {
+	LogFiles          string              `json:"log_files"`
+	Modules           []string            `json:"modules"`
+	Version           *HostInfoPHPVersion `json:"version,omitempty"`
+	StartupErrorLines string              `json:"startup_error_lines,omitempty"`
+	StartupErrorCount int                 `json:"startup_error_count,omitempty"`
+	StartupErrors     bool                `json:"startup_errors,omitempty"`
+	ErrorLines        string              `json:"error_lines,omitempty"`
+	MostRecentError   string              `json:"most_recent_error,omitempty"`
+	ErrorCount        int                 `json:"error_count,omitempty"`
+	Errors            bool                `json:"errors,omitempty"`
+}
+
+// HostInfoPHPVersion is PHP's version: type "PHP" or "HipHop"; version
+// is absent when the line that set it had none (php.lua:28-41).
+type HostInfoPHPVersion struct {
+	Type    string `json:"type"`
+	Version string `json:"version,omitempty"`
+}
+
+// HostInfoPostfix is the POSTFIX type (hostinfo/postfix.lua:64-155).
+// CurrentConfiguration is a map[string]string of postconf's kept keys, or
+// an empty list ([]: the original's JSON encoder writes an empty table so)
+// when postconf printed none. MailQueueSize is absent when there is no
+// queue_directory.
+type HostInfoPostfix struct {
+	CurrentConfiguration any                    `json:"current_configuration"`
+	MailQueueSize        map[string]int         `json:"mail_queue_size,omitempty"`
+	Process              HostInfoPostfixProcess `json:"process"`
+}
+
+// HostInfoPostfixProcess is the last line of `pgrep -a master` (PID and
+// the line's last word), or only Process = HostInfoPostfixNotRunning.
+type HostInfoPostfixProcess struct {
+	PID     string `json:"PID,omitempty"`
+	Process string `json:"process"`
+}
+
+// HostInfoPostfixNotRunning is postfix.lua:76's process when pgrep printed
+// nothing.
+const HostInfoPostfixNotRunning = "Postfix is not running"

@@ -435,6 +435,65 @@ type wLSHW struct {
 	Info *json.RawMessage `json:"info"`
 }
 
+// hostinfo/php.lua:29-41, 58, 91-101, 116-121, 135, 157: log_files and
+// modules always; the rest as the lines found set them.
+type wPHP struct {
+	LogFiles *string   `json:"log_files"`
+	Modules  *[]string `json:"modules"`
+	Version  *struct {
+		Type    str `json:"type"`
+		Version str `json:"version" wire:"opt"`
+	} `json:"version" wire:"opt"`
+	StartupErrorLines str   `json:"startup_error_lines" wire:"opt"`
+	StartupErrorCount num   `json:"startup_error_count" wire:"opt"`
+	StartupErrors     *bool `json:"startup_errors" wire:"opt"`
+	ErrorLines        str   `json:"error_lines" wire:"opt"`
+	MostRecentError   str   `json:"most_recent_error" wire:"opt"`
+	ErrorCount        num   `json:"error_count" wire:"opt"`
+	Errors            *bool `json:"errors" wire:"opt"`
+}
+
+// hostinfo/postfix.lua:22-34 (the configuration's keys), 43-46 and 74-78
+// (process), 102-122 (the six queues).
+type wPostfix struct {
+	CurrentConfiguration *json.RawMessage `json:"current_configuration"`
+	MailQueueSize        *struct {
+		Incoming num `json:"incoming"`
+		Active   num `json:"active"`
+		Deferred num `json:"deferred"`
+		Bounce   num `json:"bounce"`
+		Hold     num `json:"hold"`
+		Corrupt  num `json:"corrupt"`
+	} `json:"mail_queue_size" wire:"opt"`
+	Process *struct {
+		PID     str `json:"PID" wire:"opt"`
+		Process str `json:"process"`
+	} `json:"process"`
+}
+
+// postconfKeys are postfix.lua:22-34's filter.
+var postconfKeys = map[string]bool{
+	"inet_interfaces": true, "inet_protocols": true, "myhostname": true, "mydomain": true,
+	"mydestination": true, "mynetworks": true, "myorigin": true, "alias_database": true,
+	"config_directory": true, "queue_directory": true, "mail_version": true,
+}
+
+func (p *wPostfix) check() error {
+	if string(bytes.TrimSpace(*p.CurrentConfiguration)) == "[]" { // an empty Lua table
+		return nil
+	}
+	var kv map[string]string
+	if err := strictDecode(*p.CurrentConfiguration, &kv); err != nil {
+		return fmt.Errorf("current_configuration: %w", err)
+	}
+	for k := range kv {
+		if !postconfKeys[k] {
+			return fmt.Errorf("current_configuration has %q, which postfix.lua filters out", k)
+		}
+	}
+	return nil
+}
+
 // partialTypes are the types whose original keeps its rows beside its
 // errors (base.lua _pushParams with a non-empty error table, cron.lua's
 // own list): their error results may carry metrics.
@@ -442,6 +501,7 @@ var partialTypes = map[string]bool{
 	"PASSWD": true, "CRON": true, "PAM": true, "FILEPERMS": true, "CONNECTIONS": true,
 	"LAST_LOGINS": true, "SERVICES": true, "PACKAGES": true, "SSHD": true,
 	"AUTOUPDATES": true, "REMOTE_SERVICES": true, "IPTABLES": true, "IP6TABLES": true, "CVE": true,
+	"PHP": true, "POSTFIX": true,
 }
 
 // How a type's metrics are shaped.
@@ -498,6 +558,8 @@ var hostInfoShapes = map[string]struct {
 	"IP6TABLES":        {shapeRows, func() any { return &wIPTablesRule{} }},
 	"CVE":              {shapeObject, func() any { return &wCVE{} }},
 	"LSHW":             {shapeObject, func() any { return &wLSHW{} }},
+	"PHP":              {shapeObject, func() any { return &wPHP{} }},
+	"POSTFIX":          {shapeObject, func() any { return &wPostfix{} }},
 }
 
 // decodeHostInfo strictly decodes a host_info.get result of type typ.
@@ -601,6 +663,8 @@ func checkRow(row any) error {
 	switch r := row.(type) {
 	case *wProc:
 		return r.procGroups()
+	case *wPostfix:
+		return r.check()
 	case *wCron:
 		five := []str{r.M, r.H, r.Dom, r.Mon, r.Dow}
 		for _, f := range five {
@@ -995,6 +1059,12 @@ func TestDecodeHostInfoPartial(t *testing.T) {
 		{"DELETED_LIBS", `{"metrics":"something else","timestamp":1000}`, "", false},
 		{"LSHW", `{"metrics":[{"info":{}}],"timestamp":1000}`, "", false},
 		{"IPTABLES", `{"metrics":{"type":"-N","chain":"x"},"timestamp":1000,"error":"Process exited with exit code 1"}`, "Process exited with exit code 1", true},
+		{"PHP", `{"metrics":{"log_files":"/var/log/apache2/*error.log*","modules":[]},"timestamp":1000,"error":"x"}`, "x", true},
+		{"PHP", `{"metrics":{"log_files":"x"},"timestamp":1000}`, "", false},
+		{"PHP", `{"metrics":{"log_files":"x","modules":[],"version":{"version":"1"}},"timestamp":1000}`, "", false},
+		{"POSTFIX", `{"metrics":{"current_configuration":[],"process":{"process":"Postfix is not running"}},"timestamp":1000,"error":"No mail queue directory found"}`, "No mail queue directory found", true},
+		{"POSTFIX", `{"metrics":{"current_configuration":{"smtpd_banner":"x"},"process":{"process":"x"}},"timestamp":1000}`, "", false},
+		{"POSTFIX", `{"metrics":{"current_configuration":{},"mail_queue_size":{"active":1},"process":{"process":"x"}},"timestamp":1000}`, "", false},
 	} {
 		errText, err := decodeHostInfo(c.typ, []byte(c.body))
 		if (err == nil) != c.ok || (c.ok && errText != c.errText) {

@@ -1,0 +1,119 @@
+package hostinfo
+
+import (
+	"context"
+	"os"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/virgo-top/virgo-top/collector"
+	"github.com/virgo-top/virgo-top/protocol"
+)
+
+// canned answers each "path args" with its output; any other command
+// fails as an absent one.
+func canned(m map[string]string) func(context.Context, string, ...string) ([]byte, error) {
+	return func(_ context.Context, path string, args ...string) ([]byte, error) {
+		out, ok := m[strings.Join(append([]string{path}, args...), " ")]
+		if !ok {
+			return nil, &os.PathError{Op: "fork/exec", Path: path, Err: os.ErrNotExist}
+		}
+		return []byte(out), nil
+	}
+}
+
+func TestPHPVersionLines(t *testing.T) {
+	for _, c := range []struct {
+		name, out string
+		want      protocol.HostInfoPHP
+		found     bool
+	}{
+		// static/tests/hostinfo/php_VersionAndError_in.txt: the HipHop line
+		// comes last, so it is the version the merge keeps.
+		{"zend and hhvm", "PHP 5.6.4-4ubuntu6.2 (cli) (built: Jul  2 2015 15:29:28)\nCopyright (c) 1997-2014 The PHP Group\nHipHop VM 3.9.1 (rel)\nCompiler: tags/HHVM-3.9.1-0-g0f72cfc\n",
+			protocol.HostInfoPHP{Version: &protocol.HostInfoPHPVersion{Type: "HipHop", Version: "3.9.1"}}, true},
+		{"zend", "PHP 8.2.7 (cli) (built: Jun  9 2023)\n", protocol.HostInfoPHP{Version: &protocol.HostInfoPHPVersion{Type: "PHP", Version: "8.2.7"}}, true},
+		// A "PHP Warning" line starts with PHP: the original takes it for
+		// a version line (php.lua:35 comes before line 42).
+		{"startup warnings", "Warning: Module 'x' already loaded\nPHP Warning:  y in Unknown on line 0\nFatal Error: z\n",
+			protocol.HostInfoPHP{Version: &protocol.HostInfoPHPVersion{Type: "PHP"}, StartupErrorLines: "Fatal Error: z", StartupErrorCount: 2, StartupErrors: true}, true},
+		{"nothing", "Copyright\n", protocol.HostInfoPHP{}, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var p protocol.HostInfoPHP
+			found := phpVersionLines(&p, []byte(c.out))
+			if found != c.found || !reflect.DeepEqual(p, c.want) {
+				t.Errorf("= %+v %v, want %+v %v", p, found, c.want, c.found)
+			}
+		})
+	}
+	// static/tests/hostinfo/php_Modules_in.txt.
+	if got := phpModules([]byte("zlib\n\n[Zend Modules]\nZend OPcache\n")); !reflect.DeepEqual(got, []string{"zlib", "Zend OPcache"}) {
+		t.Errorf("modules = %q", got)
+	}
+}
+
+func TestAppsAbsent(t *testing.T) {
+	ctx := context.Background()
+	bare := Options{Root: t.TempDir(), EtcRoot: t.TempDir(), GOOS: "linux", Run: canned(nil)}
+	rhel := &collector.Snapshot{Host: collector.Host{Platform: "centos"}}
+	stopped := bare
+	stopped.Run = canned(map[string]string{"/usr/bin/pgrep -a master": "", "/usr/sbin/postconf": "queue_directory = /var/spool/postfix\nmail_version = 3.7.11\n"})
+	for _, c := range []struct {
+		name, typ string
+		o         Options
+		snap      *collector.Snapshot
+		wantErr   string
+		want      any
+	}{
+		{"php absent", "PHP", bare, nil, "/usr/bin/php: file does not exist",
+			protocol.HostInfoPHP{LogFiles: "/var/log/apache2/*error.log*", Modules: []string{}}},
+		{"php absent rhel", "PHP", bare, rhel, "file does not exist",
+			protocol.HostInfoPHP{LogFiles: "/var/log/httpd/*error.log*", Modules: []string{}}},
+		{"postfix absent", "POSTFIX", bare, nil, "/usr/sbin/postconf: file does not exist\nNo mail queue directory found",
+			protocol.HostInfoPostfix{CurrentConfiguration: []any{}, Process: protocol.HostInfoPostfixProcess{Process: protocol.HostInfoPostfixNotRunning}}},
+		{"postfix stopped, no spool", "POSTFIX", stopped, nil, "var/spool/postfix/incoming: no such file or directory", nil},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r := New(c.o).Get(ctx, c.typ, c.snap)
+			if !strings.Contains(r.Error, c.wantErr) {
+				t.Errorf("error %q, want %q", r.Error, c.wantErr)
+			}
+			if c.want != nil && !reflect.DeepEqual(r.Metrics, c.want) {
+				t.Errorf("metrics %#v, want %#v", r.Metrics, c.want)
+			}
+		})
+	}
+	r := New(stopped).Get(ctx, "POSTFIX", nil)
+	p := r.Metrics.(protocol.HostInfoPostfix)
+	if p.Process.Process != protocol.HostInfoPostfixNotRunning || len(p.MailQueueSize) != 6 || p.MailQueueSize["active"] != 0 ||
+		!reflect.DeepEqual(p.CurrentConfiguration, map[string]string{"queue_directory": "/var/spool/postfix", "mail_version": "3.7.11"}) {
+		t.Errorf("stopped postfix = %+v", p)
+	}
+}
+
+func TestPostfixLines(t *testing.T) {
+	for _, c := range []struct {
+		pgrep, conf string
+		process     protocol.HostInfoPostfixProcess
+		keys        map[string]string
+	}{
+		// static/tests/hostinfo/postfix_Process_in.txt.
+		{"3593 /usr/lib/postfix/master\n", "mydomain = localdomain\nmynetworks_style = subnet\n",
+			protocol.HostInfoPostfixProcess{PID: "3593", Process: "/usr/lib/postfix/master"}, map[string]string{"mydomain": "localdomain"}},
+		// The last line wins; a trailing blank leaves no last word; the key
+		// runs to the last " = ".
+		{"1 a\n2 /usr/lib/postfix/sbin/master -w \n", "myorigin = a = b\nmyhostname = x = y\n",
+			protocol.HostInfoPostfixProcess{PID: "2"}, map[string]string{}},
+	} {
+		o := Options{Root: t.TempDir(), GOOS: "linux", Run: canned(map[string]string{"/usr/bin/pgrep -a master": c.pgrep, "/usr/sbin/postconf": c.conf})}
+		p := New(o).Get(context.Background(), "POSTFIX", nil).Metrics.(protocol.HostInfoPostfix)
+		if p.Process != c.process {
+			t.Errorf("%q: process %+v, want %+v", c.pgrep, p.Process, c.process)
+		}
+		if m, ok := p.CurrentConfiguration.(map[string]string); (ok || len(c.keys) > 0) && !reflect.DeepEqual(m, c.keys) {
+			t.Errorf("%q: configuration %v, want %v", c.conf, p.CurrentConfiguration, c.keys)
+		}
+	}
+}
