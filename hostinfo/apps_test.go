@@ -117,3 +117,43 @@ func TestPostfixLines(t *testing.T) {
 		}
 	}
 }
+
+func TestNginx(t *testing.T) {
+	// static/tests/hostinfo/nginx_VersionAndConfigureOptions_in.txt.
+	args := nginxConfigureArgs("configure arguments: --with-cc-opt='-g -O2 -fPIE -D_FORTIFY_SOURCE=2' --prefix=/usr/share/nginx --with-http_image_filter_module a=b")
+	if want := []string{"--with-cc-opt='-g -O2 -fPIE -D_FORTIFY_SOURCE=2'", "--prefix=/usr/share/nginx", "--with-http_image_filter_module", "a=b"}; !reflect.DeepEqual(args, want) {
+		t.Errorf("args = %q", args)
+	}
+	// static/tests/hostinfo/nginx_Vhost_in.txt, and a one-line location.
+	v := nginxVhost([]string{"\tlisten 80;", "\tserver_name example.com;", "\troot /var/www/example.com;", "\tlocation = /favicon.ico { log_not_found off; }", "\trootless;"})
+	want := protocol.HostInfoNginxVhost{Domain: "example.com", Listen: "80", Docroot: "/var/www/example.com",
+		Locations: []map[string]string{{"location": "= /favicon.ico"}}}
+	if !reflect.DeepEqual(v, want) {
+		t.Errorf("vhost = %+v", v)
+	}
+
+	ctx := context.Background()
+	for _, c := range []struct {
+		name    string
+		cmds    map[string]string
+		wantErr string
+		want    any
+	}{
+		{"absent", nil, protocol.HostInfoNoData, []any{}},
+		{"no conf path", map[string]string{"/usr/sbin/nginx -V": "nginx version: nginx/1.22.1\nconfigure arguments: --with-debug\n",
+			"/usr/sbin/nginx -t": "nginx: [emerg] unknown directive \"x\"\nnginx: configuration file /etc/nginx/nginx.conf test failed\n"}, "",
+			protocol.HostInfoNginx{Version: "1.22.1", ConfigureArguments: []string{"--with-debug"}, Stderr: "nginx: configuration file /etc/nginx/nginx.conf test failed"}},
+		{"conf missing", map[string]string{"/usr/sbin/nginx -V": "nginx version: nginx/1.22.1\nconfigure arguments: --conf-path=/etc/nginx/nginx.conf\n"},
+			"etc/nginx/nginx.conf: no such file or directory", nil},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r := New(Options{Root: t.TempDir(), GOOS: "linux", Run: canned(c.cmds)}).Get(ctx, "NGINX_CONFIG", nil)
+			if !strings.Contains(r.Error, c.wantErr) || (c.wantErr == "") != (r.Error == "") {
+				t.Errorf("error %q, want %q", r.Error, c.wantErr)
+			}
+			if c.want != nil && !reflect.DeepEqual(r.Metrics, c.want) {
+				t.Errorf("metrics %#v, want %#v", r.Metrics, c.want)
+			}
+		})
+	}
+}

@@ -141,6 +141,7 @@ var registry = map[string]entry{
 	"CVE":              {build: buildCVE, linuxOnly: true},
 	"LSHW":             {build: buildLSHW, linuxOnly: true},
 	"PHP":              {build: buildPHP, linuxOnly: true},
+	"NGINX_CONFIG":     {build: buildNginx, linuxOnly: true},
 	"POSTFIX":          {build: buildPostfix, linuxOnly: true},
 }
 

@@ -602,3 +602,34 @@ type HostInfoPostfixProcess struct {
 // HostInfoPostfixNotRunning is postfix.lua:76's process when pgrep printed
 // nothing.
 const HostInfoPostfixNotRunning = "Postfix is not running"
+
+// HostInfoNginx is the NGINX_CONFIG type (hostinfo/nginx_config.lua:
+// 113-314): `nginx -V` (version, configure_arguments), `nginx -t` (status
+// 0 when a line says the syntax is ok, stderr the last other line), the
+// prefix and conf_path of the configure arguments, the includes of
+// nginx.conf and the vhosts of the included files. Each step needs the
+// one before, so later fields are absent when an earlier one found
+// nothing.
+type HostInfoNginx struct {
+	Version            string   `json:"version,omitempty"`
+	ConfigureArguments []string `json:"configure_arguments,omitempty"`
+	Status             *int     `json:"status,omitempty"`
+	Stderr             string   `json:"stderr,omitempty"`
+	Prefix             string   `json:"prefix,omitempty"`
+	ConfPath           string   `json:"conf_path,omitempty"`
+	Includes           []string `json:"includes,omitempty"`
+	// Vhosts maps a server_name ("" for a file without one) to its
+	// HostInfoNginxVhost; an empty list when no file was read.
+	Vhosts any `json:"vhosts,omitempty"`
+}
+
+// HostInfoNginxVhost is one included file as nginx_config.lua:229-238
+// sums it up: the last server_name and root, every listen (a string when
+// there is one, a list when more, "" when none) and the location blocks
+// (each the directives of the block, "location" its path).
+type HostInfoNginxVhost struct {
+	Domain    string              `json:"domain"`
+	Listen    any                 `json:"listen"`
+	Docroot   string              `json:"docroot"`
+	Locations []map[string]string `json:"locations"`
+}

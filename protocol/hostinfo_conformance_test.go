@@ -471,6 +471,48 @@ type wPostfix struct {
 	} `json:"process"`
 }
 
+// hostinfo/nginx_config.lua:33, 46, 54, 97-99, 175, 230-235, 241: each
+// step's fields are absent when an earlier step found nothing.
+type wNginx struct {
+	Version            str              `json:"version" wire:"opt"`
+	ConfigureArguments *[]string        `json:"configure_arguments" wire:"opt"`
+	Status             num              `json:"status" wire:"opt"`
+	Stderr             str              `json:"stderr" wire:"opt"`
+	Prefix             str              `json:"prefix" wire:"opt"`
+	ConfPath           str              `json:"conf_path" wire:"opt"`
+	Includes           *[]string        `json:"includes" wire:"opt"`
+	Vhosts             *json.RawMessage `json:"vhosts" wire:"opt"`
+}
+
+type wNginxVhost struct {
+	Domain    str                  `json:"domain"`
+	Listen    *json.RawMessage     `json:"listen"` // a string or a list of them
+	Docroot   str                  `json:"docroot"`
+	Locations *[]map[string]string `json:"locations"`
+}
+
+func (n *wNginx) check() error {
+	if n.Vhosts == nil || string(bytes.TrimSpace(*n.Vhosts)) == "[]" {
+		return nil
+	}
+	var vs map[string]json.RawMessage
+	if err := strictDecode(*n.Vhosts, &vs); err != nil {
+		return fmt.Errorf("vhosts: %w", err)
+	}
+	for name, b := range vs {
+		var v wNginxVhost
+		if err := strictDecode(b, &v); err != nil {
+			return fmt.Errorf("vhost %q: %w", name, err)
+		}
+		var one string
+		var many []string
+		if json.Unmarshal(*v.Listen, &one) != nil && json.Unmarshal(*v.Listen, &many) != nil {
+			return fmt.Errorf("vhost %q listen %s", name, *v.Listen)
+		}
+	}
+	return nil
+}
+
 // postconfKeys are postfix.lua:22-34's filter.
 var postconfKeys = map[string]bool{
 	"inet_interfaces": true, "inet_protocols": true, "myhostname": true, "mydomain": true,
@@ -501,7 +543,7 @@ var partialTypes = map[string]bool{
 	"PASSWD": true, "CRON": true, "PAM": true, "FILEPERMS": true, "CONNECTIONS": true,
 	"LAST_LOGINS": true, "SERVICES": true, "PACKAGES": true, "SSHD": true,
 	"AUTOUPDATES": true, "REMOTE_SERVICES": true, "IPTABLES": true, "IP6TABLES": true, "CVE": true,
-	"PHP": true, "POSTFIX": true,
+	"PHP": true, "POSTFIX": true, "NGINX_CONFIG": true,
 }
 
 // How a type's metrics are shaped.
@@ -559,6 +601,7 @@ var hostInfoShapes = map[string]struct {
 	"CVE":              {shapeObject, func() any { return &wCVE{} }},
 	"LSHW":             {shapeObject, func() any { return &wLSHW{} }},
 	"PHP":              {shapeObject, func() any { return &wPHP{} }},
+	"NGINX_CONFIG":     {shapeObject, func() any { return &wNginx{} }},
 	"POSTFIX":          {shapeObject, func() any { return &wPostfix{} }},
 }
 
@@ -664,6 +707,8 @@ func checkRow(row any) error {
 	case *wProc:
 		return r.procGroups()
 	case *wPostfix:
+		return r.check()
+	case *wNginx:
 		return r.check()
 	case *wCron:
 		five := []str{r.M, r.H, r.Dom, r.Mon, r.Dow}
@@ -1061,6 +1106,10 @@ func TestDecodeHostInfoPartial(t *testing.T) {
 		{"IPTABLES", `{"metrics":{"type":"-N","chain":"x"},"timestamp":1000,"error":"Process exited with exit code 1"}`, "Process exited with exit code 1", true},
 		{"PHP", `{"metrics":{"log_files":"/var/log/apache2/*error.log*","modules":[]},"timestamp":1000,"error":"x"}`, "x", true},
 		{"PHP", `{"metrics":{"log_files":"x"},"timestamp":1000}`, "", false},
+		{"NGINX_CONFIG", `{"metrics":{"version":"1.6.2","vhosts":{"a":{"domain":"a","listen":["80","81"],"docroot":"","locations":[]}}},"timestamp":1000}`, "", true},
+		{"NGINX_CONFIG", `{"metrics":{"version":"1.6.2","vhosts":{"a":{"domain":"a","listen":80,"docroot":"","locations":[]}}},"timestamp":1000}`, "", false},
+		{"NGINX_CONFIG", `{"metrics":{"version":"1.6.2","vhosts":{"a":{"domain":"a","listen":"","docroot":""}}},"timestamp":1000}`, "", false},
+		{"NGINX_CONFIG", `{"metrics":{"version":"1.6.2","cients":"0"},"timestamp":1000}`, "", false},
 		{"PHP", `{"metrics":{"log_files":"x","modules":[],"version":{"version":"1"}},"timestamp":1000}`, "", false},
 		{"POSTFIX", `{"metrics":{"current_configuration":[],"process":{"process":"Postfix is not running"}},"timestamp":1000,"error":"No mail queue directory found"}`, "No mail queue directory found", true},
 		{"POSTFIX", `{"metrics":{"current_configuration":{"smtpd_banner":"x"},"process":{"process":"x"}},"timestamp":1000}`, "", false},
