@@ -157,3 +157,44 @@ func TestNginx(t *testing.T) {
 		})
 	}
 }
+
+func TestApache2(t *testing.T) {
+	// static/tests/hostinfo/apache2_apacheOut_in.txt's lines.
+	var p protocol.HostInfoApache2
+	apacheOutput(&p, []string{"Server version: Apache/2.4.10 (Ubuntu)", "Server MPM:     event", ` -D HTTPD_ROOT="/etc/apache2"`,
+		` -D SERVER_CONFIG_FILE="apache2.conf"`, "Syntax OK", "AH00526: Syntax error on line 3 of /etc/apache2/x.conf: Invalid command 'Foo'",
+		"WARNING: Require MaxClients > 0, setting to 150"})
+	want := protocol.HostInfoApache2{Version: "Apache/2.4.10 (Ubuntu)", Mpm: "event", ConfigPath: "/etc/apache2", ConfigFile: "apache2.conf",
+		SyntaxErrors: "Syntax error on line 3 of /etc/apache2/x.conf: Invalid command 'Foo'", MaxClients: "150"}
+	if !reflect.DeepEqual(p, want) {
+		t.Errorf("-V = %+v", p)
+	}
+	for _, c := range []struct {
+		s    string
+		i, j int
+		want string
+	}{{"abc", 1, -1, "abc"}, {"abc", 2, -2, "b"}, {"abc", 4, -1, ""}, {"abc", 3, -3, ""}, {"", 17, -2, ""}} {
+		if got := sub(c.s, c.i, c.j); got != c.want {
+			t.Errorf("sub(%q, %d, %d) = %q", c.s, c.i, c.j, got)
+		}
+	}
+
+	ctx := context.Background()
+	deb := &collector.Snapshot{Host: collector.Host{Platform: "debian"}}
+	// Absent: the original's answer is bin, syntax_ok and cients, no error.
+	r := New(Options{Root: t.TempDir(), GOOS: "linux", Run: canned(nil)}).Get(ctx, "APACHE2", deb)
+	if r.Error != "" || !reflect.DeepEqual(r.Metrics, protocol.HostInfoApache2{Bin: "/usr/sbin/apache2ctl", SyntaxOK: true, Cients: "0"}) {
+		t.Errorf("absent = %+v", r)
+	}
+	// A vhost whose config file is missing; a line before any
+	// NameVirtualHost is left out; httpd on CentOS.
+	o := Options{Root: t.TempDir(), GOOS: "linux", Run: canned(map[string]string{
+		"/usr/sbin/httpd -S": "         port 80 namevhost early.com (/etc/httpd/conf.d/early.conf:1)\n*:80 is a NameVirtualHost\n         port 80 namevhost a.com (/etc/httpd/conf.d/a.conf:1)\n",
+	})}
+	r = New(o).Get(ctx, "APACHE2", &collector.Snapshot{Host: collector.Host{Platform: "centos"}})
+	m := r.Metrics.(protocol.HostInfoApache2)
+	if !strings.Contains(r.Error, "etc/httpd/conf.d/a.conf: no such file or directory") || m.Bin != "/usr/sbin/httpd" ||
+		!reflect.DeepEqual(m.Vhosts, map[string]map[string]protocol.HostInfoApache2Vhost{"*:80": {"a.com": {Vhost: "a.com", Conf: "/etc/httpd/conf.d/a.conf:1", Port: "80"}}}) {
+		t.Errorf("centos = %+v", r)
+	}
+}

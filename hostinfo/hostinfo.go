@@ -142,6 +142,7 @@ var registry = map[string]entry{
 	"LSHW":             {build: buildLSHW, linuxOnly: true},
 	"PHP":              {build: buildPHP, linuxOnly: true},
 	"NGINX_CONFIG":     {build: buildNginx, linuxOnly: true},
+	"APACHE2":          {build: buildApache2}, // linux and darwin (apache2.lua:325-327)
 	"POSTFIX":          {build: buildPostfix, linuxOnly: true},
 }
 

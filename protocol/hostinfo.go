@@ -633,3 +633,36 @@ type HostInfoNginxVhost struct {
 	Docroot   string              `json:"docroot"`
 	Locations []map[string]string `json:"locations"`
 }
+
+// HostInfoApache2 is the APACHE2 type (hostinfo/apache2.lua:124-323):
+// `apache2ctl -V` (httpd on the Red Hat family), `apache2ctl -S`'s
+// virtual hosts with the DocumentRoot and logs of their config files, and
+// the count of the server's processes. syntax_ok is always true: the
+// original sets any false value to true (line 282). cients (sic) is a
+// count as a string.
+type HostInfoApache2 struct {
+	Bin          string                                     `json:"bin"`
+	Version      string                                     `json:"version,omitempty"`
+	Mpm          string                                     `json:"mpm,omitempty"`
+	ConfigPath   string                                     `json:"config_path,omitempty"`
+	ConfigFile   string                                     `json:"config_file,omitempty"`
+	MaxClients   string                                     `json:"max_clients,omitempty"`
+	SyntaxOK     bool                                       `json:"syntax_ok"`
+	SyntaxErrors string                                     `json:"syntax_errors,omitempty"`
+	User         string                                     `json:"user,omitempty"`
+	Cients       string                                     `json:"cients"`
+	Vhosts       map[string]map[string]HostInfoApache2Vhost `json:"vhosts,omitempty"`
+}
+
+// HostInfoApache2Vhost is one line of `apache2ctl -S` under its
+// NameVirtualHost (apache2.lua:230-251): keyed by its name, or "default"
+// for the default server (which has no port, and whose accesslogs the
+// original always sends empty: it reads a key that is never set).
+type HostInfoApache2Vhost struct {
+	Vhost      string `json:"vhost"`
+	Conf       string `json:"conf"`
+	Port       string `json:"port,omitempty"`
+	Docroot    string `json:"docroot"`
+	Accesslogs string `json:"accesslogs"`
+	Errorlog   string `json:"errorlog"`
+}

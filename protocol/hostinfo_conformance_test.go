@@ -513,6 +513,50 @@ func (n *wNginx) check() error {
 	return nil
 }
 
+// hostinfo/apache2.lua:33-49, 60, 230-251, 275, 282, 291 ("cients" sic);
+// estimatedRAMperpreforkchild was set after the original had answered
+// (line 321), so it is not expected.
+type wApache2 struct {
+	Bin          str                                    `json:"bin"`
+	Version      str                                    `json:"version" wire:"opt"`
+	Mpm          str                                    `json:"mpm" wire:"opt"`
+	ConfigPath   str                                    `json:"config_path" wire:"opt"`
+	ConfigFile   str                                    `json:"config_file" wire:"opt"`
+	MaxClients   str                                    `json:"max_clients" wire:"opt"`
+	SyntaxOK     *bool                                  `json:"syntax_ok"`
+	SyntaxErrors str                                    `json:"syntax_errors" wire:"opt"`
+	User         str                                    `json:"user" wire:"opt"`
+	Cients       str                                    `json:"cients"`
+	Vhosts       *map[string]map[string]json.RawMessage `json:"vhosts" wire:"opt"`
+}
+
+type wApache2Vhost struct {
+	Vhost      str `json:"vhost"`
+	Conf       str `json:"conf"`
+	Port       str `json:"port" wire:"opt"` // absent for "default"
+	Docroot    str `json:"docroot"`
+	Accesslogs str `json:"accesslogs"`
+	Errorlog   str `json:"errorlog"`
+}
+
+func (a *wApache2) check() error {
+	if a.Vhosts == nil {
+		return nil
+	}
+	for addr, group := range *a.Vhosts {
+		for name, b := range group {
+			var v wApache2Vhost
+			if err := strictDecode(b, &v); err != nil {
+				return fmt.Errorf("vhost %s %s: %w", addr, name, err)
+			}
+			if (name == "default") != (v.Port == nil) {
+				return fmt.Errorf("vhost %s %s: port %v", addr, name, v.Port)
+			}
+		}
+	}
+	return nil
+}
+
 // postconfKeys are postfix.lua:22-34's filter.
 var postconfKeys = map[string]bool{
 	"inet_interfaces": true, "inet_protocols": true, "myhostname": true, "mydomain": true,
@@ -543,7 +587,7 @@ var partialTypes = map[string]bool{
 	"PASSWD": true, "CRON": true, "PAM": true, "FILEPERMS": true, "CONNECTIONS": true,
 	"LAST_LOGINS": true, "SERVICES": true, "PACKAGES": true, "SSHD": true,
 	"AUTOUPDATES": true, "REMOTE_SERVICES": true, "IPTABLES": true, "IP6TABLES": true, "CVE": true,
-	"PHP": true, "POSTFIX": true, "NGINX_CONFIG": true,
+	"PHP": true, "POSTFIX": true, "NGINX_CONFIG": true, "APACHE2": true,
 }
 
 // How a type's metrics are shaped.
@@ -602,6 +646,7 @@ var hostInfoShapes = map[string]struct {
 	"LSHW":             {shapeObject, func() any { return &wLSHW{} }},
 	"PHP":              {shapeObject, func() any { return &wPHP{} }},
 	"NGINX_CONFIG":     {shapeObject, func() any { return &wNginx{} }},
+	"APACHE2":          {shapeObject, func() any { return &wApache2{} }},
 	"POSTFIX":          {shapeObject, func() any { return &wPostfix{} }},
 }
 
@@ -709,6 +754,8 @@ func checkRow(row any) error {
 	case *wPostfix:
 		return r.check()
 	case *wNginx:
+		return r.check()
+	case *wApache2:
 		return r.check()
 	case *wCron:
 		five := []str{r.M, r.H, r.Dom, r.Mon, r.Dow}
@@ -1110,6 +1157,10 @@ func TestDecodeHostInfoPartial(t *testing.T) {
 		{"NGINX_CONFIG", `{"metrics":{"version":"1.6.2","vhosts":{"a":{"domain":"a","listen":80,"docroot":"","locations":[]}}},"timestamp":1000}`, "", false},
 		{"NGINX_CONFIG", `{"metrics":{"version":"1.6.2","vhosts":{"a":{"domain":"a","listen":"","docroot":""}}},"timestamp":1000}`, "", false},
 		{"NGINX_CONFIG", `{"metrics":{"version":"1.6.2","cients":"0"},"timestamp":1000}`, "", false},
+		{"APACHE2", `{"metrics":{"bin":"/usr/sbin/apache2ctl","syntax_ok":true,"cients":"0"},"timestamp":1000}`, "", true},
+		{"APACHE2", `{"metrics":{"bin":"/usr/sbin/apache2ctl","syntax_ok":true,"cients":"0","estimatedRAMperpreforkchild":null},"timestamp":1000}`, "", false},
+		{"APACHE2", `{"metrics":{"bin":"b","syntax_ok":true,"cients":"0","vhosts":{"*:80":{"default":{"vhost":"a","conf":"c","port":"80","docroot":"","accesslogs":"","errorlog":""}}}},"timestamp":1000}`, "", false},
+		{"APACHE2", `{"metrics":{"bin":"b","syntax_ok":true,"cients":"0","vhosts":{"*:80":{"a":{"vhost":"a","conf":"c","port":"80","docroot":"","accesslogs":""}}}},"timestamp":1000}`, "", false},
 		{"PHP", `{"metrics":{"log_files":"x","modules":[],"version":{"version":"1"}},"timestamp":1000}`, "", false},
 		{"POSTFIX", `{"metrics":{"current_configuration":[],"process":{"process":"Postfix is not running"}},"timestamp":1000,"error":"No mail queue directory found"}`, "No mail queue directory found", true},
 		{"POSTFIX", `{"metrics":{"current_configuration":{"smtpd_banner":"x"},"process":{"process":"x"}},"timestamp":1000}`, "", false},
