@@ -198,3 +198,58 @@ func TestApache2(t *testing.T) {
 		t.Errorf("centos = %+v", r)
 	}
 }
+
+func TestFail2ban(t *testing.T) {
+	// static/tests/hostinfo/fail2ban_logfilepath_in.txt and jailslist_in.txt.
+	if got := fail2banLogTarget([]byte("Current logging target is:\n`- /var/log/fail2ban.log\n")); got != "/var/log/fail2ban.log" {
+		t.Errorf("target = %q", got)
+	}
+	if got := fail2banLogTarget([]byte("Current logging target is:\n`- SYSLOG\n")); got != "/var/log/syslog" {
+		t.Errorf("SYSLOG target = %q", got)
+	}
+	if got := fail2banJails([]byte("Status\n|- Number of jail:\t1\n`- Jail list:\tsshd\n`- Jail list:\tsshd foo, bar, baz, derp\n")); !reflect.DeepEqual(got, []string{"sshd", "foo", "bar", "baz", "derp"}) {
+		t.Errorf("jails = %q", got)
+	}
+	// static/tests/hostinfo/fail2ban_bannedstats_in.txt, an address in a
+	// second jail, and a line that is not "[jail] Ban ip".
+	banned, activity := fail2banActivityLines([]string{
+		"2015-08-27 18:49:05,849 fail2ban.actions        [12228]: NOTICE  [sshd] Unban 43.229.53.20",
+		"2015-08-27 19:24:15,683 fail2ban.actions        [12228]: NOTICE  [sshd] Ban 43.229.53.20",
+		"2015-08-27 19:34:16,643 fail2ban.actions        [12228]: NOTICE  [sshd] Unban 43.229.53.20",
+		"2015-08-27 20:14:40,828 fail2ban.actions        [12228]: NOTICE  [sshd] Ban 43.229.53.20",
+		"2015-08-27 20:55:13,275 fail2ban.actions        [12228]: NOTICE  [sshd] Ban 43.229.53.20",
+		"x [ssh2] Ban 43.229.53.20",
+		"x [sshd] Restore Ban 1.2.3.4",
+		"x [sshd] Found 1.2.3.4",
+	})
+	if len(activity) != 7 || !reflect.DeepEqual(banned, map[string]map[string]protocol.HostInfoFail2banBan{"43.229.53.20": {"ssh2": {Count: 1, Status: "Ban"}}}) {
+		t.Errorf("banned %v, activity %d", banned, len(activity))
+	}
+	many := make([]string, 600)
+	for i := range many {
+		many[i] = "x [sshd] Ban 1.1.1.1"
+	}
+	if banned, activity := fail2banActivityLines(many); len(activity) != 500 || banned["1.1.1.1"]["sshd"].Count != 500 {
+		t.Errorf("%d activity lines, %+v", len(activity), banned)
+	}
+
+	ctx := context.Background()
+	// Absent or not root: nothing found, the original's "no data".
+	if r := New(Options{Root: t.TempDir(), GOOS: "linux", Run: canned(nil)}).Get(ctx, "FAIL2BAN", nil); r.Error != protocol.HostInfoNoData {
+		t.Errorf("absent = %+v", r)
+	}
+	// A log without bans: empty lists; a missing log: the error, and jails.
+	root := t.TempDir()
+	if err := os.WriteFile(root+"/f2b.log", []byte("2024 fail2ban.jail [1]: INFO Jail 'sshd' started\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := New(Options{Root: root, GOOS: "linux", Run: canned(map[string]string{"/usr/bin/fail2ban-client get logtarget": "`- /f2b.log\n"})}).Get(ctx, "FAIL2BAN", nil)
+	if m := r.Metrics.(protocol.HostInfoFail2ban); r.Error != "" || m.Activity == nil || len(*m.Activity) != 0 || !reflect.DeepEqual(m.Banned, []any{}) || m.Jails != nil {
+		t.Errorf("no bans = %+v", r)
+	}
+	r = New(Options{Root: root, GOOS: "linux", Run: canned(map[string]string{"/usr/bin/fail2ban-client get logtarget": "`- /var/log/none.log\n",
+		"/usr/bin/fail2ban-client status": "`- Jail list:\tsshd\n"})}).Get(ctx, "FAIL2BAN", nil)
+	if m := r.Metrics.(protocol.HostInfoFail2ban); !strings.Contains(r.Error, "none.log") || m.Activity != nil || !reflect.DeepEqual(*m.Jails, []string{"sshd"}) {
+		t.Errorf("missing log = %+v", r)
+	}
+}

@@ -666,3 +666,22 @@ type HostInfoApache2Vhost struct {
 	Accesslogs string `json:"accesslogs"`
 	Errorlog   string `json:"errorlog"`
 }
+
+// HostInfoFail2ban is the FAIL2BAN type (hostinfo/fail2ban.lua:74-190):
+// the jails of `fail2ban-client status` (each run of letters of the
+// "Jail list:" line, as the original splits it), and from the log file
+// that `fail2ban-client get logtarget` names, the first 500 Ban and Unban
+// lines (activity) and per address and jail the bans counted and the last
+// status (banned). Banned and Activity are absent when the log target is
+// unknown, and an empty list (an empty Lua table) when the log has none.
+type HostInfoFail2ban struct {
+	Banned   any       `json:"banned,omitempty"`
+	Activity *[]string `json:"activity,omitempty"` // nil: absent; empty: []
+	Jails    *[]string `json:"jails,omitempty"`
+}
+
+// HostInfoFail2banBan is one address's record in one jail.
+type HostInfoFail2banBan struct {
+	Count  int    `json:"count"`
+	Status string `json:"status"`
+}

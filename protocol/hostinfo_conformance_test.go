@@ -557,6 +557,36 @@ func (a *wApache2) check() error {
 	return nil
 }
 
+// hostinfo/fail2ban.lua:105, 134-141, 156: banned is address -> jail ->
+// {count, status}, or [] (an empty Lua table).
+type wFail2ban struct {
+	Banned   *json.RawMessage `json:"banned" wire:"opt"`
+	Activity *[]string        `json:"activity" wire:"opt"`
+	Jails    *[]string        `json:"jails" wire:"opt"`
+}
+
+func (f *wFail2ban) check() error {
+	if f.Banned == nil || string(bytes.TrimSpace(*f.Banned)) == "[]" {
+		return nil
+	}
+	var b map[string]map[string]json.RawMessage
+	if err := strictDecode(*f.Banned, &b); err != nil {
+		return fmt.Errorf("banned: %w", err)
+	}
+	for ip, jails := range b {
+		for jail, raw := range jails {
+			var ban struct {
+				Count  num `json:"count"`
+				Status str `json:"status"`
+			}
+			if err := strictDecode(raw, &ban); err != nil {
+				return fmt.Errorf("banned %s %s: %w", ip, jail, err)
+			}
+		}
+	}
+	return nil
+}
+
 // postconfKeys are postfix.lua:22-34's filter.
 var postconfKeys = map[string]bool{
 	"inet_interfaces": true, "inet_protocols": true, "myhostname": true, "mydomain": true,
@@ -587,7 +617,7 @@ var partialTypes = map[string]bool{
 	"PASSWD": true, "CRON": true, "PAM": true, "FILEPERMS": true, "CONNECTIONS": true,
 	"LAST_LOGINS": true, "SERVICES": true, "PACKAGES": true, "SSHD": true,
 	"AUTOUPDATES": true, "REMOTE_SERVICES": true, "IPTABLES": true, "IP6TABLES": true, "CVE": true,
-	"PHP": true, "POSTFIX": true, "NGINX_CONFIG": true, "APACHE2": true,
+	"PHP": true, "POSTFIX": true, "NGINX_CONFIG": true, "APACHE2": true, "FAIL2BAN": true,
 }
 
 // How a type's metrics are shaped.
@@ -647,6 +677,7 @@ var hostInfoShapes = map[string]struct {
 	"PHP":              {shapeObject, func() any { return &wPHP{} }},
 	"NGINX_CONFIG":     {shapeObject, func() any { return &wNginx{} }},
 	"APACHE2":          {shapeObject, func() any { return &wApache2{} }},
+	"FAIL2BAN":         {shapeObject, func() any { return &wFail2ban{} }},
 	"POSTFIX":          {shapeObject, func() any { return &wPostfix{} }},
 }
 
@@ -756,6 +787,8 @@ func checkRow(row any) error {
 	case *wNginx:
 		return r.check()
 	case *wApache2:
+		return r.check()
+	case *wFail2ban:
 		return r.check()
 	case *wCron:
 		five := []str{r.M, r.H, r.Dom, r.Mon, r.Dow}
@@ -1158,6 +1191,9 @@ func TestDecodeHostInfoPartial(t *testing.T) {
 		{"NGINX_CONFIG", `{"metrics":{"version":"1.6.2","vhosts":{"a":{"domain":"a","listen":"","docroot":""}}},"timestamp":1000}`, "", false},
 		{"NGINX_CONFIG", `{"metrics":{"version":"1.6.2","cients":"0"},"timestamp":1000}`, "", false},
 		{"APACHE2", `{"metrics":{"bin":"/usr/sbin/apache2ctl","syntax_ok":true,"cients":"0"},"timestamp":1000}`, "", true},
+		{"FAIL2BAN", `{"metrics":{"banned":[],"activity":[],"jails":["sshd"]},"timestamp":1000}`, "", true},
+		{"FAIL2BAN", `{"metrics":{"banned":{"1.2.3.4":{"sshd":{"count":1}}}},"timestamp":1000}`, "", false},
+		{"FAIL2BAN", `{"metrics":{"banned":{"1.2.3.4":{"count":1,"status":"Ban"}}},"timestamp":1000}`, "", false},
 		{"APACHE2", `{"metrics":{"bin":"/usr/sbin/apache2ctl","syntax_ok":true,"cients":"0","estimatedRAMperpreforkchild":null},"timestamp":1000}`, "", false},
 		{"APACHE2", `{"metrics":{"bin":"b","syntax_ok":true,"cients":"0","vhosts":{"*:80":{"default":{"vhost":"a","conf":"c","port":"80","docroot":"","accesslogs":"","errorlog":""}}}},"timestamp":1000}`, "", false},
 		{"APACHE2", `{"metrics":{"bin":"b","syntax_ok":true,"cients":"0","vhosts":{"*:80":{"a":{"vhost":"a","conf":"c","port":"80","docroot":"","accesslogs":""}}}},"timestamp":1000}`, "", false},
