@@ -253,3 +253,34 @@ func TestFail2ban(t *testing.T) {
 		t.Errorf("missing log = %+v", r)
 	}
 }
+
+func TestLsyncd(t *testing.T) {
+	// static/tests/hostinfo/lsyncd_in.txt: two spellings of one config; the
+	// agent's own line names lsyncd after "-x", not after a blank.
+	configs, ok := lsyncdConfigs([]byte("root     root     root     root     1 lsyncd /etc/lsyncd/lsyncd.conf.lua\nroot     root     root     root     1 lsyncd   /etc/lsyncd/lsyncd.conf.lua\nroot     root     root     root     0 rackspace-monitoring-agent -e hostinfo_runner -x lsyncd\n"))
+	if !ok || !reflect.DeepEqual(configs, []string{"/etc/lsyncd/lsyncd.conf.lua"}) {
+		t.Errorf("configs = %q %v", configs, ok)
+	}
+	ctx := context.Background()
+	f, tr := false, true
+	for _, c := range []struct {
+		name    string
+		cmds    map[string]string
+		wantErr string
+		want    protocol.HostInfoLsyncd
+	}{
+		{"ps absent", nil, "Lsyncd not found: fork/exec /usr/bin/ps: file does not exist", protocol.HostInfoLsyncd{Bin: "/usr/bin/lsyncd"}},
+		{"not running", map[string]string{"/usr/bin/ps -eo euser,ruser,suser,fuser,f,cmd": "root 4 /sbin/init\n"}, protocol.HostInfoLsyncdNotFound, protocol.HostInfoLsyncd{Bin: "/usr/bin/lsyncd"}},
+		{"running, binary elsewhere", map[string]string{"/usr/bin/ps -eo euser,ruser,suser,fuser,f,cmd": "root 1 /usr/local/bin/lsyncd x.lua\n"}, "",
+			protocol.HostInfoLsyncd{Bin: "/usr/bin/lsyncd", ConfigFile: &[]string{}, Installed: &f, Status: &f}},
+		{"running", map[string]string{"/usr/bin/ps -eo euser,ruser,suser,fuser,f,cmd": "root 1 lsyncd a.lua\n", "/usr/bin/lsyncd -version": "Version: 2.2.3\n"}, "",
+			protocol.HostInfoLsyncd{Bin: "/usr/bin/lsyncd", ConfigFile: &[]string{"a.lua"}, Installed: &tr, Status: &f}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r := New(Options{Root: t.TempDir(), GOOS: "linux", Run: canned(c.cmds)}).Get(ctx, "LSYNCD", nil)
+			if r.Error != c.wantErr || !reflect.DeepEqual(r.Metrics, c.want) {
+				t.Errorf("= %+v, want %q %+v", r, c.wantErr, c.want)
+			}
+		})
+	}
+}

@@ -13,13 +13,13 @@
 // FSTAB, LOGIN, SYSCTL, IP4ROUTES, IP6ROUTES, PASSWD, CRON, PAM, FILEPERMS,
 // CONNECTIONS, LAST_LOGINS, SERVICES, PACKAGES, SSHD, AUTOUPDATES,
 // DELETED_LIBS, REMOTE_SERVICES, IPTABLES, IP6TABLES, CVE, LSHW, PHP,
-// POSTFIX, NGINX_CONFIG, APACHE2, FAIL2BAN (apps.go, nginx.go, apache2.go, fail2ban.go: the application's own commands, by absolute path and
+// POSTFIX, NGINX_CONFIG, APACHE2, FAIL2BAN, LSYNCD (apps.go, nginx.go, apache2.go, fail2ban.go, lsyncd.go: the application's own commands, by absolute path and
 // without the original's `sh -c` pipes, whose tail/grep/awk filtering is
 // done in Go; its files read under Root). On other
 // systems the Linux-only ones are left out of Types and answered with the
 // original's "Unsupported operating system for X". The application types
 // of the original's list (protocol.HostInfoAllTypes:
-// LSYNCD, WORDPRESS, MAGENTO, which ran
+// WORDPRESS, MAGENTO, which ran
 // the applications' own commands through shells and parsed their
 // configs) and any unknown type are answered as the original answers a
 // type it does not have: a result whose error is "Agent does not support
@@ -32,7 +32,7 @@
 // 10000 changelogs and 8 MiB of each); the commands run, as the original
 // runs them (iptables -S, ip6tables -S,
 // lshw -json, php --version, php --modules, pgrep -a master, postconf, nginx -V, nginx -t, apache2ctl -V and -S (httpd on RHEL and CentOS),
-// ps -u USER -o cmd, fail2ban-client get logtarget and status; rpm -qa, rpm -qa --changelog and service yum-cron status on
+// ps -u USER -o cmd, fail2ban-client get logtarget and status, ps -eo ..., lsyncd -version; rpm -qa, rpm -qa --changelog and service yum-cron status on
 // the Red Hat family), by absolute path with no shell, have a 30 s
 // timeout and 4 MiB of output; a walk over /proc/PID stops at
 // 8192 processes.

@@ -144,6 +144,7 @@ var registry = map[string]entry{
 	"NGINX_CONFIG":     {build: buildNginx, linuxOnly: true},
 	"APACHE2":          {build: buildApache2}, // linux and darwin (apache2.lua:325-327)
 	"FAIL2BAN":         {build: buildFail2ban, linuxOnly: true},
+	"LSYNCD":           {build: buildLsyncd, linuxOnly: true},
 	"POSTFIX":          {build: buildPostfix, linuxOnly: true},
 }
 

@@ -685,3 +685,20 @@ type HostInfoFail2banBan struct {
 	Count  int    `json:"count"`
 	Status string `json:"status"`
 }
+
+// HostInfoLsyncd is the LSYNCD type (hostinfo/lsyncd.lua:40-141): the
+// binary's path, the unique config files named after " lsyncd" on the
+// command lines of the running lsync processes, whether `lsyncd -version`
+// printed anything, and status, which the original always sends false
+// (line 117 tests an error table that is never nil). With no lsync
+// process running only Bin is sent, with the error HostInfoLsyncdNotFound.
+type HostInfoLsyncd struct {
+	Bin        string    `json:"bin"`
+	ConfigFile *[]string `json:"config_file,omitempty"`
+	Installed  *bool     `json:"installed,omitempty"`
+	Status     *bool     `json:"status,omitempty"`
+}
+
+// HostInfoLsyncdNotFound is lsyncd.lua:96's error when no lsync process
+// runs (grep's exit code, as the original's misc.run words it).
+const HostInfoLsyncdNotFound = "Lsyncd not found: Process exited with exit code 1"

@@ -587,6 +587,22 @@ func (f *wFail2ban) check() error {
 	return nil
 }
 
+// hostinfo/lsyncd.lua:57, 74, 84-87: bin alone when no lsync process
+// runs (lines 95-99), else all four.
+type wLsyncd struct {
+	Bin        str       `json:"bin"`
+	ConfigFile *[]string `json:"config_file" wire:"opt"`
+	Installed  *bool     `json:"installed" wire:"opt"`
+	Status     *bool     `json:"status" wire:"opt"`
+}
+
+func (l *wLsyncd) check() error {
+	if (l.ConfigFile == nil) != (l.Installed == nil) || (l.Installed == nil) != (l.Status == nil) {
+		return errors.New("lsyncd: config_file, installed and status come together")
+	}
+	return nil
+}
+
 // postconfKeys are postfix.lua:22-34's filter.
 var postconfKeys = map[string]bool{
 	"inet_interfaces": true, "inet_protocols": true, "myhostname": true, "mydomain": true,
@@ -617,7 +633,7 @@ var partialTypes = map[string]bool{
 	"PASSWD": true, "CRON": true, "PAM": true, "FILEPERMS": true, "CONNECTIONS": true,
 	"LAST_LOGINS": true, "SERVICES": true, "PACKAGES": true, "SSHD": true,
 	"AUTOUPDATES": true, "REMOTE_SERVICES": true, "IPTABLES": true, "IP6TABLES": true, "CVE": true,
-	"PHP": true, "POSTFIX": true, "NGINX_CONFIG": true, "APACHE2": true, "FAIL2BAN": true,
+	"PHP": true, "POSTFIX": true, "NGINX_CONFIG": true, "APACHE2": true, "FAIL2BAN": true, "LSYNCD": true,
 }
 
 // How a type's metrics are shaped.
@@ -678,6 +694,7 @@ var hostInfoShapes = map[string]struct {
 	"NGINX_CONFIG":     {shapeObject, func() any { return &wNginx{} }},
 	"APACHE2":          {shapeObject, func() any { return &wApache2{} }},
 	"FAIL2BAN":         {shapeObject, func() any { return &wFail2ban{} }},
+	"LSYNCD":           {shapeObject, func() any { return &wLsyncd{} }},
 	"POSTFIX":          {shapeObject, func() any { return &wPostfix{} }},
 }
 
@@ -789,6 +806,8 @@ func checkRow(row any) error {
 	case *wApache2:
 		return r.check()
 	case *wFail2ban:
+		return r.check()
+	case *wLsyncd:
 		return r.check()
 	case *wCron:
 		five := []str{r.M, r.H, r.Dom, r.Mon, r.Dow}
@@ -1192,6 +1211,9 @@ func TestDecodeHostInfoPartial(t *testing.T) {
 		{"NGINX_CONFIG", `{"metrics":{"version":"1.6.2","cients":"0"},"timestamp":1000}`, "", false},
 		{"APACHE2", `{"metrics":{"bin":"/usr/sbin/apache2ctl","syntax_ok":true,"cients":"0"},"timestamp":1000}`, "", true},
 		{"FAIL2BAN", `{"metrics":{"banned":[],"activity":[],"jails":["sshd"]},"timestamp":1000}`, "", true},
+		{"LSYNCD", `{"metrics":{"bin":"/usr/bin/lsyncd"},"timestamp":1000,"error":"Lsyncd not found: Process exited with exit code 1"}`, "Lsyncd not found: Process exited with exit code 1", true},
+		{"LSYNCD", `{"metrics":{"bin":"/usr/bin/lsyncd","isInstalled":"true"},"timestamp":1000}`, "", false},
+		{"LSYNCD", `{"metrics":{"bin":"/usr/bin/lsyncd","installed":true},"timestamp":1000}`, "", false},
 		{"FAIL2BAN", `{"metrics":{"banned":{"1.2.3.4":{"sshd":{"count":1}}}},"timestamp":1000}`, "", false},
 		{"FAIL2BAN", `{"metrics":{"banned":{"1.2.3.4":{"count":1,"status":"Ban"}}},"timestamp":1000}`, "", false},
 		{"APACHE2", `{"metrics":{"bin":"/usr/sbin/apache2ctl","syntax_ok":true,"cients":"0","estimatedRAMperpreforkchild":null},"timestamp":1000}`, "", false},
