@@ -284,3 +284,36 @@ func TestLsyncd(t *testing.T) {
 		})
 	}
 }
+
+func TestWordpress(t *testing.T) {
+	// static/tests/hostinfo/wordpress_Version_in.txt and Plugins_in.txt.
+	if got := wpVersions([]string{"$wp_version = '4.3';"}); !reflect.DeepEqual(got, []string{"4.3"}) {
+		t.Errorf("version = %q", got)
+	}
+	p, ok := wpPlugin([]string{"Plugin Name: Akismet", "Plugin URI: http://akismet.com/", "Version: 3.1.3"})
+	if !ok || p != (protocol.HostInfoWordpressPlugin{Name: "Akismet", Version: "3.1.3"}) {
+		t.Errorf("plugin = %+v %v", p, ok)
+	}
+	if _, ok := wpPlugin([]string{"=== Akismet ===", "Stable tag: 3.1.3"}); ok {
+		t.Error("a readme is a plugin")
+	}
+	// Neither web server: both report no vhosts, nothing else is sent.
+	deb := &collector.Snapshot{Host: collector.Host{Platform: "debian"}}
+	r := New(Options{Root: t.TempDir(), GOOS: "linux", Run: canned(nil)}).Get(context.Background(), "WORDPRESS", deb)
+	if r.Error != "No vhosts found\nNo vhosts found" || !reflect.DeepEqual(r.Metrics, []any{}) {
+		t.Errorf("absent = %+v", r)
+	}
+	// A docroot that is not there is reported; no WordPress is [].
+	o := testOptions(t)
+	o.Root = t.TempDir()
+	if err := os.MkdirAll(o.Root+"/etc/apache2/sites-enabled", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(o.Root+"/etc/apache2/sites-enabled/example.com.conf", []byte("<VirtualHost *:80>\n\tDocumentRoot /srv/none\n</VirtualHost>\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r = New(o).Get(context.Background(), "WORDPRESS", deb)
+	if w, ok := r.Metrics.(protocol.HostInfoWordpress); !ok || !reflect.DeepEqual(w.Found, []any{}) || w.Docroots["example.com"] != "/srv/none" || w.Docroots["test.com"] != "" || !strings.Contains(r.Error, "srv/none: no such file") {
+		t.Errorf("missing docroot = %+v", r)
+	}
+}

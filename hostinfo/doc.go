@@ -13,13 +13,13 @@
 // FSTAB, LOGIN, SYSCTL, IP4ROUTES, IP6ROUTES, PASSWD, CRON, PAM, FILEPERMS,
 // CONNECTIONS, LAST_LOGINS, SERVICES, PACKAGES, SSHD, AUTOUPDATES,
 // DELETED_LIBS, REMOTE_SERVICES, IPTABLES, IP6TABLES, CVE, LSHW, PHP,
-// POSTFIX, NGINX_CONFIG, APACHE2, FAIL2BAN, LSYNCD (apps.go, nginx.go, apache2.go, fail2ban.go, lsyncd.go: the application's own commands, by absolute path and
+// POSTFIX, NGINX_CONFIG, APACHE2, FAIL2BAN, LSYNCD, WORDPRESS (apps.go, nginx.go, apache2.go, fail2ban.go, lsyncd.go, sites.go, wordpress.go: the application's own commands, by absolute path and
 // without the original's `sh -c` pipes, whose tail/grep/awk filtering is
 // done in Go; its files read under Root). On other
 // systems the Linux-only ones are left out of Types and answered with the
 // original's "Unsupported operating system for X". The application types
 // of the original's list (protocol.HostInfoAllTypes:
-// WORDPRESS, MAGENTO, which ran
+// MAGENTO, which ran
 // the applications' own commands through shells and parsed their
 // configs) and any unknown type are answered as the original answers a
 // type it does not have: a result whose error is "Agent does not support

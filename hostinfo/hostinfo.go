@@ -145,6 +145,7 @@ var registry = map[string]entry{
 	"APACHE2":          {build: buildApache2}, // linux and darwin (apache2.lua:325-327)
 	"FAIL2BAN":         {build: buildFail2ban, linuxOnly: true},
 	"LSYNCD":           {build: buildLsyncd, linuxOnly: true},
+	"WORDPRESS":        {build: buildWordpress, linuxOnly: true},
 	"POSTFIX":          {build: buildPostfix, linuxOnly: true},
 }
 

@@ -702,3 +702,33 @@ type HostInfoLsyncd struct {
 // HostInfoLsyncdNotFound is lsyncd.lua:96's error when no lsync process
 // runs (grep's exit code, as the original's misc.run words it).
 const HostInfoLsyncdNotFound = "Lsyncd not found: Process exited with exit code 1"
+
+// HostInfoWordpress is the WORDPRESS type (hostinfo/wordpress.lua:42-241):
+// the docroot of every vhost the APACHE2 and NGINX_CONFIG types find, and
+// per site the WordPress installation found under it. Found is a map of
+// HostInfoWordpressSite, or an empty list when none was (an empty Lua
+// table).
+type HostInfoWordpress struct {
+	Docroots map[string]string `json:"docroots"`
+	Found    any               `json:"found"`
+}
+
+// HostInfoWordpressSite is one WordPress (wordpress.lua:175-201): path is
+// the directory of wp-config.php with its trailing "/"; version is a list
+// (the original inserts each $wp_version into a table); plugins is each
+// plugin file's first word of "Plugin Name:" and its "Version:".
+type HostInfoWordpressSite struct {
+	Path    string                    `json:"path"`
+	Version []string                  `json:"version,omitempty"`
+	Plugins []HostInfoWordpressPlugin `json:"plugins,omitempty"`
+}
+
+// HostInfoWordpressPlugin is one plugin (wordpress.lua:146-151).
+type HostInfoWordpressPlugin struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+}
+
+// HostInfoNoVhosts is wordpress.lua:53's and magento.lua:78's error for a
+// web server that has no vhosts.
+const HostInfoNoVhosts = "No vhosts found"

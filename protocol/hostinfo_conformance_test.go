@@ -603,6 +603,37 @@ func (l *wLsyncd) check() error {
 	return nil
 }
 
+// hostinfo/wordpress.lua:148-150, 178-196, 225, 236: found is site ->
+// {path, version [list], plugins [{name, version}]}, or [].
+type wWordpress struct {
+	Docroots *map[string]string `json:"docroots"`
+	Found    *json.RawMessage   `json:"found"`
+}
+
+func (w *wWordpress) check() error {
+	if string(bytes.TrimSpace(*w.Found)) == "[]" {
+		return nil
+	}
+	var found map[string]json.RawMessage
+	if err := strictDecode(*w.Found, &found); err != nil {
+		return fmt.Errorf("found: %w", err)
+	}
+	for name, b := range found {
+		var site struct {
+			Path    str       `json:"path"`
+			Version *[]string `json:"version" wire:"opt"`
+			Plugins *[]struct {
+				Name    str `json:"name"`
+				Version str `json:"version"`
+			} `json:"plugins" wire:"opt"`
+		}
+		if err := strictDecode(b, &site); err != nil {
+			return fmt.Errorf("found %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
 // postconfKeys are postfix.lua:22-34's filter.
 var postconfKeys = map[string]bool{
 	"inet_interfaces": true, "inet_protocols": true, "myhostname": true, "mydomain": true,
@@ -633,7 +664,7 @@ var partialTypes = map[string]bool{
 	"PASSWD": true, "CRON": true, "PAM": true, "FILEPERMS": true, "CONNECTIONS": true,
 	"LAST_LOGINS": true, "SERVICES": true, "PACKAGES": true, "SSHD": true,
 	"AUTOUPDATES": true, "REMOTE_SERVICES": true, "IPTABLES": true, "IP6TABLES": true, "CVE": true,
-	"PHP": true, "POSTFIX": true, "NGINX_CONFIG": true, "APACHE2": true, "FAIL2BAN": true, "LSYNCD": true,
+	"PHP": true, "POSTFIX": true, "NGINX_CONFIG": true, "APACHE2": true, "FAIL2BAN": true, "LSYNCD": true, "WORDPRESS": true,
 }
 
 // How a type's metrics are shaped.
@@ -695,6 +726,7 @@ var hostInfoShapes = map[string]struct {
 	"APACHE2":          {shapeObject, func() any { return &wApache2{} }},
 	"FAIL2BAN":         {shapeObject, func() any { return &wFail2ban{} }},
 	"LSYNCD":           {shapeObject, func() any { return &wLsyncd{} }},
+	"WORDPRESS":        {shapeObject, func() any { return &wWordpress{} }},
 	"POSTFIX":          {shapeObject, func() any { return &wPostfix{} }},
 }
 
@@ -808,6 +840,8 @@ func checkRow(row any) error {
 	case *wFail2ban:
 		return r.check()
 	case *wLsyncd:
+		return r.check()
+	case *wWordpress:
 		return r.check()
 	case *wCron:
 		five := []str{r.M, r.H, r.Dom, r.Mon, r.Dow}
@@ -1214,6 +1248,9 @@ func TestDecodeHostInfoPartial(t *testing.T) {
 		{"LSYNCD", `{"metrics":{"bin":"/usr/bin/lsyncd"},"timestamp":1000,"error":"Lsyncd not found: Process exited with exit code 1"}`, "Lsyncd not found: Process exited with exit code 1", true},
 		{"LSYNCD", `{"metrics":{"bin":"/usr/bin/lsyncd","isInstalled":"true"},"timestamp":1000}`, "", false},
 		{"LSYNCD", `{"metrics":{"bin":"/usr/bin/lsyncd","installed":true},"timestamp":1000}`, "", false},
+		{"WORDPRESS", `{"metrics":{"docroots":{"a":"/var/www"},"found":[]},"timestamp":1000,"error":"x"}`, "x", true},
+		{"WORDPRESS", `{"metrics":{"docroots":{"a":"/var/www"},"found":{"a":{"path":"/var/www/","version":"4.3"}}},"timestamp":1000}`, "", false},
+		{"WORDPRESS", `{"metrics":{"docroots":{"a":"/var/www"},"found":{"a":{"path":"/var/www/","plugins":[{"name":"Hello"}]}}},"timestamp":1000}`, "", false},
 		{"FAIL2BAN", `{"metrics":{"banned":{"1.2.3.4":{"sshd":{"count":1}}}},"timestamp":1000}`, "", false},
 		{"FAIL2BAN", `{"metrics":{"banned":{"1.2.3.4":{"count":1,"status":"Ban"}}},"timestamp":1000}`, "", false},
 		{"APACHE2", `{"metrics":{"bin":"/usr/sbin/apache2ctl","syntax_ok":true,"cients":"0","estimatedRAMperpreforkchild":null},"timestamp":1000}`, "", false},

@@ -1,0 +1,5 @@
+<?php
+/*
+Plugin Name: Hello Dolly
+Version: 1.7.2
+*/
