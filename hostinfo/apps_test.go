@@ -317,3 +317,37 @@ func TestWordpress(t *testing.T) {
 		t.Errorf("missing docroot = %+v", r)
 	}
 }
+
+func TestMagento(t *testing.T) {
+	// static/tests/hostinfo/magento_in.txt's lines.
+	ls := []string{"'major'     => '1',", "'minor'     => '9',", "'revision'  => '0',", "'patch'     => '1',", "'stability' => '',",
+		"'scope_code' => $code,", "const EDITION_COMMUNITY    = 'Community';", "const EDITION_ENTERPRISE   = 'Enterprise';",
+		"static private $_currentEdition = self::EDITION_ENTERPRISE;", "self::$_currentEdition = $options['edition'];"}
+	if v, e, ok := mageVersion(ls); v != "1.9.0.1" || e != "Enterprise" || !ok {
+		t.Errorf("= %q %q %v", v, e, ok)
+	}
+	if v, e, ok := mageVersion([]string{"nothing"}); v != "" || e != "Unknown" || !ok {
+		t.Errorf("empty = %q %q %v", v, e, ok)
+	}
+	if _, _, ok := mageVersion([]string{"static private $_currentEdition = self::EDITION_GO;"}); ok {
+		t.Error("an undefined edition is kept")
+	}
+	ctx := context.Background()
+	deb := &collector.Snapshot{Host: collector.Host{Platform: "debian"}}
+	r := New(Options{Root: t.TempDir(), GOOS: "linux", Run: canned(nil)}).Get(ctx, "MAGENTO", deb)
+	if r.Error != "No vhosts found\nNo vhosts found" || !reflect.DeepEqual(r.Metrics, []any{}) {
+		t.Errorf("absent = %+v", r)
+	}
+	// Docroots without Magento: no data.
+	o := testOptions(t)
+	o.Root = t.TempDir()
+	if err := os.MkdirAll(o.Root+"/etc/apache2/sites-enabled", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(o.Root+"/etc/apache2/sites-enabled/example.com.conf", []byte("<VirtualHost *:80>\n\tDocumentRoot /etc\n</VirtualHost>\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if r := New(o).Get(ctx, "MAGENTO", deb); r.Error != protocol.HostInfoNoData {
+		t.Errorf("no magento = %+v", r)
+	}
+}

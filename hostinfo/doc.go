@@ -8,32 +8,34 @@
 // agent's latest collector.Snapshot where it already holds them
 // (filesystems, disks, host facts).
 //
-// Types answered (Types; Linux): CPU, MEMORY, NETWORK, DISK, FILESYSTEM,
+// Types answered (Types; Linux): all 42 of the original's list
+// (protocol.HostInfoAllTypes): CPU, MEMORY, NETWORK, DISK, FILESYSTEM,
 // FILESYSTEM_STATE, PROCS, SYSTEM, WHO, DATE, NIL, HOSTNAME, KERNEL_MODULES,
 // FSTAB, LOGIN, SYSCTL, IP4ROUTES, IP6ROUTES, PASSWD, CRON, PAM, FILEPERMS,
 // CONNECTIONS, LAST_LOGINS, SERVICES, PACKAGES, SSHD, AUTOUPDATES,
-// DELETED_LIBS, REMOTE_SERVICES, IPTABLES, IP6TABLES, CVE, LSHW, PHP,
-// POSTFIX, NGINX_CONFIG, APACHE2, FAIL2BAN, LSYNCD, WORDPRESS (apps.go, nginx.go, apache2.go, fail2ban.go, lsyncd.go, sites.go, wordpress.go: the application's own commands, by absolute path and
-// without the original's `sh -c` pipes, whose tail/grep/awk filtering is
-// done in Go; its files read under Root). On other
-// systems the Linux-only ones are left out of Types and answered with the
-// original's "Unsupported operating system for X". The application types
-// of the original's list (protocol.HostInfoAllTypes:
-// MAGENTO, which ran
-// the applications' own commands through shells and parsed their
-// configs) and any unknown type are answered as the original answers a
-// type it does not have: a result whose error is "Agent does not support
-// this Host Info type". host_info.get never answers with an error object. As base.lua's
-// _pushParams does, a type that read some files and failed on others
+// DELETED_LIBS, REMOTE_SERVICES, IPTABLES, IP6TABLES, CVE, LSHW, and the
+// application types PHP, POSTFIX, NGINX_CONFIG, APACHE2, FAIL2BAN, LSYNCD,
+// WORDPRESS, MAGENTO (apps.go, nginx.go, apache2.go, fail2ban.go,
+// lsyncd.go, sites.go, wordpress.go, magento.go: the application's own
+// commands by absolute path, without the original's `sh -c` pipes, whose
+// tail/grep filtering is done in Go; its files read under Root; each
+// builder's comment lists where it differs from the original on purpose).
+// On other systems the Linux-only ones are left out of Types and answered
+// with the original's "Unsupported operating system for X" (APACHE2 is
+// linux and darwin, as the original). An unknown type is answered as the
+// original answers a type it does not have: a result whose error is "Agent
+// does not support this Host Info type". host_info.get never answers with
+// an error object. As base.lua's _pushParams does, a type that read some files and failed on others
 // sends its rows and the errors together (newline-joined); one unreadable
 // file never fails the whole answer. Every type is bounded (files read
 // whole at most 4 MiB, the dpkg status file 64 MiB streamed, wtmp's last
 // 4 MiB, 20000 rows, 2000 entries a directory, 1000 logins, CVE's first
 // 10000 changelogs and 8 MiB of each); the commands run, as the original
-// runs them (iptables -S, ip6tables -S,
-// lshw -json, php --version, php --modules, pgrep -a master, postconf, nginx -V, nginx -t, apache2ctl -V and -S (httpd on RHEL and CentOS),
-// ps -u USER -o cmd, fail2ban-client get logtarget and status, ps -eo ..., lsyncd -version; rpm -qa, rpm -qa --changelog and service yum-cron status on
-// the Red Hat family), by absolute path with no shell, have a 30 s
+// runs them (iptables -S, ip6tables -S, lshw -json, php --version and
+// --modules, pgrep -a master, postconf, nginx -V and -t, apache2ctl -V and
+// -S (httpd on RHEL and CentOS), ps -u USER -o cmd, ps -eo ...,
+// fail2ban-client get logtarget and status, lsyncd -version; rpm -qa,
+// rpm -qa --changelog and service yum-cron status on the Red Hat family), by absolute path with no shell, have a 30 s
 // timeout and 4 MiB of output; a walk over /proc/PID stops at
 // 8192 processes.
 //

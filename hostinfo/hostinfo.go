@@ -26,8 +26,8 @@ type Options struct {
 	// WtmpPath is the wtmp file (LAST_LOGINS); "" means Root/var/log/wtmp.
 	WtmpPath string
 	// Run runs a command (an absolute path, no shell) and returns its
-	// stdout; nil means exec with cmdTimeout. Only PACKAGES on the Red Hat
-	// family runs one (rpm), as the original does.
+	// stdout; nil means exec with cmdTimeout (the package doc lists the
+	// commands run).
 	Run func(ctx context.Context, path string, args ...string) ([]byte, error)
 	// Now is the clock (timestamps, DATE); nil means time.Now.
 	Now func() time.Time
@@ -146,6 +146,7 @@ var registry = map[string]entry{
 	"FAIL2BAN":         {build: buildFail2ban, linuxOnly: true},
 	"LSYNCD":           {build: buildLsyncd, linuxOnly: true},
 	"WORDPRESS":        {build: buildWordpress, linuxOnly: true},
+	"MAGENTO":          {build: buildMagento, linuxOnly: true},
 	"POSTFIX":          {build: buildPostfix, linuxOnly: true},
 }
 

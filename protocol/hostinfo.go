@@ -732,3 +732,20 @@ type HostInfoWordpressPlugin struct {
 // HostInfoNoVhosts is wordpress.lua:53's and magento.lua:78's error for a
 // web server that has no vhosts.
 const HostInfoNoVhosts = "No vhosts found"
+
+// HostInfoMagento is the MAGENTO type (hostinfo/magento.lua:66-209): per
+// site (the APACHE2 and NGINX_CONFIG docroots, as WORDPRESS) the
+// Magento whose Mage.php was found under it. The map is the metrics
+// itself (the original merges it into its result).
+type HostInfoMagento map[string]HostInfoMagentoSite
+
+// HostInfoMagentoSite is one Mage.php (magento.lua:165-171): version
+// ("major.minor.revision.patch" of getVersionInfo, "" when none) and
+// edition (the EDITION_ constant $_currentEdition names, "Unknown" when
+// none) come together, or not at all when the file named an edition it
+// did not define or could not be read.
+type HostInfoMagentoSite struct {
+	Path    string  `json:"path"`
+	Version *string `json:"version,omitempty"`
+	Edition *string `json:"edition,omitempty"`
+}

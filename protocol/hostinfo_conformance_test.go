@@ -634,6 +634,32 @@ func (w *wWordpress) check() error {
 	return nil
 }
 
+// hostinfo/magento.lua:165-171, 204: site -> {path[, version, edition]},
+// the map being the metrics itself.
+type wMagento map[string]*struct {
+	Path    str `json:"path"`
+	Version str `json:"version" wire:"opt"`
+	Edition str `json:"edition" wire:"opt"`
+}
+
+func (m *wMagento) check() error {
+	if len(*m) == 0 {
+		return errors.New("magento: an empty map is the original's no-data error")
+	}
+	for name, site := range *m {
+		if site == nil {
+			return fmt.Errorf("magento %s: null", name)
+		}
+		if err := required(reflect.ValueOf(site).Elem(), name); err != nil {
+			return err
+		}
+		if (site.Version == nil) != (site.Edition == nil) {
+			return fmt.Errorf("magento %s: version and edition come together", name)
+		}
+	}
+	return nil
+}
+
 // postconfKeys are postfix.lua:22-34's filter.
 var postconfKeys = map[string]bool{
 	"inet_interfaces": true, "inet_protocols": true, "myhostname": true, "mydomain": true,
@@ -664,7 +690,7 @@ var partialTypes = map[string]bool{
 	"PASSWD": true, "CRON": true, "PAM": true, "FILEPERMS": true, "CONNECTIONS": true,
 	"LAST_LOGINS": true, "SERVICES": true, "PACKAGES": true, "SSHD": true,
 	"AUTOUPDATES": true, "REMOTE_SERVICES": true, "IPTABLES": true, "IP6TABLES": true, "CVE": true,
-	"PHP": true, "POSTFIX": true, "NGINX_CONFIG": true, "APACHE2": true, "FAIL2BAN": true, "LSYNCD": true, "WORDPRESS": true,
+	"PHP": true, "POSTFIX": true, "NGINX_CONFIG": true, "APACHE2": true, "FAIL2BAN": true, "LSYNCD": true, "WORDPRESS": true, "MAGENTO": true,
 }
 
 // How a type's metrics are shaped.
@@ -727,6 +753,7 @@ var hostInfoShapes = map[string]struct {
 	"FAIL2BAN":         {shapeObject, func() any { return &wFail2ban{} }},
 	"LSYNCD":           {shapeObject, func() any { return &wLsyncd{} }},
 	"WORDPRESS":        {shapeObject, func() any { return &wWordpress{} }},
+	"MAGENTO":          {shapeObject, func() any { return &wMagento{} }},
 	"POSTFIX":          {shapeObject, func() any { return &wPostfix{} }},
 }
 
@@ -842,6 +869,8 @@ func checkRow(row any) error {
 	case *wLsyncd:
 		return r.check()
 	case *wWordpress:
+		return r.check()
+	case *wMagento:
 		return r.check()
 	case *wCron:
 		five := []str{r.M, r.H, r.Dom, r.Mon, r.Dow}
@@ -1249,6 +1278,10 @@ func TestDecodeHostInfoPartial(t *testing.T) {
 		{"LSYNCD", `{"metrics":{"bin":"/usr/bin/lsyncd","isInstalled":"true"},"timestamp":1000}`, "", false},
 		{"LSYNCD", `{"metrics":{"bin":"/usr/bin/lsyncd","installed":true},"timestamp":1000}`, "", false},
 		{"WORDPRESS", `{"metrics":{"docroots":{"a":"/var/www"},"found":[]},"timestamp":1000,"error":"x"}`, "x", true},
+		{"MAGENTO", `{"metrics":{"a":{"path":"/var/www/app/Mage.php","version":"1.9.0.1","edition":"Community"}},"timestamp":1000}`, "", true},
+		{"MAGENTO", `{"metrics":{"a":{"path":"/var/www/app/Mage.php","version":"1.9.0.1"}},"timestamp":1000}`, "", false},
+		{"MAGENTO", `{"metrics":{"a":{"version":"1"}},"timestamp":1000}`, "", false},
+		{"MAGENTO", `{"metrics":{"a":{"path":"p","extra":1}},"timestamp":1000}`, "", false},
 		{"WORDPRESS", `{"metrics":{"docroots":{"a":"/var/www"},"found":{"a":{"path":"/var/www/","version":"4.3"}}},"timestamp":1000}`, "", false},
 		{"WORDPRESS", `{"metrics":{"docroots":{"a":"/var/www"},"found":{"a":{"path":"/var/www/","plugins":[{"name":"Hello"}]}}},"timestamp":1000}`, "", false},
 		{"FAIL2BAN", `{"metrics":{"banned":{"1.2.3.4":{"sshd":{"count":1}}}},"timestamp":1000}`, "", false},
