@@ -1,10 +1,9 @@
 package metrics
 
 import (
+	"io"
 	"strconv"
 	"time"
-
-	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/virgo-top/virgo-top/agent"
 	"github.com/virgo-top/virgo-top/alarm"
@@ -29,48 +28,34 @@ type Source interface {
 	Notifications() map[string]notify.NotifierStats
 }
 
-// family is one metric family: its descriptor and value type.
-type family struct {
-	desc *prometheus.Desc
-	typ  prometheus.ValueType
-}
-
-func gauge(name, help string, labels ...string) family {
-	return family{prometheus.NewDesc(name, help, labels, nil), prometheus.GaugeValue}
-}
-
-func counter(name, help string, labels ...string) family {
-	return family{prometheus.NewDesc(name, help, labels, nil), prometheus.CounterValue}
-}
-
-// families holds every descriptor the collector emits.
+// families holds every family the collector emits.
 type families struct {
-	load1, load5, load15 family
+	load1, load5, load15 *family
 
-	memTotal, memAvailable, memCached, memBuffers, memFree, swapTotal, swapFree family
+	memTotal, memAvailable, memCached, memBuffers, memFree, swapTotal, swapFree *family
 
-	fsSize, fsFree, fsAvail, fsFiles, fsFilesFree, fsReadOnly family
+	fsSize, fsFree, fsAvail, fsFiles, fsFilesFree, fsReadOnly *family
 
-	diskReadBytes, diskWrittenBytes, diskReads, diskWrites      family
-	diskReadTime, diskWriteTime, diskIOTime, diskIOTimeWeighted family
+	diskReadBytes, diskWrittenBytes, diskReads, diskWrites      *family
+	diskReadTime, diskWriteTime, diskIOTime, diskIOTimeWeighted *family
 
-	netRxBytes, netTxBytes, netRxPackets, netTxPackets family
-	netRxErrs, netTxErrs, netRxDrop, netTxDrop         family
-	netUp                                              family
+	netRxBytes, netTxBytes, netRxPackets, netTxPackets *family
+	netRxErrs, netTxErrs, netRxDrop, netTxDrop         *family
+	netUp                                              *family
 
-	bootTime, nodeTime, snapshotTime family
+	bootTime, nodeTime, snapshotTime *family
 
-	cpuUsage, cpuCoreUsage, processes, collectorErrors, collectorDuration family
+	cpuUsage, cpuCoreUsage, processes, collectorErrors, collectorDuration *family
 
-	checkMetric, checkAvailable, checkLastRun, checkDuration family
-	checkRuns, checkTimeouts, checkSkipped, checkState       family
-	alarmState, alarmStatus                                  family
-	endpointUp, endpointActive, endpointRTT, endpointReconns family
-	spoolDepth, spoolBytes, spoolDropped, spoolSent          family
-	spoolRejected, spoolStoreErrors, notificationsTotal      family
-	notifyPending, notifyStateWriteErrors                    family
-	spoolDead, spoolRetrying, spoolDegraded, endpointUnavail family
-	all                                                      []family
+	checkMetric, checkAvailable, checkLastRun, checkDuration *family
+	checkRuns, checkTimeouts, checkSkipped, checkState       *family
+	alarmState, alarmStatus                                  *family
+	endpointUp, endpointActive, endpointRTT, endpointReconns *family
+	spoolDepth, spoolBytes, spoolDropped, spoolSent          *family
+	spoolRejected, spoolStoreErrors, notificationsTotal      *family
+	notifyPending, notifyStateWriteErrors                    *family
+	spoolDead, spoolRetrying, spoolDegraded, endpointUnavail *family
+	all                                                      []*family
 }
 
 func newFamilies() *families {
@@ -157,7 +142,7 @@ func newFamilies() *families {
 		notifyPending:          gauge("virgo_notify_pending", "Alarms whose current state the notifier has not delivered yet.", "notifier"),
 		notifyStateWriteErrors: counter("virgo_notify_state_write_errors_total", "Failed writes of the notifier's state file (kept in memory, retried).", "notifier"),
 	}
-	f.all = []family{
+	f.all = []*family{
 		f.load1, f.load5, f.load15,
 		f.memTotal, f.memAvailable, f.memCached, f.memBuffers, f.memFree, f.swapTotal, f.swapFree,
 		f.fsSize, f.fsFree, f.fsAvail, f.fsFiles, f.fsFilesFree, f.fsReadOnly,
@@ -194,31 +179,31 @@ func stateValue(s alarm.State) float64 {
 // alarmStates are the members of the virgo_alarm_status state set.
 var alarmStates = []alarm.State{alarm.OK, alarm.Warning, alarm.Critical, alarm.Unknown}
 
-// Collector turns a Source's state into const metrics at scrape time.
+// Collector turns a Source's state into samples at scrape time.
 type Collector struct {
 	src Source
 	f   *families
 	now func() time.Time
 }
 
-// NewCollector returns a collector that reads src on every Collect. It
-// describes every family it can emit, so a registry checks it.
-func NewCollector(src Source) prometheus.Collector { return newCollector(src, time.Now) }
+// NewCollector returns a collector that reads src on every scrape.
+func NewCollector(src Source) *Collector { return newCollector(src, time.Now) }
 
 func newCollector(src Source, now func() time.Time) *Collector {
 	return &Collector{src: src, f: newFamilies(), now: now}
 }
 
-// Describe implements prometheus.Collector.
-func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, fam := range c.f.all {
-		ch <- fam.desc
-	}
+// WriteText writes the Source's current state in the Prometheus text
+// format (0.0.4), as /metrics serves it without the build, Go and process
+// families.
+func (c *Collector) WriteText(w io.Writer) error {
+	x := newExposition()
+	c.collect(newEmitter(x))
+	return x.writeText(w)
 }
 
-// Collect implements prometheus.Collector.
-func (c *Collector) Collect(ch chan<- prometheus.Metric) {
-	e := newEmitter(ch)
+// collect adds the Source's current state to e.
+func (c *Collector) collect(e *emitter) {
 	e.emit(c.f.nodeTime, float64(c.now().UnixNano())/1e9)
 	if snap := c.src.Latest(); snap != nil {
 		c.collectSnapshot(e, snap)

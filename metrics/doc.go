@@ -8,15 +8,31 @@
 //
 // Nothing here collects. A scrape reads what the agent already has (the
 // latest Snapshot, the check views, the endpoint and notifier counters)
-// through the narrow Source interface and turns it into const metrics, so
-// the one collection loop of the design stays the only reader of /proc.
+// through the narrow Source interface and turns it into samples, so the
+// one collection loop of the design stays the only reader of /proc (the
+// agent's own process families aside: they read /proc/self).
 //
-// What lives here: the prometheus.Collector (NewCollector), the HTTP
+// What lives here: the collector (NewCollector), the exposition writer
+// (the Prometheus text format 0.0.4, written with the standard library
+// only: client_golang is a test dependency, never in the binary), the HTTP
 // handler with /metrics and /healthz (Handler), the listener with graceful
 // shutdown (Serve) and the adapter over agent.Runtime (RuntimeSource).
 // What does not: configuration (config's metrics_listen), and any secret:
 // no configuration value is exported, and check status strings, labels,
 // details and endpoint errors never become label values.
+//
+// The exposition is what client_golang's registry and expfmt wrote for the
+// same samples, byte for byte (testdata/clientgolang): families sorted by
+// name, samples by label values, labels in name order, HELP and label
+// values escaped and floats formatted as expfmt does. Besides the
+// collector's families, /metrics has virgo_build_info{version,goversion}
+// and the agent's own Go and process families under client_golang's names
+// and meanings: go_goroutines, go_threads, go_memstats_alloc_bytes,
+// go_memstats_heap_inuse_bytes, go_gc_duration_seconds (a summary of the
+// recent GC pauses), process_cpu_seconds_total,
+// process_resident_memory_bytes, process_virtual_memory_bytes,
+// process_open_fds, process_max_fds and process_start_time_seconds. At
+// most four scrapes run at once (more get 503) and each has 10 s.
 //
 // # Alarm states
 //

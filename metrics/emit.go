@@ -3,58 +3,67 @@ package metrics
 import (
 	"strings"
 	"unicode/utf8"
-
-	"github.com/prometheus/client_golang/prometheus"
 )
 
-// emitter sends const metrics for one Collect call. It makes label values
-// valid UTF-8 and drops a series whose label values repeat within its
-// family, so data the agent cannot vouch for (mount points, interface
+// emitter adds samples to an exposition for one scrape. It makes label
+// values valid UTF-8 and drops a series whose label values repeat within
+// its family, so data the agent cannot vouch for (mount points, interface
 // names, plugin metric names) never fails a scrape.
 type emitter struct {
-	ch     chan<- prometheus.Metric
+	x      *exposition
 	seen   map[seenKey]struct{}
 	groups map[seenKey]struct{}
 }
 
 type seenKey struct {
-	desc   *prometheus.Desc
+	fam    *family
 	labels string
 }
 
-func newEmitter(ch chan<- prometheus.Metric) *emitter {
-	return &emitter{ch: ch, seen: map[seenKey]struct{}{}, groups: map[seenKey]struct{}{}}
+func newEmitter(x *exposition) *emitter {
+	return &emitter{x: x, seen: map[seenKey]struct{}{}, groups: map[seenKey]struct{}{}}
 }
 
 // labelSep joins label values into a key; it never occurs in valid UTF-8.
 const labelSep = "\xff"
 
-// emit sends one sample of fam unless the same label values were already
-// sent for it in this scrape.
-func (e *emitter) emit(fam family, v float64, labels ...string) {
+// emit adds one sample of fam unless the same label values were already
+// added for it in this scrape. A label count that does not match the
+// family's is a bug here: the sample is dropped rather than fail the
+// scrape or panic.
+func (e *emitter) emit(fam *family, v float64, labels ...string) {
+	if len(labels) != len(fam.labels) {
+		return
+	}
+	var values []string
 	if len(labels) > 0 {
+		values = make([]string, len(labels))
 		for i, l := range labels {
-			labels[i] = sanitizeLabel(l)
+			values[i] = sanitizeLabel(l)
 		}
-		k := seenKey{fam.desc, strings.Join(labels, labelSep)}
-		if _, dup := e.seen[k]; dup {
-			return
-		}
-		e.seen[k] = struct{}{}
 	}
-	m, err := prometheus.NewConstMetric(fam.desc, fam.typ, v, labels...)
-	if err != nil {
-		// A label count mismatch is a bug here; report it in the scrape
-		// (the handler continues past it) rather than panic.
-		m = prometheus.NewInvalidMetric(fam.desc, err)
+	k := seenKey{fam, strings.Join(values, labelSep)}
+	if _, dup := e.seen[k]; dup {
+		return
 	}
-	e.ch <- m
+	e.seen[k] = struct{}{}
+	e.x.add(fam, sample{labels: values, value: v})
+}
+
+// emitSummary adds fam's one (label-less) summary sample.
+func (e *emitter) emitSummary(fam *family, s summaryValue) {
+	k := seenKey{fam: fam}
+	if _, dup := e.seen[k]; dup || fam.typ != summaryType {
+		return
+	}
+	e.seen[k] = struct{}{}
+	e.x.add(fam, sample{sum: &s})
 }
 
 // first reports whether key is new in fam's group: callers use it to keep
 // the first of several entries that share a key narrower than their labels.
-func (e *emitter) first(fam family, key string) bool {
-	k := seenKey{fam.desc, sanitizeLabel(key)}
+func (e *emitter) first(fam *family, key string) bool {
+	k := seenKey{fam, sanitizeLabel(key)}
 	if _, dup := e.groups[k]; dup {
 		return false
 	}

@@ -1,42 +1,41 @@
 package metrics
 
 import (
+	"bytes"
+	"compress/gzip"
 	"fmt"
 	"net/http"
 	"runtime"
+	"strings"
 	"time"
-
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
 // MinHealthyAge is the least age at which /healthz calls the latest
 // snapshot stale; with longer intervals the limit is three intervals.
 const MinHealthyAge = 10 * time.Second
 
-// Handler serves /metrics (the Source's state, virgo_build_info, the Go
-// runtime and process collectors and promhttp's own counters, from a
-// private registry) and /healthz (200 "ok" while the latest snapshot is
-// fresh, 503 with the reason otherwise). version labels virgo_build_info.
+// Scrape limits: at most MaxScrapes scrapes of /metrics at once (more get
+// 503), each answered within ScrapeTimeout (or 503).
+const (
+	MaxScrapes    = 4
+	ScrapeTimeout = 10 * time.Second
+)
+
+// contentType is the text exposition format's media type.
+const contentType = "text/plain; version=0.0.4; charset=utf-8"
+
+// Handler serves /metrics (the Source's state, virgo_build_info and the
+// agent's own Go runtime and process families, in the Prometheus text
+// format 0.0.4, gzipped when the client accepts it) and /healthz (200
+// "ok" while the latest snapshot is fresh, 503 with the reason
+// otherwise). version labels virgo_build_info.
 func Handler(src Source, version string) http.Handler {
 	return newHandler(src, version, time.Now)
 }
 
 func newHandler(src Source, version string, now func() time.Time) http.Handler {
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(
-		newCollector(src, now),
-		buildInfo(version),
-		collectors.NewGoCollector(),
-		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-	)
-	metricsHandler := promhttp.InstrumentMetricHandler(reg, promhttp.HandlerFor(reg, promhttp.HandlerOpts{
-		// One bad series must not cost the whole scrape.
-		ErrorHandling:       promhttp.ContinueOnError,
-		MaxRequestsInFlight: 4,
-		Timeout:             10 * time.Second,
-	}))
+	metricsHandler := http.TimeoutHandler(newMetricsHandler(src, version, now), ScrapeTimeout,
+		fmt.Sprintf("Exceeded configured timeout of %v.\n", ScrapeTimeout))
 
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", metricsHandler)
@@ -90,16 +89,68 @@ func degraded(src Source) string {
 	return ""
 }
 
-// buildInfo is the constant virgo_build_info gauge.
-func buildInfo(version string) prometheus.Collector {
-	g := prometheus.NewGauge(prometheus.GaugeOpts{
-		Name: "virgo_build_info",
-		Help: "A metric with a constant '1' value labeled by the virgo-top version and the Go version it was built with.",
-		ConstLabels: prometheus.Labels{
-			"version":   sanitizeLabel(version),
-			"goversion": runtime.Version(),
-		},
-	})
-	g.Set(1)
-	return g
+// metricsHandler serves /metrics.
+type metricsHandler struct {
+	c     *Collector
+	self  *selfFamilies
+	build *family
+	ver   string
+	slots chan struct{} // one per scrape in flight
+}
+
+func newMetricsHandler(src Source, version string, now func() time.Time) *metricsHandler {
+	return &metricsHandler{
+		c:    newCollector(src, now),
+		self: newSelfFamilies(),
+		build: gauge("virgo_build_info",
+			"A metric with a constant '1' value labeled by the virgo-top version and the Go version it was built with.",
+			"goversion", "version"),
+		ver:   version,
+		slots: make(chan struct{}, MaxScrapes),
+	}
+}
+
+func (h *metricsHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	select {
+	case h.slots <- struct{}{}:
+		defer func() { <-h.slots }()
+	default:
+		http.Error(w, fmt.Sprintf("Limit of concurrent requests reached (%d), try again later.", MaxScrapes),
+			http.StatusServiceUnavailable)
+		return
+	}
+	x := newExposition()
+	e := newEmitter(x)
+	e.emit(h.build, 1, runtime.Version(), h.ver)
+	h.c.collect(e)
+	h.self.collectGo(e)
+	h.self.collectProcess(e)
+
+	// Written to a buffer first: writeText cannot fail on one, and the
+	// status is only sent once the body is complete.
+	var buf bytes.Buffer
+	_ = x.writeText(&buf)
+	w.Header().Set("Content-Type", contentType)
+	if acceptsGzip(r) {
+		w.Header().Set("Content-Encoding", "gzip")
+		w.Header().Add("Vary", "Accept-Encoding")
+		gz := gzip.NewWriter(w)
+		_, _ = buf.WriteTo(gz)
+		_ = gz.Close()
+		return
+	}
+	_, _ = buf.WriteTo(w)
+}
+
+// acceptsGzip reports whether r's Accept-Encoding lists gzip (without
+// q=0).
+func acceptsGzip(r *http.Request) bool {
+	for _, part := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {
+		enc, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if strings.EqualFold(strings.TrimSpace(enc), "gzip") {
+			q := strings.ReplaceAll(params, " ", "")
+			return q != "q=0" && q != "q=0.0" && q != "q=0.00" && q != "q=0.000"
+		}
+	}
+	return false
 }
