@@ -13,9 +13,12 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
+
+	"github.com/virgo-top/virgo-top/collector"
 )
 
 // TestClientGolangCompat asserts the exposition writer produces, byte for
@@ -195,6 +198,34 @@ func TestScrapeLimit(t *testing.T) {
 	mh.ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
 	if rec.Code != http.StatusOK {
 		t.Errorf("with a free slot: status %d", rec.Code)
+	}
+}
+
+// slowSource blocks Latest until release is closed.
+type slowSource struct {
+	fakeSource
+	release chan struct{}
+}
+
+func (s *slowSource) Latest() *collector.Snapshot { <-s.release; return nil }
+
+// TestScrapeTimeout: a scrape that outlasts the timeout is answered 503,
+// and its slot is free again once it finishes.
+func TestScrapeTimeout(t *testing.T) {
+	defer func(d time.Duration) { scrapeTimeout = d }(scrapeTimeout)
+	scrapeTimeout = 50 * time.Millisecond
+	src := &slowSource{release: make(chan struct{})}
+	h := newHandler(src, "1.2.3", fixedNow)
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	if rec.Code != http.StatusServiceUnavailable || !strings.Contains(rec.Body.String(), "timeout") {
+		t.Errorf("slow scrape: %d %q, want 503 and the timeout", rec.Code, rec.Body.String())
+	}
+	close(src.release)
+	rec = httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	if rec.Code != http.StatusOK {
+		t.Errorf("after release: status %d", rec.Code)
 	}
 }
 

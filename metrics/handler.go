@@ -21,6 +21,9 @@ const (
 	ScrapeTimeout = 10 * time.Second
 )
 
+// scrapeTimeout is ScrapeTimeout; tests shorten it.
+var scrapeTimeout = ScrapeTimeout
+
 // contentType is the text exposition format's media type.
 const contentType = "text/plain; version=0.0.4; charset=utf-8"
 
@@ -34,8 +37,8 @@ func Handler(src Source, version string) http.Handler {
 }
 
 func newHandler(src Source, version string, now func() time.Time) http.Handler {
-	metricsHandler := http.TimeoutHandler(newMetricsHandler(src, version, now), ScrapeTimeout,
-		fmt.Sprintf("Exceeded configured timeout of %v.\n", ScrapeTimeout))
+	metricsHandler := http.TimeoutHandler(newMetricsHandler(src, version, now), scrapeTimeout,
+		fmt.Sprintf("Exceeded configured timeout of %v.\n", scrapeTimeout))
 
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", metricsHandler)
