@@ -8,7 +8,6 @@ import (
 	"runtime/metrics"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 )
 
@@ -95,9 +94,8 @@ func (f *selfFamilies) collectProcess(e *emitter) {
 			e.emit(f.openFDs, float64(len(names)-1))
 		}
 	}
-	var lim syscall.Rlimit
-	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err == nil {
-		e.emit(f.maxFDs, float64(lim.Cur))
+	if n, ok := maxOpenFiles(); ok {
+		e.emit(f.maxFDs, float64(n))
 	}
 }
 

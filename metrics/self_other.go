@@ -1,0 +1,6 @@
+//go:build !unix
+
+package metrics
+
+// maxOpenFiles: no descriptor limit to report off Unix.
+func maxOpenFiles() (uint64, bool) { return 0, false }
