@@ -1006,17 +1006,28 @@ func (h *hostInfoHandler) SystemInfo(ctx context.Context) (any, error) {
 	return h.src.SystemInfo(ctx, h.snap)
 }
 
-// cannedHostInfo reads testdata/hostinfo/host (a copy of the hostinfo
-// package's tree).
+// hostInfoTree is the hostinfo package's canned host (read from there, not
+// copied), and hostInfoWtmp a wtmp file with a few logins for LAST_LOGINS,
+// kept beside it (hostinfo's own tests write theirs).
+var (
+	hostInfoTree = filepath.Join("..", "hostinfo", "testdata", "host")
+	hostInfoWtmp = filepath.Join("..", "hostinfo", "testdata", "wtmp")
+)
+
+// cannedHostInfo reads the hostinfo package's canned host.
 func cannedHostInfo(t *testing.T) (*hostinfo.Source, *collector.Snapshot) {
-	root, err := filepath.Abs(filepath.Join("testdata", "hostinfo", "host"))
+	root, err := filepath.Abs(hostInfoTree)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wtmp, err := filepath.Abs(hostInfoWtmp)
 	if err != nil {
 		t.Fatal(err)
 	}
 	src := hostinfo.New(hostinfo.Options{
 		ProcRoot: filepath.Join(root, "proc"), SysRoot: filepath.Join(root, "sys"), EtcRoot: filepath.Join(root, "etc"),
 		UtmpPath: filepath.Join(root, "utmp-absent"), GOOS: "linux",
-		Root: filepath.Join(root, "root"), WtmpPath: filepath.Join(root, "root", "var", "log", "wtmp"),
+		Root: filepath.Join(root, "root"), WtmpPath: wtmp,
 		Location: time.UTC, Run: cannedCommands(t, filepath.Join(root, "commands.json")),
 		Now: func() time.Time { return time.Date(2024, 3, 5, 6, 7, 8, 0, time.UTC) },
 	})
@@ -1219,9 +1230,10 @@ func TestConformanceFixtures(t *testing.T) {
 // FuzzDecodeHostInfo: the strict decoders never panic, whatever the bytes.
 func FuzzDecodeHostInfo(f *testing.F) {
 	src, snap := func() (*hostinfo.Source, *collector.Snapshot) {
-		root, _ := filepath.Abs(filepath.Join("testdata", "hostinfo", "host"))
+		root, _ := filepath.Abs(hostInfoTree)
+		wtmp, _ := filepath.Abs(hostInfoWtmp)
 		return hostinfo.New(hostinfo.Options{ProcRoot: filepath.Join(root, "proc"), SysRoot: filepath.Join(root, "sys"), EtcRoot: filepath.Join(root, "etc"), GOOS: "linux",
-			Root: filepath.Join(root, "root"), WtmpPath: filepath.Join(root, "root", "var", "log", "wtmp"),
+			Root: filepath.Join(root, "root"), WtmpPath: wtmp,
 			Run: cannedCommands(f, filepath.Join(root, "commands.json"))}), &collector.Snapshot{}
 	}()
 	typs := make([]string, 0, len(hostInfoShapes))

@@ -1,5 +1,0 @@
-<?php
-/*
-Plugin Name: Hello Dolly
-Version: 1.7.2
-*/
