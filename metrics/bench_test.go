@@ -60,7 +60,7 @@ func benchSource() *fakeSource {
 // BenchmarkScrape is one full GET /metrics (collector, Go and process
 // collectors, text encoding) served in process.
 func BenchmarkScrape(b *testing.B) {
-	h := newHandler(benchSource(), "bench", fixedNow)
+	h := newHandler(benchSource(), testOpts, fixedNow)
 	req := httptest.NewRequest("GET", "/metrics", nil)
 	b.ReportAllocs()
 	for b.Loop() {
@@ -74,7 +74,7 @@ func BenchmarkScrape(b *testing.B) {
 
 // BenchmarkCollect is the collector alone, written in the text format.
 func BenchmarkCollect(b *testing.B) {
-	c := newCollector(benchSource(), fixedNow)
+	c := newCollector(benchSource(), testOpts, fixedNow)
 	b.ReportAllocs()
 	for b.Loop() {
 		if err := c.WriteText(io.Discard); err != nil {

@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"io"
+	"os"
 	"strconv"
 	"time"
 
@@ -9,6 +10,7 @@ import (
 	"github.com/virgo-top/virgo-top/alarm"
 	"github.com/virgo-top/virgo-top/check"
 	"github.com/virgo-top/virgo-top/collector"
+	"github.com/virgo-top/virgo-top/internal/schema"
 	"github.com/virgo-top/virgo-top/notify"
 	"github.com/virgo-top/virgo-top/protocol"
 )
@@ -28,8 +30,31 @@ type Source interface {
 	Notifications() map[string]notify.NotifierStats
 }
 
+// Options name the agent on /metrics.
+type Options struct {
+	// Version labels virgo_build_info (the handler's only).
+	Version string
+	// Host is the value of the host label (schema.LabelHost) every
+	// series carries; empty: the host name (os.Hostname).
+	Host string
+	// AgentID is virgo_agent_info's agent_id: the configured
+	// monitoring_id, empty when none is configured.
+	AgentID string
+}
+
+// host is o.Host, or the host name when it is empty.
+func (o Options) host() string {
+	if o.Host != "" {
+		return o.Host
+	}
+	h, _ := os.Hostname()
+	return h
+}
+
 // families holds every family the collector emits.
 type families struct {
+	agentInfo *family
+
 	load1, load5, load15 *family
 
 	memTotal, memAvailable, memCached, memBuffers, memFree, swapTotal, swapFree *family
@@ -62,6 +87,10 @@ func newFamilies() *families {
 	fsLabels := []string{"device", "fstype", "mountpoint"}
 	checkLabels := []string{"check_id", "check_type"}
 	f := &families{
+		agentInfo: gauge(schema.AgentInfo,
+			"A metric with a constant '1' value labeled by the agent's host name and agent ID (monitoring_id; empty when not configured).",
+			schema.LabelAgentID),
+
 		load1:  gauge("node_load1", "1m load average."),
 		load5:  gauge("node_load5", "5m load average."),
 		load15: gauge("node_load15", "15m load average."),
@@ -143,6 +172,7 @@ func newFamilies() *families {
 		notifyStateWriteErrors: counter("virgo_notify_state_write_errors_total", "Failed writes of the notifier's state file (kept in memory, retried).", "notifier"),
 	}
 	f.all = []*family{
+		f.agentInfo,
 		f.load1, f.load5, f.load15,
 		f.memTotal, f.memAvailable, f.memCached, f.memBuffers, f.memFree, f.swapTotal, f.swapFree,
 		f.fsSize, f.fsFree, f.fsAvail, f.fsFiles, f.fsFilesFree, f.fsReadOnly,
@@ -160,6 +190,7 @@ func newFamilies() *families {
 		f.spoolDead, f.spoolRetrying, f.spoolDegraded, f.endpointUnavail,
 		f.notificationsTotal, f.notifyPending, f.notifyStateWriteErrors,
 	}
+	withHost(f.all...)
 	return f
 }
 
@@ -181,16 +212,19 @@ var alarmStates = []alarm.State{alarm.OK, alarm.Warning, alarm.Critical, alarm.U
 
 // Collector turns a Source's state into samples at scrape time.
 type Collector struct {
-	src Source
-	f   *families
-	now func() time.Time
+	src     Source
+	f       *families
+	host    string
+	agentID string
+	now     func() time.Time
 }
 
-// NewCollector returns a collector that reads src on every scrape.
-func NewCollector(src Source) *Collector { return newCollector(src, time.Now) }
+// NewCollector returns a collector that reads src on every scrape and
+// names the agent as o says.
+func NewCollector(src Source, o Options) *Collector { return newCollector(src, o, time.Now) }
 
-func newCollector(src Source, now func() time.Time) *Collector {
-	return &Collector{src: src, f: newFamilies(), now: now}
+func newCollector(src Source, o Options, now func() time.Time) *Collector {
+	return &Collector{src: src, f: newFamilies(), host: o.host(), agentID: o.AgentID, now: now}
 }
 
 // WriteText writes the Source's current state in the Prometheus text
@@ -198,12 +232,13 @@ func newCollector(src Source, now func() time.Time) *Collector {
 // families.
 func (c *Collector) WriteText(w io.Writer) error {
 	x := newExposition()
-	c.collect(newEmitter(x))
+	c.collect(newEmitter(x, c.host))
 	return x.writeText(w)
 }
 
 // collect adds the Source's current state to e.
 func (c *Collector) collect(e *emitter) {
+	e.emit(c.f.agentInfo, 1, c.agentID)
 	e.emit(c.f.nodeTime, float64(c.now().UnixNano())/1e9)
 	if snap := c.src.Latest(); snap != nil {
 		c.collectSnapshot(e, snap)

@@ -2,6 +2,8 @@ package metrics
 
 import (
 	"net/http"
+	"net/http/httptest"
+	"os"
 	"reflect"
 	"runtime"
 	"strconv"
@@ -16,6 +18,7 @@ import (
 	"github.com/virgo-top/virgo-top/agent"
 	"github.com/virgo-top/virgo-top/check"
 	"github.com/virgo-top/virgo-top/collector"
+	"github.com/virgo-top/virgo-top/internal/schema"
 )
 
 func formatFloat(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
@@ -201,6 +204,7 @@ func TestScrapeSeriesSets(t *testing.T) {
 
 // expectedFamilies is every family a full scrape of sampleSource has.
 var expectedFamilies = []string{
+	"virgo_agent_info",
 	"node_load1", "node_load5", "node_load15",
 	"node_memory_MemTotal_bytes", "node_memory_MemAvailable_bytes", "node_memory_Cached_bytes",
 	"node_memory_Buffers_bytes", "node_memory_MemFree_bytes", "node_memory_SwapTotal_bytes", "node_memory_SwapFree_bytes",
@@ -247,6 +251,48 @@ func TestScrapeHasEveryFamily(t *testing.T) {
 		if _, ok := fams[name]; !ok {
 			t.Errorf("described family %s never emitted by the sample", name)
 		}
+	}
+}
+
+// TestHostAndAgentInfo: every series of a scrape carries the host label
+// (the configured host, else the host name) and virgo_agent_info joins it
+// to the agent ID, empty when none is configured.
+func TestHostAndAgentInfo(t *testing.T) {
+	hostname, _ := os.Hostname()
+	tests := []struct {
+		name string
+		opts Options
+		host string
+		info string
+	}{
+		{"configured", Options{Host: "web1", AgentID: "agentA"}, "web1", `virgo_agent_info{agent_id="agentA",host="web1"} 1`},
+		{"no agent id", Options{Host: "db\"quoted\""}, `db"quoted"`, `virgo_agent_info{agent_id="",host="db\"quoted\""} 1`},
+		{"host name", Options{AgentID: "a1"}, hostname, `virgo_agent_info{agent_id="a1",host="` + hostname + `"} 1`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := httptest.NewRecorder()
+			newHandler(sampleSource(), tt.opts, fixedNow).ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+			body := rec.Body.String()
+			if !strings.Contains(body, "\n"+tt.info+"\n") {
+				t.Errorf("no line %q in\n%s", tt.info, body)
+			}
+			if !strings.Contains(body, `go_gc_duration_seconds{host="`) {
+				t.Errorf("the summary has no host label")
+			}
+			n := 0
+			for _, mf := range parse(t, body) {
+				for _, m := range mf.GetMetric() {
+					n++
+					if !hasLabel(&dto.MetricFamily{Metric: []*dto.Metric{m}}, schema.LabelHost, tt.host) {
+						t.Errorf("%s%v: no host=%q", mf.GetName(), m.GetLabel(), tt.host)
+					}
+				}
+			}
+			if n < 100 {
+				t.Errorf("only %d series", n)
+			}
+		})
 	}
 }
 
@@ -329,7 +375,7 @@ func TestScrapeWithoutSnapshotOrEndpoint(t *testing.T) {
 // problems allowed are node_exporter's own meminfo names, which are
 // camelCase on purpose (they mirror /proc/meminfo), as in node_exporter.
 func TestCollectAndLint(t *testing.T) {
-	lint(t, newCollector(sampleSource(), fixedNow))
+	lint(t, newCollector(sampleSource(), testOpts, fixedNow))
 }
 
 // lint fails t for every promlint problem of c's output but the allowed
@@ -421,7 +467,7 @@ func FuzzLabelValues(f *testing.F) {
 		src.notes[notifier] = src.notes["webhook"]
 
 		var b strings.Builder
-		if err := newCollector(src, fixedNow).WriteText(&b); err != nil {
+		if err := newCollector(src, testOpts, fixedNow).WriteText(&b); err != nil {
 			t.Fatal(err)
 		}
 		fams := parse(t, b.String())

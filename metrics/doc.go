@@ -34,6 +34,15 @@
 // process_open_fds, process_max_fds and process_start_time_seconds. At
 // most four scrapes run at once (more get 503) and each has 10 s.
 //
+// # Host and agent
+//
+// Every series on /metrics, node_exporter's names and the Go and process
+// families included, carries the host label (schema.LabelHost: the
+// agent's host name, Options.Host), so scrapes of many agents stay apart
+// however they are relabelled. virgo_agent_info{agent_id, host} 1 joins
+// the host to the agent ID (the configured monitoring_id, empty when none
+// is configured), as internal/schema describes.
+//
 // # Alarm states
 //
 // virgo_alarm_state{check_id, alarm} encodes an alarm's state as a number:

@@ -10,7 +10,9 @@ import (
 // its family, so data the agent cannot vouch for (mount points, interface
 // names, plugin metric names) never fails a scrape.
 type emitter struct {
-	x      *exposition
+	x *exposition
+	// host is the value of the host label of families withHost.
+	host   string
 	seen   map[seenKey]struct{}
 	groups map[seenKey]struct{}
 }
@@ -20,26 +22,34 @@ type seenKey struct {
 	labels string
 }
 
-func newEmitter(x *exposition) *emitter {
-	return &emitter{x: x, seen: map[seenKey]struct{}{}, groups: map[seenKey]struct{}{}}
+func newEmitter(x *exposition, host string) *emitter {
+	return &emitter{x: x, host: sanitizeLabel(host), seen: map[seenKey]struct{}{}, groups: map[seenKey]struct{}{}}
 }
 
 // labelSep joins label values into a key; it never occurs in valid UTF-8.
 const labelSep = "\xff"
 
 // emit adds one sample of fam unless the same label values were already
-// added for it in this scrape. A label count that does not match the
-// family's is a bug here: the sample is dropped rather than fail the
-// scrape or panic.
+// added for it in this scrape. labels are fam's label values in order,
+// without the host label's (the emitter adds it). A label count that does
+// not match the family's is a bug here: the sample is dropped rather than
+// fail the scrape or panic.
 func (e *emitter) emit(fam *family, v float64, labels ...string) {
-	if len(labels) != len(fam.labels) {
+	n := len(labels)
+	if fam.host {
+		n++
+	}
+	if n != len(fam.labels) {
 		return
 	}
 	var values []string
-	if len(labels) > 0 {
-		values = make([]string, len(labels))
+	if n > 0 {
+		values = make([]string, n)
 		for i, l := range labels {
 			values[i] = sanitizeLabel(l)
+		}
+		if fam.host {
+			values[n-1] = e.host
 		}
 	}
 	k := seenKey{fam, strings.Join(values, labelSep)}
@@ -50,14 +60,22 @@ func (e *emitter) emit(fam *family, v float64, labels ...string) {
 	e.x.add(fam, sample{labels: values, value: v})
 }
 
-// emitSummary adds fam's one (label-less) summary sample.
+// emitSummary adds fam's one summary sample (without labels of its own:
+// the host label only, when fam has it).
 func (e *emitter) emitSummary(fam *family, s summaryValue) {
 	k := seenKey{fam: fam}
 	if _, dup := e.seen[k]; dup || fam.typ != summaryType {
 		return
 	}
 	e.seen[k] = struct{}{}
-	e.x.add(fam, sample{sum: &s})
+	var labels []string
+	if fam.host {
+		labels = []string{e.host}
+	}
+	if len(labels) != len(fam.labels) {
+		return
+	}
+	e.x.add(fam, sample{labels: labels, sum: &s})
 }
 
 // first reports whether key is new in fam's group: callers use it to keep

@@ -3,6 +3,7 @@ package metrics
 import (
 	"bytes"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"sort"
@@ -17,6 +18,7 @@ import (
 	"github.com/virgo-top/virgo-top/alarm"
 	"github.com/virgo-top/virgo-top/check"
 	"github.com/virgo-top/virgo-top/collector"
+	"github.com/virgo-top/virgo-top/internal/schema"
 	"github.com/virgo-top/virgo-top/notify"
 	"github.com/virgo-top/virgo-top/protocol"
 )
@@ -47,6 +49,14 @@ var (
 )
 
 func fixedNow() time.Time { return scrapeTime }
+
+// The agent's name in the tests: every series carries host="web1".
+const (
+	testHost    = "web1"
+	testAgentID = "agentA"
+)
+
+var testOpts = Options{Version: "1.2.3", Host: testHost, AgentID: testAgentID}
 
 func sampleSnapshot() *collector.Snapshot {
 	return &collector.Snapshot{
@@ -165,7 +175,7 @@ func sampleSource() *fakeSource {
 // scrape serves one GET of path from a handler over src on loopback.
 func scrape(t testing.TB, src Source, path string) (int, string) {
 	t.Helper()
-	srv := httptest.NewServer(newHandler(src, "1.2.3", fixedNow))
+	srv := httptest.NewServer(newHandler(src, testOpts, fixedNow))
 	defer srv.Close()
 	resp, err := http.Get(srv.URL + path)
 	if err != nil {
@@ -190,11 +200,19 @@ func parse(t testing.TB, body string) map[string]*dto.MetricFamily {
 	return fams
 }
 
-// value finds the sample of family name whose labels are exactly labels.
+// value finds the sample of family name whose labels are exactly labels
+// and host=testHost (added unless labels name the host).
 func value(fams map[string]*dto.MetricFamily, name string, labels map[string]string) (float64, bool) {
 	mf, ok := fams[name]
 	if !ok {
 		return 0, false
+	}
+	if _, named := labels[schema.LabelHost]; !named {
+		labels = maps.Clone(labels)
+		if labels == nil {
+			labels = map[string]string{}
+		}
+		labels[schema.LabelHost] = testHost
 	}
 	for _, m := range mf.GetMetric() {
 		if len(m.GetLabel()) != len(labels) {
@@ -223,12 +241,16 @@ func value(fams map[string]*dto.MetricFamily, name string, labels map[string]str
 }
 
 // series lists a family's samples as "label=value,... value" lines, sorted.
+// The host label is left out when it is host=testHost (and only then).
 func series(fams map[string]*dto.MetricFamily, name string) []string {
 	var out []string
 	for _, m := range fams[name].GetMetric() {
 		var b bytes.Buffer
-		for i, lp := range m.GetLabel() {
-			if i > 0 {
+		for _, lp := range m.GetLabel() {
+			if lp.GetName() == schema.LabelHost && lp.GetValue() == testHost {
+				continue
+			}
+			if b.Len() > 0 {
 				b.WriteByte(',')
 			}
 			b.WriteString(lp.GetName() + "=" + lp.GetValue())
