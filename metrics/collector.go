@@ -70,6 +70,8 @@ type families struct {
 
 	bootTime, nodeTime, snapshotTime *family
 
+	cpuSeconds, cpuGuestSeconds *family
+
 	cpuUsage, cpuCoreUsage, processes, collectorErrors, collectorDuration *family
 
 	checkMetric, checkAvailable, checkLastRun, checkDuration *family
@@ -129,6 +131,9 @@ func newFamilies() *families {
 		netTxDrop:    counter("node_network_transmit_drop_total", "Network device statistic transmit_drop.", "device"),
 		netUp:        gauge("node_network_up", "Value is 1 if operstate is 'up', 0 otherwise.", "device"),
 
+		cpuSeconds:      counter("node_cpu_seconds_total", "Seconds the CPUs spent in each mode.", "cpu", "mode"),
+		cpuGuestSeconds: counter("node_cpu_guest_seconds_total", "Seconds the CPUs spent in guests (VMs) for each mode.", "cpu", "mode"),
+
 		bootTime:     gauge("node_boot_time_seconds", "Node boot time, in unixtime."),
 		nodeTime:     gauge("node_time_seconds", "System time in seconds since epoch (1970), at scrape time."),
 		snapshotTime: gauge("virgo_snapshot_timestamp_seconds", "Time of the collector sample the node_ and virgo_ host values come from, in unixtime."),
@@ -181,6 +186,7 @@ func newFamilies() *families {
 		f.netRxBytes, f.netTxBytes, f.netRxPackets, f.netTxPackets,
 		f.netRxErrs, f.netTxErrs, f.netRxDrop, f.netTxDrop, f.netUp,
 		f.bootTime, f.nodeTime, f.snapshotTime,
+		f.cpuSeconds, f.cpuGuestSeconds,
 		f.cpuUsage, f.cpuCoreUsage, f.processes, f.collectorErrors, f.collectorDuration,
 		f.checkMetric, f.checkAvailable, f.checkLastRun, f.checkDuration,
 		f.checkRuns, f.checkTimeouts, f.checkSkipped, f.checkState,
@@ -282,6 +288,23 @@ func (c *Collector) collectSnapshot(e *emitter, s *collector.Snapshot) {
 		e.emit(f.memFree, float64(m.FreeBytes))
 		e.emit(f.swapTotal, float64(m.SwapTotalBytes))
 		e.emit(f.swapFree, float64(m.SwapFreeBytes))
+	}
+	if ok(collector.SourceCPU) {
+		// node_exporter's modes; guest time is in user and nice already,
+		// so it has a family of its own.
+		for _, c := range s.CPU.Seconds {
+			cpu := strconv.Itoa(c.CPU)
+			e.emit(f.cpuSeconds, c.User, cpu, "user")
+			e.emit(f.cpuSeconds, c.Nice, cpu, "nice")
+			e.emit(f.cpuSeconds, c.System, cpu, "system")
+			e.emit(f.cpuSeconds, c.Idle, cpu, "idle")
+			e.emit(f.cpuSeconds, c.IOWait, cpu, "iowait")
+			e.emit(f.cpuSeconds, c.IRQ, cpu, "irq")
+			e.emit(f.cpuSeconds, c.SoftIRQ, cpu, "softirq")
+			e.emit(f.cpuSeconds, c.Steal, cpu, "steal")
+			e.emit(f.cpuGuestSeconds, c.Guest, cpu, "user")
+			e.emit(f.cpuGuestSeconds, c.GuestNice, cpu, "nice")
+		}
 	}
 	// The first sample has no interval to split: its percentages are zeros.
 	if ok(collector.SourceCPU) && s.Elapsed > 0 {

@@ -82,6 +82,18 @@ func TestScrapeValues(t *testing.T) {
 		{"node_boot_time_seconds", nil, 1795132800},
 		{"node_time_seconds", nil, 1795521602},
 		{"virgo_snapshot_timestamp_seconds", nil, 1795521600},
+		{"node_cpu_seconds_total", L{"cpu": "0", "mode": "user"}, 1234.56},
+		{"node_cpu_seconds_total", L{"cpu": "0", "mode": "nice"}, 7.5},
+		{"node_cpu_seconds_total", L{"cpu": "0", "mode": "system"}, 321},
+		{"node_cpu_seconds_total", L{"cpu": "0", "mode": "idle"}, 98765.43},
+		{"node_cpu_seconds_total", L{"cpu": "0", "mode": "iowait"}, 12},
+		{"node_cpu_seconds_total", L{"cpu": "0", "mode": "irq"}, 1.5},
+		{"node_cpu_seconds_total", L{"cpu": "0", "mode": "softirq"}, 2.25},
+		{"node_cpu_seconds_total", L{"cpu": "0", "mode": "steal"}, 0.5},
+		{"node_cpu_seconds_total", L{"cpu": "1", "mode": "idle"}, 99000},
+		{"node_cpu_guest_seconds_total", L{"cpu": "0", "mode": "user"}, 1000},
+		{"node_cpu_guest_seconds_total", L{"cpu": "0", "mode": "nice"}, 5},
+		{"node_cpu_guest_seconds_total", L{"cpu": "1", "mode": "user"}, 0},
 		{"virgo_cpu_usage_percent", L{"mode": "user"}, 12.5},
 		{"virgo_cpu_usage_percent", L{"mode": "nice"}, 0.5},
 		{"virgo_cpu_usage_percent", L{"mode": "system"}, 5},
@@ -218,6 +230,7 @@ var expectedFamilies = []string{
 	"node_network_receive_errs_total", "node_network_transmit_errs_total",
 	"node_network_receive_drop_total", "node_network_transmit_drop_total", "node_network_up",
 	"node_boot_time_seconds", "node_time_seconds", "virgo_snapshot_timestamp_seconds",
+	"node_cpu_seconds_total", "node_cpu_guest_seconds_total",
 	"virgo_cpu_usage_percent", "virgo_cpu_core_usage_percent", "virgo_processes",
 	"virgo_collector_errors", "virgo_collector_duration_seconds",
 	"virgo_check_metric", "virgo_check_available", "virgo_check_last_run_timestamp_seconds",
@@ -348,6 +361,10 @@ func TestFirstSampleHasNoCPUPercentages(t *testing.T) {
 	}
 	if v, ok := value(fams, "node_load1", nil); !ok || v != 0.5 {
 		t.Errorf("node_load1 = %v, %v; want 0.5", v, ok)
+	}
+	// Cumulative times need no interval.
+	if v, ok := value(fams, "node_cpu_seconds_total", map[string]string{"cpu": "0", "mode": "user"}); !ok || v != 1234.56 {
+		t.Errorf("node_cpu_seconds_total{cpu=0,mode=user} = %v, %v; want 1234.56", v, ok)
 	}
 }
 

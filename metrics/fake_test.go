@@ -72,6 +72,11 @@ func sampleSnapshot() *collector.Snapshot {
 			},
 			Cores:   2,
 			PerCore: []collector.CPUTimes{{UsagePct: 30}, {UsagePct: 12.5}},
+			Seconds: []collector.CPUSeconds{
+				{CPU: 0, User: 1234.56, Nice: 7.5, System: 321, Idle: 98765.43, IOWait: 12, IRQ: 1.5, SoftIRQ: 2.25, Steal: 0.5,
+					Guest: 1000, GuestNice: 5},
+				{CPU: 1, User: 100, System: 50, Idle: 99000},
+			},
 		},
 		Memory: collector.Memory{
 			TotalBytes: 8 << 30, FreeBytes: 1 << 30, AvailableBytes: 5 << 30,
