@@ -4,6 +4,7 @@ import (
 	"io"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/virgo-top/virgo-top/agent"
@@ -74,7 +75,10 @@ type families struct {
 
 	cpuUsage, cpuCoreUsage, processes, collectorErrors, collectorDuration *family
 
-	checkMetric, checkAvailable, checkLastRun, checkDuration *family
+	// checkMetrics are the check metric families by name
+	// (schema.CheckMetricFamilies).
+	checkMetrics                                             map[string]*family
+	checkAvailable, checkLastRun, checkDuration              *family
 	checkRuns, checkTimeouts, checkSkipped, checkState       *family
 	alarmState, alarmStatus                                  *family
 	endpointUp, endpointActive, endpointRTT, endpointReconns *family
@@ -144,7 +148,6 @@ func newFamilies() *families {
 		collectorErrors:   gauge("virgo_collector_errors", "1 when the source failed in the latest sample, 0 when it succeeded.", "source"),
 		collectorDuration: gauge("virgo_collector_duration_seconds", "How long the source took in the latest sample.", "source"),
 
-		checkMetric:    gauge("virgo_check_metric", "Numeric metric of the check's last result (a dimension is folded in as \"dimension.name\").", "check_id", "check_type", "metric"),
 		checkAvailable: gauge("virgo_check_available", "1 when the check's last result was available, 0 when not.", checkLabels...),
 		checkLastRun:   gauge("virgo_check_last_run_timestamp_seconds", "Start of the check's last finished run, in unixtime.", checkLabels...),
 		checkDuration:  gauge("virgo_check_duration_seconds", "How long the check's last run took.", checkLabels...),
@@ -176,6 +179,7 @@ func newFamilies() *families {
 		notifyPending:          gauge("virgo_notify_pending", "Alarms whose current state the notifier has not delivered yet.", "notifier"),
 		notifyStateWriteErrors: counter("virgo_notify_state_write_errors_total", "Failed writes of the notifier's state file (kept in memory, retried).", "notifier"),
 	}
+	f.checkMetrics = checkMetricFamilies()
 	f.all = []*family{
 		f.agentInfo,
 		f.load1, f.load5, f.load15,
@@ -188,7 +192,7 @@ func newFamilies() *families {
 		f.bootTime, f.nodeTime, f.snapshotTime,
 		f.cpuSeconds, f.cpuGuestSeconds,
 		f.cpuUsage, f.cpuCoreUsage, f.processes, f.collectorErrors, f.collectorDuration,
-		f.checkMetric, f.checkAvailable, f.checkLastRun, f.checkDuration,
+		f.checkAvailable, f.checkLastRun, f.checkDuration,
 		f.checkRuns, f.checkTimeouts, f.checkSkipped, f.checkState,
 		f.alarmState, f.alarmStatus,
 		f.endpointUp, f.endpointActive, f.endpointRTT, f.endpointReconns,
@@ -196,8 +200,34 @@ func newFamilies() *families {
 		f.spoolDead, f.spoolRetrying, f.spoolDegraded, f.endpointUnavail,
 		f.notificationsTotal, f.notifyPending, f.notifyStateWriteErrors,
 	}
+	for _, name := range schema.CheckMetricFamilies {
+		f.all = append(f.all, f.checkMetrics[name])
+	}
 	withHost(f.all...)
 	return f
+}
+
+// checkMetricFamilies builds schema.CheckMetricFamilies, each with HELP
+// naming its unit.
+func checkMetricFamilies() map[string]*family {
+	const what = "metric of the check's last result"
+	help := map[string]string{
+		schema.CheckMetric:             "Numeric " + what + " without a base unit (percent, counts, ...).",
+		schema.CheckMetricBytes:        "Numeric " + what + ", in bytes (kilobytes and megabytes converted).",
+		schema.CheckMetricSeconds:      "Numeric " + what + ", in seconds (milliseconds and microseconds converted).",
+		schema.CheckMetricTotal:        "Cumulative " + what + " without a base unit (packets, queries, ...).",
+		schema.CheckMetricBytesTotal:   "Cumulative " + what + ", in bytes (kilobytes and megabytes converted).",
+		schema.CheckMetricSecondsTotal: "Cumulative " + what + ", in seconds (milliseconds and microseconds converted).",
+	}
+	out := make(map[string]*family, len(help))
+	for _, name := range schema.CheckMetricFamilies {
+		newFam := gauge
+		if strings.HasSuffix(name, "_total") {
+			newFam = counter
+		}
+		out[name] = newFam(name, help[name], schema.LabelCheckID, schema.LabelCheckType, schema.LabelMetric)
+	}
+	return out
 }
 
 // stateValue is an alarm state as virgo_alarm_state encodes it.
@@ -392,7 +422,13 @@ func (c *Collector) collectChecks(e *emitter, views []agent.CheckView) {
 					continue
 				}
 				name := m.FullName()
-				e.emit(f.checkMetric, x, id, typ, name)
+				// One series per check and metric, whichever family its
+				// unit picks: the first of a repeated name wins.
+				if !e.first(f.checkAvailable, id+labelSep+typ+labelSep+name) {
+					continue
+				}
+				fam, factor := schema.CheckFamily(typ, name, m.Type, m.Unit)
+				e.emit(f.checkMetrics[fam], x*factor, id, typ, name)
 			}
 		}
 		for _, a := range v.Alarms {
