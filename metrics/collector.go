@@ -41,6 +41,10 @@ type Options struct {
 	// AgentID is virgo_agent_info's agent_id: the configured
 	// monitoring_id, empty when none is configured.
 	AgentID string
+	// OmitNodeFamilies leaves out node_exporter's names (every node_*
+	// family), for hosts where node_exporter runs too
+	// (metrics_node_families false).
+	OmitNodeFamilies bool
 }
 
 // host is o.Host, or the host name when it is empty.
@@ -248,11 +252,12 @@ var alarmStates = []alarm.State{alarm.OK, alarm.Warning, alarm.Critical, alarm.U
 
 // Collector turns a Source's state into samples at scrape time.
 type Collector struct {
-	src     Source
-	f       *families
-	host    string
-	agentID string
-	now     func() time.Time
+	src      Source
+	f        *families
+	host     string
+	agentID  string
+	omitNode bool
+	now      func() time.Time
 }
 
 // NewCollector returns a collector that reads src on every scrape and
@@ -260,7 +265,15 @@ type Collector struct {
 func NewCollector(src Source, o Options) *Collector { return newCollector(src, o, time.Now) }
 
 func newCollector(src Source, o Options, now func() time.Time) *Collector {
-	return &Collector{src: src, f: newFamilies(), host: o.host(), agentID: o.AgentID, now: now}
+	return &Collector{src: src, f: newFamilies(), host: o.host(), agentID: o.AgentID, omitNode: o.OmitNodeFamilies, now: now}
+}
+
+// newEmitter is an emitter for one scrape with the collector's host label
+// and node family choice.
+func (c *Collector) newEmitter(x *exposition) *emitter {
+	e := newEmitter(x, c.host)
+	e.omitNode = c.omitNode
+	return e
 }
 
 // WriteText writes the Source's current state in the Prometheus text
@@ -268,7 +281,7 @@ func newCollector(src Source, o Options, now func() time.Time) *Collector {
 // families.
 func (c *Collector) WriteText(w io.Writer) error {
 	x := newExposition()
-	c.collect(newEmitter(x, c.host))
+	c.collect(c.newEmitter(x))
 	return x.writeText(w)
 }
 

@@ -6,6 +6,7 @@ import (
 	"os"
 	"reflect"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -316,6 +317,49 @@ func TestHostAndAgentInfo(t *testing.T) {
 				t.Errorf("only %d series", n)
 			}
 		})
+	}
+}
+
+// TestNodeFamiliesOff: with OmitNodeFamilies (metrics_node_families
+// false) no node_* family is exported, and every other family is as it
+// is with them on.
+func TestNodeFamiliesOff(t *testing.T) {
+	families := func(o Options) (node, other []string) {
+		rec := httptest.NewRecorder()
+		newHandler(sampleSource(), o, fixedNow).ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+		for name := range parse(t, rec.Body.String()) {
+			if strings.HasPrefix(name, "node_") {
+				node = append(node, name)
+			} else {
+				other = append(other, name)
+			}
+		}
+		slices.Sort(node)
+		slices.Sort(other)
+		return node, other
+	}
+	onNode, onOther := families(testOpts)
+	if len(onNode) < 30 {
+		t.Errorf("node families on: only %v", onNode)
+	}
+	off := testOpts
+	off.OmitNodeFamilies = true
+	offNode, offOther := families(off)
+	if len(offNode) != 0 {
+		t.Errorf("node families off, yet %v", offNode)
+	}
+	if !slices.Equal(onOther, offOther) {
+		t.Errorf("other families differ:\n on %v\noff %v", onOther, offOther)
+	}
+	// The collector alone too.
+	var b strings.Builder
+	if err := newCollector(sampleSource(), off, fixedNow).WriteText(&b); err != nil {
+		t.Fatal(err)
+	}
+	for line := range strings.Lines(b.String()) {
+		if strings.HasPrefix(line, "node_") || strings.HasPrefix(line, "# HELP node_") || strings.HasPrefix(line, "# TYPE node_") {
+			t.Errorf("collector with node families off writes %q", line)
+		}
 	}
 }
 

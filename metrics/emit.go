@@ -12,9 +12,11 @@ import (
 type emitter struct {
 	x *exposition
 	// host is the value of the host label of families withHost.
-	host   string
-	seen   map[seenKey]struct{}
-	groups map[seenKey]struct{}
+	host string
+	// omitNode drops the samples of node_exporter's names (family.node).
+	omitNode bool
+	seen     map[seenKey]struct{}
+	groups   map[seenKey]struct{}
 }
 
 type seenKey struct {
@@ -35,6 +37,9 @@ const labelSep = "\xff"
 // not match the family's is a bug here: the sample is dropped rather than
 // fail the scrape or panic.
 func (e *emitter) emit(fam *family, v float64, labels ...string) {
+	if fam.node && e.omitNode {
+		return
+	}
 	n := len(labels)
 	if fam.host {
 		n++
@@ -64,7 +69,7 @@ func (e *emitter) emit(fam *family, v float64, labels ...string) {
 // the host label only, when fam has it).
 func (e *emitter) emitSummary(fam *family, s summaryValue) {
 	k := seenKey{fam: fam}
-	if _, dup := e.seen[k]; dup || fam.typ != summaryType {
+	if _, dup := e.seen[k]; dup || fam.typ != summaryType || fam.node && e.omitNode {
 		return
 	}
 	e.seen[k] = struct{}{}

@@ -135,7 +135,7 @@ func (h *metricsHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	x := newExposition()
-	e := newEmitter(x, h.c.host)
+	e := h.c.newEmitter(x)
 	e.emit(h.build, 1, runtime.Version(), h.ver)
 	h.c.collect(e)
 	h.self.collectGo(e)
