@@ -77,7 +77,7 @@ type families struct {
 
 	cpuSeconds, cpuGuestSeconds *family
 
-	cpuUsage, cpuCoreUsage, processes, collectorErrors, collectorDuration *family
+	cpuUsage, cpuCoreUsage, processes, collectorSuccess, collectorDuration *family
 
 	// checkMetrics are the check metric families by name
 	// (schema.CheckMetricFamilies).
@@ -149,8 +149,8 @@ func newFamilies() *families {
 		cpuUsage:          gauge("virgo_cpu_usage_percent", "CPU time split over the last sample interval, in percent of all cores (mode=\"total\" is everything but idle).", "mode"),
 		cpuCoreUsage:      gauge("virgo_cpu_core_usage_percent", "One core's busy time over the last sample interval, in percent.", "cpu"),
 		processes:         gauge("virgo_processes", "Number of processes in the latest sample."),
-		collectorErrors:   gauge("virgo_collector_errors", "1 when the source failed in the latest sample, 0 when it succeeded.", "source"),
-		collectorDuration: gauge("virgo_collector_duration_seconds", "How long the source took in the latest sample.", "source"),
+		collectorSuccess:  gauge("virgo_scrape_collector_success", "virgo-top: Whether the collector source succeeded in the latest sample (1) or failed (0).", "collector"),
+		collectorDuration: gauge("virgo_scrape_collector_duration_seconds", "virgo-top: How long the collector source took in the latest sample.", "collector"),
 
 		checkAvailable: gauge("virgo_check_available", "1 when the check's last result was available, 0 when not.", checkLabels...),
 		checkLastRun:   gauge("virgo_check_last_run_timestamp_seconds", "Start of the check's last finished run, in unixtime.", checkLabels...),
@@ -195,7 +195,7 @@ func newFamilies() *families {
 		f.netRxErrs, f.netTxErrs, f.netRxDrop, f.netTxDrop, f.netUp,
 		f.bootTime, f.nodeTime, f.snapshotTime,
 		f.cpuSeconds, f.cpuGuestSeconds,
-		f.cpuUsage, f.cpuCoreUsage, f.processes, f.collectorErrors, f.collectorDuration,
+		f.cpuUsage, f.cpuCoreUsage, f.processes, f.collectorSuccess, f.collectorDuration,
 		f.checkAvailable, f.checkLastRun, f.checkDuration,
 		f.checkRuns, f.checkTimeouts, f.checkSkipped, f.checkState,
 		f.alarmState, f.alarmStatus,
@@ -306,11 +306,11 @@ func (c *Collector) collectSnapshot(e *emitter, s *collector.Snapshot) {
 	e.emit(f.snapshotTime, unixSeconds(s.Time))
 	for source, d := range s.Durations {
 		e.emit(f.collectorDuration, d.Seconds(), source)
-		e.emit(f.collectorErrors, boolValue(!ok(source)), source)
+		e.emit(f.collectorSuccess, boolValue(ok(source)), source)
 	}
 	for source := range s.Errors {
 		if _, timed := s.Durations[source]; !timed {
-			e.emit(f.collectorErrors, 1, source)
+			e.emit(f.collectorSuccess, 0, source)
 		}
 	}
 

@@ -106,9 +106,10 @@ func TestScrapeValues(t *testing.T) {
 		{"virgo_cpu_core_usage_percent", L{"cpu": "0"}, 30},
 		{"virgo_cpu_core_usage_percent", L{"cpu": "1"}, 12.5},
 		{"virgo_processes", nil, 3},
-		{"virgo_collector_errors", L{"source": "cpu"}, 0},
-		{"virgo_collector_duration_seconds", L{"source": "cpu"}, 0.0015},
-		{"virgo_collector_duration_seconds", L{"source": "memory"}, 0.00025},
+		{"virgo_scrape_collector_success", L{"collector": "cpu"}, 1},
+		{"virgo_scrape_collector_success", L{"collector": "memory"}, 1},
+		{"virgo_scrape_collector_duration_seconds", L{"collector": "cpu"}, 0.0015},
+		{"virgo_scrape_collector_duration_seconds", L{"collector": "memory"}, 0.00025},
 
 		{"virgo_check_metric", L{"check_id": "chCPU", "check_type": "agent.cpu", "metric": "usage_average"}, 12.5},
 		{"virgo_check_metric", L{"check_id": "chCPU", "check_type": "agent.cpu", "metric": "max_cpu_usage"}, 40},
@@ -215,7 +216,7 @@ func TestScrapeSeriesSets(t *testing.T) {
 			"alarm=new,check_id=chCPU,state=UNKNOWN 1",
 			"alarm=new,check_id=chCPU,state=WARNING 0",
 		}},
-		{"virgo_collector_errors", []string{"source=cpu 0", "source=memory 0"}},
+		{"virgo_scrape_collector_success", []string{"collector=cpu 1", "collector=memory 1"}},
 	}
 	for _, tt := range tests {
 		if got := series(fams, tt.name); !reflect.DeepEqual(got, tt.want) {
@@ -242,7 +243,7 @@ var expectedFamilies = []string{
 	"node_boot_time_seconds", "node_time_seconds", "virgo_snapshot_timestamp_seconds",
 	"node_cpu_seconds_total", "node_cpu_guest_seconds_total",
 	"virgo_cpu_usage_percent", "virgo_cpu_core_usage_percent", "virgo_processes",
-	"virgo_collector_errors", "virgo_collector_duration_seconds",
+	"virgo_scrape_collector_success", "virgo_scrape_collector_duration_seconds",
 	"virgo_check_metric", "virgo_check_metric_bytes", "virgo_check_metric_seconds",
 	"virgo_check_metric_total", "virgo_check_metric_bytes_total", "virgo_check_metric_seconds_total", "virgo_check_available", "virgo_check_last_run_timestamp_seconds",
 	"virgo_check_duration_seconds", "virgo_check_runs_total", "virgo_check_timeouts_total",
@@ -390,12 +391,13 @@ func TestFailedSourcesAreOmitted(t *testing.T) {
 			t.Errorf("family %s exported from a failed source", name)
 		}
 	}
-	wantErrs := []string{
-		"source=cpu 1", "source=disks 1", "source=filesystems 1", "source=host 1",
-		"source=load 1", "source=memory 1", "source=network 1", "source=processes 1",
+	// Every failed source is 0 (none of them timed: no duration).
+	wantSuccess := []string{
+		"collector=cpu 0", "collector=disks 0", "collector=filesystems 0", "collector=host 0",
+		"collector=load 0", "collector=memory 0", "collector=network 0", "collector=processes 0",
 	}
-	if got := series(fams, "virgo_collector_errors"); !reflect.DeepEqual(got, wantErrs) {
-		t.Errorf("virgo_collector_errors:\n got %q\nwant %q", got, wantErrs)
+	if got := series(fams, "virgo_scrape_collector_success"); !reflect.DeepEqual(got, wantSuccess) {
+		t.Errorf("virgo_scrape_collector_success:\n got %q\nwant %q", got, wantSuccess)
 	}
 	// Checks and the endpoint do not depend on the snapshot.
 	if _, ok := value(fams, "virgo_spool_depth", nil); !ok {

@@ -58,9 +58,9 @@
 //
 // A snapshot source that failed (Snapshot.Errors) leaves its section at
 // the zero value: its families are omitted rather than reported as zeros,
-// and virgo_collector_errors{source} is 1. CPU percentages are omitted on
-// the first sample (Snapshot.Elapsed is zero, so there is no interval to
-// split). Series whose label values repeat within a family (two
+// and virgo_scrape_collector_success{collector} is 0. CPU percentages are
+// omitted on the first sample (Snapshot.Elapsed is zero, so there is no
+// interval to split). Series whose label values repeat within a family (two
 // filesystems mounted on the same mountpoint, label values that become
 // equal after invalid UTF-8 is replaced) keep the first one.
 package metrics
