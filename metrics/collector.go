@@ -426,7 +426,7 @@ func (c *Collector) collectChecks(e *emitter, views []agent.CheckView) {
 		}
 		if r := v.LastResult; r != nil {
 			e.emit(f.checkAvailable, boolValue(r.Available), id, typ)
-			for _, m := range r.Metrics {
+			for i, m := range r.Metrics {
 				if m.Type == check.TypeString {
 					continue
 				}
@@ -434,12 +434,13 @@ func (c *Collector) collectChecks(e *emitter, views []agent.CheckView) {
 				if !isNum {
 					continue
 				}
-				name := m.FullName()
-				// One series per check and metric, whichever family its
-				// unit picks: the first of a repeated name wins.
-				if !e.first(f.checkAvailable, id+labelSep+typ+labelSep+name) {
+				// One series per metric name, whichever family its unit
+				// picks: the first of a repeated name that is not a string
+				// wins (the emitter drops repeats within a family too).
+				if repeated(r.Metrics[:i], m) {
 					continue
 				}
+				name := m.FullName()
 				fam, factor := schema.CheckFamily(typ, name, m.Type, m.Unit)
 				e.emit(f.checkMetrics[fam], x*factor, id, typ, name)
 			}
@@ -487,6 +488,34 @@ func (c *Collector) collectNotifications(e *emitter, stats map[string]notify.Not
 		e.emit(f.notifyPending, float64(s.Pending), name)
 		e.emit(f.notifyStateWriteErrors, float64(s.WriteErrors), name)
 	}
+}
+
+// repeated reports whether a metric before m that is not a string has m's
+// full name. A linear scan: results have tens of metrics, and it
+// allocates nothing.
+func repeated(before []check.Metric, m check.Metric) bool {
+	for _, p := range before {
+		if p.Type != check.TypeString && sameFullName(p, m) {
+			return true
+		}
+	}
+	return false
+}
+
+// sameFullName compares a.FullName() and b.FullName() without building them.
+func sameFullName(a, b check.Metric) bool {
+	if a.Dimension == b.Dimension && a.Name == b.Name {
+		return true
+	}
+	// "x.y" with no dimension equals dimension "x", name "y".
+	an, bn := len(a.Dimension)+len(a.Name), len(b.Dimension)+len(b.Name)
+	if a.Dimension != "" {
+		an++
+	}
+	if b.Dimension != "" {
+		bn++
+	}
+	return an == bn && a.FullName() == b.FullName()
 }
 
 // unixSeconds is t in seconds since the epoch; whole seconds stay exact.
