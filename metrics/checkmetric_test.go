@@ -160,3 +160,40 @@ func TestCheckMetricFamilies(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckMetricRepeatedName: a metric name repeated within a result is
+// one series, the first's, even when the repeat's unit picks another
+// family; a dimension folds in, so "a.b" repeats dimension "a", name "b".
+// A string metric of the same name does not count.
+func TestCheckMetricRepeatedName(t *testing.T) {
+	views := []agent.CheckView{{Status: check.Status{
+		Def: check.Def{ID: "ch", Type: check.TypePlugin},
+		LastResult: &check.Result{Available: true, Metrics: []check.Metric{
+			{Name: "x", Type: check.TypeString, Value: "text"},
+			{Name: "x", Type: check.TypeDouble, Value: "5", Unit: "ms"},
+			{Name: "x", Type: check.TypeDouble, Value: "7", Unit: "bytes"},
+			{Name: "x", Type: check.TypeDouble, Value: "9"},
+			{Dimension: "a", Name: "b", Type: check.TypeInt64, Value: "1"},
+			{Name: "a.b", Type: check.TypeInt64, Value: "2", Unit: "KB"},
+			{Name: "ab", Type: check.TypeInt64, Value: "3"},
+		}},
+	}}}
+	var b strings.Builder
+	if err := newCollector(&fakeSource{checks: views}, testOpts, fixedNow).WriteText(&b); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for line := range strings.Lines(b.String()) {
+		if strings.HasPrefix(line, "virgo_check_metric") {
+			got = append(got, strings.TrimSuffix(line, "\n"))
+		}
+	}
+	want := []string{
+		`virgo_check_metric{check_id="ch",check_type="agent.plugin",host="web1",metric="a.b"} 1`,
+		`virgo_check_metric{check_id="ch",check_type="agent.plugin",host="web1",metric="ab"} 3`,
+		`virgo_check_metric_seconds{check_id="ch",check_type="agent.plugin",host="web1",metric="x"} 0.005`,
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
