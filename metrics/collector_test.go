@@ -516,11 +516,11 @@ func TestAlarmStateValues(t *testing.T) {
 // client_golang's text parser, with valid UTF-8 label values that read
 // back as they went in.
 func FuzzLabelValues(f *testing.F) {
-	f.Add("/", "eth0", "chCPU", "usage", "ep:443", "webhook")
-	f.Add("/mnt/d\xffta", "\xc3", "ch\x00", "dim.x", "", "")
-	f.Add("", "", "", "", "", "")
-	f.Add("a\nb\"c\\", "{}", "x=y", "metric\xfe", "日本", "\xed\xa0\x80")
-	f.Fuzz(func(t *testing.T, mount, iface, checkID, metricName, endpoint, notifier string) {
+	f.Add("/", "eth0", "chCPU", "usage", "ep:443", "webhook", "web1")
+	f.Add("/mnt/d\xffta", "\xc3", "ch\x00", "dim.x", "", "", "h\xff")
+	f.Add("", "", "", "", "", "", "")
+	f.Add("a\nb\"c\\", "{}", "x=y", "metric\xfe", "日本", "\xed\xa0\x80", "a\"b\\c\nd")
+	f.Fuzz(func(t *testing.T, mount, iface, checkID, metricName, endpoint, notifier, host string) {
 		src := sampleSource()
 		src.snap.Filesystems = append(src.snap.Filesystems, collector.Filesystem{Mount: mount, Device: mount, FSType: iface})
 		src.snap.Network = append(src.snap.Network, collector.NetIf{Name: iface}, collector.NetIf{Name: iface + "\xff"})
@@ -539,8 +539,11 @@ func FuzzLabelValues(f *testing.F) {
 		src.status.Endpoints[len(src.status.Endpoints)-1].Endpoint = endpoint
 		src.notes[notifier] = src.notes["webhook"]
 
+		opts := testOpts
+		opts.Host = host
+		wantHost := sanitizeLabel(opts.host())
 		var b strings.Builder
-		if err := newCollector(src, testOpts, fixedNow).WriteText(&b); err != nil {
+		if err := newCollector(src, opts, fixedNow).WriteText(&b); err != nil {
 			t.Fatal(err)
 		}
 		fams := parse(t, b.String())
@@ -550,6 +553,9 @@ func FuzzLabelValues(f *testing.F) {
 					if !utf8.ValidString(lp.GetValue()) {
 						t.Fatalf("%s: label %s=%q is not UTF-8", mf.GetName(), lp.GetName(), lp.GetValue())
 					}
+				}
+				if !hasLabel(&dto.MetricFamily{Metric: []*dto.Metric{m}}, schema.LabelHost, wantHost) {
+					t.Fatalf("%s%v: no host=%q", mf.GetName(), m.GetLabel(), wantHost)
 				}
 			}
 		}
