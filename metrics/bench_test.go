@@ -24,8 +24,10 @@ func benchSource() *fakeSource {
 		s.Processes[i] = collector.Process{PID: int32(i + 1), Name: "proc" + strconv.Itoa(i), Cmdline: "/usr/bin/proc --flag"}
 	}
 	s.CPU.PerCore = make([]collector.CPUTimes, 16)
+	s.CPU.Seconds = make([]collector.CPUSeconds, 16)
 	for i := range s.CPU.PerCore {
 		s.CPU.PerCore[i] = collector.CPUTimes{UsagePct: float64(i)}
+		s.CPU.Seconds[i] = collector.CPUSeconds{CPU: i, User: 1234.56 + float64(i), System: 321.5, Idle: 98765.43, IOWait: 12.01}
 	}
 	s.Filesystems = nil
 	for i := range 8 {

@@ -12,9 +12,13 @@ import (
 type emitter struct {
 	x *exposition
 	// host is the value of the host label of families withHost.
-	host   string
-	seen   map[seenKey]struct{}
-	groups map[seenKey]struct{}
+	host string
+	// omitNode drops the samples of node_exporter's names (family.node).
+	omitNode bool
+	// hostOnly is the label values of a family with the host label only.
+	hostOnly []string
+	seen     map[seenKey]struct{}
+	groups   map[seenKey]struct{}
 }
 
 type seenKey struct {
@@ -23,7 +27,8 @@ type seenKey struct {
 }
 
 func newEmitter(x *exposition, host string) *emitter {
-	return &emitter{x: x, host: sanitizeLabel(host), seen: map[seenKey]struct{}{}, groups: map[seenKey]struct{}{}}
+	host = sanitizeLabel(host)
+	return &emitter{x: x, host: host, hostOnly: []string{host}, seen: map[seenKey]struct{}{}, groups: map[seenKey]struct{}{}}
 }
 
 // labelSep joins label values into a key; it never occurs in valid UTF-8.
@@ -35,6 +40,9 @@ const labelSep = "\xff"
 // not match the family's is a bug here: the sample is dropped rather than
 // fail the scrape or panic.
 func (e *emitter) emit(fam *family, v float64, labels ...string) {
+	if fam.node && e.omitNode {
+		return
+	}
 	n := len(labels)
 	if fam.host {
 		n++
@@ -43,7 +51,12 @@ func (e *emitter) emit(fam *family, v float64, labels ...string) {
 		return
 	}
 	var values []string
-	if n > 0 {
+	switch {
+	case len(labels) == 0 && fam.host:
+		// Shared by every label-less family: samples never change
+		// their labels.
+		values = e.hostOnly
+	case n > 0:
 		values = make([]string, n)
 		for i, l := range labels {
 			values[i] = sanitizeLabel(l)
@@ -52,7 +65,8 @@ func (e *emitter) emit(fam *family, v float64, labels ...string) {
 			values[n-1] = e.host
 		}
 	}
-	k := seenKey{fam, strings.Join(values, labelSep)}
+	// The key leaves the host out: it is the same for every sample.
+	k := seenKey{fam, strings.Join(values[:len(labels)], labelSep)}
 	if _, dup := e.seen[k]; dup {
 		return
 	}
@@ -64,13 +78,13 @@ func (e *emitter) emit(fam *family, v float64, labels ...string) {
 // the host label only, when fam has it).
 func (e *emitter) emitSummary(fam *family, s summaryValue) {
 	k := seenKey{fam: fam}
-	if _, dup := e.seen[k]; dup || fam.typ != summaryType {
+	if _, dup := e.seen[k]; dup || fam.typ != summaryType || fam.node && e.omitNode {
 		return
 	}
 	e.seen[k] = struct{}{}
 	var labels []string
 	if fam.host {
-		labels = []string{e.host}
+		labels = e.hostOnly
 	}
 	if len(labels) != len(fam.labels) {
 		return

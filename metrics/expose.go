@@ -44,10 +44,14 @@ type family struct {
 	// host is set when the last label is schema.LabelHost, whose value
 	// the emitter adds to every sample (withHost).
 	host bool
+	// node is set for node_exporter's names (node_*), which
+	// Options.OmitNodeFamilies leaves out.
+	node bool
 }
 
 func newFamily(name, help string, typ metricType, labels []string) *family {
-	return &family{name: name, help: help, typ: typ, labels: labels, order: labelOrder(labels)}
+	return &family{name: name, help: help, typ: typ, labels: labels, order: labelOrder(labels),
+		node: strings.HasPrefix(name, "node_")}
 }
 
 // labelOrder lists the indices of labels in label name order.

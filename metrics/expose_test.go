@@ -38,7 +38,7 @@ func TestClientGolangCompat(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			c := newCollector(src, testOpts, fixedNow)
 			x := newExposition()
-			c.collect(newEmitter(x, c.host))
+			c.collect(c.newEmitter(x))
 			cg := clientGolangText(t, x)
 			path := filepath.Join("testdata", "clientgolang", name+".txt")
 			if *record {

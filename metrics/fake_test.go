@@ -72,6 +72,11 @@ func sampleSnapshot() *collector.Snapshot {
 			},
 			Cores:   2,
 			PerCore: []collector.CPUTimes{{UsagePct: 30}, {UsagePct: 12.5}},
+			Seconds: []collector.CPUSeconds{
+				{CPU: 0, User: 1234.56, Nice: 7.5, System: 321, Idle: 98765.43, IOWait: 12, IRQ: 1.5, SoftIRQ: 2.25, Steal: 0.5,
+					Guest: 1000, GuestNice: 5},
+				{CPU: 1, User: 100, System: 50, Idle: 99000},
+			},
 		},
 		Memory: collector.Memory{
 			TotalBytes: 8 << 30, FreeBytes: 1 << 30, AvailableBytes: 5 << 30,
@@ -116,7 +121,7 @@ func sampleChecks() []agent.CheckView {
 		Status: "ok token=" + secret,
 		Metrics: []check.Metric{
 			{Name: "usage_average", Type: check.TypeDouble, Value: "12.5"},
-			{Name: "max_cpu_usage", Type: check.TypeGauge, Value: "40"},
+			{Name: "max_cpu_usage", Type: check.TypeDouble, Value: "40", Unit: "percent"},
 			{Dimension: "sda", Name: "reads", Type: check.TypeUint64, Value: "42"},
 			{Name: "healthy", Type: check.TypeBool, Value: "true"},
 			{Name: "note", Type: check.TypeString, Value: secret},
@@ -147,6 +152,35 @@ func sampleChecks() []agent.CheckView {
 				Runs: 0,
 			},
 			State: alarm.Unknown,
+		},
+		{
+			// One metric per check metric family, as agent.disk and
+			// agent.memory send them.
+			Status: check.Status{
+				Def: check.Def{ID: "chDISK", Type: "agent.disk", Period: time.Minute},
+				LastResult: &check.Result{CheckID: "chDISK", CheckType: "agent.disk", Time: sampleTime, Available: true,
+					Metrics: []check.Metric{
+						{Name: "reads", Type: check.TypeInt64, Value: "1000", Unit: "reads"},
+						{Name: "read_bytes", Type: check.TypeInt64, Value: "4096000", Unit: "bytes"},
+						{Name: "rtime", Type: check.TypeInt64, Value: "1500", Unit: "milliseconds"},
+						{Name: "service_time", Type: check.TypeDouble, Value: "0.25", Unit: "milliseconds"},
+						{Name: "queue", Type: check.TypeDouble, Value: "0.5", Unit: "seconds"},
+					}},
+				LastRun: sampleTime, Runs: 1,
+			},
+			State: alarm.OK,
+		},
+		{
+			Status: check.Status{
+				Def: check.Def{ID: "chMEM", Type: "agent.memory", Period: time.Minute},
+				LastResult: &check.Result{CheckID: "chMEM", CheckType: "agent.memory", Time: sampleTime, Available: true,
+					Metrics: []check.Metric{
+						{Name: "used", Type: check.TypeGauge, Value: "3221225472", Unit: "bytes"},
+						{Name: "ram", Type: check.TypeGauge, Value: "8192", Unit: "megabytes"},
+					}},
+				LastRun: sampleTime, Runs: 1,
+			},
+			State: alarm.OK,
 		},
 	}
 }

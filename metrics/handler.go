@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -23,6 +24,9 @@ const (
 
 // scrapeTimeout is ScrapeTimeout; tests shorten it.
 var scrapeTimeout = ScrapeTimeout
+
+// maxSizeHint bounds the buffer a scrape starts with (lastSize).
+const maxSizeHint = 16 << 20
 
 // contentType is the text exposition format's media type.
 const contentType = "text/plain; version=0.0.4; charset=utf-8"
@@ -105,6 +109,9 @@ type metricsHandler struct {
 	build *family
 	ver   string
 	slots chan struct{} // one per scrape in flight
+	// lastSize is the previous scrape's length: the next one's buffer
+	// starts that big instead of doubling its way there.
+	lastSize atomic.Int64
 }
 
 func newMetricsHandler(src Source, o Options, now func() time.Time) *metricsHandler {
@@ -135,7 +142,7 @@ func (h *metricsHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	x := newExposition()
-	e := newEmitter(x, h.c.host)
+	e := h.c.newEmitter(x)
 	e.emit(h.build, 1, runtime.Version(), h.ver)
 	h.c.collect(e)
 	h.self.collectGo(e)
@@ -144,7 +151,9 @@ func (h *metricsHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// Written to a buffer first: writeText cannot fail on one, and the
 	// status is only sent once the body is complete.
 	var buf bytes.Buffer
+	buf.Grow(int(min(h.lastSize.Load(), maxSizeHint)))
 	_ = x.writeText(&buf)
+	h.lastSize.Store(int64(buf.Len()))
 	w.Header().Set("Content-Type", contentType)
 	if acceptsGzip(r) {
 		w.Header().Set("Content-Encoding", "gzip")

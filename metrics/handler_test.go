@@ -238,8 +238,8 @@ func TestRuntimeSourceLiveScrape(t *testing.T) {
 	}
 	for source := range snap.Durations {
 		_, failed := snap.Errors[source]
-		if v, ok := value(fams, "virgo_collector_errors", map[string]string{"source": source}); !ok || v != boolValue(failed) {
-			t.Errorf("virgo_collector_errors{source=%q} = %v, %v; want %v", source, v, ok, boolValue(failed))
+		if v, ok := value(fams, "virgo_scrape_collector_success", map[string]string{"collector": source}); !ok || v != boolValue(!failed) {
+			t.Errorf("virgo_scrape_collector_success{collector=%q} = %v, %v; want %v", source, v, ok, boolValue(!failed))
 		}
 	}
 
