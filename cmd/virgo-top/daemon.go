@@ -105,7 +105,7 @@ func runDaemonOnce(ctx context.Context, rf *rootFlags, cfg config.Config, log *s
 		return nil, err
 	}
 	log.Info("virgo-top daemon started", "version", version, "pid", os.Getpid(),
-		"endpoints", setup.Config.Endpoints, "agent_id", setup.Config.MonitoringID, "token", setup.Config.Token)
+		"endpoints", setup.Config.Endpoints, "agent_id", rt.AgentID, "token", setup.Config.Token)
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	done := make(chan error, 1)
