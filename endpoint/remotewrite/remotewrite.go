@@ -13,7 +13,10 @@
 package remotewrite
 
 import (
-	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"sync"
 	"time"
 )
 
@@ -47,28 +50,10 @@ type Config struct {
 // Client writes to one engine. It is safe for concurrent use.
 type Client struct {
 	cfg Config
-}
+	url string
 
-// New checks cfg and reads its secret and CA files.
-func New(cfg Config) (*Client, error) {
-	return &Client{cfg: cfg}, nil
-}
-
-// Write encodes one prometheus.WriteRequest (remote write 1.0:
-// Content-Encoding snappy, Content-Type application/x-protobuf,
-// X-Prometheus-Remote-Write-Version 0.1.0, User-Agent
-// virgo-top/<internal/version>) and posts it. A nil error means the engine
-// accepted every sample. A non-nil one is an *Error for an HTTP refusal, or
-// a transport error or the context's error; IsPermanent says whether a
-// retry can succeed.
-func (c *Client) Write(ctx context.Context, series []Series) error {
-	return nil
-}
-
-// Reload re-reads the token, password and CA files (on SIGHUP). On error
-// the client keeps what it had.
-func (c *Client) Reload() error {
-	return nil
+	mu   sync.RWMutex // guards auth, swapped whole by Reload
+	auth *auth
 }
 
 // Error is an engine's refusal: an HTTP status other than 2xx.
@@ -79,7 +64,15 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
-	return ""
+	kind := "retryable"
+	if e.Permanent {
+		kind = "permanent"
+	}
+	msg := fmt.Sprintf("remote write refused (%s): HTTP %d %s", kind, e.Status, http.StatusText(e.Status))
+	if e.Body != "" {
+		msg += ": " + e.Body
+	}
+	return msg
 }
 
 // IsPermanent reports whether err is an engine's refusal that retrying the
@@ -87,5 +80,6 @@ func (e *Error) Error() string {
 // out-of-order or too-old sample). Transport errors, timeouts, 5xx and 429
 // are retryable: IsPermanent is false for them, and for nil.
 func IsPermanent(err error) bool {
-	return false
+	var e *Error
+	return errors.As(err, &e) && e.Permanent
 }
