@@ -25,7 +25,7 @@ const (
 	tagName       = 1<<3 | 2 // Label.name, length-delimited
 	tagValue      = 2<<3 | 2 // Label.value, length-delimited
 	tagDouble     = 1<<3 | 1 // Sample.value, 64-bit
-	tagTimestamp  = 2<<3 | 0 // Sample.timestamp, varint
+	tagTimestamp  = 2 << 3   // Sample.timestamp, varint (wire type 0)
 )
 
 // Encode appends to dst the protobuf encoding of a prometheus.WriteRequest
