@@ -6,7 +6,10 @@
 package alertmanager
 
 import (
-	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"sync"
 	"time"
 )
 
@@ -33,23 +36,10 @@ type Config struct {
 // Client posts to one Alertmanager. It is safe for concurrent use.
 type Client struct {
 	cfg Config
-}
+	url string // the base URL + "/api/v2/alerts"
 
-// New checks cfg and reads its secret and CA files.
-func New(cfg Config) (*Client, error) {
-	return &Client{cfg: cfg}, nil
-}
-
-// Post sends alerts as one JSON array with RFC 3339 times. A nil error
-// means Alertmanager accepted them all.
-func (c *Client) Post(ctx context.Context, alerts []Alert) error {
-	return nil
-}
-
-// Reload re-reads the token, password and CA files (on SIGHUP). On error
-// the client keeps what it had.
-func (c *Client) Reload() error {
-	return nil
+	mu   sync.RWMutex // guards auth, swapped whole by Reload
+	auth *auth
 }
 
 // Error is Alertmanager's refusal: an HTTP status other than 2xx.
@@ -60,12 +50,21 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
-	return ""
+	kind := "retryable"
+	if e.Permanent {
+		kind = "permanent"
+	}
+	msg := fmt.Sprintf("alertmanager refused alerts (%s): HTTP %d %s", kind, e.Status, http.StatusText(e.Status))
+	if e.Body != "" {
+		msg += ": " + e.Body
+	}
+	return msg
 }
 
 // IsPermanent reports whether err is a refusal that retrying cannot fix: a
 // 4xx other than 429 (e.g. 400 for a malformed alert). Transport errors,
 // timeouts, 5xx and 429 are retryable.
 func IsPermanent(err error) bool {
-	return false
+	var e *Error
+	return errors.As(err, &e) && e.Permanent
 }
