@@ -23,9 +23,12 @@ type Options struct {
 	Schedules *Schedules // nil: empty schedules
 	Outputs   []Output
 	// TLS is the agents' TLS config (nil: plain TCP, for tests and
-	// benchmarks). CertificateTLS builds one that follows SetCertificate.
-	TLS    *tls.Config
-	Logger *slog.Logger
+	// benchmarks, unless Certificate is set).
+	TLS *tls.Config
+	// Certificate, when set (and TLS is nil), is presented to agents
+	// until SetCertificate replaces it (SIGHUP).
+	Certificate *tls.Certificate
+	Logger      *slog.Logger
 	// Now is the clock of rate limits, alert times and sample times
 	// (default time.Now).
 	Now func() time.Time
@@ -95,6 +98,10 @@ func New(o Options) *Server {
 		conns: map[*conn]struct{}{}, agents: map[string]*conn{}, limiters: map[string]*bucket{},
 	}
 	s.stats.init(o.Outputs)
+	if o.TLS == nil && o.Certificate != nil {
+		s.cert.Store(o.Certificate)
+		s.tlsCfg = s.CertificateTLS()
+	}
 	s.tokens.Store(o.Tokens)
 	return s
 }
