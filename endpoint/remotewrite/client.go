@@ -138,6 +138,16 @@ func readSecret(what, path string) (string, error) {
 // bufs holds encoding buffers between Writes.
 var bufs = sync.Pool{New: func() any { return new([]byte) }}
 
+// maxPooled is the largest buffer kept for reuse: one huge batch must not
+// pin its memory for good.
+const maxPooled = 4 << 20
+
+func putBuf(b *[]byte) {
+	if cap(*b) <= maxPooled {
+		bufs.Put(b)
+	}
+}
+
 // Write encodes one prometheus.WriteRequest (remote write 1.0:
 // Content-Encoding snappy, Content-Type application/x-protobuf,
 // X-Prometheus-Remote-Write-Version 0.1.0, User-Agent
@@ -153,8 +163,8 @@ func (c *Client) Write(ctx context.Context, series []Series) error {
 		return nil
 	}
 	pb, sn := bufs.Get().(*[]byte), bufs.Get().(*[]byte)
-	defer bufs.Put(pb)
-	defer bufs.Put(sn)
+	defer putBuf(pb)
+	defer putBuf(sn)
 	*pb = Encode((*pb)[:0], series)
 	*sn = AppendSnappy((*sn)[:0], *pb)
 
