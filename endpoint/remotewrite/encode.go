@@ -3,7 +3,6 @@ package remotewrite
 import (
 	"encoding/binary"
 	"math"
-	"sort"
 )
 
 // The protobuf encoding of prometheus.WriteRequest (prompb/remote.proto
@@ -57,16 +56,19 @@ func Encode(dst []byte, series []Series) []byte {
 }
 
 // sortedLabels appends to dst the labels of ls that have a value, sorted
-// by name (stably, so that duplicate names keep their order: the engine
-// refuses them, as it should).
+// by name. It is an insertion sort: a series has a handful of labels, and
+// it is stable, so duplicate names keep their order (the engine refuses
+// them, as it should).
 func sortedLabels(dst, ls []Label) []Label {
+	start := len(dst)
 	for _, l := range ls {
-		if l.Value != "" {
-			dst = append(dst, l)
+		if l.Value == "" {
+			continue
 		}
-	}
-	if !sort.SliceIsSorted(dst, func(i, j int) bool { return dst[i].Name < dst[j].Name }) {
-		sort.SliceStable(dst, func(i, j int) bool { return dst[i].Name < dst[j].Name })
+		dst = append(dst, l)
+		for i := len(dst) - 1; i > start && dst[i].Name < dst[i-1].Name; i-- {
+			dst[i], dst[i-1] = dst[i-1], dst[i]
+		}
 	}
 	return dst
 }

@@ -70,6 +70,14 @@ func sameRequest(a, b *prompb.WriteRequest) string {
 	return ""
 }
 
+func reverseLabels(n int) []Label {
+	ls := make([]Label, n)
+	for i := range ls {
+		ls[i] = Label{fmt.Sprintf("l%02d", n-i), fmt.Sprint(i)}
+	}
+	return ls
+}
+
 func manySeries(n int) []Series {
 	out := make([]Series, n)
 	for i := range out {
@@ -105,6 +113,7 @@ var encodeCases = []struct {
 	{"long value", []Series{{Labels: []Label{{"__name__", "l"}, {"v", strings.Repeat("x", 300)}}, Samples: []Sample{{1, 1}}}}},
 	{"duplicate names keep order", []Series{{Labels: []Label{{"b", "2"}, {"a", "1"}, {"b", "1"}}, Samples: []Sample{{1, 1}}}}},
 	{"many series", manySeries(5000)},
+	{"30 labels in reverse", []Series{{Labels: reverseLabels(30), Samples: []Sample{{1, 1}}}}},
 }
 
 func TestEncodeDecodesWithPrompb(t *testing.T) {
