@@ -222,7 +222,7 @@ func (c *conn) notify(method string) {
 	c.nextID++
 	id := c.nextID
 	c.pmu.Unlock()
-	go c.write(protocol.Request{V: protocol.Version, ID: protocol.StringID("e" + strconv.FormatUint(id, 10)),
+	c.write(protocol.Request{V: protocol.Version, ID: protocol.StringID("e" + strconv.FormatUint(id, 10)),
 		Source: protocol.TargetEndpoint, Target: c.agentID, Method: method})
 }
 

@@ -263,14 +263,24 @@ func (s *Server) ReloadSchedules() []error {
 		return errs
 	}
 	pushed := 0
+	var wg sync.WaitGroup
+	slots := make(chan struct{}, 64) // a slow agent holds one slot for at most writeTimeout
 	for i, c := range conns {
 		sched, _ := s.scheds.Get(c.agentID)
 		after, _ := json.Marshal(sched)
-		if string(after) != string(before[i]) {
-			c.notify(protocol.MethodScheduleChanged)
-			pushed++
+		if string(after) == string(before[i]) {
+			continue
 		}
+		pushed++
+		wg.Add(1)
+		slots <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-slots }()
+			c.notify(protocol.MethodScheduleChanged)
+		}()
 	}
+	wg.Wait()
 	s.log.Info("schedules changed", "agents_told", pushed)
 	return errs
 }
@@ -505,6 +515,11 @@ func (c *conn) readLoop() {
 	bad := 0
 	for !c.stop.Load() {
 		_ = c.raw.SetReadDeadline(time.Now().Add(c.idle()))
+		if c.stop.Load() {
+			// stopReading ran between the check above and the deadline
+			// just set, which overrode its own.
+			return
+		}
 		line, err := c.codec.ReadLine()
 		if err != nil {
 			var fe *protocol.FrameError

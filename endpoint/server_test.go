@@ -429,3 +429,55 @@ func scrape(t *testing.T, s *Server) string {
 	s.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
 	return rec.Body.String()
 }
+
+func TestFloods(t *testing.T) {
+	t.Run("heartbeats past the request rate", func(t *testing.T) {
+		te := startEndpoint(t, nil, nil)
+		bystander := dialAgent(t, te.addr)
+		bystander.hello(tokenA, "agent-a2")
+		a := dialAgent(t, te.addr)
+		a.hello(tokenA, "agent-a1")
+		// The clock stands still: the bucket's burst is all there is.
+		var last *protocol.Response
+		for range requestsPerMinute {
+			last = a.call(protocol.MethodHeartbeat, protocol.HeartbeatParams{})
+			if last.Error != nil {
+				break
+			}
+		}
+		if last.Error == nil || last.Error.Type != protocol.ErrorTypeRateLimit || last.Error.Code != 400 {
+			t.Fatalf("want rateLimitReached 400, got %+v", last)
+		}
+		a.expectClosed()
+		if r := bystander.call(protocol.MethodHeartbeat, protocol.HeartbeatParams{}); r.Error != nil {
+			t.Fatalf("bystander: %v", r.Error)
+		}
+	})
+	t.Run("pipelined posts are all answered", func(t *testing.T) {
+		te := startEndpoint(t, nil, nil)
+		a := dialAgent(t, te.addr)
+		a.hello(tokenA, "agent-a1")
+		const n = 200
+		var lines strings.Builder
+		for i := range n {
+			b, _ := json.Marshal(map[string]any{"v": "1", "id": 1000 + i, "source": "g", "target": "endpoint", "method": "check_metrics.post",
+				"params": cpuPost("c", int64(i+1), nil)})
+			lines.Write(append(b, '\n'))
+		}
+		go func() { _, _ = a.c.Write([]byte(lines.String())) }()
+		seen := map[string]bool{}
+		for len(seen) < n {
+			m, err := a.read()
+			if err != nil {
+				t.Fatalf("after %d answers: %v", len(seen), err)
+			}
+			if m.Response == nil || m.Response.Error != nil {
+				t.Fatalf("answer %+v", m.Response)
+			}
+			seen[m.Response.ID.String()] = true
+		}
+		if s, _ := te.out.taken(); len(s) != n*2 { // one metric + virgo_check_available per post
+			t.Fatalf("%d series for %d posts", len(s), n)
+		}
+	})
+}
