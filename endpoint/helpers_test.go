@@ -34,6 +34,7 @@ type fakeOutput struct {
 	permanent bool
 	gate      chan struct{}
 	entered   chan struct{}
+	calls     int
 }
 
 var errRetry = errors.New("engine down")
@@ -55,6 +56,7 @@ func (f *fakeOutput) Send(ctx context.Context, s []remotewrite.Series, a []alert
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.calls++
 	if f.err != nil {
 		return f.err
 	}

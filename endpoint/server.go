@@ -75,6 +75,8 @@ type Server struct {
 	agents   map[string]*conn   // agent id -> the newest connection on this instance
 	limiters map[string]*bucket // agent id -> post rate
 	wg       sync.WaitGroup     // one per connection goroutine
+	senders  []*sender          // one per output (batch.go)
+	senderWG sync.WaitGroup
 	closed   bool
 }
 
@@ -98,6 +100,7 @@ func New(o Options) *Server {
 		conns: map[*conn]struct{}{}, agents: map[string]*conn{}, limiters: map[string]*bucket{},
 	}
 	s.stats.init(o.Outputs)
+	s.startSenders()
 	if o.TLS == nil && o.Certificate != nil {
 		s.cert.Store(o.Certificate)
 		s.tlsCfg = s.CertificateTLS()
@@ -358,6 +361,7 @@ func (s *Server) Close() error {
 		c.close()
 	}
 	s.wg.Wait()
+	s.senderWG.Wait()
 	return nil
 }
 
@@ -391,7 +395,7 @@ func (s *Server) sendPost(ctx context.Context, p Post, period time.Duration) *pr
 		go func() {
 			defer wg.Done()
 			start := time.Now()
-			errs[i] = o.Send(ctx, series, alerts)
+			errs[i] = s.senders[i].send(ctx, series, alerts)
 			s.stats.outputs[i].observe(errs[i], o.Permanent(errs[i]), time.Since(start), s.now().Sub(time.UnixMilli(p.Timestamp)))
 		}()
 	}

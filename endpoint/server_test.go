@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -480,4 +481,46 @@ func TestFloods(t *testing.T) {
 			t.Fatalf("%d series for %d posts", len(s), n)
 		}
 	})
+}
+
+// TestPostsBatchedWhileOutputBusy: posts that arrive while every sender
+// waits on the engine go out together in the next requests, and each is
+// answered with its request's result.
+func TestPostsBatchedWhileOutputBusy(t *testing.T) {
+	te := startEndpoint(t, nil, nil)
+	te.out.gate, te.out.entered = make(chan struct{}), make(chan struct{}, 100)
+	const agents, each = 6, connPostWorkers
+	conns := make([]*agentConn, agents)
+	var ids [][]int
+	for i := range conns {
+		conns[i] = dialAgent(t, te.addr)
+		conns[i].hello(tokenA, "agent-a"+strconv.Itoa(i))
+		var mine []int
+		for j := range each {
+			mine = append(mine, conns[i].request(protocol.MethodMetricsPost, cpuPost("c", int64(j+1), nil)))
+		}
+		ids = append(ids, mine)
+	}
+	for range sendersPerOutput {
+		<-te.out.entered
+	}
+	for len(te.srv.senders[0].items) < agents*each-sendersPerOutput {
+		time.Sleep(time.Millisecond) // waiting for the posts to queue, not timing them
+	}
+	close(te.out.gate)
+	for i, c := range conns { // answers come in any order
+		for range ids[i] {
+			m, err := c.read()
+			if err != nil || m.Response == nil || m.Response.Error != nil {
+				t.Fatalf("agent %d: %+v %v", i, m.Response, err)
+			}
+		}
+	}
+	te.out.mu.Lock()
+	calls := te.out.calls
+	te.out.mu.Unlock()
+	if series, _ := te.out.taken(); len(series) != agents*each*2 || calls > 2*sendersPerOutput {
+		t.Fatalf("%d series in %d sends for %d posts", len(series), calls, agents*each)
+	}
+	t.Logf("%d posts in %d sends", agents*each, calls)
 }
