@@ -45,8 +45,10 @@ log "simulated agents: $AGENTS, posting $DURATION each"
   echo "(it shares the cores); the output is a fake that accepts every remote write and alert post at once,"
   echo "so the figures are the endpoint's own cost. Each agent posts an agent.cpu result (9 metrics, one alarm"
   echo "state: 12 series and 3 alerts) and posts again as soon as it is answered; an \"unavailable\" answer"
-  echo "(more than max_inflight_posts, 256, being written at once) makes it wait 100 ms, as a real agent backs off."
+  echo "(more than max_inflight_posts, 256, being written at once) makes it wait 1 s, as a real agent backs off (1 s initial backoff)."
   echo "RSS per agent is (RSS idle - RSS with no agent) / agents, with the agents connected and quiet."
+  echo "Posts waiting for the output go out together (4 senders, up to 500 posts a request), hence fewer"
+  echo "output requests than posts under load."
   echo
   machine_summary
   echo

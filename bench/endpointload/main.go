@@ -241,7 +241,7 @@ func postLoop(agents []*agent, d time.Duration, pid int) (acked, unavail int64, 
 					return
 				case r.Error != nil:
 					u1.Add(1)
-					time.Sleep(100 * time.Millisecond)
+					time.Sleep(time.Second)
 				default:
 					a1.Add(1)
 				}
