@@ -2,15 +2,19 @@
 // (POST /api/v2/alerts). It is the endpoint's alarm output: routing,
 // grouping, silences and inhibition are Alertmanager's. It keeps no state
 // and no queue: a failed Post is the caller's to retry (IsPermanent tells
-// which failures retrying cannot fix).
+// which failures retrying cannot fix). Its HTTP side (credentials from
+// files, CA, timeouts, sorting refusals) is endpoint/remotewrite's Poster,
+// shared so that both outputs follow one set of rules and the binary
+// carries one copy.
 package alertmanager
 
 import (
 	"errors"
 	"fmt"
 	"net/http"
-	"sync"
 	"time"
+
+	"github.com/virgo-top/virgo-top/endpoint/remotewrite"
 )
 
 // Alert is one alert as Alertmanager's v2 API takes it. An EndsAt in the
@@ -35,11 +39,7 @@ type Config struct {
 
 // Client posts to one Alertmanager. It is safe for concurrent use.
 type Client struct {
-	cfg Config
-	url string // the base URL + "/api/v2/alerts"
-
-	mu   sync.RWMutex // guards auth, swapped whole by Reload
-	auth *auth
+	p *remotewrite.Poster // posts to the base URL + "/api/v2/alerts"
 }
 
 // Error is Alertmanager's refusal: an HTTP status other than 2xx.

@@ -16,7 +16,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"sync"
 	"time"
 )
 
@@ -49,11 +48,7 @@ type Config struct {
 
 // Client writes to one engine. It is safe for concurrent use.
 type Client struct {
-	cfg Config
-	url string
-
-	mu   sync.RWMutex // guards auth, swapped whole by Reload
-	auth *auth
+	p *Poster
 }
 
 // Error is an engine's refusal: an HTTP status other than 2xx.
