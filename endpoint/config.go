@@ -255,6 +255,14 @@ func (c *Config) Validate() error {
 	if c.Outputs.Alertmanager != nil && c.Outputs.Alertmanager.URL == "" {
 		bad("outputs.alertmanager: url: required")
 	}
+	seen := map[string]bool{}
+	for i, o := range c.Outputs.RemoteWrite {
+		if n := outputName("remote_write", o); seen[n] {
+			bad("outputs.remote_write[%d]: a second output named %q (set name: to tell them apart in /metrics)", i, n)
+		} else {
+			seen[n] = true
+		}
+	}
 	if c.Limits.PostsPerMinute < 0 || c.Limits.MaxAgents < 0 || c.Limits.MaxInflightPosts < 0 {
 		bad("limits: negative value")
 	}

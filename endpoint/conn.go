@@ -90,7 +90,12 @@ func (c *conn) handleHello(req *protocol.Request) bool {
 		c.reply(req, nil, &protocol.Error{Code: 400, Message: "handshake.hello: agent_id must be 1 to 255 characters"})
 		return false
 	}
-	if err := s.tokens.Load().Check(p.Token, p.AgentID); err != nil {
+	toks := s.tokens.Load()
+	err := ErrBadToken
+	if toks != nil {
+		err = toks.Check(p.Token, p.AgentID)
+	}
+	if err != nil {
 		// Never the token, not even masked: a token that is a typo of a
 		// real one would show most of it.
 		s.stats.helloRefused.Add(1)

@@ -75,6 +75,7 @@ func TestParseConfig(t *testing.T) {
 		{"bad group", base + "insecure_plaintext: true\ngroups: [{name: ../x, agents: [a]}]\n", "groups[0]: name"},
 		{"bad glob", base + "insecure_plaintext: true\ngroups: [{name: web, agents: ['[x']}]\n", "bad glob"},
 		{"no token file", "insecure_plaintext: true\noutputs: {alertmanager: {url: http://x}}\n", "token_file: required"},
+		{"same output twice", "token_file: t\ninsecure_plaintext: true\noutputs: {remote_write: [{url: 'http://a:1/w'}, {url: 'http://a:1/x'}]}\n", "a second output named"},
 		{"tiny line", base + "insecure_plaintext: true\nlimits: {max_line_size: 10}\n", "max_line_size"},
 	}
 	for _, tt := range tests {
