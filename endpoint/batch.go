@@ -13,7 +13,9 @@ import (
 // as one request; each post gets that request's result. While the engine
 // is busy with one request the next batch fills, so under load the
 // requests grow instead of multiplying, and when idle a post goes alone at
-// once (no timer, no added latency). The queue is bounded by
+// once (no timer, no added latency). A request refused for good is sent
+// again post by post, so one post's bad sample does not cost the others
+// theirs. The queue is bounded by
 // max_inflight_posts (a post waits for a slot there first).
 const (
 	sendersPerOutput = 4
@@ -93,6 +95,16 @@ func (sd *sender) run(ctx context.Context) {
 			}
 		}
 		err := sd.out.Send(ctx, series, alerts)
+		if err != nil && len(batch) > 1 && sd.out.Permanent(err) {
+			// An engine refuses a whole request for one bad sample
+			// (Prometheus rolls back a remote write with one
+			// out-of-order sample): send each post alone, so that only
+			// the bad one is refused for good.
+			for _, it := range batch {
+				it.done <- sd.out.Send(ctx, it.series, it.alerts)
+			}
+			continue
+		}
 		for _, it := range batch {
 			it.done <- err
 		}

@@ -107,6 +107,9 @@ func PostAlerts(p Post, period time.Duration, now time.Time) []alertmanager.Aler
 	}
 	out := make([]alertmanager.Alert, 0, len(p.Alarms)*len(Severities))
 	for _, name := range sortedKeys(p.Alarms) {
+		if name == "" {
+			continue // Alertmanager refuses an empty alertname
+		}
 		st := p.Alarms[name]
 		current := ""
 		if state := strings.ToUpper(st.State); state != "OK" {

@@ -3,6 +3,7 @@ package endpoint
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -14,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/virgo-top/virgo-top/endpoint/alertmanager"
+	"github.com/virgo-top/virgo-top/endpoint/remotewrite"
 	"github.com/virgo-top/virgo-top/protocol"
 )
 
@@ -523,4 +526,72 @@ func TestPostsBatchedWhileOutputBusy(t *testing.T) {
 		t.Fatalf("%d series in %d sends for %d posts", len(series), calls, agents*each)
 	}
 	t.Logf("%d posts in %d sends", agents*each, calls)
+}
+
+// poisonOutput refuses for good any request holding a sample at
+// timestamp 666 (as Prometheus rolls back a remote write with one
+// out-of-order sample) and keeps the rest.
+type poisonOutput struct {
+	fakeOutput
+}
+
+var errPoison = errors.New("out of order sample")
+
+func (p *poisonOutput) Send(ctx context.Context, s []remotewrite.Series, a []alertmanager.Alert) error {
+	for _, sr := range s {
+		for _, smp := range sr.Samples {
+			if smp.TimestampMs == 666 {
+				p.mu.Lock()
+				p.calls++
+				p.mu.Unlock()
+				return errPoison
+			}
+		}
+	}
+	return p.fakeOutput.Send(ctx, s, a)
+}
+func (p *poisonOutput) Permanent(err error) bool { return errors.Is(err, errPoison) }
+
+func TestPermanentRefusalOfABatchCostsOnlyTheBadPost(t *testing.T) {
+	te := startEndpoint(t, nil, nil)
+	po := &poisonOutput{}
+	po.name = "poison"
+	te.srv.outs[0] = po
+	te.srv.senders[0].out = po
+	// Hold the senders so that the posts below queue into one batch.
+	po.gate, po.entered = make(chan struct{}), make(chan struct{}, 100)
+	warm := dialAgent(t, te.addr)
+	warm.hello(tokenA, "agent-a9")
+	for i := range sendersPerOutput {
+		warm.request(protocol.MethodMetricsPost, cpuPost("w", int64(100+i), nil))
+	}
+	for range sendersPerOutput {
+		<-po.entered
+	}
+	a := dialAgent(t, te.addr)
+	a.hello(tokenA, "agent-a1")
+	for _, ts := range []int64{1, 666, 2} {
+		a.request(protocol.MethodMetricsPost, cpuPost("c", ts, nil))
+	}
+	for len(te.srv.senders[0].items) < 3 {
+		time.Sleep(time.Millisecond) // waiting for the posts to queue, not timing them
+	}
+	close(po.gate)
+	for range 3 {
+		m, err := a.read()
+		if err != nil || m.Response == nil || m.Response.Error != nil {
+			t.Fatalf("%+v %v", m.Response, err)
+		}
+	}
+	stored := map[int64]bool{}
+	series, _ := po.taken()
+	for _, s := range series {
+		stored[s.Samples[0].TimestampMs] = true
+	}
+	if !stored[1] || !stored[2] || stored[666] {
+		t.Fatalf("stored timestamps %v: want 1 and 2, not 666", stored)
+	}
+	if m := scrape(t, te.srv); !strings.Contains(m, `virgo_endpoint_output_sends_total{output="fake",result="permanent_error"} 1`) {
+		t.Errorf("/metrics:\n%s", m)
+	}
 }
