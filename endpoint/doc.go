@@ -47,7 +47,9 @@
 // Each output has 4 senders (batch.go): a sender takes a post plus every
 // post already waiting (up to 500) and sends them as one request, so under
 // load requests grow instead of multiplying; an idle endpoint sends a post
-// alone at once. Nothing is buffered: a connection has at most 4 posts in flight (the
+// alone at once; a request refused for good is sent again post by post
+// (Prometheus 2.42 rolls back a whole remote write for one out-of-order
+// sample). Nothing is buffered: a connection has at most 4 posts in flight (the
 // reader waits for a slot, so a flooding agent slows itself down), and the
 // whole instance at most max_inflight_posts. Outputs that accepted a post
 // the others did not get it again on the retry: remote-write engines keep
