@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -198,6 +199,25 @@ metrics_listen %s
 	fmt.Printf("endpoint-chaos: produced=%d stored=%d lost=%d\n", produced, stored, produced-stored)
 	if produced == 0 || produced != stored {
 		t.Fatalf("endpoint-chaos: produced=%d stored=%d", produced, stored)
+	}
+	// host_info through the survivor, which holds every agent's connection.
+	resp, err := http.Get("http://" + survivor.metrics + "/api/v1/agents/agent-2/host_info?type=MEMORY")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	var hi struct {
+		Metrics   map[string]any `json:"metrics"`
+		Timestamp int64          `json:"timestamp"`
+	}
+	if resp.StatusCode != 200 || json.Unmarshal(body, &hi) != nil || hi.Metrics["total"] == nil {
+		t.Errorf("host_info MEMORY of agent-2: %d %.300s", resp.StatusCode, body)
+	}
+	if resp, err := http.Get("http://" + survivor.metrics + "/api/v1/agents/agent-9/host_info?type=MEMORY"); err != nil || resp.StatusCode != 404 {
+		t.Errorf("host_info of an agent not connected: %v %v", resp, err)
+	} else {
+		resp.Body.Close()
 	}
 	// The surviving endpoint drains on SIGTERM.
 	if err := survivor.p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
