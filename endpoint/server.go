@@ -49,6 +49,7 @@ const (
 	requestsPerMinute = 600              // non-post requests per connection (heartbeats, schedule gets, ...)
 	maxCheckPeriods   = 4096             // checks whose post interval a connection remembers
 	hostInfoTimeout   = 30 * time.Second // default wait for a host_info.get answer
+	connReadBuffer    = 4 << 10          // per connection; longer lines are still read whole
 )
 
 // Server is one endpoint instance: agents over TLS, outputs, and the HTTP
@@ -486,7 +487,7 @@ func (c *conn) serve() {
 		}
 		c.nc = tc
 	}
-	c.codec = protocol.NewCodec(c.nc, s.cfg.Limits.MaxLineSize)
+	c.codec = protocol.NewCodecSize(c.nc, s.cfg.Limits.MaxLineSize, connReadBuffer)
 	c.readLoop()
 	// Let the posts in flight finish and be answered, then say goodbye.
 	c.inflight.Wait()
