@@ -543,6 +543,7 @@ func (c *conn) readLoop() {
 		if !c.handleLine(line) {
 			return
 		}
+		c.codec.ReleaseLine(connReadBuffer) // a long line's buffer is not kept for the connection's life
 		if c.badLines(&bad) {
 			return
 		}

@@ -15,3 +15,13 @@ func NewCodecSize(rw io.ReadWriter, maxLine, bufSize int) *Codec {
 	}
 	return &Codec{r: bufio.NewReaderSize(rw, max(bufSize, 16)), max: maxLine, w: rw}
 }
+
+// ReleaseLine drops the line buffer when it grew past keep bytes: the
+// buffer keeps the capacity of the longest line read, which a server with
+// thousands of connections should not hold for each once a long line went
+// by. Call it between ReadLine calls (the last line's slice dies with it).
+func (c *Codec) ReleaseLine(keep int) {
+	if cap(c.line) > keep {
+		c.line = nil
+	}
+}

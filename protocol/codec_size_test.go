@@ -33,3 +33,18 @@ type rwBuffer struct {
 
 func (b *rwBuffer) Read(p []byte) (int, error)  { return b.r.Read(p) }
 func (b *rwBuffer) Write(p []byte) (int, error) { return b.w.Write(p) }
+
+func TestReleaseLine(t *testing.T) {
+	in := strings.Repeat("x", 100000) + "\nnext\n"
+	c := NewCodecSize(&rwBuffer{r: strings.NewReader(in)}, 1<<20, 64)
+	if _, err := c.ReadLine(); err != nil {
+		t.Fatal(err)
+	}
+	c.ReleaseLine(8 << 10)
+	if cap(c.line) > 8<<10 {
+		t.Fatalf("line buffer kept %d bytes", cap(c.line))
+	}
+	if line, err := c.ReadLine(); err != nil || string(line) != "next" {
+		t.Fatalf("after release: %q %v", line, err)
+	}
+}
