@@ -55,6 +55,11 @@
 // the others did not get it again on the retry: remote-write engines keep
 // one sample per series and timestamp, Alertmanager merges alerts.
 //
+// Memory is bounded by the limits: at worst every connection holds one line
+// of max_line_size being read (max_agents x max_line_size), and posts in
+// flight are at most max_inflight_posts; an idle connection costs about 54
+// KiB (BENCHMARKS.md, "Endpoint").
+//
 // Lines that are not messages, and lines over limits.max_line_size (read
 // and discarded without buffering), are counted and skipped; after 32 of
 // them the connection is dropped. A connection sends at most 600 other
