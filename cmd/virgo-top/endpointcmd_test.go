@@ -96,8 +96,8 @@ func TestEndpointReload(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var logs bytes.Buffer
-	log := slog.New(slog.NewTextHandler(&logs, nil))
+	logs := newSyncBuffer() // the connections log while the test reads
+	log := slog.New(slog.NewTextHandler(logs, nil))
 	srv := endpoint.New(endpoint.Options{Config: st.cfg, Tokens: st.tokens, Schedules: st.scheds, Outputs: st.outputs, Certificate: st.cert, Logger: log})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
