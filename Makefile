@@ -58,6 +58,11 @@ SOAK_DURATION ?= 1h
 soak:
 	SOAK_DURATION=$(SOAK_DURATION) bash bench/soak.sh
 
+# One virgo-top endpoint instance with 100 and 1000 simulated TLS agents: the Endpoint section of BENCHMARKS.md (~1 min).
+.PHONY: bench-endpoint
+bench-endpoint:
+	bash bench/endpoint.sh
+
 # 5,000 sleeping processes and 500 conf.d checks: the Scale section of BENCHMARKS.md (~3 min).
 scale:
 	bash bench/scale.sh

@@ -28,6 +28,7 @@ func commands() []command {
 		{"record", "record info: describe a recording (span, size, damage)", runRecord},
 		{"alarm", "alarm test: evaluate alarm criteria against metrics", runAlarm},
 		{"fixture-server", "run the bundled fixture endpoint", runFixtureServer},
+		{"endpoint", "run a Virgo endpoint into Prometheus remote write and Alertmanager", runEndpoint},
 		{"config", "config check: validate a config file", runConfig},
 		{"version", "print the version", runVersion},
 	}

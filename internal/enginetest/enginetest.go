@@ -95,8 +95,8 @@ func StartPrometheus(t testing.TB, opts PrometheusOptions) string {
 // StartVictoriaMetrics starts single-node VictoriaMetrics and returns its
 // base URL. Remote write goes to BaseURL + "/api/v1/write", queries to
 // BaseURL + "/api/v1/query". Freshly written samples become searchable
-// only after a flush: Query and QueryUntil call FlushVictoriaMetrics's
-// endpoint first, which Prometheus answers with a harmless 404.
+// only after a flush: Query, QueryAt and QueryUntil first call its
+// /internal/force_flush (which Prometheus answers with a harmless 404).
 func StartVictoriaMetrics(t testing.TB) string {
 	t.Helper()
 	bin := binary(t, VictoriaMetricsBin)

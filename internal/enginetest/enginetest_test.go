@@ -80,3 +80,15 @@ func TestEngines(t *testing.T) {
 		t.Errorf("new Alertmanager has alerts %+v", got)
 	}
 }
+
+func FuzzParseQuery(f *testing.F) {
+	f.Add([]byte(`{"status":"success","data":{"resultType":"vector","result":[{"metric":{"a":"b"},"value":[1.5,"+Inf"]}]}}`))
+	f.Add([]byte(`{"status":"success","data":{"resultType":"vector","result":[{"metric":null,"value":[null,null]}]}}`))
+	f.Add([]byte(`{"status":"error"}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		v, err := parseQuery(b)
+		if err == nil && v == nil {
+			t.Fatal("nil result without an error")
+		}
+	})
+}
