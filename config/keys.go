@@ -119,6 +119,8 @@ var keyTable = []keyDef{
 	strKey("metrics_listen", "", "Prometheus /metrics listen address, host:port (\":9100\" for all interfaces); empty: off.", "127.0.0.1:9100",
 		func(c *Config) *string { return &c.MetricsListen },
 		func(v string) (string, error) { return v, checkHostPort(v, true) }),
+	urlKey("fleet_prometheus", "", "Base URL of the Prometheus-compatible engine virgo-top fleet reads (Prometheus, Thanos, Mimir, VictoriaMetrics).", "http://127.0.0.1:9090",
+		func(c *Config) *string { return &c.FleetPrometheus }),
 	{
 		name: "interval",
 		help: "Collection interval, a Go duration from " + MinInterval.String() + " to " + MaxInterval.String() + ".",

@@ -29,6 +29,7 @@ func commands() []command {
 		{"alarm", "alarm test: evaluate alarm criteria against metrics", runAlarm},
 		{"fixture-server", "run the bundled fixture endpoint", runFixtureServer},
 		{"config", "config check: validate a config file", runConfig},
+		{"fleet", "the fleet view: every host from a Prometheus-compatible engine", runFleet},
 		{"version", "print the version", runVersion},
 	}
 }
