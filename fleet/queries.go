@@ -255,10 +255,10 @@ func DefaultRequest() Request { return Request{Sort: ColAlarm, Desc: true} }
 
 // Table is the host table.
 type Table struct {
-	Hosts    []Host    // the page, in order
-	Total    int       // hosts matching the filter
-	At       time.Time // evaluation time
-	Took     time.Duration
+	Hosts    []Host        // the page, in order
+	Total    int           // hosts matching the filter
+	At       time.Time     // evaluation time
+	Took     time.Duration // by Options.Now
 	Warnings []string
 }
 
@@ -348,7 +348,7 @@ var ErrBadColumn = errors.New("no such column")
 // Table fetches the host table: every host seen within the lookback, with
 // every column, sorted and paged.
 func (f *Fleet) Table(ctx context.Context, req Request) (*Table, error) {
-	start := time.Now()
+	start := f.opt.Now()
 	if req.Sort == "" {
 		req.Sort, req.Desc = ColAlarm, true
 	}
@@ -396,7 +396,7 @@ func (f *Fleet) Table(ctx context.Context, req Request) (*Table, error) {
 			page = page[:req.Limit]
 		}
 		if len(page) == 0 {
-			t.Took = time.Since(start)
+			t.Took = f.opt.Now().Sub(start)
 			return t, nil
 		}
 	} else if req.Limit > 0 {
@@ -417,7 +417,7 @@ func (f *Fleet) Table(ctx context.Context, req Request) (*Table, error) {
 		}
 		t.Total = len(names)
 		if req.Offset >= len(names) {
-			t.Took = time.Since(start)
+			t.Took = f.opt.Now().Sub(start)
 			return t, nil
 		}
 		names = names[req.Offset:]
@@ -457,7 +457,7 @@ func (f *Fleet) Table(ctx context.Context, req Request) (*Table, error) {
 		t.Total = len(rows)
 		t.Hosts = rows
 	}
-	t.Took = time.Since(start)
+	t.Took = f.opt.Now().Sub(start)
 	return t, nil
 }
 

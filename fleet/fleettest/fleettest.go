@@ -205,10 +205,20 @@ func (e *Engine) serve(w http.ResponseWriter, r *http.Request) {
 			if !want(h.Name) {
 				continue
 			}
-			if v, ok := value(h, col); ok {
+			live := !h.LastSample.IsZero()
+			missing := -1e300
+			if strings.HasPrefix(q, "bottomk") {
+				missing = 1e300
+			}
+			switch v, ok := value(h, col); {
+			case col == "alarm" && !live && !h.Seen.IsZero():
+				add(map[string]string{"host": h.Name}, 2.5) // DOWN, as the engine ranks it
+			case col == "alarm" && !ok && live:
+				add(map[string]string{"host": h.Name}, 0)
+			case ok:
 				add(map[string]string{"host": h.Name}, v)
-			} else if !h.Seen.IsZero() {
-				add(map[string]string{"host": h.Name}, -1e300)
+			case !h.Seen.IsZero():
+				add(map[string]string{"host": h.Name}, missing)
 			}
 		}
 		if k := topK(q); k < len(out) {
