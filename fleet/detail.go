@@ -16,7 +16,7 @@ type Alarm struct {
 	CheckID string    `json:"check_id"`
 	Alarm   string    `json:"alarm"`
 	State   string    `json:"state"`
-	Since   time.Time `json:"since"` // zero: not OK since before the lookback (or unknown)
+	Since   time.Time `json:"since"` // not OK since (last OK, else first seen not OK, within the lookback); zero: unknown
 }
 
 // alarmSinceStep is the resolution of "since": the last step of a
@@ -63,15 +63,34 @@ func (f *Fleet) alarmRows(ctx context.Context, vec []Sample, at time.Time) ([]Al
 		if err != nil {
 			return nil, err
 		}
+		// An alarm never OK within the lookback: since it was first seen.
+		q = f.expand(`min_over_time(timestamp(`+schema.AlarmState+`{$S} != 0)[$L:`+promDuration(step)+`])`, f.someHosts(names), f.opt.RateWindow)
+		r2, err := f.c.Query(ctx, q, at)
+		if err != nil {
+			return nil, err
+		}
+		key := func(s Sample) [3]string {
+			return [3]string{s.Labels[f.opt.HostLabel], s.Labels[schema.LabelCheckID], s.Labels[schema.LabelAlarm]}
+		}
 		lastOK := map[[3]string]float64{}
 		for _, s := range r.Vector {
-			k := [3]string{s.Labels[f.opt.HostLabel], s.Labels[schema.LabelCheckID], s.Labels[schema.LabelAlarm]}
-			lastOK[k] = math.Max(lastOK[k], s.Value)
+			lastOK[key(s)] = math.Max(lastOK[key(s)], s.Value+step.Seconds())
+		}
+		firstBad := map[[3]string]float64{}
+		for _, s := range r2.Vector {
+			if old, ok := firstBad[key(s)]; !ok || s.Value < old {
+				firstBad[key(s)] = s.Value
+			}
 		}
 		for i := range out {
-			if ts, ok := lastOK[[3]string{out[i].Host, out[i].CheckID, out[i].Alarm}]; ok {
+			k := [3]string{out[i].Host, out[i].CheckID, out[i].Alarm}
+			ts, ok := lastOK[k]
+			if !ok {
+				ts, ok = firstBad[k]
+			}
+			if ok {
 				sec, frac := math.Modf(ts)
-				out[i].Since = time.Unix(int64(sec), int64(frac*1e9)).Add(step).UTC()
+				out[i].Since = time.Unix(int64(sec), int64(frac*1e9)).UTC()
 			}
 		}
 	}

@@ -525,6 +525,12 @@ func buildRows(vals map[string]map[string]float64, at time.Time) []Host {
 				r.Age = &a
 			}
 		}
+		if r.Status == StatusDown {
+			// rate() still sees the samples before the host stopped:
+			// a DOWN host's figures are blanks, not its last rates.
+			rows = append(rows, r)
+			continue
+		}
 		r.CPU, r.Mem, r.Load, r.Disk = num(ColCPU, h), num(ColMem, h), num(ColLoad, h), num(ColDisk, h)
 		r.RX, r.TX = num(ColRX, h), num(ColTX, h)
 		if v, ok := vals[ColAlarm][h]; ok {

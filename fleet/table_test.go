@@ -206,8 +206,8 @@ func TestAlarms(t *testing.T) {
 		}
 		got = append(got, a.Host+"/"+a.CheckID+"/"+a.Alarm+"/"+a.State+"/"+since)
 	}
-	// Worst first, then oldest first (never OK within the lookback first).
-	want := "db1/cpu-default/cpu-usage/CRITICAL/9m0s db1/filesystem-root/fs-usage/WARNING/old app2/http-x/slow/WARNING/59m0s"
+	// Worst first, then oldest first (an alarm never OK within the lookback: since first seen not OK).
+	want := "db1/cpu-default/cpu-usage/CRITICAL/9m0s db1/filesystem-root/fs-usage/WARNING/2h0m1s app2/http-x/slow/WARNING/59m0s"
 	if strings.Join(got, " ") != want {
 		t.Errorf("alarms\n%s\nwant\n%s", strings.Join(got, " "), want)
 	}

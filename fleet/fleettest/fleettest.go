@@ -82,6 +82,8 @@ func Classify(q string) string {
 		return "page"
 	case strings.HasPrefix(q, "max_over_time(timestamp(virgo_alarm_state"):
 		return "since"
+	case strings.HasPrefix(q, "min_over_time(timestamp(virgo_alarm_state"):
+		return "first_bad"
 	case strings.HasPrefix(q, "virgo_alarm_state{") && strings.HasSuffix(q, "!= 0"):
 		return "alarms"
 	case strings.HasPrefix(q, "virgo_alarm_state{"):
@@ -163,7 +165,7 @@ func (e *Engine) serve(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		add(map[string]string{}, float64(n))
-	case "alarms", "host_alarms", "since":
+	case "alarms", "host_alarms", "since", "first_bad":
 		for _, h := range hosts {
 			if !want(h.Name) {
 				continue
@@ -180,6 +182,10 @@ func (e *Engine) serve(w http.ResponseWriter, r *http.Request) {
 				case kind == "since":
 					if t, ok := h.LastOK[k]; ok {
 						add(l, float64(t.Unix()))
+					}
+				case kind == "first_bad":
+					if _, ok := h.LastOK[k]; !ok && v != 0 {
+						add(l, float64(h.Seen.Add(-2*time.Hour).Unix()))
 					}
 				case kind == "alarms" && v == 0:
 				default:

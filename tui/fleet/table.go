@@ -211,7 +211,8 @@ func shown(w int) ([]column, int) {
 			out = append(out, c)
 		}
 	}
-	return out, minHostWidth + (w - used)
+	// A wide screen gives the host up to 40 cells; the rest stays blank.
+	return out, min(minHostWidth+(w-used), 40)
 }
 
 func pad(s string, w int, right bool) string {
