@@ -129,7 +129,8 @@ func (f *Fleet) someHosts(hosts []string) scope {
 
 // expand fills a query template: $H the host label, $S and $N the host
 // selectors, $R the rate window, $L the lookback, $U node_uname_info
-// mapped to the host label, unique per instance and job.
+// mapped to the host label, unique per instance and job, $Z series
+// without a host label (node_exporter's: the only ones the join can name).
 func (f *Fleet) expand(tmpl string, s scope, rate time.Duration) string {
 	un := `topk by (instance, job) (1, label_replace(max by (instance, job, nodename) (node_uname_info{$N}), "$H", "$1", "nodename", "(.+)"))`
 	r := strings.NewReplacer(
@@ -140,6 +141,7 @@ func (f *Fleet) expand(tmpl string, s scope, rate time.Duration) string {
 		"$H", f.opt.HostLabel,
 		"$S", s.sel,
 		"$N", s.nsel,
+		"$Z", f.opt.HostLabel+`=""`,
 		"$R", promDuration(rate),
 		"$L", promDuration(f.opt.Lookback),
 	)
@@ -165,30 +167,32 @@ var columnQuery = map[string]string{
 	ColCPU: `max by ($H) (virgo_cpu_usage_percent{mode="total",$S})` +
 		` or avg by ($H) (virgo_check_metric{check_type="agent.cpu",metric="usage_average",$S})` +
 		` or 100 * (1 - avg by ($H) (rate(node_cpu_seconds_total{mode="idle",$S}[$R])))` +
-		` or 100 * (1 - avg by ($H) (rate(node_cpu_seconds_total{mode="idle"}[$R])` + join + `))`,
+		` or 100 * (1 - avg by ($H) (rate(node_cpu_seconds_total{mode="idle",$Z}[$R])` + join + `))`,
 	ColMem: `100 * max by ($H) (virgo_check_metric_bytes{check_type="agent.memory",metric="actual_used",$S}) / max by ($H) (virgo_check_metric_bytes{check_type="agent.memory",metric="total",$S} > 0)` +
 		` or 100 * (1 - max by ($H) (node_memory_MemAvailable_bytes{$S}) / max by ($H) (node_memory_MemTotal_bytes{$S} > 0))` +
-		` or 100 * (1 - max by ($H) (node_memory_MemAvailable_bytes` + join + `) / max by ($H) ((node_memory_MemTotal_bytes > 0)` + join + `))`,
+		` or 100 * (1 - max by ($H) (node_memory_MemAvailable_bytes{$Z}` + join + `) / max by ($H) ((node_memory_MemTotal_bytes{$Z} > 0)` + join + `))`,
 	ColLoad: `max by ($H) (node_load1{$S}) / (count by ($H) (virgo_cpu_core_usage_percent{$S}) or count by ($H) (node_cpu_seconds_total{mode="idle",$S}))` +
-		` or max by ($H) (node_load1` + join + `) / count by ($H) (node_cpu_seconds_total{mode="idle"}` + join + `)`,
+		` or max by ($H) (node_load1{$Z}` + join + `) / count by ($H) (node_cpu_seconds_total{mode="idle",$Z}` + join + `)`,
 	ColDisk: `max by ($H) (100 * virgo_check_metric_bytes{check_type="agent.filesystem",metric="used",$S} / ignoring (metric) (virgo_check_metric_bytes{check_type="agent.filesystem",metric="total",$S} > 0))` +
 		` or max by ($H) (100 * (1 - node_filesystem_avail_bytes{` + fsSel + `,$S} / (node_filesystem_size_bytes{` + fsSel + `,$S} > 0)))` +
-		` or max by ($H) (100 * (1 - node_filesystem_avail_bytes{` + fsSel + `} / (node_filesystem_size_bytes{` + fsSel + `} > 0))` + join + `)`,
+		` or max by ($H) (100 * (1 - node_filesystem_avail_bytes{` + fsSel + `,$Z} / (node_filesystem_size_bytes{` + fsSel + `,$Z} > 0))` + join + `)`,
 	ColRX: `sum by ($H) (rate(virgo_check_metric_bytes_total{check_type="agent.network",metric="rx_bytes",$S}[$R]))` +
 		` or sum by ($H) (rate(node_network_receive_bytes_total{device!="lo",$S}[$R]))` +
-		` or sum by ($H) (rate(node_network_receive_bytes_total{device!="lo"}[$R])` + join + `)`,
+		` or sum by ($H) (rate(node_network_receive_bytes_total{device!="lo",$Z}[$R])` + join + `)`,
 	ColTX: `sum by ($H) (rate(virgo_check_metric_bytes_total{check_type="agent.network",metric="tx_bytes",$S}[$R]))` +
 		` or sum by ($H) (rate(node_network_transmit_bytes_total{device!="lo",$S}[$R]))` +
-		` or sum by ($H) (rate(node_network_transmit_bytes_total{device!="lo"}[$R])` + join + `)`,
-	// The worst alarm as a rank: OK 1, UNKNOWN 1.5, WARNING 2, CRITICAL 3
-	// (the state encoding puts UNKNOWN at -1, below OK).
-	ColAlarm: `max by ($H) ((` + schema.AlarmState + `{$S} + 1 > 0) or (` + schema.AlarmState + `{$S} == -1) * 0 + 1.5)`,
+		` or sum by ($H) (rate(node_network_transmit_bytes_total{device!="lo",$Z}[$R])` + join + `)`,
+	// The worst alarm as a rank, (state + 0.25)^2: OK 0.0625, UNKNOWN
+	// 0.5625, WARNING 1.5625, CRITICAL 5.0625 (the state encoding puts
+	// UNKNOWN at -1, below OK; this orders it between OK and WARNING with
+	// one selector).
+	ColAlarm: `max by ($H) ((` + schema.AlarmState + `{$S} + 0.25) ^ 2)`,
 	ColNotOK: `count by ($H) (` + schema.AlarmState + `{$S} != 0)`,
 	ColLink:  `max by ($H) (virgo_endpoint_up{$S})`,
 	// The time of the last sample of a per-host series.
 	ColAge: `max by ($H) (timestamp(virgo_snapshot_timestamp_seconds{$S}))` +
 		` or max by ($H) (timestamp(` + schema.AgentInfo + `{$S}))` +
-		` or max by ($H) (timestamp(` + schema.CheckState + `{$S}))` +
+		` or max by ($H) (timestamp(virgo_check_metric{check_type="agent.cpu",metric="usage_average",$S}))` +
 		` or max by ($H) (timestamp(node_time_seconds{$S}))` +
 		` or max by ($H) (label_replace(timestamp(node_uname_info{$N}), "$H", "$1", "nodename", "(.+)"))`,
 }
@@ -198,16 +202,17 @@ var columnQuery = map[string]string{
 const seenQuery = `max by ($H) (last_over_time(virgo_snapshot_timestamp_seconds{$S}[$L]))` +
 	` or max by ($H) (last_over_time(virgo_check_last_run_timestamp_seconds{$S}[$L]))` +
 	` or max by ($H) (last_over_time(node_time_seconds{$S}[$L]))` +
-	` or max by ($H) (label_replace(last_over_time(node_time_seconds[$L]) * on (instance, job) group_left (nodename) topk by (instance, job) (1, max by (instance, job, nodename) (last_over_time(node_uname_info{$N}[$L]))), "$H", "$1", "nodename", "(.+)"))`
+	` or max by ($H) (label_replace(last_over_time(node_time_seconds{$Z}[$L]) * on (instance, job) group_left (nodename) topk by (instance, job) (1, max by (instance, job, nodename) (last_over_time(node_uname_info{$N}[$L]))), "$H", "$1", "nodename", "(.+)"))`
 
-// Rank values of the alarm column and the default sort.
+// Rank values of the alarm column and the default sort: (state+0.25)^2,
+// DOWN between WARNING and CRITICAL.
 const (
 	rankNone     = 0
-	rankOK       = 1
-	rankUnknown  = 1.5
-	rankWarning  = 2
-	rankDown     = 2.5
-	rankCritical = 3
+	rankOK       = 0.0625
+	rankUnknown  = 0.5625
+	rankWarning  = 1.5625
+	rankDown     = 3
+	rankCritical = 5.0625
 )
 
 func rankState(r float64) string {
@@ -332,7 +337,7 @@ func (f *Fleet) sortExpr(col string, desc bool, s scope) string {
 	seen := "(" + f.expand(seenQuery, s, f.opt.RateWindow) + ")"
 	switch col {
 	case ColAlarm:
-		return "(" + f.expand(columnQuery[ColAlarm], s, f.opt.RateWindow) + ") or " + live + " * 0 or " + seen + " * 0 + " + strconv.FormatFloat(rankDown, 'f', -1, 64)
+		return "(" + f.expand(columnQuery[ColAlarm], s, f.opt.RateWindow) + ") or " + live + " * 0 - 1 or " + seen + " * 0 + " + strconv.FormatFloat(rankDown, 'f', -1, 64)
 	case ColStatus:
 		// UP 1, DOWN 0.
 		return live + " * 0 + 1 or " + seen + " * 0"
@@ -373,17 +378,24 @@ func (f *Fleet) Table(ctx context.Context, req Request) (*Table, error) {
 			"count": f.expand("count(("+columnQuery[ColAge]+") or ("+seenQuery+"))", all, f.opt.RateWindow),
 			"page":  fmt.Sprintf("%s(%d, %s)", fn, k, f.sortExpr(req.Sort, req.Desc, all)),
 		}
-		// count() has no host label: read it raw.
-		cr, err := f.c.Query(ctx, qs["count"], at)
+		// count() has no host label: read it raw, beside the page.
+		var cr *Result
+		var cerr error
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			cr, cerr = f.c.Query(ctx, qs["count"], at)
+		}()
+		vals, warns, err := f.multi(ctx, map[string]string{"page": qs["page"]}, at)
+		<-done
 		if err != nil {
-			return nil, fmt.Errorf("count: %w", err)
+			return nil, err
+		}
+		if cerr != nil {
+			return nil, fmt.Errorf("count: %w", cerr)
 		}
 		for _, s := range cr.Vector {
 			t.Total = int(s.Value)
-		}
-		vals, warns, err := f.multi(ctx, map[string]string{"page": qs["page"]}, at)
-		if err != nil {
-			return nil, err
 		}
 		t.Warnings = append(t.Warnings, warns...)
 		page = sortHosts(vals["page"], req.Desc)

@@ -19,10 +19,10 @@ var now = time.Date(2026, 11, 30, 23, 0, 0, 0, time.UTC)
 func cannedHosts() []fleettest.Host {
 	F := fleettest.F
 	return []fleettest.Host{
-		{Name: "web1", CPU: F(12.5), Mem: F(40), Load: F(0.25), Disk: F(61), RX: F(2048), TX: F(1 << 20), AlarmRank: F(1), NotOK: nil, Link: F(1),
+		{Name: "web1", CPU: F(12.5), Mem: F(40), Load: F(0.25), Disk: F(61), RX: F(2048), TX: F(1 << 20), WorstAlarm: F(0), NotOK: nil, Link: F(1),
 			LastSample: now.Add(-2 * time.Second), Seen: now.Add(-2 * time.Second),
 			Checks: map[string]float64{"cpu-default": 0, "memory-default": 0}, Alarms: map[[2]string]float64{{"cpu-default", "cpu-usage"}: 0}},
-		{Name: "db1", CPU: F(97), Mem: F(91.5), Load: F(3.2), Disk: F(97.4), RX: F(10), TX: F(20), AlarmRank: F(3), NotOK: F(2), Link: F(0),
+		{Name: "db1", CPU: F(97), Mem: F(91.5), Load: F(3.2), Disk: F(97.4), RX: F(10), TX: F(20), WorstAlarm: F(2), NotOK: F(2), Link: F(0),
 			LastSample: now.Add(-1 * time.Second), Seen: now.Add(-1 * time.Second),
 			Checks: map[string]float64{"cpu-default": 2, "filesystem-root": 1},
 			Alarms: map[[2]string]float64{{"cpu-default", "cpu-usage"}: 2, {"filesystem-root", "fs-usage"}: 1},
@@ -31,7 +31,7 @@ func cannedHosts() []fleettest.Host {
 			LastSample: now.Add(-3 * time.Second), Seen: now.Add(-3 * time.Second)},
 		{Name: "half", CPU: F(50), LastSample: now.Add(-4 * time.Second), Seen: now.Add(-4 * time.Second)},
 		{Name: "gone", CPU: F(1), Seen: now.Add(-(3*time.Hour + 12*time.Minute))},
-		{Name: "app2", CPU: F(30), Mem: F(50), AlarmRank: F(2), NotOK: F(1), LastSample: now, Seen: now,
+		{Name: "app2", CPU: F(30), Mem: F(50), WorstAlarm: F(1), NotOK: F(1), LastSample: now, Seen: now,
 			Alarms: map[[2]string]float64{{"http-x", "slow"}: 1}, LastOK: map[[2]string]time.Time{{"http-x", "slow"}: now.Add(-time.Hour)}},
 	}
 }

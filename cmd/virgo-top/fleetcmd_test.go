@@ -17,8 +17,8 @@ func TestFleetOnceJSON(t *testing.T) {
 	now := time.Now()
 	F := fleettest.F
 	e := fleettest.New([]fleettest.Host{
-		{Name: "ok1", CPU: F(10), AlarmRank: F(1), LastSample: now, Seen: now},
-		{Name: "bad1", CPU: F(90), AlarmRank: F(3), NotOK: F(1), LastSample: now, Seen: now},
+		{Name: "ok1", CPU: F(10), WorstAlarm: F(0), LastSample: now, Seen: now},
+		{Name: "bad1", CPU: F(90), WorstAlarm: F(2), NotOK: F(1), LastSample: now, Seen: now},
 	})
 	defer e.Close()
 	tok := filepath.Join(t.TempDir(), "tok")

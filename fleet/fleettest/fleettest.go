@@ -22,7 +22,7 @@ import (
 type Host struct {
 	Name                         string
 	CPU, Mem, Load, Disk, RX, TX *float64
-	AlarmRank                    *float64 // 1 OK, 1.5 UNKNOWN, 2 WARNING, 3 CRITICAL
+	WorstAlarm                   *float64 // 1 OK, 1.5 UNKNOWN, 2 WARNING, 3 CRITICAL
 	NotOK                        *float64
 	Link                         *float64
 	LastSample                   time.Time             // zero: not answering (DOWN)
@@ -106,7 +106,7 @@ func Classify(q string) string {
 		return "rx"
 	case strings.Contains(q, "transmit_bytes"):
 		return "tx"
-	case strings.Contains(q, "+ 1 > 0"):
+	case strings.Contains(q, "+ 0.25) ^ 2"):
 		return "alarm"
 	case strings.HasPrefix(q, "count by"):
 		return "not_ok"
@@ -218,9 +218,9 @@ func (e *Engine) serve(w http.ResponseWriter, r *http.Request) {
 			}
 			switch v, ok := value(h, col); {
 			case col == "alarm" && !live && !h.Seen.IsZero():
-				add(map[string]string{"host": h.Name}, 2.5) // DOWN, as the engine ranks it
+				add(map[string]string{"host": h.Name}, 3) // DOWN, as the engine ranks it
 			case col == "alarm" && !ok && live:
-				add(map[string]string{"host": h.Name}, 0)
+				add(map[string]string{"host": h.Name}, -1)
 			case ok:
 				add(map[string]string{"host": h.Name}, v)
 			case !h.Seen.IsZero():
@@ -296,7 +296,10 @@ func value(h Host, col string) (float64, bool) {
 	case "tx":
 		return p(h.TX)
 	case "alarm":
-		return p(h.AlarmRank)
+		if h.WorstAlarm == nil {
+			return 0, false
+		}
+		return (*h.WorstAlarm + 0.25) * (*h.WorstAlarm + 0.25), true
 	case "not_ok":
 		return p(h.NotOK)
 	case "link":
