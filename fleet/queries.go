@@ -105,6 +105,20 @@ func NewFleet(c *Client, opt Options) (*Fleet, error) {
 // Client is the engine's client.
 func (f *Fleet) Client() *Client { return f.c }
 
+// EngineVersion is the engine's version from /api/v1/status/buildinfo;
+// engines without it (some Thanos and VictoriaMetrics versions) give an
+// error, which is no reason not to query them.
+func (f *Fleet) EngineVersion(ctx context.Context) (string, error) {
+	bi, err := f.c.BuildInfo(ctx)
+	if err != nil {
+		return "", err
+	}
+	if bi.Version == "" {
+		return "", errors.New("buildinfo names no version")
+	}
+	return bi.Version, nil
+}
+
 // scope selects hosts: sel goes inside the braces of host-labelled
 // series, nsel inside node_uname_info's.
 type scope struct{ sel, nsel string }

@@ -235,3 +235,12 @@ func TestHostDetail(t *testing.T) {
 		t.Errorf("points %v", pts[:3])
 	}
 }
+
+func TestEngineVersion(t *testing.T) {
+	e := fleettest.New(nil)
+	defer e.Close()
+	f := newFleet(t, e)
+	if v, err := f.EngineVersion(context.Background()); err != nil || v != "2.42.0" {
+		t.Errorf("version %q, %v", v, err)
+	}
+}

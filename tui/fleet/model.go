@@ -18,6 +18,7 @@ type Source interface {
 	Table(ctx context.Context, req fleet.Request) (*fleet.Table, error)
 	Alarms(ctx context.Context, at time.Time) ([]fleet.Alarm, error)
 	HostDetail(ctx context.Context, host string, span time.Duration, end time.Time, points int) (*fleet.Detail, error)
+	EngineVersion(ctx context.Context) (string, error)
 }
 
 // Options configure the console.
@@ -51,6 +52,11 @@ type (
 	}
 	// tickMsg is the refresh timer.
 	tickMsg time.Time
+	// versionMsg is the engine's version, asked once.
+	versionMsg struct {
+		v   string
+		err error
+	}
 )
 
 type view int
@@ -79,6 +85,7 @@ type Model struct {
 	tableBusy, alarmsBusy, detailBusy bool
 	tableAgain                        bool // the request changed while a fetch ran
 	lastGood                          time.Time
+	version                           string // the engine's, or why it is unknown
 	lastErr                           string
 	took                              time.Duration
 }
@@ -112,7 +119,12 @@ func New(opts Options, r *lipgloss.Renderer) Model {
 
 // Init fetches everything once and starts the refresh tick.
 func (m Model) Init() tea.Cmd {
-	return tea.Batch(m.fetchTable(), m.fetchAlarms(), m.tick())
+	src, ctx := m.opts.Source, m.opts.Ctx
+	version := func() tea.Msg {
+		v, err := src.EngineVersion(ctx)
+		return versionMsg{v, err}
+	}
+	return tea.Batch(m.fetchTable(), m.fetchAlarms(), version, m.tick())
 }
 
 func (m *Model) tick() tea.Cmd {
@@ -218,6 +230,12 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case sortMsg:
 		return m, m.fetchTable()
+	case versionMsg:
+		m.version = msg.v
+		if msg.err != nil {
+			m.version = "version unknown (" + oneLine(msg.err.Error()) + ")"
+		}
+		return m, nil
 	case tea.KeyMsg:
 		return m.key(msg)
 	}
@@ -317,6 +335,9 @@ func (m Model) View() string {
 
 func (m Model) titleLine() string {
 	s := m.st.Title.Render("virgo-top fleet") + " " + m.st.HeaderKey.Render("engine") + " " + m.st.HeaderValue.Render(m.opts.Engine)
+	if m.version != "" {
+		s += " " + m.st.Dim.Render(m.version)
+	}
 	switch m.view {
 	case viewTable:
 		s += m.st.Dim.Render("  enter host · a alarms · / filter · <> sort · I invert · ? help · q quit")

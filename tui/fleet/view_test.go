@@ -251,6 +251,11 @@ func TestNoDoubleFetch(t *testing.T) {
 	if !strings.Contains(ansi.Strip(mm.(Model).View()), "engine error: down") {
 		t.Error("error not shown")
 	}
+	// An engine without buildinfo is named so, and still queried.
+	mm, _ = mm.Update(versionMsg{err: errors.New("engine: HTTP 404: 404 page not found")})
+	if !strings.Contains(ansi.Strip(mm.(Model).View()), "version unknown (engine: HTTP 404") {
+		t.Errorf("unknown version not shown:\n%s", ansi.Strip(mm.(Model).View()))
+	}
 }
 
 type countingSource struct{ calls *int }
@@ -261,6 +266,9 @@ func (c *countingSource) Table(context.Context, fleet.Request) (*fleet.Table, er
 }
 func (c *countingSource) Alarms(context.Context, time.Time) ([]fleet.Alarm, error) {
 	return nil, errors.New("down")
+}
+func (c *countingSource) EngineVersion(context.Context) (string, error) {
+	return "", errors.New("engine: HTTP 404: 404 page not found")
 }
 func (c *countingSource) HostDetail(context.Context, string, time.Duration, time.Time, int) (*fleet.Detail, error) {
 	return nil, errors.New("down")
