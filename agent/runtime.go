@@ -74,8 +74,11 @@ type Runtime struct {
 	Dispatcher *notify.Dispatcher
 	// Recorder is the flight recorder, nil when not recording.
 	Recorder *record.Writer
-	log      *slog.Logger
-	store    *protocol.FileStore
+	// AgentID is the id the agent says hello with: monitoring_id, else
+	// the host name. /metrics' virgo_agent_info carries the same.
+	AgentID string
+	log     *slog.Logger
+	store   *protocol.FileStore
 	// localMu guards localDefs: a SIGHUP's ReloadChecks writes them while
 	// startLocalChecks may be reading them.
 	localMu   sync.Mutex
@@ -166,6 +169,10 @@ func Build(s Setup) (_ *Runtime, err error) {
 	}
 
 	host, _ := os.Hostname()
+	rt.AgentID = cfg.MonitoringID
+	if rt.AgentID == "" {
+		rt.AgentID = host
+	}
 	var keep func(string) bool
 	var retention history.Retention
 	if s.Headless {
@@ -213,10 +220,7 @@ func Build(s Setup) (_ *Runtime, err error) {
 		if err != nil {
 			return nil, fmt.Errorf("spool: %w", err)
 		}
-		agentID := cfg.MonitoringID
-		if agentID == "" {
-			agentID = host
-		}
+		agentID := rt.AgentID
 		rt.Manager, err = protocol.NewManager(protocol.Options{
 			Endpoints: cfg.Endpoints, SRVNames: srvNames, Resolver: s.Resolver, CAFile: cfg.CAFile, CAPEM: s.CAPEM, Insecure: cfg.Insecure,
 			ProxyURL: cfg.ProxyURL, Token: cfg.Token.Reveal(), AgentID: agentID, GUID: cfg.GUID,

@@ -189,3 +189,21 @@ func TestReloadChecksDuringStart(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestRuntimeAgentID: the id /metrics' virgo_agent_info carries is the one
+// the agent says hello with: monitoring_id, else the host name.
+func TestRuntimeAgentID(t *testing.T) {
+	host, _ := os.Hostname()
+	for _, tt := range []struct{ id, want string }{{"", host}, {"agentA", "agentA"}} {
+		cfg := config.Default()
+		cfg.MonitoringID = tt.id
+		cfg.ConfdDir = t.TempDir()
+		rt, err := Build(Setup{Config: cfg, Version: "test"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rt.AgentID != tt.want {
+			t.Errorf("monitoring_id %q: AgentID %q, want %q", tt.id, rt.AgentID, tt.want)
+		}
+	}
+}

@@ -85,8 +85,8 @@ CHECKS_LOADED=$(grep -c '^virgo_check_runs_total{' "$WORK/metrics.txt" || true)
 CHECK_RUNS=$(awk '/^virgo_check_runs_total\{/{s += $2} END{printf "%d", s}' "$WORK/metrics.txt")
 CHECK_TIMEOUTS=$(awk '/^virgo_check_timeouts_total\{/{s += $2} END{printf "%d", s}' "$WORK/metrics.txt")
 CHECK_SKIPPED=$(awk '/^virgo_check_skipped_total\{/{s += $2} END{printf "%d", s}' "$WORK/metrics.txt")
-COLLECT=$(awk '/^virgo_collector_duration_seconds\{/{
-    src = $1; sub(/.*source="/, "", src); sub(/".*/, "", src)
+COLLECT=$(awk '/^virgo_scrape_collector_duration_seconds\{/{
+    src = $1; sub(/.*collector="/, "", src); sub(/".*/, "", src)
     printf "%s %.2f ms; ", src, $2 * 1000 }' "$WORK/metrics.txt" | sed 's/; $//')
 D_ERRORS=$(grep -c 'level=ERROR' "$WORK/daemon.log" || true)
 
@@ -128,7 +128,7 @@ Daemon (\`virgo-top --daemon --confd DIR\`, no endpoint), ${SECS} s after ${SETT
 |---|---|---|---|---|---|---|---|
 | $(kb_mib "${D_RSS:-NA}") | $(kb_mib "${D_HWM:-NA}") | $D_PCT | $CHECKS_LOADED | $CHECK_RUNS | $CHECK_TIMEOUTS | $CHECK_SKIPPED | $D_ERRORS |
 
-Last collector tick per source (virgo_collector_duration_seconds): ${COLLECT:-not scraped}
+Last collector tick per source (virgo_scrape_collector_duration_seconds): ${COLLECT:-not scraped}
 
 Console (\`virgo-top --confd DIR\`) beside htop and btop, ${CDURATION} s each after ${CSETTLE} s, 200x50, 1 s refresh:
 

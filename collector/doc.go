@@ -13,7 +13,10 @@
 //     virtualization (gopsutil, once per Sampler).
 //   - cpu: total and per-core split from deltas of ProcRoot/stat between
 //     samples, never since boot; counters that go backwards clamp to 0 and
-//     a core that appears reports 0 until its second sample.
+//     a core that appears reports 0 until its second sample. The same read
+//     keeps each CPU's cumulative times in seconds (CPU.Seconds: ticks over
+//     USER_HZ, guest and guest_nice apart, never decreasing as
+//     node_exporter keeps them), for node_cpu_seconds_total.
 //   - memory: ProcRoot/meminfo and vmstat. Used = MemTotal - MemAvailable,
 //     as procps-ng 4 `free` prints it; Cached = Cached + SReclaimable. For
 //     Virgo's agent.memory, sigar's figures too: actual_free = MemFree +

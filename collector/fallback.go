@@ -30,6 +30,7 @@ func cpuTicks(t cpu.TimesStat) cpuCounters {
 	return cpuCounters{
 		user: us(t.User), nice: us(t.Nice), system: us(t.System), idle: us(t.Idle),
 		iowait: us(t.Iowait), irq: us(t.Irq), softirq: us(t.Softirq), steal: us(t.Steal),
+		guest: us(t.Guest), guestNice: us(t.GuestNice),
 	}
 }
 
@@ -42,7 +43,7 @@ func cpuTimesFallback(ctx context.Context) (procStat, error) {
 	if err != nil {
 		return procStat{}, fmt.Errorf("per-cpu times: %w", err)
 	}
-	ps := procStat{total: cpuTicks(total[0])}
+	ps := procStat{total: cpuTicks(total[0]), hz: 1e6}
 	for i, t := range per {
 		ps.cores = append(ps.cores, coreCounters{index: i, c: cpuTicks(t)})
 	}

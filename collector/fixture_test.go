@@ -129,7 +129,11 @@ func eq[T any](t *testing.T, what string, got, want T) {
 func TestBasicFirstSampleHasNoRates(t *testing.T) {
 	s0, _ := sampleBasic(t)
 	eq(t, "elapsed", s0.Elapsed, time.Duration(0))
-	eq(t, "cpu", s0.CPU, CPU{Cores: 2, PerCore: []CPUTimes{{}, {}}})
+	eq(t, "cpu", s0.CPU, CPU{Cores: 2, PerCore: []CPUTimes{{}, {}}, Seconds: []CPUSeconds{
+		// The cumulative times are there from the first sample on.
+		{CPU: 0, User: 5, Nice: 0.5, System: 2.5, Idle: 40, IOWait: 1, IRQ: 0.25, SoftIRQ: 0.25, Steal: 0.5},
+		{CPU: 1, User: 5, Nice: 0.5, System: 2.5, Idle: 40, IOWait: 1, IRQ: 0.25, SoftIRQ: 0.25, Steal: 0.5},
+	}})
 	for _, d := range s0.Disks {
 		if d.ReadBps != 0 || d.WriteBps != 0 || d.ReadIOPS != 0 || d.WriteIOPS != 0 || d.BusyPct != 0 {
 			t.Errorf("disk %s has rates on the first sample: %+v", d.Name, d)
@@ -160,6 +164,10 @@ func TestBasicCPU(t *testing.T) {
 		PerCore: []CPUTimes{
 			{UsagePct: 50, UserPct: 40, SystemPct: 10, IdlePct: 40, IOWaitPct: 10},
 			{UsagePct: 40, UserPct: 20, SystemPct: 10, IdlePct: 60, IRQPct: 10},
+		},
+		Seconds: []CPUSeconds{
+			{CPU: 0, User: 9, Nice: 0.5, System: 3.5, Idle: 44, IOWait: 2, IRQ: 0.25, SoftIRQ: 0.25, Steal: 0.5},
+			{CPU: 1, User: 7, Nice: 0.5, System: 3.5, Idle: 46, IOWait: 1, IRQ: 0.75, SoftIRQ: 0.75, Steal: 0.5},
 		},
 	})
 }

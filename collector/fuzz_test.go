@@ -24,6 +24,7 @@ func FuzzParseProcStat(f *testing.F) {
 	f.Add([]byte("cpu 1 2 3 4\n"))
 	f.Add([]byte("cpu9999999999999999999 1 2 3 4\n"))
 	f.Add([]byte("btime \n"))
+	f.Add([]byte("cpu  1 2 3 4 5 6 7 8 9 10\ncpu0 987654 321 12345 7654321 999 0 34 1 900000 300\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		ps, err := parseProcStat(data)
 		if err != nil {
@@ -32,6 +33,19 @@ func FuzzParseProcStat(f *testing.F) {
 		for _, c := range ps.cores {
 			if c.index < 0 {
 				t.Fatalf("negative core index %d", c.index)
+			}
+			// Cumulative seconds: never negative or NaN, and kept
+			// monotonic against any earlier reading.
+			secs := cpuSeconds(c.index, c.c, ps.hz)
+			later := keepMonotonic(secs, cpuSeconds(c.index, cpuCounters{user: c.c.user / 2, idle: c.c.idle}, ps.hz))
+			for _, v := range []float64{secs.User, secs.Nice, secs.System, secs.Idle, secs.IOWait, secs.IRQ,
+				secs.SoftIRQ, secs.Steal, secs.Guest, secs.GuestNice} {
+				if v < 0 || v != v {
+					t.Fatalf("seconds %v out of range for %+v", v, c.c)
+				}
+			}
+			if later.User < secs.User || later.Nice < secs.Nice || later.Guest < secs.Guest {
+				t.Fatalf("went backwards: %+v after %+v", later, secs)
 			}
 			p := cpuPercent(cpuCounters{}, c.c)
 			for _, v := range []float64{p.UsagePct, p.UserPct, p.SystemPct, p.IdlePct, p.IOWaitPct, p.IRQPct, p.NicePct, p.StealPct} {

@@ -74,11 +74,37 @@ type CPUTimes struct {
 	NicePct   float64 `json:"nice_pct"`
 }
 
-// CPU is total and per-core usage computed from deltas between two samples.
+// CPU is total and per-core usage computed from deltas between two
+// samples, and each CPU's cumulative times.
 type CPU struct {
 	CPUTimes
 	Cores   int        `json:"cores"`
 	PerCore []CPUTimes `json:"per_core"`
+	// Seconds are the cumulative times of each CPU (in PerCore's order),
+	// from the first sample on.
+	Seconds []CPUSeconds `json:"seconds,omitempty"`
+}
+
+// CPUSeconds is one CPU's time by mode since boot, in seconds, with
+// node_exporter's meaning (node_cpu_seconds_total): /proc/stat's ticks
+// divided by USER_HZ (100), each never decreasing between samples (a time
+// that goes backwards keeps its previous value; an idle time that goes
+// back 3 s or more starts the CPU over, as after a hotplug). Guest and
+// GuestNice are already included in User and Nice by the kernel. Off
+// Linux the times are gopsutil's (cpu.Times per CPU; fields it does not
+// know on that OS are 0).
+type CPUSeconds struct {
+	CPU       int     `json:"cpu"` // N of /proc/stat's cpuN
+	User      float64 `json:"user"`
+	Nice      float64 `json:"nice"`
+	System    float64 `json:"system"`
+	Idle      float64 `json:"idle"`
+	IOWait    float64 `json:"iowait"`
+	IRQ       float64 `json:"irq"`
+	SoftIRQ   float64 `json:"softirq"`
+	Steal     float64 `json:"steal"`
+	Guest     float64 `json:"guest"`
+	GuestNice float64 `json:"guest_nice"`
 }
 
 // Memory in bytes.

@@ -95,15 +95,18 @@ type Config struct {
 	Health         bool     // monitoring_health: the "health" feature of the hello (default true)
 	CAFile         string   // monitoring_ca, or certificate_path (the original's key)
 
-	StateDir      string        // state_dir
-	PluginDir     string        // plugin_dir
-	ConfdDir      string        // confd_dir
-	LogFile       string        // log_file; empty: standard error
-	LogLevel      string        // log_level: debug, info, warn or error
-	LogFormat     string        // log_format: text or json
-	MetricsListen string        // metrics_listen, host:port; empty: off
-	Interval      time.Duration // interval
-	PIDFile       string        // pidfile
+	StateDir      string // state_dir
+	PluginDir     string // plugin_dir
+	ConfdDir      string // confd_dir
+	LogFile       string // log_file; empty: standard error
+	LogLevel      string // log_level: debug, info, warn or error
+	LogFormat     string // log_format: text or json
+	MetricsListen string // metrics_listen, host:port; empty: off
+	// MetricsNodeFamilies exports host data under node_exporter's names
+	// (node_*) on /metrics (metrics_node_families, default true).
+	MetricsNodeFamilies bool
+	Interval            time.Duration // interval
+	PIDFile             string        // pidfile
 
 	Notify NotifyConfig
 
@@ -186,7 +189,8 @@ func Default() Config {
 		SpoolMaxBytes:    DefaultSpoolMaxBytes,
 		SpoolMaxAttempts: DefaultSpoolMaxAttempts,
 
-		Health: true,
+		Health:              true,
+		MetricsNodeFamilies: true,
 
 		Record:                true,
 		RecordMaxAge:          DefaultRecordMaxAge,

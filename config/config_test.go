@@ -67,8 +67,10 @@ func TestLoadFull(t *testing.T) {
 		LogLevel:      "warn",
 		LogFormat:     "json",
 		MetricsListen: ":9100",
-		Interval:      2500 * time.Millisecond,
-		PIDFile:       "/run/virgo-top.pid",
+		// Not in full.cfg: the default.
+		MetricsNodeFamilies: true,
+		Interval:            2500 * time.Millisecond,
+		PIDFile:             "/run/virgo-top.pid",
 		Notify: NotifyConfig{
 			WebhookURL:    "https://hooks.example.com/x",
 			WebhookSecret: "s3cr3t-s3cr3t-s3cr3t",
@@ -186,6 +188,10 @@ func TestParseLines(t *testing.T) {
 		{"log_file", "log_file", ""},
 		{"metrics_listen 127.0.0.1:9100", "metrics_listen", "127.0.0.1:9100"},
 		{"metrics_listen :9100", "metrics_listen", ":9100"},
+		{"metrics_node_families off", "metrics_node_families", "false"},
+		{"metrics_node_families no", "metrics_node_families", "false"},
+		{"metrics_node_families true", "metrics_node_families", "true"},
+		{"metrics_node_families", "metrics_node_families", "true"}, // no value: the default
 		{"interval 100ms", "interval", "100ms"},
 		{"interval 1h", "interval", "1h0m0s"},
 		{"interval 1m30s", "interval", "1m30s"},
@@ -306,6 +312,8 @@ func TestParseErrors(t *testing.T) {
 			`virgo-top.cfg:1: log_format: invalid value "xml" (want one of text, json)`, ErrInvalidValue},
 		{"metrics listen", "metrics_listen 9100",
 			`virgo-top.cfg:1: metrics_listen: invalid address "9100" (want host:port)`, ErrInvalidValue},
+		{"metrics node families", "metrics_node_families maybe",
+			`virgo-top.cfg:1: metrics_node_families: invalid boolean "maybe" (want true/false, yes/no, 1/0, on/off or enabled/disabled)`, ErrInvalidValue},
 		{"interval unit", "interval 5",
 			`virgo-top.cfg:1: interval: invalid duration "5" (want e.g. 500ms, 1s, 2m)`, ErrInvalidValue},
 		{"interval too short", "interval 10ms",
@@ -608,7 +616,7 @@ func TestSRVNames(t *testing.T) {
 
 func TestKeysAndExample(t *testing.T) {
 	keys := Keys()
-	if len(keys) != 50 || keys[0] != "monitoring_id" || keys[len(keys)-1] != "record_process_interval" {
+	if len(keys) != 51 || keys[0] != "monitoring_id" || keys[len(keys)-1] != "record_process_interval" {
 		t.Errorf("Keys() = %v", keys)
 	}
 	var b strings.Builder
@@ -777,5 +785,22 @@ func TestNewKeyDefaults(t *testing.T) {
 	c.Notify.RateLimit = 0
 	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "notify_rate_limit") {
 		t.Errorf("Validate with rate limit 0: %v", err)
+	}
+}
+
+// TestExampleMetricsPort: the example config does not suggest
+// node_exporter's port 9100 for /metrics, and documents
+// metrics_node_families with its default.
+func TestExampleMetricsPort(t *testing.T) {
+	var b strings.Builder
+	if err := WriteExample(&b); err != nil {
+		t.Fatal(err)
+	}
+	ex := b.String()
+	if !strings.Contains(ex, "\n#metrics_listen 127.0.0.1:19100\n") || strings.Contains(ex, "#metrics_listen 127.0.0.1:9100") {
+		t.Errorf("example's metrics_listen line:\n%s", ex)
+	}
+	if !strings.Contains(ex, "\n#metrics_node_families true\n") {
+		t.Errorf("example lacks metrics_node_families:\n%s", ex)
 	}
 }

@@ -116,9 +116,13 @@ var keyTable = []keyDef{
 	strKey("log_format", "", "Log format: text or json.", "",
 		func(c *Config) *string { return &c.LogFormat },
 		func(v string) (string, error) { return parseEnum(v, []string{"text", "json"}) }),
-	strKey("metrics_listen", "", "Prometheus /metrics listen address, host:port (\":9100\" for all interfaces); empty: off.", "127.0.0.1:9100",
+	strKey("metrics_listen", "", "Prometheus /metrics listen address, host:port (\":19100\" for all interfaces); empty: off.\n"+
+		"Port 19100 is outside the 9100-9999 range of Prometheus' default port allocations (9100 is node_exporter's).", "127.0.0.1:19100",
 		func(c *Config) *string { return &c.MetricsListen },
 		func(v string) (string, error) { return v, checkHostPort(v, true) }),
+	boolKey("metrics_node_families", "", "Export host data under node_exporter's names (node_*: node_cpu_seconds_total, node_memory_*, ...) on /metrics.\n"+
+		"false where node_exporter runs too, so each host is not counted twice; the virgo_* families stay.",
+		func(c *Config) *bool { return &c.MetricsNodeFamilies }),
 	urlKey("fleet_prometheus", "", "Base URL of the Prometheus-compatible engine virgo-top fleet reads (Prometheus, Thanos, Mimir, VictoriaMetrics).", "http://127.0.0.1:9090",
 		func(c *Config) *string { return &c.FleetPrometheus }),
 	{

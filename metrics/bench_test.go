@@ -24,8 +24,10 @@ func benchSource() *fakeSource {
 		s.Processes[i] = collector.Process{PID: int32(i + 1), Name: "proc" + strconv.Itoa(i), Cmdline: "/usr/bin/proc --flag"}
 	}
 	s.CPU.PerCore = make([]collector.CPUTimes, 16)
+	s.CPU.Seconds = make([]collector.CPUSeconds, 16)
 	for i := range s.CPU.PerCore {
 		s.CPU.PerCore[i] = collector.CPUTimes{UsagePct: float64(i)}
+		s.CPU.Seconds[i] = collector.CPUSeconds{CPU: i, User: 1234.56 + float64(i), System: 321.5, Idle: 98765.43, IOWait: 12.01}
 	}
 	s.Filesystems = nil
 	for i := range 8 {
@@ -60,7 +62,7 @@ func benchSource() *fakeSource {
 // BenchmarkScrape is one full GET /metrics (collector, Go and process
 // collectors, text encoding) served in process.
 func BenchmarkScrape(b *testing.B) {
-	h := newHandler(benchSource(), "bench", fixedNow)
+	h := newHandler(benchSource(), testOpts, fixedNow)
 	req := httptest.NewRequest("GET", "/metrics", nil)
 	b.ReportAllocs()
 	for b.Loop() {
@@ -74,7 +76,7 @@ func BenchmarkScrape(b *testing.B) {
 
 // BenchmarkCollect is the collector alone, written in the text format.
 func BenchmarkCollect(b *testing.B) {
-	c := newCollector(benchSource(), fixedNow)
+	c := newCollector(benchSource(), testOpts, fixedNow)
 	b.ReportAllocs()
 	for b.Loop() {
 		if err := c.WriteText(io.Discard); err != nil {

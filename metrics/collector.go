@@ -2,13 +2,16 @@ package metrics
 
 import (
 	"io"
+	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/virgo-top/virgo-top/agent"
 	"github.com/virgo-top/virgo-top/alarm"
 	"github.com/virgo-top/virgo-top/check"
 	"github.com/virgo-top/virgo-top/collector"
+	"github.com/virgo-top/virgo-top/internal/schema"
 	"github.com/virgo-top/virgo-top/notify"
 	"github.com/virgo-top/virgo-top/protocol"
 )
@@ -28,8 +31,35 @@ type Source interface {
 	Notifications() map[string]notify.NotifierStats
 }
 
+// Options name the agent on /metrics.
+type Options struct {
+	// Version labels virgo_build_info (the handler's only).
+	Version string
+	// Host is the value of the host label (schema.LabelHost) every
+	// series carries; empty: the host name (os.Hostname).
+	Host string
+	// AgentID is virgo_agent_info's agent_id: the configured
+	// monitoring_id, empty when none is configured.
+	AgentID string
+	// OmitNodeFamilies leaves out node_exporter's names (every node_*
+	// family), for hosts where node_exporter runs too
+	// (metrics_node_families false).
+	OmitNodeFamilies bool
+}
+
+// host is o.Host, or the host name when it is empty.
+func (o Options) host() string {
+	if o.Host != "" {
+		return o.Host
+	}
+	h, _ := os.Hostname()
+	return h
+}
+
 // families holds every family the collector emits.
 type families struct {
+	agentInfo *family
+
 	load1, load5, load15 *family
 
 	memTotal, memAvailable, memCached, memBuffers, memFree, swapTotal, swapFree *family
@@ -45,9 +75,14 @@ type families struct {
 
 	bootTime, nodeTime, snapshotTime *family
 
-	cpuUsage, cpuCoreUsage, processes, collectorErrors, collectorDuration *family
+	cpuSeconds, cpuGuestSeconds *family
 
-	checkMetric, checkAvailable, checkLastRun, checkDuration *family
+	cpuUsage, cpuCoreUsage, processes, collectorSuccess, collectorDuration *family
+
+	// checkMetrics are the check metric families by name
+	// (schema.CheckMetricFamilies).
+	checkMetrics                                             map[string]*family
+	checkAvailable, checkLastRun, checkDuration              *family
 	checkRuns, checkTimeouts, checkSkipped, checkState       *family
 	alarmState, alarmStatus                                  *family
 	endpointUp, endpointActive, endpointRTT, endpointReconns *family
@@ -62,6 +97,10 @@ func newFamilies() *families {
 	fsLabels := []string{"device", "fstype", "mountpoint"}
 	checkLabels := []string{"check_id", "check_type"}
 	f := &families{
+		agentInfo: gauge(schema.AgentInfo,
+			"A metric with a constant '1' value labeled by the agent's host name and agent ID (monitoring_id; empty when not configured).",
+			schema.LabelAgentID),
+
 		load1:  gauge("node_load1", "1m load average."),
 		load5:  gauge("node_load5", "5m load average."),
 		load15: gauge("node_load15", "15m load average."),
@@ -100,6 +139,9 @@ func newFamilies() *families {
 		netTxDrop:    counter("node_network_transmit_drop_total", "Network device statistic transmit_drop.", "device"),
 		netUp:        gauge("node_network_up", "Value is 1 if operstate is 'up', 0 otherwise.", "device"),
 
+		cpuSeconds:      counter("node_cpu_seconds_total", "Seconds the CPUs spent in each mode.", "cpu", "mode"),
+		cpuGuestSeconds: counter("node_cpu_guest_seconds_total", "Seconds the CPUs spent in guests (VMs) for each mode.", "cpu", "mode"),
+
 		bootTime:     gauge("node_boot_time_seconds", "Node boot time, in unixtime."),
 		nodeTime:     gauge("node_time_seconds", "System time in seconds since epoch (1970), at scrape time."),
 		snapshotTime: gauge("virgo_snapshot_timestamp_seconds", "Time of the collector sample the node_ and virgo_ host values come from, in unixtime."),
@@ -107,10 +149,9 @@ func newFamilies() *families {
 		cpuUsage:          gauge("virgo_cpu_usage_percent", "CPU time split over the last sample interval, in percent of all cores (mode=\"total\" is everything but idle).", "mode"),
 		cpuCoreUsage:      gauge("virgo_cpu_core_usage_percent", "One core's busy time over the last sample interval, in percent.", "cpu"),
 		processes:         gauge("virgo_processes", "Number of processes in the latest sample."),
-		collectorErrors:   gauge("virgo_collector_errors", "1 when the source failed in the latest sample, 0 when it succeeded.", "source"),
-		collectorDuration: gauge("virgo_collector_duration_seconds", "How long the source took in the latest sample.", "source"),
+		collectorSuccess:  gauge("virgo_scrape_collector_success", "virgo-top: Whether the collector source succeeded in the latest sample (1) or failed (0).", "collector"),
+		collectorDuration: gauge("virgo_scrape_collector_duration_seconds", "virgo-top: How long the collector source took in the latest sample.", "collector"),
 
-		checkMetric:    gauge("virgo_check_metric", "Numeric metric of the check's last result (a dimension is folded in as \"dimension.name\").", "check_id", "check_type", "metric"),
 		checkAvailable: gauge("virgo_check_available", "1 when the check's last result was available, 0 when not.", checkLabels...),
 		checkLastRun:   gauge("virgo_check_last_run_timestamp_seconds", "Start of the check's last finished run, in unixtime.", checkLabels...),
 		checkDuration:  gauge("virgo_check_duration_seconds", "How long the check's last run took.", checkLabels...),
@@ -142,7 +183,9 @@ func newFamilies() *families {
 		notifyPending:          gauge("virgo_notify_pending", "Alarms whose current state the notifier has not delivered yet.", "notifier"),
 		notifyStateWriteErrors: counter("virgo_notify_state_write_errors_total", "Failed writes of the notifier's state file (kept in memory, retried).", "notifier"),
 	}
+	f.checkMetrics = checkMetricFamilies()
 	f.all = []*family{
+		f.agentInfo,
 		f.load1, f.load5, f.load15,
 		f.memTotal, f.memAvailable, f.memCached, f.memBuffers, f.memFree, f.swapTotal, f.swapFree,
 		f.fsSize, f.fsFree, f.fsAvail, f.fsFiles, f.fsFilesFree, f.fsReadOnly,
@@ -151,8 +194,9 @@ func newFamilies() *families {
 		f.netRxBytes, f.netTxBytes, f.netRxPackets, f.netTxPackets,
 		f.netRxErrs, f.netTxErrs, f.netRxDrop, f.netTxDrop, f.netUp,
 		f.bootTime, f.nodeTime, f.snapshotTime,
-		f.cpuUsage, f.cpuCoreUsage, f.processes, f.collectorErrors, f.collectorDuration,
-		f.checkMetric, f.checkAvailable, f.checkLastRun, f.checkDuration,
+		f.cpuSeconds, f.cpuGuestSeconds,
+		f.cpuUsage, f.cpuCoreUsage, f.processes, f.collectorSuccess, f.collectorDuration,
+		f.checkAvailable, f.checkLastRun, f.checkDuration,
 		f.checkRuns, f.checkTimeouts, f.checkSkipped, f.checkState,
 		f.alarmState, f.alarmStatus,
 		f.endpointUp, f.endpointActive, f.endpointRTT, f.endpointReconns,
@@ -160,7 +204,34 @@ func newFamilies() *families {
 		f.spoolDead, f.spoolRetrying, f.spoolDegraded, f.endpointUnavail,
 		f.notificationsTotal, f.notifyPending, f.notifyStateWriteErrors,
 	}
+	for _, name := range schema.CheckMetricFamilies {
+		f.all = append(f.all, f.checkMetrics[name])
+	}
+	withHost(f.all...)
 	return f
+}
+
+// checkMetricFamilies builds schema.CheckMetricFamilies, each with HELP
+// naming its unit.
+func checkMetricFamilies() map[string]*family {
+	const what = "metric of the check's last result"
+	help := map[string]string{
+		schema.CheckMetric:             "Numeric " + what + " without a base unit (percent, counts, ...).",
+		schema.CheckMetricBytes:        "Numeric " + what + ", in bytes (kilobytes and megabytes converted).",
+		schema.CheckMetricSeconds:      "Numeric " + what + ", in seconds (milliseconds and microseconds converted).",
+		schema.CheckMetricTotal:        "Cumulative " + what + " without a base unit (packets, queries, ...).",
+		schema.CheckMetricBytesTotal:   "Cumulative " + what + ", in bytes (kilobytes and megabytes converted).",
+		schema.CheckMetricSecondsTotal: "Cumulative " + what + ", in seconds (milliseconds and microseconds converted).",
+	}
+	out := make(map[string]*family, len(help))
+	for _, name := range schema.CheckMetricFamilies {
+		newFam := gauge
+		if strings.HasSuffix(name, "_total") {
+			newFam = counter
+		}
+		out[name] = newFam(name, help[name], schema.LabelCheckID, schema.LabelCheckType, schema.LabelMetric)
+	}
+	return out
 }
 
 // stateValue is an alarm state as virgo_alarm_state encodes it.
@@ -181,16 +252,28 @@ var alarmStates = []alarm.State{alarm.OK, alarm.Warning, alarm.Critical, alarm.U
 
 // Collector turns a Source's state into samples at scrape time.
 type Collector struct {
-	src Source
-	f   *families
-	now func() time.Time
+	src      Source
+	f        *families
+	host     string
+	agentID  string
+	omitNode bool
+	now      func() time.Time
 }
 
-// NewCollector returns a collector that reads src on every scrape.
-func NewCollector(src Source) *Collector { return newCollector(src, time.Now) }
+// NewCollector returns a collector that reads src on every scrape and
+// names the agent as o says.
+func NewCollector(src Source, o Options) *Collector { return newCollector(src, o, time.Now) }
 
-func newCollector(src Source, now func() time.Time) *Collector {
-	return &Collector{src: src, f: newFamilies(), now: now}
+func newCollector(src Source, o Options, now func() time.Time) *Collector {
+	return &Collector{src: src, f: newFamilies(), host: o.host(), agentID: o.AgentID, omitNode: o.OmitNodeFamilies, now: now}
+}
+
+// newEmitter is an emitter for one scrape with the collector's host label
+// and node family choice.
+func (c *Collector) newEmitter(x *exposition) *emitter {
+	e := newEmitter(x, c.host)
+	e.omitNode = c.omitNode
+	return e
 }
 
 // WriteText writes the Source's current state in the Prometheus text
@@ -198,12 +281,13 @@ func newCollector(src Source, now func() time.Time) *Collector {
 // families.
 func (c *Collector) WriteText(w io.Writer) error {
 	x := newExposition()
-	c.collect(newEmitter(x))
+	c.collect(c.newEmitter(x))
 	return x.writeText(w)
 }
 
 // collect adds the Source's current state to e.
 func (c *Collector) collect(e *emitter) {
+	e.emit(c.f.agentInfo, 1, c.agentID)
 	e.emit(c.f.nodeTime, float64(c.now().UnixNano())/1e9)
 	if snap := c.src.Latest(); snap != nil {
 		c.collectSnapshot(e, snap)
@@ -222,11 +306,11 @@ func (c *Collector) collectSnapshot(e *emitter, s *collector.Snapshot) {
 	e.emit(f.snapshotTime, unixSeconds(s.Time))
 	for source, d := range s.Durations {
 		e.emit(f.collectorDuration, d.Seconds(), source)
-		e.emit(f.collectorErrors, boolValue(!ok(source)), source)
+		e.emit(f.collectorSuccess, boolValue(ok(source)), source)
 	}
 	for source := range s.Errors {
 		if _, timed := s.Durations[source]; !timed {
-			e.emit(f.collectorErrors, 1, source)
+			e.emit(f.collectorSuccess, 0, source)
 		}
 	}
 
@@ -247,6 +331,23 @@ func (c *Collector) collectSnapshot(e *emitter, s *collector.Snapshot) {
 		e.emit(f.memFree, float64(m.FreeBytes))
 		e.emit(f.swapTotal, float64(m.SwapTotalBytes))
 		e.emit(f.swapFree, float64(m.SwapFreeBytes))
+	}
+	if ok(collector.SourceCPU) {
+		// node_exporter's modes; guest time is in user and nice already,
+		// so it has a family of its own.
+		for _, c := range s.CPU.Seconds {
+			cpu := strconv.Itoa(c.CPU)
+			e.emit(f.cpuSeconds, c.User, cpu, "user")
+			e.emit(f.cpuSeconds, c.Nice, cpu, "nice")
+			e.emit(f.cpuSeconds, c.System, cpu, "system")
+			e.emit(f.cpuSeconds, c.Idle, cpu, "idle")
+			e.emit(f.cpuSeconds, c.IOWait, cpu, "iowait")
+			e.emit(f.cpuSeconds, c.IRQ, cpu, "irq")
+			e.emit(f.cpuSeconds, c.SoftIRQ, cpu, "softirq")
+			e.emit(f.cpuSeconds, c.Steal, cpu, "steal")
+			e.emit(f.cpuGuestSeconds, c.Guest, cpu, "user")
+			e.emit(f.cpuGuestSeconds, c.GuestNice, cpu, "nice")
+		}
 	}
 	// The first sample has no interval to split: its percentages are zeros.
 	if ok(collector.SourceCPU) && s.Elapsed > 0 {
@@ -325,7 +426,7 @@ func (c *Collector) collectChecks(e *emitter, views []agent.CheckView) {
 		}
 		if r := v.LastResult; r != nil {
 			e.emit(f.checkAvailable, boolValue(r.Available), id, typ)
-			for _, m := range r.Metrics {
+			for i, m := range r.Metrics {
 				if m.Type == check.TypeString {
 					continue
 				}
@@ -333,8 +434,15 @@ func (c *Collector) collectChecks(e *emitter, views []agent.CheckView) {
 				if !isNum {
 					continue
 				}
+				// One series per metric name, whichever family its unit
+				// picks: the first of a repeated name that is not a string
+				// wins (the emitter drops repeats within a family too).
+				if repeated(r.Metrics[:i], m) {
+					continue
+				}
 				name := m.FullName()
-				e.emit(f.checkMetric, x, id, typ, name)
+				fam, factor := schema.CheckFamily(typ, name, m.Type, m.Unit)
+				e.emit(f.checkMetrics[fam], x*factor, id, typ, name)
 			}
 		}
 		for _, a := range v.Alarms {
@@ -380,6 +488,34 @@ func (c *Collector) collectNotifications(e *emitter, stats map[string]notify.Not
 		e.emit(f.notifyPending, float64(s.Pending), name)
 		e.emit(f.notifyStateWriteErrors, float64(s.WriteErrors), name)
 	}
+}
+
+// repeated reports whether a metric before m that is not a string has m's
+// full name. A linear scan: results have tens of metrics, and it
+// allocates nothing.
+func repeated(before []check.Metric, m check.Metric) bool {
+	for _, p := range before {
+		if p.Type != check.TypeString && sameFullName(p, m) {
+			return true
+		}
+	}
+	return false
+}
+
+// sameFullName compares a.FullName() and b.FullName() without building them.
+func sameFullName(a, b check.Metric) bool {
+	if a.Dimension == b.Dimension && a.Name == b.Name {
+		return true
+	}
+	// "x.y" with no dimension equals dimension "x", name "y".
+	an, bn := len(a.Dimension)+len(a.Name), len(b.Dimension)+len(b.Name)
+	if a.Dimension != "" {
+		an++
+	}
+	if b.Dimension != "" {
+		bn++
+	}
+	return an == bn && a.FullName() == b.FullName()
 }
 
 // unixSeconds is t in seconds since the epoch; whole seconds stay exact.

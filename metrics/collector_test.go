@@ -2,8 +2,11 @@ package metrics
 
 import (
 	"net/http"
+	"net/http/httptest"
+	"os"
 	"reflect"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -16,6 +19,7 @@ import (
 	"github.com/virgo-top/virgo-top/agent"
 	"github.com/virgo-top/virgo-top/check"
 	"github.com/virgo-top/virgo-top/collector"
+	"github.com/virgo-top/virgo-top/internal/schema"
 )
 
 func formatFloat(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
@@ -79,6 +83,18 @@ func TestScrapeValues(t *testing.T) {
 		{"node_boot_time_seconds", nil, 1795132800},
 		{"node_time_seconds", nil, 1795521602},
 		{"virgo_snapshot_timestamp_seconds", nil, 1795521600},
+		{"node_cpu_seconds_total", L{"cpu": "0", "mode": "user"}, 1234.56},
+		{"node_cpu_seconds_total", L{"cpu": "0", "mode": "nice"}, 7.5},
+		{"node_cpu_seconds_total", L{"cpu": "0", "mode": "system"}, 321},
+		{"node_cpu_seconds_total", L{"cpu": "0", "mode": "idle"}, 98765.43},
+		{"node_cpu_seconds_total", L{"cpu": "0", "mode": "iowait"}, 12},
+		{"node_cpu_seconds_total", L{"cpu": "0", "mode": "irq"}, 1.5},
+		{"node_cpu_seconds_total", L{"cpu": "0", "mode": "softirq"}, 2.25},
+		{"node_cpu_seconds_total", L{"cpu": "0", "mode": "steal"}, 0.5},
+		{"node_cpu_seconds_total", L{"cpu": "1", "mode": "idle"}, 99000},
+		{"node_cpu_guest_seconds_total", L{"cpu": "0", "mode": "user"}, 1000},
+		{"node_cpu_guest_seconds_total", L{"cpu": "0", "mode": "nice"}, 5},
+		{"node_cpu_guest_seconds_total", L{"cpu": "1", "mode": "user"}, 0},
 		{"virgo_cpu_usage_percent", L{"mode": "user"}, 12.5},
 		{"virgo_cpu_usage_percent", L{"mode": "nice"}, 0.5},
 		{"virgo_cpu_usage_percent", L{"mode": "system"}, 5},
@@ -90,14 +106,22 @@ func TestScrapeValues(t *testing.T) {
 		{"virgo_cpu_core_usage_percent", L{"cpu": "0"}, 30},
 		{"virgo_cpu_core_usage_percent", L{"cpu": "1"}, 12.5},
 		{"virgo_processes", nil, 3},
-		{"virgo_collector_errors", L{"source": "cpu"}, 0},
-		{"virgo_collector_duration_seconds", L{"source": "cpu"}, 0.0015},
-		{"virgo_collector_duration_seconds", L{"source": "memory"}, 0.00025},
+		{"virgo_scrape_collector_success", L{"collector": "cpu"}, 1},
+		{"virgo_scrape_collector_success", L{"collector": "memory"}, 1},
+		{"virgo_scrape_collector_duration_seconds", L{"collector": "cpu"}, 0.0015},
+		{"virgo_scrape_collector_duration_seconds", L{"collector": "memory"}, 0.00025},
 
 		{"virgo_check_metric", L{"check_id": "chCPU", "check_type": "agent.cpu", "metric": "usage_average"}, 12.5},
 		{"virgo_check_metric", L{"check_id": "chCPU", "check_type": "agent.cpu", "metric": "max_cpu_usage"}, 40},
 		{"virgo_check_metric", L{"check_id": "chCPU", "check_type": "agent.cpu", "metric": "sda.reads"}, 42},
 		{"virgo_check_metric", L{"check_id": "chCPU", "check_type": "agent.cpu", "metric": "healthy"}, 1},
+		{"virgo_check_metric_total", L{"check_id": "chDISK", "check_type": "agent.disk", "metric": "reads"}, 1000},
+		{"virgo_check_metric_bytes_total", L{"check_id": "chDISK", "check_type": "agent.disk", "metric": "read_bytes"}, 4096000},
+		{"virgo_check_metric_seconds_total", L{"check_id": "chDISK", "check_type": "agent.disk", "metric": "rtime"}, 1.5},
+		{"virgo_check_metric_seconds", L{"check_id": "chDISK", "check_type": "agent.disk", "metric": "service_time"}, 0.00025},
+		{"virgo_check_metric_seconds", L{"check_id": "chDISK", "check_type": "agent.disk", "metric": "queue"}, 0.5},
+		{"virgo_check_metric_bytes", L{"check_id": "chMEM", "check_type": "agent.memory", "metric": "used"}, 3 << 30},
+		{"virgo_check_metric_bytes", L{"check_id": "chMEM", "check_type": "agent.memory", "metric": "ram"}, 8 << 30},
 		{"virgo_check_available", cpu, 1},
 		{"virgo_check_last_run_timestamp_seconds", cpu, 1795521599},
 		{"virgo_check_duration_seconds", cpu, 0.25},
@@ -171,8 +195,10 @@ func TestScrapeSeriesSets(t *testing.T) {
 			"check_id=chCPU,check_type=agent.cpu,metric=usage_average 12.5",
 		}},
 		// chPING never ran: no availability, no last run.
-		{"virgo_check_available", []string{"check_id=chCPU,check_type=agent.cpu 1"}},
-		{"virgo_check_last_run_timestamp_seconds", []string{"check_id=chCPU,check_type=agent.cpu 1795521599"}},
+		{"virgo_check_available", []string{"check_id=chCPU,check_type=agent.cpu 1",
+			"check_id=chDISK,check_type=agent.disk 1", "check_id=chMEM,check_type=agent.memory 1"}},
+		{"virgo_check_last_run_timestamp_seconds", []string{"check_id=chCPU,check_type=agent.cpu 1795521599",
+			"check_id=chDISK,check_type=agent.disk 1795521600", "check_id=chMEM,check_type=agent.memory 1795521600"}},
 		// The RTT of ep2 is unknown.
 		{"virgo_endpoint_rtt_seconds", []string{"endpoint=ep1.example:443 0.04"}},
 		// The state set: every state, 1 for the current one.
@@ -190,7 +216,7 @@ func TestScrapeSeriesSets(t *testing.T) {
 			"alarm=new,check_id=chCPU,state=UNKNOWN 1",
 			"alarm=new,check_id=chCPU,state=WARNING 0",
 		}},
-		{"virgo_collector_errors", []string{"source=cpu 0", "source=memory 0"}},
+		{"virgo_scrape_collector_success", []string{"collector=cpu 1", "collector=memory 1"}},
 	}
 	for _, tt := range tests {
 		if got := series(fams, tt.name); !reflect.DeepEqual(got, tt.want) {
@@ -201,6 +227,7 @@ func TestScrapeSeriesSets(t *testing.T) {
 
 // expectedFamilies is every family a full scrape of sampleSource has.
 var expectedFamilies = []string{
+	"virgo_agent_info",
 	"node_load1", "node_load5", "node_load15",
 	"node_memory_MemTotal_bytes", "node_memory_MemAvailable_bytes", "node_memory_Cached_bytes",
 	"node_memory_Buffers_bytes", "node_memory_MemFree_bytes", "node_memory_SwapTotal_bytes", "node_memory_SwapFree_bytes",
@@ -214,9 +241,11 @@ var expectedFamilies = []string{
 	"node_network_receive_errs_total", "node_network_transmit_errs_total",
 	"node_network_receive_drop_total", "node_network_transmit_drop_total", "node_network_up",
 	"node_boot_time_seconds", "node_time_seconds", "virgo_snapshot_timestamp_seconds",
+	"node_cpu_seconds_total", "node_cpu_guest_seconds_total",
 	"virgo_cpu_usage_percent", "virgo_cpu_core_usage_percent", "virgo_processes",
-	"virgo_collector_errors", "virgo_collector_duration_seconds",
-	"virgo_check_metric", "virgo_check_available", "virgo_check_last_run_timestamp_seconds",
+	"virgo_scrape_collector_success", "virgo_scrape_collector_duration_seconds",
+	"virgo_check_metric", "virgo_check_metric_bytes", "virgo_check_metric_seconds",
+	"virgo_check_metric_total", "virgo_check_metric_bytes_total", "virgo_check_metric_seconds_total", "virgo_check_available", "virgo_check_last_run_timestamp_seconds",
 	"virgo_check_duration_seconds", "virgo_check_runs_total", "virgo_check_timeouts_total",
 	"virgo_check_skipped_total", "virgo_check_state", "virgo_alarm_state", "virgo_alarm_status",
 	"virgo_endpoint_up", "virgo_endpoint_active", "virgo_endpoint_rtt_seconds", "virgo_endpoint_reconnects_total",
@@ -250,6 +279,91 @@ func TestScrapeHasEveryFamily(t *testing.T) {
 	}
 }
 
+// TestHostAndAgentInfo: every series of a scrape carries the host label
+// (the configured host, else the host name) and virgo_agent_info joins it
+// to the agent ID, empty when none is configured.
+func TestHostAndAgentInfo(t *testing.T) {
+	hostname, _ := os.Hostname()
+	tests := []struct {
+		name string
+		opts Options
+		host string
+		info string
+	}{
+		{"configured", Options{Host: "web1", AgentID: "agentA"}, "web1", `virgo_agent_info{agent_id="agentA",host="web1"} 1`},
+		{"no agent id", Options{Host: "db\"quoted\""}, `db"quoted"`, `virgo_agent_info{agent_id="",host="db\"quoted\""} 1`},
+		{"host name", Options{AgentID: "a1"}, hostname, `virgo_agent_info{agent_id="a1",host="` + hostname + `"} 1`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := httptest.NewRecorder()
+			newHandler(sampleSource(), tt.opts, fixedNow).ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+			body := rec.Body.String()
+			if !strings.Contains(body, "\n"+tt.info+"\n") {
+				t.Errorf("no line %q in\n%s", tt.info, body)
+			}
+			if !strings.Contains(body, `go_gc_duration_seconds{host="`) {
+				t.Errorf("the summary has no host label")
+			}
+			n := 0
+			for _, mf := range parse(t, body) {
+				for _, m := range mf.GetMetric() {
+					n++
+					if !hasLabel(&dto.MetricFamily{Metric: []*dto.Metric{m}}, schema.LabelHost, tt.host) {
+						t.Errorf("%s%v: no host=%q", mf.GetName(), m.GetLabel(), tt.host)
+					}
+				}
+			}
+			if n < 100 {
+				t.Errorf("only %d series", n)
+			}
+		})
+	}
+}
+
+// TestNodeFamiliesOff: with OmitNodeFamilies (metrics_node_families
+// false) no node_* family is exported, and every other family is as it
+// is with them on.
+func TestNodeFamiliesOff(t *testing.T) {
+	families := func(o Options) (node, other []string) {
+		rec := httptest.NewRecorder()
+		newHandler(sampleSource(), o, fixedNow).ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+		for name := range parse(t, rec.Body.String()) {
+			if strings.HasPrefix(name, "node_") {
+				node = append(node, name)
+			} else {
+				other = append(other, name)
+			}
+		}
+		slices.Sort(node)
+		slices.Sort(other)
+		return node, other
+	}
+	onNode, onOther := families(testOpts)
+	if len(onNode) < 30 {
+		t.Errorf("node families on: only %v", onNode)
+	}
+	off := testOpts
+	off.OmitNodeFamilies = true
+	offNode, offOther := families(off)
+	if len(offNode) != 0 {
+		t.Errorf("node families off, yet %v", offNode)
+	}
+	if !slices.Equal(onOther, offOther) {
+		t.Errorf("other families differ:\n on %v\noff %v", onOther, offOther)
+	}
+	// The collector alone too.
+	var b strings.Builder
+	if err := newCollector(sampleSource(), off, fixedNow).WriteText(&b); err != nil {
+		t.Fatal(err)
+	}
+	for line := range strings.Lines(b.String()) {
+		if strings.HasPrefix(line, "node_") || strings.HasPrefix(line, "# HELP node_") || strings.HasPrefix(line, "# TYPE node_") {
+			t.Errorf("collector with node families off writes %q", line)
+		}
+	}
+}
+
 func TestNoSecretsExposed(t *testing.T) {
 	_, body := scrape(t, sampleSource(), "/metrics")
 	if strings.Contains(body, secret) || strings.Contains(body, "MYTOKEN") {
@@ -277,12 +391,13 @@ func TestFailedSourcesAreOmitted(t *testing.T) {
 			t.Errorf("family %s exported from a failed source", name)
 		}
 	}
-	wantErrs := []string{
-		"source=cpu 1", "source=disks 1", "source=filesystems 1", "source=host 1",
-		"source=load 1", "source=memory 1", "source=network 1", "source=processes 1",
+	// Every failed source is 0 (none of them timed: no duration).
+	wantSuccess := []string{
+		"collector=cpu 0", "collector=disks 0", "collector=filesystems 0", "collector=host 0",
+		"collector=load 0", "collector=memory 0", "collector=network 0", "collector=processes 0",
 	}
-	if got := series(fams, "virgo_collector_errors"); !reflect.DeepEqual(got, wantErrs) {
-		t.Errorf("virgo_collector_errors:\n got %q\nwant %q", got, wantErrs)
+	if got := series(fams, "virgo_scrape_collector_success"); !reflect.DeepEqual(got, wantSuccess) {
+		t.Errorf("virgo_scrape_collector_success:\n got %q\nwant %q", got, wantSuccess)
 	}
 	// Checks and the endpoint do not depend on the snapshot.
 	if _, ok := value(fams, "virgo_spool_depth", nil); !ok {
@@ -302,6 +417,10 @@ func TestFirstSampleHasNoCPUPercentages(t *testing.T) {
 	}
 	if v, ok := value(fams, "node_load1", nil); !ok || v != 0.5 {
 		t.Errorf("node_load1 = %v, %v; want 0.5", v, ok)
+	}
+	// Cumulative times need no interval.
+	if v, ok := value(fams, "node_cpu_seconds_total", map[string]string{"cpu": "0", "mode": "user"}); !ok || v != 1234.56 {
+		t.Errorf("node_cpu_seconds_total{cpu=0,mode=user} = %v, %v; want 1234.56", v, ok)
 	}
 }
 
@@ -329,7 +448,7 @@ func TestScrapeWithoutSnapshotOrEndpoint(t *testing.T) {
 // problems allowed are node_exporter's own meminfo names, which are
 // camelCase on purpose (they mirror /proc/meminfo), as in node_exporter.
 func TestCollectAndLint(t *testing.T) {
-	lint(t, newCollector(sampleSource(), fixedNow))
+	lint(t, newCollector(sampleSource(), testOpts, fixedNow))
 }
 
 // lint fails t for every promlint problem of c's output but the allowed
@@ -397,11 +516,11 @@ func TestAlarmStateValues(t *testing.T) {
 // client_golang's text parser, with valid UTF-8 label values that read
 // back as they went in.
 func FuzzLabelValues(f *testing.F) {
-	f.Add("/", "eth0", "chCPU", "usage", "ep:443", "webhook")
-	f.Add("/mnt/d\xffta", "\xc3", "ch\x00", "dim.x", "", "")
-	f.Add("", "", "", "", "", "")
-	f.Add("a\nb\"c\\", "{}", "x=y", "metric\xfe", "日本", "\xed\xa0\x80")
-	f.Fuzz(func(t *testing.T, mount, iface, checkID, metricName, endpoint, notifier string) {
+	f.Add("/", "eth0", "chCPU", "usage", "ep:443", "webhook", "web1")
+	f.Add("/mnt/d\xffta", "\xc3", "ch\x00", "dim.x", "", "", "h\xff")
+	f.Add("", "", "", "", "", "", "")
+	f.Add("a\nb\"c\\", "{}", "x=y", "metric\xfe", "日本", "\xed\xa0\x80", "a\"b\\c\nd")
+	f.Fuzz(func(t *testing.T, mount, iface, checkID, metricName, endpoint, notifier, host string) {
 		src := sampleSource()
 		src.snap.Filesystems = append(src.snap.Filesystems, collector.Filesystem{Mount: mount, Device: mount, FSType: iface})
 		src.snap.Network = append(src.snap.Network, collector.NetIf{Name: iface}, collector.NetIf{Name: iface + "\xff"})
@@ -420,8 +539,11 @@ func FuzzLabelValues(f *testing.F) {
 		src.status.Endpoints[len(src.status.Endpoints)-1].Endpoint = endpoint
 		src.notes[notifier] = src.notes["webhook"]
 
+		opts := testOpts
+		opts.Host = host
+		wantHost := sanitizeLabel(opts.host())
 		var b strings.Builder
-		if err := newCollector(src, fixedNow).WriteText(&b); err != nil {
+		if err := newCollector(src, opts, fixedNow).WriteText(&b); err != nil {
 			t.Fatal(err)
 		}
 		fams := parse(t, b.String())
@@ -431,6 +553,9 @@ func FuzzLabelValues(f *testing.F) {
 					if !utf8.ValidString(lp.GetValue()) {
 						t.Fatalf("%s: label %s=%q is not UTF-8", mf.GetName(), lp.GetName(), lp.GetValue())
 					}
+				}
+				if !hasLabel(&dto.MetricFamily{Metric: []*dto.Metric{m}}, schema.LabelHost, wantHost) {
+					t.Fatalf("%s%v: no host=%q", mf.GetName(), m.GetLabel(), wantHost)
 				}
 			}
 		}

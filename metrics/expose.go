@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/virgo-top/virgo-top/internal/schema"
 )
 
 // metricType is a family's TYPE in the text format.
@@ -39,15 +41,40 @@ type family struct {
 	// order lists label indices by label name: the text format, like
 	// client_golang, writes labels and sorts samples in that order.
 	order []int
+	// host is set when the last label is schema.LabelHost, whose value
+	// the emitter adds to every sample (withHost).
+	host bool
+	// node is set for node_exporter's names (node_*), which
+	// Options.OmitNodeFamilies leaves out.
+	node bool
 }
 
 func newFamily(name, help string, typ metricType, labels []string) *family {
+	return &family{name: name, help: help, typ: typ, labels: labels, order: labelOrder(labels),
+		node: strings.HasPrefix(name, "node_")}
+}
+
+// labelOrder lists the indices of labels in label name order.
+func labelOrder(labels []string) []int {
 	order := make([]int, len(labels))
 	for i := range order {
 		order[i] = i
 	}
 	sort.SliceStable(order, func(a, b int) bool { return labels[order[a]] < labels[order[b]] })
-	return &family{name: name, help: help, typ: typ, labels: labels, order: order}
+	return order
+}
+
+// withHost adds the host label (schema.LabelHost) to every family of fams:
+// the emitter fills it in, so callers of emit never pass it.
+func withHost(fams ...*family) {
+	for _, f := range fams {
+		if f.host {
+			continue
+		}
+		f.labels = append(slices.Clip(f.labels), schema.LabelHost)
+		f.order = labelOrder(f.labels)
+		f.host = true
+	}
 }
 
 func gauge(name, help string, labels ...string) *family {

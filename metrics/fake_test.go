@@ -3,6 +3,7 @@ package metrics
 import (
 	"bytes"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"sort"
@@ -17,6 +18,7 @@ import (
 	"github.com/virgo-top/virgo-top/alarm"
 	"github.com/virgo-top/virgo-top/check"
 	"github.com/virgo-top/virgo-top/collector"
+	"github.com/virgo-top/virgo-top/internal/schema"
 	"github.com/virgo-top/virgo-top/notify"
 	"github.com/virgo-top/virgo-top/protocol"
 )
@@ -48,6 +50,14 @@ var (
 
 func fixedNow() time.Time { return scrapeTime }
 
+// The agent's name in the tests: every series carries host="web1".
+const (
+	testHost    = "web1"
+	testAgentID = "agentA"
+)
+
+var testOpts = Options{Version: "1.2.3", Host: testHost, AgentID: testAgentID}
+
 func sampleSnapshot() *collector.Snapshot {
 	return &collector.Snapshot{
 		Time:    sampleTime,
@@ -62,6 +72,11 @@ func sampleSnapshot() *collector.Snapshot {
 			},
 			Cores:   2,
 			PerCore: []collector.CPUTimes{{UsagePct: 30}, {UsagePct: 12.5}},
+			Seconds: []collector.CPUSeconds{
+				{CPU: 0, User: 1234.56, Nice: 7.5, System: 321, Idle: 98765.43, IOWait: 12, IRQ: 1.5, SoftIRQ: 2.25, Steal: 0.5,
+					Guest: 1000, GuestNice: 5},
+				{CPU: 1, User: 100, System: 50, Idle: 99000},
+			},
 		},
 		Memory: collector.Memory{
 			TotalBytes: 8 << 30, FreeBytes: 1 << 30, AvailableBytes: 5 << 30,
@@ -106,7 +121,7 @@ func sampleChecks() []agent.CheckView {
 		Status: "ok token=" + secret,
 		Metrics: []check.Metric{
 			{Name: "usage_average", Type: check.TypeDouble, Value: "12.5"},
-			{Name: "max_cpu_usage", Type: check.TypeGauge, Value: "40"},
+			{Name: "max_cpu_usage", Type: check.TypeDouble, Value: "40", Unit: "percent"},
 			{Dimension: "sda", Name: "reads", Type: check.TypeUint64, Value: "42"},
 			{Name: "healthy", Type: check.TypeBool, Value: "true"},
 			{Name: "note", Type: check.TypeString, Value: secret},
@@ -138,6 +153,35 @@ func sampleChecks() []agent.CheckView {
 			},
 			State: alarm.Unknown,
 		},
+		{
+			// One metric per check metric family, as agent.disk and
+			// agent.memory send them.
+			Status: check.Status{
+				Def: check.Def{ID: "chDISK", Type: "agent.disk", Period: time.Minute},
+				LastResult: &check.Result{CheckID: "chDISK", CheckType: "agent.disk", Time: sampleTime, Available: true,
+					Metrics: []check.Metric{
+						{Name: "reads", Type: check.TypeInt64, Value: "1000", Unit: "reads"},
+						{Name: "read_bytes", Type: check.TypeInt64, Value: "4096000", Unit: "bytes"},
+						{Name: "rtime", Type: check.TypeInt64, Value: "1500", Unit: "milliseconds"},
+						{Name: "service_time", Type: check.TypeDouble, Value: "0.25", Unit: "milliseconds"},
+						{Name: "queue", Type: check.TypeDouble, Value: "0.5", Unit: "seconds"},
+					}},
+				LastRun: sampleTime, Runs: 1,
+			},
+			State: alarm.OK,
+		},
+		{
+			Status: check.Status{
+				Def: check.Def{ID: "chMEM", Type: "agent.memory", Period: time.Minute},
+				LastResult: &check.Result{CheckID: "chMEM", CheckType: "agent.memory", Time: sampleTime, Available: true,
+					Metrics: []check.Metric{
+						{Name: "used", Type: check.TypeGauge, Value: "3221225472", Unit: "bytes"},
+						{Name: "ram", Type: check.TypeGauge, Value: "8192", Unit: "megabytes"},
+					}},
+				LastRun: sampleTime, Runs: 1,
+			},
+			State: alarm.OK,
+		},
 	}
 }
 
@@ -165,7 +209,7 @@ func sampleSource() *fakeSource {
 // scrape serves one GET of path from a handler over src on loopback.
 func scrape(t testing.TB, src Source, path string) (int, string) {
 	t.Helper()
-	srv := httptest.NewServer(newHandler(src, "1.2.3", fixedNow))
+	srv := httptest.NewServer(newHandler(src, testOpts, fixedNow))
 	defer srv.Close()
 	resp, err := http.Get(srv.URL + path)
 	if err != nil {
@@ -190,11 +234,19 @@ func parse(t testing.TB, body string) map[string]*dto.MetricFamily {
 	return fams
 }
 
-// value finds the sample of family name whose labels are exactly labels.
+// value finds the sample of family name whose labels are exactly labels
+// and host=testHost (added unless labels name the host).
 func value(fams map[string]*dto.MetricFamily, name string, labels map[string]string) (float64, bool) {
 	mf, ok := fams[name]
 	if !ok {
 		return 0, false
+	}
+	if _, named := labels[schema.LabelHost]; !named {
+		labels = maps.Clone(labels)
+		if labels == nil {
+			labels = map[string]string{}
+		}
+		labels[schema.LabelHost] = testHost
 	}
 	for _, m := range mf.GetMetric() {
 		if len(m.GetLabel()) != len(labels) {
@@ -223,12 +275,16 @@ func value(fams map[string]*dto.MetricFamily, name string, labels map[string]str
 }
 
 // series lists a family's samples as "label=value,... value" lines, sorted.
+// The host label is left out when it is host=testHost (and only then).
 func series(fams map[string]*dto.MetricFamily, name string) []string {
 	var out []string
 	for _, m := range fams[name].GetMetric() {
 		var b bytes.Buffer
-		for i, lp := range m.GetLabel() {
-			if i > 0 {
+		for _, lp := range m.GetLabel() {
+			if lp.GetName() == schema.LabelHost && lp.GetValue() == testHost {
+				continue
+			}
+			if b.Len() > 0 {
 				b.WriteByte(',')
 			}
 			b.WriteString(lp.GetName() + "=" + lp.GetValue())

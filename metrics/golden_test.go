@@ -16,7 +16,7 @@ var update = flag.Bool("update", false, "rewrite metrics/testdata/*.golden")
 // change to any name, label, help text or value shows up in review.
 func TestScrapeGolden(t *testing.T) {
 	var buf bytes.Buffer
-	if err := newCollector(sampleSource(), fixedNow).WriteText(&buf); err != nil {
+	if err := newCollector(sampleSource(), testOpts, fixedNow).WriteText(&buf); err != nil {
 		t.Fatal(err)
 	}
 	path := filepath.Join("testdata", "scrape.golden")

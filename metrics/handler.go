@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -24,20 +25,29 @@ const (
 // scrapeTimeout is ScrapeTimeout; tests shorten it.
 var scrapeTimeout = ScrapeTimeout
 
+// maxSizeHint bounds the buffer a scrape starts with (lastSize).
+const maxSizeHint = 16 << 20
+
 // contentType is the text exposition format's media type.
 const contentType = "text/plain; version=0.0.4; charset=utf-8"
 
-// Handler serves /metrics (the Source's state, virgo_build_info and the
-// agent's own Go runtime and process families, in the Prometheus text
-// format 0.0.4, gzipped when the client accepts it) and /healthz (200
-// "ok" while the latest snapshot is fresh, 503 with the reason
-// otherwise). version labels virgo_build_info.
+// Handler is NewHandler with Options{Version: version}: the host label is
+// the host name and virgo_agent_info's agent_id is empty.
 func Handler(src Source, version string) http.Handler {
-	return newHandler(src, version, time.Now)
+	return NewHandler(src, Options{Version: version})
 }
 
-func newHandler(src Source, version string, now func() time.Time) http.Handler {
-	metricsHandler := http.TimeoutHandler(newMetricsHandler(src, version, now), scrapeTimeout,
+// NewHandler serves /metrics (the Source's state, virgo_agent_info,
+// virgo_build_info and the agent's own Go runtime and process families,
+// every series with the host label, in the Prometheus text format 0.0.4,
+// gzipped when the client accepts it) and /healthz (200 "ok" while the
+// latest snapshot is fresh, 503 with the reason otherwise).
+func NewHandler(src Source, o Options) http.Handler {
+	return newHandler(src, o, time.Now)
+}
+
+func newHandler(src Source, o Options, now func() time.Time) http.Handler {
+	metricsHandler := http.TimeoutHandler(newMetricsHandler(src, o, now), scrapeTimeout,
 		fmt.Sprintf("Exceeded configured timeout of %v.\n", scrapeTimeout))
 
 	mux := http.NewServeMux()
@@ -99,18 +109,27 @@ type metricsHandler struct {
 	build *family
 	ver   string
 	slots chan struct{} // one per scrape in flight
+	// lastSize is the previous scrape's length: the next one's buffer
+	// starts that big instead of doubling its way there.
+	lastSize atomic.Int64
 }
 
-func newMetricsHandler(src Source, version string, now func() time.Time) *metricsHandler {
-	return &metricsHandler{
-		c:    newCollector(src, now),
-		self: newSelfFamilies(),
-		build: gauge("virgo_build_info",
-			"A metric with a constant '1' value labeled by the virgo-top version and the Go version it was built with.",
-			"goversion", "version"),
-		ver:   version,
+func newMetricsHandler(src Source, o Options, now func() time.Time) *metricsHandler {
+	h := &metricsHandler{
+		c:     newCollector(src, o, now),
+		self:  newSelfFamilies(),
+		build: buildInfoFamily(),
+		ver:   o.Version,
 		slots: make(chan struct{}, MaxScrapes),
 	}
+	withHost(h.build)
+	return h
+}
+
+func buildInfoFamily() *family {
+	return gauge("virgo_build_info",
+		"A metric with a constant '1' value labeled by the virgo-top version and the Go version it was built with.",
+		"goversion", "version")
 }
 
 func (h *metricsHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -123,7 +142,7 @@ func (h *metricsHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	x := newExposition()
-	e := newEmitter(x)
+	e := h.c.newEmitter(x)
 	e.emit(h.build, 1, runtime.Version(), h.ver)
 	h.c.collect(e)
 	h.self.collectGo(e)
@@ -132,7 +151,9 @@ func (h *metricsHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// Written to a buffer first: writeText cannot fail on one, and the
 	// status is only sent once the body is complete.
 	var buf bytes.Buffer
+	buf.Grow(int(min(h.lastSize.Load(), maxSizeHint)))
 	_ = x.writeText(&buf)
+	h.lastSize.Store(int64(buf.Len()))
 	w.Header().Set("Content-Type", contentType)
 	if acceptsGzip(r) {
 		w.Header().Set("Content-Encoding", "gzip")

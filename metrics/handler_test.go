@@ -55,7 +55,7 @@ func TestHealthz(t *testing.T) {
 }
 
 func TestHandlerRoutes(t *testing.T) {
-	h := newHandler(sampleSource(), "1.2.3", fixedNow)
+	h := newHandler(sampleSource(), testOpts, fixedNow)
 	tests := []struct {
 		method, path string
 		wantCode     int
@@ -209,7 +209,7 @@ func TestRuntimeSourceLiveScrape(t *testing.T) {
 	if src.Latest() != snap {
 		t.Fatal("Latest is not the sample just taken")
 	}
-	h := newHandler(src, "test", func() time.Time { return snap.Time })
+	h := newHandler(src, testOpts, func() time.Time { return snap.Time })
 
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
@@ -238,12 +238,12 @@ func TestRuntimeSourceLiveScrape(t *testing.T) {
 	}
 	for source := range snap.Durations {
 		_, failed := snap.Errors[source]
-		if v, ok := value(fams, "virgo_collector_errors", map[string]string{"source": source}); !ok || v != boolValue(failed) {
-			t.Errorf("virgo_collector_errors{source=%q} = %v, %v; want %v", source, v, ok, boolValue(failed))
+		if v, ok := value(fams, "virgo_scrape_collector_success", map[string]string{"collector": source}); !ok || v != boolValue(!failed) {
+			t.Errorf("virgo_scrape_collector_success{collector=%q} = %v, %v; want %v", source, v, ok, boolValue(!failed))
 		}
 	}
 
-	lint(t, NewCollector(src))
+	lint(t, NewCollector(src, testOpts))
 
 	rec = httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest("GET", "/healthz", nil))
@@ -255,7 +255,7 @@ func TestRuntimeSourceLiveScrape(t *testing.T) {
 // TestConcurrentScrapes runs scrapes in parallel under the race detector:
 // Collect keeps no state between calls.
 func TestConcurrentScrapes(t *testing.T) {
-	h := newHandler(sampleSource(), "1.2.3", fixedNow)
+	h := newHandler(sampleSource(), testOpts, fixedNow)
 	const n = 4
 	codes := make(chan int, n)
 	for range n {

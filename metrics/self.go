@@ -21,7 +21,7 @@ type selfFamilies struct {
 }
 
 func newSelfFamilies() *selfFamilies {
-	return &selfFamilies{
+	f := &selfFamilies{
 		goroutines: gauge("go_goroutines", "Number of goroutines that currently exist."),
 		threads:    gauge("go_threads", "Number of OS threads created."),
 		heapAlloc: gauge("go_memstats_alloc_bytes",
@@ -38,6 +38,14 @@ func newSelfFamilies() *selfFamilies {
 		maxFDs:     gauge("process_max_fds", "Maximum number of open file descriptors."),
 		startTime:  gauge("process_start_time_seconds", "Start time of the process since unix epoch in seconds."),
 	}
+	withHost(f.all()...)
+	return f
+}
+
+// all lists the families.
+func (f *selfFamilies) all() []*family {
+	return []*family{f.goroutines, f.threads, f.heapAlloc, f.heapInuse, f.gcDuration,
+		f.cpuSeconds, f.rss, f.vsize, f.openFDs, f.maxFDs, f.startTime}
 }
 
 // runtimeSamples are the runtime/metrics the Go families read.

@@ -86,7 +86,8 @@ func runConsole(ctx context.Context, rf *rootFlags, stderr io.Writer) error {
 	if cfg.MetricsListen != "" {
 		// The console is an agent too: it can be scraped while it runs.
 		go func() {
-			h := metrics.Handler(metrics.RuntimeSource(rt), version)
+			h := metrics.NewHandler(metrics.RuntimeSource(rt), metrics.Options{Version: version, AgentID: rt.AgentID,
+				OmitNodeFamilies: !cfg.MetricsNodeFamilies})
 			if err := metrics.Serve(ctx, cfg.MetricsListen, h, log); err != nil {
 				log.Error("metrics endpoint failed", "addr", cfg.MetricsListen, "err", err)
 			}

@@ -113,7 +113,8 @@ func runDaemonOnce(ctx context.Context, rf *rootFlags, cfg config.Config, log *s
 	metricsErr := make(chan error, 1)
 	if cfg.MetricsListen != "" {
 		go func() {
-			h := metrics.Handler(metrics.RuntimeSource(rt), version)
+			h := metrics.NewHandler(metrics.RuntimeSource(rt), metrics.Options{Version: version, AgentID: rt.AgentID,
+				OmitNodeFamilies: !cfg.MetricsNodeFamilies})
 			if err := metrics.Serve(runCtx, cfg.MetricsListen, h, log); err != nil {
 				metricsErr <- err
 			}

@@ -22,7 +22,9 @@
 // rate the platform computes (network rx_bytes, mysql core.queries, redis
 // total_commands_processed), agent.memory excepted (the original sends
 // its levels with that type), plus the cumulative values the original
-// sends untyped (IsCounter lists them).
+// sends untyped (IsCounter lists them). agent.memory's swap_page_in and
+// swap_page_out are page counts the original labels "bytes": they go to
+// virgo_check_metric_total unconverted.
 //
 // # Host and agent
 //
@@ -144,6 +146,13 @@ var cumulative = map[string]map[string]bool{
 	"agent.apache": {"total_kbytes": true},
 }
 
+// unitless lists metrics whose declared unit is wrong: the original sends
+// agent.memory's swap_page_in/out (sigar's page counts) with unit
+// "bytes"; converting them would report pages as bytes.
+var unitless = map[string]map[string]bool{
+	"agent.memory": {"swap_page_in": true, "swap_page_out": true},
+}
+
 // IsCounter reports whether a check metric is cumulative (its family gets
 // the _total suffix). metricType is the wire type ("gauge", "uint64", ...).
 func IsCounter(checkType, metric, metricType string) bool {
@@ -157,6 +166,9 @@ func IsCounter(checkType, metric, metricType string) bool {
 // factor that converts the value to the family's base unit.
 func CheckFamily(checkType, metric, metricType, unit string) (family string, factor float64) {
 	base, factor := BaseUnit(unit)
+	if unitless[checkType][metric] {
+		base, factor = UnitNone, 1
+	}
 	family = CheckMetric
 	if base != UnitNone {
 		family += "_" + base

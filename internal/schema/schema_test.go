@@ -10,7 +10,7 @@ func TestCheckFamily(t *testing.T) {
 	}{
 		{"agent.memory", "total", "gauge", "bytes", CheckMetricBytes, 1},
 		{"agent.memory", "ram", "gauge", "megabytes", CheckMetricBytes, 1 << 20},
-		{"agent.memory", "swap_page_in", "gauge", "bytes", CheckMetricBytesTotal, 1},
+		{"agent.memory", "swap_page_in", "gauge", "bytes", CheckMetricTotal, 1},
 		{"agent.filesystem", "avail", "int64", "kilobytes", CheckMetricBytes, 1024},
 		{"agent.filesystem", "files", "int64", "files", CheckMetric, 1},
 		{"agent.cpu", "usage_average", "double", "percent", CheckMetric, 1},
