@@ -16,7 +16,7 @@ type Alarm struct {
 	CheckID string    `json:"check_id"`
 	Alarm   string    `json:"alarm"`
 	State   string    `json:"state"`
-	Since   time.Time `json:"since"` // not OK since (last OK, else first seen not OK, within the lookback); zero: unknown
+	Since   time.Time `json:"since"` // not OK since (last OK, else first seen not OK, within the lookback; at most a subquery step late)
 }
 
 // alarmSinceStep is the resolution of "since": the last step of a
@@ -91,6 +91,10 @@ func (f *Fleet) alarmRows(ctx context.Context, vec []Sample, at time.Time) ([]Al
 			if ok {
 				sec, frac := math.Modf(ts)
 				out[i].Since = time.Unix(int64(sec), int64(frac*1e9)).UTC()
+			} else {
+				// Not OK at any step of the subqueries: it turned
+				// within the last step.
+				out[i].Since = at.UTC()
 			}
 		}
 	}

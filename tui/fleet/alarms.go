@@ -81,8 +81,8 @@ func alarmLines(st *tui.Styles, alarms []fleet.Alarm, now time.Time, w, sel, top
 	lines := []string{st.TableHeader.Render(tui.Fit(hdr, w))}
 	for i := top; i < len(alarms) && i < top+n; i++ {
 		al := alarms[i]
-		// How long it has not been OK; "long": since before the lookback.
-		since := "long"
+		// How long it has not been OK.
+		since := "?"
 		switch {
 		case al.State == "OK":
 			since = ""
