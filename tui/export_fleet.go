@@ -48,3 +48,19 @@ func TrendGraph(st *Styles, vals []float64, w, h int, lo, hi float64) []string {
 
 // GraphLabelWidth is the y-axis label column of TrendGraph.
 const GraphLabelWidth = graphLabelWidth
+
+// StateBox is Box with the border coloured as the checks panel colours
+// its own: red when worst is CRITICAL, yellow for WARNING or UNKNOWN.
+func StateBox(st *Styles, title string, lines []string, w, h int, focused bool, worst string) []string {
+	border, bc := st.Border, thinBorder
+	if focused {
+		border, bc = st.BorderFocus, heavyBorder
+	}
+	switch worst {
+	case StateCritical:
+		border = st.BorderCrit
+	case StateWarning, StateUnknown:
+		border = st.BorderWarn
+	}
+	return frame(bc, border, " "+st.PanelTitle.Render(title)+" ", lines, w, h)
+}

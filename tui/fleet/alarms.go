@@ -108,5 +108,9 @@ func (a *alarmList) View(focused bool) []string {
 	if len(a.alarms) == 0 {
 		lines = append(lines, a.st.StateOK.Render("every alarm of the fleet is OK"))
 	}
-	return tui.Box(a.st, "fleet alarms not OK: "+strconv.Itoa(len(a.alarms)), lines, a.w, a.h, focused)
+	worst := ""
+	if len(a.alarms) > 0 {
+		worst = a.alarms[0].State // worst first
+	}
+	return tui.StateBox(a.st, "fleet alarms not OK: "+strconv.Itoa(len(a.alarms)), lines, a.w, a.h, focused, worst)
 }

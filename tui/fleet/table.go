@@ -286,7 +286,27 @@ func (t *hostTable) View(focused bool) []string {
 		}
 		lines = append(lines, t.st.Dim.Render(msg))
 	}
+	// The page's counts and its worst state colour the border, as the
+	// local checks panel does.
+	worst, down, notOK := "", 0, 0
+	for _, h := range t.hosts {
+		if h.Status == fleet.StatusDown {
+			down++
+		}
+		if h.Alarm != "" && h.Alarm != "OK" {
+			notOK++
+		}
+		if fleet.StateRank(h.Alarm) > fleet.StateRank(worst) {
+			worst = h.Alarm
+		}
+	}
 	title := "hosts " + t.position()
+	if notOK > 0 {
+		title += " · " + strconv.Itoa(notOK) + " not OK"
+	}
+	if down > 0 {
+		title += " · " + strconv.Itoa(down) + " DOWN"
+	}
 	if t.filter != "" || t.editing {
 		f := "filter: " + t.filter
 		if t.editing {
@@ -294,7 +314,7 @@ func (t *hostTable) View(focused bool) []string {
 		}
 		title += " · " + f
 	}
-	return tui.Box(t.st, title, lines, t.w, t.h, focused)
+	return tui.StateBox(t.st, title, lines, t.w, t.h, focused, worst)
 }
 
 // position is "1-20 of 2000".

@@ -19,6 +19,7 @@ import (
 
 	"github.com/virgo-top/virgo-top/fleet"
 	"github.com/virgo-top/virgo-top/fleet/fleettest"
+	"github.com/virgo-top/virgo-top/tui"
 )
 
 var update = flag.Bool("update", false, "rewrite tui/fleet/testdata/*.golden")
@@ -287,5 +288,24 @@ func TestDetailWindow(t *testing.T) {
 	h.keys("esc")
 	if s := h.screen(); !strings.Contains(s, "hosts 1-6 of 6") {
 		t.Errorf("esc:\n%s", s)
+	}
+}
+
+// A page with a CRITICAL host gets the red border, as the local checks
+// panel; an all-OK page the focus colour.
+func TestTableBorderColour(t *testing.T) {
+	r := lipgloss.NewRenderer(io.Discard)
+	r.SetColorProfile(termenv.ANSI)
+	st := tui.NewStyles(r)
+	keys := newKeyMap()
+	tb := newHostTable(st, keys)
+	tb.SetSize(80, 10)
+	tb.setTable(&fleet.Table{Hosts: []fleet.Host{{Host: "a", Status: fleet.StatusUp, Alarm: "CRITICAL"}}, Total: 1})
+	if top := tb.View(true)[0]; !strings.HasPrefix(top, st.BorderCrit.Render("┏━")) {
+		t.Errorf("CRITICAL page border %q", top)
+	}
+	tb.setTable(&fleet.Table{Hosts: []fleet.Host{{Host: "a", Status: fleet.StatusUp, Alarm: "OK"}}, Total: 1})
+	if top := tb.View(true)[0]; !strings.HasPrefix(top, st.BorderFocus.Render("┏━")) {
+		t.Errorf("OK page border %q", top)
 	}
 }
