@@ -78,3 +78,11 @@ func TestFleetUsage(t *testing.T) {
 		}
 	}
 }
+
+func TestFleetInRootHelp(t *testing.T) {
+	var out, errb bytes.Buffer
+	run([]string{"--help"}, &out, &errb)
+	if !strings.Contains(out.String(), "\n  fleet ") {
+		t.Errorf("virgo-top --help does not list fleet:\n%s", out.String())
+	}
+}

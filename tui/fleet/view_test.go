@@ -309,3 +309,31 @@ func TestTableBorderColour(t *testing.T) {
 		t.Errorf("OK page border %q", top)
 	}
 }
+
+// Paging asks the engine for the next page (offset and limit), never for
+// the whole fleet.
+func TestPaging(t *testing.T) {
+	h := newHarness(t, 120, 8) // 3 rows
+	if s := h.screen(); !strings.Contains(s, "hosts 1-3 of 6") || strings.Contains(s, "web1") {
+		t.Fatalf("first page:\n%s", s)
+	}
+	h.send(tea.KeyMsg{Type: tea.KeyPgDown})
+	s := h.screen()
+	if !strings.Contains(s, "hosts 4-6 of 6") || !strings.Contains(s, "web1.example.com") || strings.Contains(s, "db1") {
+		t.Errorf("second page:\n%s", s)
+	}
+	qs := h.e.Queries()
+	var last string
+	for _, q := range qs {
+		if strings.HasPrefix(q, "topk(") {
+			last = q
+		}
+	}
+	if !strings.HasPrefix(last, "topk(6, ") {
+		t.Errorf("page query %.40s", last)
+	}
+	h.send(tea.KeyMsg{Type: tea.KeyPgUp})
+	if s := h.screen(); !strings.Contains(s, "hosts 1-3 of 6") {
+		t.Errorf("back:\n%s", s)
+	}
+}
