@@ -10,7 +10,7 @@ VERSION   := $(shell cat internal/version/VERSION)
 LDFLAGS   := -s -w
 export CGO_ENABLED ?= 0
 
-.PHONY: all build version run test cc test-short bench bench-go scale lint vet fmt-check cross golden fuzz chaos soak install uninstall clean
+.PHONY: all build version run test cc test-short bench bench-go scale bench-fleet lint vet fmt-check cross golden fuzz chaos soak install uninstall clean
 
 all: build
 
@@ -64,6 +64,10 @@ bench-endpoint:
 	bash bench/endpoint.sh
 
 # 5,000 sleeping processes and 500 conf.d checks: the Scale section of BENCHMARKS.md (~3 min).
+# issue 18: virgo-top fleet at 200 and 2,000 synthetic hosts (Prometheus, promtool).
+bench-fleet:
+	bash bench/fleet.sh
+
 scale:
 	bash bench/scale.sh
 

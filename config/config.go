@@ -130,6 +130,10 @@ type Config struct {
 	// Notes are non-fatal remarks about the input, e.g. that
 	// monitoring_upgrade is ignored. They never hold secret values.
 	Notes []string
+
+	// FleetPrometheus is fleet_prometheus: the base URL of the engine
+	// `virgo-top fleet` reads; empty: --prometheus must say.
+	FleetPrometheus string
 }
 
 // NotifyConfig configures the notification channels; an empty URL or

@@ -616,7 +616,7 @@ func TestSRVNames(t *testing.T) {
 
 func TestKeysAndExample(t *testing.T) {
 	keys := Keys()
-	if len(keys) != 50 || keys[0] != "monitoring_id" || keys[len(keys)-1] != "record_process_interval" {
+	if len(keys) != 51 || keys[0] != "monitoring_id" || keys[len(keys)-1] != "record_process_interval" {
 		t.Errorf("Keys() = %v", keys)
 	}
 	var b strings.Builder

@@ -123,6 +123,8 @@ var keyTable = []keyDef{
 	boolKey("metrics_node_families", "", "Export host data under node_exporter's names (node_*: node_cpu_seconds_total, node_memory_*, ...) on /metrics.\n"+
 		"false where node_exporter runs too, so each host is not counted twice; the virgo_* families stay.",
 		func(c *Config) *bool { return &c.MetricsNodeFamilies }),
+	urlKey("fleet_prometheus", "", "Base URL of the Prometheus-compatible engine virgo-top fleet reads (Prometheus, Thanos, Mimir, VictoriaMetrics).", "http://127.0.0.1:9090",
+		func(c *Config) *string { return &c.FleetPrometheus }),
 	{
 		name: "interval",
 		help: "Collection interval, a Go duration from " + MinInterval.String() + " to " + MaxInterval.String() + ".",

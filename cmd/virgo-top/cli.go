@@ -30,6 +30,7 @@ func commands() []command {
 		{"fixture-server", "run the bundled fixture endpoint", runFixtureServer},
 		{"endpoint", "run a Virgo endpoint into Prometheus remote write and Alertmanager", runEndpoint},
 		{"config", "config check: validate a config file", runConfig},
+		{"fleet", "the fleet view: every host from a Prometheus-compatible engine", runFleet},
 		{"version", "print the version", runVersion},
 	}
 }

@@ -33,6 +33,7 @@ Commands:
   record info     describe a recording: span, size, bytes per sample, damage
   alarm test      evaluate alarm criteria against metrics
   fixture-server  run the bundled fixture endpoint on its own
+  fleet           every host of a fleet from a Prometheus-compatible engine (--once --json)
   config check    validate a config file
   version         print the version
 
