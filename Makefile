@@ -10,7 +10,7 @@ VERSION   := $(shell cat internal/version/VERSION)
 LDFLAGS   := -s -w
 export CGO_ENABLED ?= 0
 
-.PHONY: all build version run test cc test-short bench bench-go scale lint vet fmt-check cross golden fuzz chaos soak install uninstall clean
+.PHONY: all build version run test cc test-short bench bench-go scale lint vet fmt-check size size-check cross golden fuzz chaos soak install uninstall clean
 
 all: build
 
@@ -47,6 +47,18 @@ test-short:
 # rewrites BENCHMARKS.md (~4.5 min; 30 s per program as the issue measures; BENCH_DURATION=60 for finer CPU figures).
 bench:
 	bash bench/run.sh
+
+# The stripped binary's size and a per-package table (bench/size.sh); writes
+# the "## Binary size" section of BENCHMARKS.md.
+size:
+	bash bench/size.sh
+
+# .ci/run's gate: fails when the stripped linux/amd64 binary is over
+# MAX_BINARY_KB KiB (the size achieved + 5 %). Raise it only with the size
+# delta in the commit message.
+MAX_BINARY_KB ?= 13206
+size-check:
+	bash bench/size.sh --check $(MAX_BINARY_KB)
 
 # Go benchmarks only.
 bench-go:

@@ -24,7 +24,9 @@
 #    lock held with flock(1)) against a start without one; `virgo-top dump`
 #    over the 1-day and the 7-day recording (max RSS, live heap).
 # 8. BENCHMARKS.md: machine, date, commands, tables, goals, pprof tops.
-#    "## Scale" and "## Soak" sections written by scale.sh/soak.sh, and the
+#    "## Scale" and "## Soak" sections written by scale.sh/soak.sh, "## Binary
+#    size" (size.sh), "## Endpoint" and "## Fleet" (written with
+#    replace_section by their own scripts), and the
 #    hand-written "## bubbletea ..." decision, are kept.
 #
 # Env knobs:
@@ -789,7 +791,7 @@ EOF
   # keep the sections scale.sh and soak.sh wrote, and the measured
   # decisions written by hand (they are always last)
   if [ -f "$OUT" ]; then
-    awk '/^## (Scale|Soak|bubbletea)/ { keep = 1 } keep { print }' "$OUT" | sed '1s/^/\n/'
+    awk '/^## (Scale|Soak|Binary size|Endpoint|Fleet|bubbletea)/ { keep = 1 } keep { print }' "$OUT" | sed '1s/^/\n/'
   fi
 } >"$NEW"
 cp "$NEW" "$OUT"
