@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # size.sh — the binary's size, per package (the target of `make size`).
 #
-# Builds the release binary (stripped: -trimpath -ldflags '-s -w', CGO off,
-# as the Makefile) and the same unstripped, attributes the unstripped
+# Builds the release binary (`make build`: stripped, CGO off, the
+# Makefile's tags) and the same unstripped, attributes the unstripped
 # binary's file bytes to packages and modules with bench/binsize (from
 # `go tool nm -size -sort size`, counting only symbols in sections that have
 # bytes in the file), prints the stripped size and the top 30 packages, and
@@ -30,8 +30,8 @@ export GOOS=${GOOS:-linux} GOARCH=${GOARCH:-amd64} CGO_ENABLED=0
 
 WORK=$(mktemp -d /tmp/virgo-size.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
-go build -trimpath -ldflags '-s -w' -o "$WORK/virgo-top" ./cmd/virgo-top
-go build -trimpath -o "$WORK/virgo-top.full" ./cmd/virgo-top
+build_binary "$WORK/virgo-top"                 # make build: the release flags and tags
+build_binary "$WORK/virgo-top.full" "-buildid="  # the same, not stripped
 # the report is made by a host binary whatever GOOS/GOARCH built the target
 GOOS= GOARCH= go build -o "$WORK/binsize" ./bench/binsize
 BYTES=$(stat -c %s "$WORK/virgo-top")
@@ -58,7 +58,7 @@ if [ "$WRITE" = 1 ]; then
     echo "## Binary size"
     echo
     echo "\`bash bench/size.sh\` (\`make size\`), $(date -u '+%Y-%m-%d %H:%M UTC'), $(go version | cut -d' ' -f3-), $GOOS/$GOARCH:"
-    echo "the stripped release binary (\`CGO_ENABLED=0 go build -trimpath -ldflags '-s -w'\`) is"
+    echo "the stripped release binary (\`make build\`: \`CGO_ENABLED=0 go build -trimpath -tags '$(sed -n 's/^TAGS *:= *//p' Makefile)' -ldflags '-s -w'\`) is"
     echo "**$KIB KiB** ($BYTES bytes); \`.ci/run\` fails past MAX_BINARY_KB ($(sed -n 's/^MAX_BINARY_KB *?= *//p' Makefile) KiB, the Makefile)."
     echo "Per package and per module: the unstripped build's \`go tool nm -size -sort size\` through"
     echo "bench/binsize, which counts only symbols in sections with bytes in the file."
