@@ -47,7 +47,8 @@ cc:
 test-short:
 	$(GO) test -short -count=1 ./...
 
-# Go benchmarks + the console beside htop/btop + the daemon + pprof;
+# Go benchmarks + the console beside htop/btop + the daemon beside
+# prometheus-node-exporter (both scraped every 5 s) + binary size + pprof;
 # rewrites BENCHMARKS.md (~4.5 min; 30 s per program as the issue measures; BENCH_DURATION=60 for finer CPU figures).
 bench:
 	bash bench/run.sh
