@@ -59,9 +59,9 @@ size:
 	bash bench/size.sh
 
 # .ci/run's gate: fails when the stripped linux/amd64 binary is over
-# MAX_BINARY_KB KiB (the size achieved + 5 %: 11961 KiB on go1.26.8). Raise it only with the size
+# MAX_BINARY_KB KiB (the size achieved + 5 %: 11893 KiB on go1.26.8). Raise it only with the size
 # delta in the commit message.
-MAX_BINARY_KB ?= 12559
+MAX_BINARY_KB ?= 12487
 size-check:
 	bash bench/size.sh --check $(MAX_BINARY_KB)
 
