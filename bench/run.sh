@@ -593,7 +593,7 @@ Regenerate with \`make bench\` (or \`bash bench/run.sh\`; 30 s per program as is
 $(machine_summary)
 - processes at the start: $PROCS_BASE; load average at start / end: $LOAD_START / $LOAD_END
 $(tools_versions)
-- virgo-top binary: $BIN_SIZE KiB (\`make build\`: \`CGO_ENABLED=0 go build -trimpath -tags nethttpomithttp2 -ldflags '-s -w'\`; per package: Binary size)
+- virgo-top binary: $BIN_SIZE KiB (\`make build\`: CGO off, -trimpath, -ldflags '-s -w', the Makefile's TAGS and GCFLAGS; per package: Binary size)
 
 CPU figures are noisy: this is a shared 2-core machine where other work (tests, builds) runs at
 the same time. Only the ratios from one run mean much; htop, btop and virgo-top are measured one
@@ -603,7 +603,7 @@ after another in the same run for that reason, each at a 1 s refresh in a 200x50
 
 \`\`\`sh
 go test -run '^\$' -bench '$PATTERN' -benchmem -count=1 ./...
-make build BIN=\$TMP/virgo-top   # CGO_ENABLED=0 go build -trimpath -tags nethttpomithttp2 -ldflags '-s -w'
+make build BIN=\$TMP/virgo-top   # CGO_ENABLED=0 go build -trimpath -tags nethttpomithttp2 -gcflags=PKG=-l... -ldflags '-s -w'
 DURATION=$DURATION SETTLE=$SETTLE VIRGO_TOP_CMD="env XDG_STATE_HOME=\$TMP/xdg \$TMP/virgo-top" ../shared/tools/monitor-cost htop btop virgo-top
 # the same with $SLEEPERS extra \`sleep\` processes running
 virgo-top fixture-server --listen 127.0.0.1:0 --ca-out \$TMP/ca.pem --record \$TMP/record.jsonl   # fixture A

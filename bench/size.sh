@@ -60,7 +60,7 @@ if [ "$WRITE" = 1 ]; then
     echo "## Binary size"
     echo
     echo "\`bash bench/size.sh\` (\`make size\`), $(date -u '+%Y-%m-%d %H:%M UTC'), $(go version | cut -d' ' -f3), $GOOS/$GOARCH:"
-    echo "the stripped release binary (\`make build\`: \`CGO_ENABLED=0 go build -trimpath -tags '$(sed -n 's/^TAGS *:= *//p' Makefile)' -ldflags '-s -w'\`) is"
+    echo "the stripped release binary (\`make build\`: CGO off, -trimpath, -ldflags '-s -w', the Makefile's TAGS and GCFLAGS) is"
     echo "**$KIB KiB** ($BYTES bytes); \`.ci/run\` fails past MAX_BINARY_KB ($(sed -n 's/^MAX_BINARY_KB *?= *//p' Makefile) KiB, the Makefile)."
     echo "Per package and per module: the unstripped build's \`go tool nm -size -sort size\` through"
     echo "bench/binsize, which counts only symbols in sections with bytes in the file."
