@@ -28,9 +28,14 @@ need_tools() {
   done
 }
 
-# build_binary OUT: the release build of the binary (same flags as the Makefile).
+# build_binary OUT [LDFLAGS]: the release build of the binary (`make build`:
+# its flags and tags are the Makefile's; LDFLAGS given replace its -s -w).
 build_binary() {
-  (cd "$BENCH_ROOT" && CGO_ENABLED=0 go build -trimpath -ldflags '-s -w' -o "$1" ./cmd/virgo-top)
+  if [ $# -ge 2 ]; then
+    make -s -C "$BENCH_ROOT" build BIN="$1" LDFLAGS="$2" CGO_ENABLED=0 >&2
+  else
+    make -s -C "$BENCH_ROOT" build BIN="$1" CGO_ENABLED=0 >&2
+  fi
 }
 
 # proc_ticks PID: utime+stime of PID (all its threads) in clock ticks.

@@ -24,7 +24,9 @@
 #    lock held with flock(1)) against a start without one; `virgo-top dump`
 #    over the 1-day and the 7-day recording (max RSS, live heap).
 # 8. BENCHMARKS.md: machine, date, commands, tables, goals, pprof tops.
-#    "## Scale" and "## Soak" sections written by scale.sh/soak.sh, and the
+#    "## Scale" and "## Soak" sections written by scale.sh/soak.sh, "## Binary
+#    size" (size.sh), "## Endpoint" and "## Fleet" (written with
+#    replace_section by their own scripts), and the
 #    hand-written "## bubbletea ..." decision, are kept.
 #
 # Env knobs:
@@ -38,6 +40,13 @@
 #                          recordings (the record benchmarks then synthesise
 #                          their own 7 days)
 #   BENCH_OUT=BENCHMARKS.md  output file
+#   BENCH_SCRAPE=5         seconds between scrapes of node_exporter and of the
+#                          metr daemon's /metrics (the daemon's sample interval)
+#   NODE_EXPORTER=/usr/bin/prometheus-node-exporter  (missing: its rows say NA)
+#   BENCH_SIZE=1           0 skips bench/size.sh (the Binary size section)
+# A quick check of the wiring (no htop/btop passes, no Go benchmarks, no
+# recordings; every pass then waits BENCH_DURATION with the daemons running):
+#   BENCH_OUT=/tmp/B.md MONITOR_COST=/nonexistent BENCH_GO=0 BENCH_RECGEN=0 BENCH_DURATION=5 bash bench/run.sh
 #   MONITOR_COST=../shared/tools/monitor-cost
 set -euo pipefail
 # shellcheck source=bench/lib.sh
@@ -53,7 +62,12 @@ RECGEN=${BENCH_RECGEN:-1}
 OUT=${BENCH_OUT:-$BENCH_ROOT/BENCHMARKS.md}
 MONITOR_COST=${MONITOR_COST:-$BENCH_ROOT/../shared/tools/monitor-cost}
 PROGS=(htop btop virgo-top)
-DAEMONS=(norec scan rec prof)
+SCRAPE=${BENCH_SCRAPE:-5}
+NODE_EXPORTER=${NODE_EXPORTER:-/usr/bin/prometheus-node-exporter}
+SIZE=${BENCH_SIZE:-1}
+# metr: rec plus --metrics-listen, scraped every SCRAPE s; nodeexp:
+# prometheus-node-exporter scraped at the same rate (measured as a daemon).
+DAEMONS=(norec scan rec prof metr)
 
 WORK=$(mktemp -d /tmp/virgo-bench.XXXXXX)
 PSOCK=virgobench-$$
@@ -79,6 +93,10 @@ BIN=$WORK/virgo-top
 log "building $BIN"
 build_binary "$BIN"
 BIN_SIZE=$(du -k "$BIN" | cut -f1)
+if [ "$SIZE" = 1 ]; then
+  # the Binary size section (kept by the awk at the end)
+  BENCH_OUT=$OUT bash "$BENCH_ROOT/bench/size.sh" >"$WORK/size.txt" || log "bench/size.sh failed: $(tail -3 "$WORK/size.txt")"
+fi
 have_tmux=1
 command -v tmux >/dev/null 2>&1 || have_tmux=0
 [ -r "$MONITOR_COST" ] || { log "no monitor-cost at $MONITOR_COST: skipping whole-process measurement"; have_tmux=0; }
@@ -92,6 +110,7 @@ run_monitors() { # OUTFILE
       bash "$MONITOR_COST" "${PROGS[@]}" >"$1" 2>"$1.err" || log "monitor-cost failed: $(cat "$1.err")"
   else
     : >"$1"
+    sleep "$DURATION" # the daemons are still measured over a pass
   fi
 }
 
@@ -99,7 +118,7 @@ run_monitors() { # OUTFILE
 # Fixture A serves its default schedule; fixture B the same checks (the same
 # interface and disk, from bench/fixsched) plus one agent.process check every
 # 300 s, which turns the scan daemon's process list on at every sample.
-log "starting two fixture servers and four daemons (norec, scan, rec, prof)"
+log "starting two fixture servers, five daemons (norec, scan, rec, prof, metr) and node_exporter"
 go run ./bench/fixsched --process virgo-top --period 300 >"$WORK/sched-scan.json"
 start_fixture "$BIN" "$WORK" --record "$WORK/record.jsonl"
 FXA_PID=$FIXTURE_PID FXA_ADDR=$FIXTURE_ADDR
@@ -120,6 +139,48 @@ start_daemon norec "$FXA_ADDR" "$WORK/ca.pem" --no-record
 start_daemon scan "$FXB_ADDR" "$WORK/fxb/ca.pem" --no-record
 start_daemon rec "$FXA_ADDR" "$WORK/ca.pem"
 start_daemon prof "$FXA_ADDR" "$WORK/ca.pem" --cpuprofile "$WORK/daemon-cpu.prof"
+METR_PORT=$(free_port)
+start_daemon metr "$FXA_ADDR" "$WORK/ca.pem" --metrics-listen "127.0.0.1:$METR_PORT"
+# node_exporter as Debian ships it (its default collectors), on loopback; its
+# textfile directory an empty one of ours.
+NE_PORT= NE_VERSION="not installed"
+if [ -x "$NODE_EXPORTER" ]; then
+  NE_PORT=$(free_port)
+  while [ "$NE_PORT" = "$METR_PORT" ]; do NE_PORT=$(free_port); done
+  mkdir -p "$WORK/ne-textfile"
+  NE_VERSION=$("$NODE_EXPORTER" --version 2>&1 | head -1)
+  "$NODE_EXPORTER" --web.listen-address="127.0.0.1:$NE_PORT" \
+    --collector.textfile.directory="$WORK/ne-textfile" >"$WORK/d-nodeexp.log" 2>&1 &
+  DPID[nodeexp]=$!
+  BENCH_PIDS+=("$!")
+  DAEMONS+=(nodeexp)
+else
+  log "no $NODE_EXPORTER: measuring without node_exporter"
+fi
+# scrape every SCRAPE s: the metr daemon's /metrics and node_exporter's
+# (size of each response, or "fail", one line a scrape)
+scrape_loop() {
+  local url=$1 out=$2 n
+  while :; do
+    n=$(curl -sf --max-time 4 -o /dev/null -w '%{size_download}' "$url" 2>/dev/null) || n=fail
+    echo "$n" >>"$out"
+    sleep "$SCRAPE"
+  done
+}
+need_tools curl
+SCRAPE_PIDS=()
+if command -v curl >/dev/null 2>&1; then
+  scrape_loop "http://127.0.0.1:$METR_PORT/metrics" "$WORK/scrape-metr.txt" &
+  SCRAPE_PIDS+=("$!")
+  BENCH_PIDS+=("$!")
+  if [ -n "$NE_PORT" ]; then
+    scrape_loop "http://127.0.0.1:$NE_PORT/metrics" "$WORK/scrape-nodeexp.txt" &
+    SCRAPE_PIDS+=("$!")
+    BENCH_PIDS+=("$!")
+  fi
+else
+  log "no curl: nothing scrapes the metr daemon or node_exporter"
+fi
 DAEMON_PID=${DPID[rec]}
 REC_DIR=$WORK/d-rec/record
 sleep "$DAEMON_SETTLE"
@@ -255,6 +316,7 @@ if [ -n "$PROF_PID" ]; then
   tmux -L "$PSOCK" kill-session -t prof >/dev/null 2>&1 || true
 fi
 D_END=$(now_s)
+for p in "${SCRAPE_PIDS[@]}"; do stop_pid "$p"; done
 for d in "${DAEMONS[@]}"; do stop_pid "${DPID[$d]}"; done
 stop_pid "$FXA_PID"
 stop_pid "$FXB_PID"
@@ -511,6 +573,12 @@ if num "$DM_LIVE_day" && num "$DM_LIVE_week"; then
   GOAL_MEM=$(le "$DM_LIVE_week" "$((DM_LIVE_day + 1))")
 fi
 
+# scrapes FILE: "ok / failed | mean bytes" of a scrape_loop's lines
+scrapes() {
+  if [ ! -s "$1" ]; then echo "NA | NA"; return; fi
+  awk '$1 == "fail" { f++; next } { n++; b += $1 } END { printf "%d / %d | %s", n, f, (n ? sprintf("%.0f", b / n) : "NA") }' "$1"
+}
+
 T_END=$(date +%s)
 NEW=$WORK/BENCHMARKS.md
 {
@@ -525,7 +593,7 @@ Regenerate with \`make bench\` (or \`bash bench/run.sh\`; 30 s per program as is
 $(machine_summary)
 - processes at the start: $PROCS_BASE; load average at start / end: $LOAD_START / $LOAD_END
 $(tools_versions)
-- virgo-top binary: $BIN_SIZE KiB (\`CGO_ENABLED=0 go build -trimpath -ldflags '-s -w'\`)
+- virgo-top binary: $BIN_SIZE KiB (\`make build\`: CGO off, -trimpath, -ldflags '-s -w', the Makefile's TAGS and GCFLAGS; per package: Binary size)
 
 CPU figures are noisy: this is a shared 2-core machine where other work (tests, builds) runs at
 the same time. Only the ratios from one run mean much; htop, btop and virgo-top are measured one
@@ -535,7 +603,7 @@ after another in the same run for that reason, each at a 1 s refresh in a 200x50
 
 \`\`\`sh
 go test -run '^\$' -bench '$PATTERN' -benchmem -count=1 ./...
-CGO_ENABLED=0 go build -trimpath -ldflags '-s -w' -o \$TMP/virgo-top ./cmd/virgo-top
+make build BIN=\$TMP/virgo-top   # CGO_ENABLED=0 go build -trimpath -tags nethttpomithttp2 -gcflags=PKG=-l... -ldflags '-s -w'
 DURATION=$DURATION SETTLE=$SETTLE VIRGO_TOP_CMD="env XDG_STATE_HOME=\$TMP/xdg \$TMP/virgo-top" ../shared/tools/monitor-cost htop btop virgo-top
 # the same with $SLEEPERS extra \`sleep\` processes running
 virgo-top fixture-server --listen 127.0.0.1:0 --ca-out \$TMP/ca.pem --record \$TMP/record.jsonl   # fixture A
@@ -543,6 +611,9 @@ go run ./bench/fixsched --process virgo-top --period 300 >sched.json     # A's c
 virgo-top fixture-server --listen 127.0.0.1:0 --ca-out \$TMP/fxb/ca.pem --schedule sched.json     # fixture B
 virgo-top --daemon --endpoint A --ca-file … --agent-id bench-rec --token … --state-dir \$TMP/d-rec   # rec (records)
 #   norec: the same with --no-record; prof: rec with --cpuprofile; scan: --no-record against fixture B
+#   metr: rec with --metrics-listen 127.0.0.1:PORT; both scraped every ${SCRAPE} s: curl -sf http://127.0.0.1:PORT/metrics
+prometheus-node-exporter --web.listen-address=127.0.0.1:PORT2 --collector.textfile.directory=\$TMP/ne-textfile
+bash bench/size.sh   # the Binary size section
 virgo-top --cpuprofile cpu.prof --memprofile mem.prof   # in tmux, quit with q
 go tool pprof -top -nodecount=15 [-cum] cpu.prof; go tool pprof -top -nodecount=15 -sample_index=alloc_space mem.prof
 go run ./bench/recgen --dir \$TMP/rec7d --days 7; go run ./bench/recgen --dir \$TMP/rec1d --days 1 --seed 2
@@ -580,7 +651,21 @@ $(cpu_pct 1 "$D_SECS") %) and /proc/PID/status.
 |---|---|---|---|---|---|---|
 | $(kb_mib "${D_RSS:-NA}") | $(kb_mib "${D_HWM:-NA}") | $(kb_mib "${D_ANON:-NA}") | $(kb_mib "${D_FILE:-NA}") | $(awk -v t="$D_TICKS" -v k="$TCK" 'BEGIN{ if (t ~ /^[0-9]+$/) printf "%.2f", t/k; else print "NA" }') | $D_PCT | $D_ERRORS |
 
-Fixture server A (three daemons) at shutdown: \`${FIXTURE_STATS:-no stats line}\`
+Fixture server A (four daemons) at shutdown: \`${FIXTURE_STATS:-no stats line}\`
+
+### Beside node_exporter (issue 16)
+
+In the same run: the metr daemon (rec plus \`--metrics-listen\`, its /metrics scraped every
+${SCRAPE} s: the daemon's sample interval) and ${NE_VERSION} (Debian's default collectors, on
+loopback, scraped every ${SCRAPE} s by the same curl loop). CPU from /proc/PID/task/*/schedstat
+over each pass ($P1_SECS s and $P2_SECS s); memory at the end of pass 2.
+
+| process | CPU % pass 1 | CPU % pass 2 | RSS MiB | HWM MiB | anonymous MiB | scrapes ok / failed | bytes a scrape |
+|---|---|---|---|---|---|---|---|
+| rec (no /metrics) | ${PCT1_rec} | ${PCT2_rec} | $(kb_mib "$RSS_p2_rec") | $(kb_mib "$HWM_p2_rec") | $(kb_mib "$ANON_p2_rec") | - | - |
+| metr (rec + /metrics) | ${PCT1_metr} | ${PCT2_metr} | $(kb_mib "$RSS_p2_metr") | $(kb_mib "$HWM_p2_metr") | $(kb_mib "$ANON_p2_metr") | $(scrapes "$WORK/scrape-metr.txt") |
+| node_exporter | ${PCT1_nodeexp:-NA} | ${PCT2_nodeexp:-NA} | $(kb_mib "${RSS_p2_nodeexp:-NA}") | $(kb_mib "${HWM_p2_nodeexp:-NA}") | $(kb_mib "${ANON_p2_nodeexp:-NA}") | $(scrapes "$WORK/scrape-nodeexp.txt") |
+| metr / node_exporter | $(ratio "${PCT1_metr}" "${PCT1_nodeexp:-NA}") | $(ratio "${PCT2_metr}" "${PCT2_nodeexp:-NA}") | $(ratio "${RSS_p2_metr}" "${RSS_p2_nodeexp:-NA}") | $(ratio "${HWM_p2_metr}" "${HWM_p2_nodeexp:-NA}") | | | |
 
 ## Goals (issue 8)
 
@@ -592,6 +677,9 @@ Fixture server A (three daemons) at shutdown: \`${FIXTURE_STATS:-no stats line}\
 | daemon RSS <= 8 MiB | $(kb_mib "${D_RSS:-NA}") MiB (HWM $(kb_mib "${D_HWM:-NA}") MiB) | $(verdict "$(le "${D_RSS:-NA}" 8192)") |
 | daemon CPU <= 0.1 % of a core | ${D_PCT} % | $(verdict "$(le "$D_PCT" 0.1)") |
 | View() at 200x50 with 1,000 processes < 1 ms | ${VIEW_MEAS} | $(verdict "$VIEW_OK") |
+| daemon CPU <= node_exporter's, both scraped every ${SCRAPE} s (issue 16) | metr ${PCT1_metr} % vs ${PCT1_nodeexp:-NA} % (pass 1), ${PCT2_metr} % vs ${PCT2_nodeexp:-NA} % (pass 2) | $(verdict "$(le "${PCT1_metr}" "${PCT1_nodeexp:-NA}")") / $(verdict "$(le "${PCT2_metr}" "${PCT2_nodeexp:-NA}")") |
+| daemon RSS <= node_exporter's (issue 16) | metr $(kb_mib "$RSS_p2_metr") MiB vs $(kb_mib "${RSS_p2_nodeexp:-NA}") MiB | $(verdict "$(le "${RSS_p2_metr}" "${RSS_p2_nodeexp:-NA}")") |
+| stripped binary <= 9000 KB (issue 16) | $BIN_SIZE KiB ($(awk -v k="$BIN_SIZE" 'BEGIN{printf "%.0f", k*1.024}') KB; per package: Binary size) | $(verdict "$(le "$(awk -v k="$BIN_SIZE" 'BEGIN{printf "%.0f", k*1.024}')" 9000)") |
 
 For context, in the same run: console CPU vs btop's without sleepers ${VT_PCT0} % vs ${BT_PCT0} %
 ($(ratio "$VT_PCT0" "$BT_PCT0")); vs htop's with sleepers ${VT_PCT1} % vs ${HT_PCT1} % ($(ratio "$VT_PCT1" "$HT_PCT1")).
@@ -789,7 +877,7 @@ EOF
   # keep the sections scale.sh and soak.sh wrote, and the measured
   # decisions written by hand (they are always last)
   if [ -f "$OUT" ]; then
-    awk '/^## (Scale|Soak|bubbletea)/ { keep = 1 } keep { print }' "$OUT" | sed '1s/^/\n/'
+    awk '/^## (Scale|Soak|Binary size|Endpoint|Fleet|bubbletea)/ { keep = 1 } keep { print }' "$OUT" | sed '1s/^/\n/'
   fi
 } >"$NEW"
 cp "$NEW" "$OUT"

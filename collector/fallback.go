@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"runtime"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -208,7 +207,7 @@ func (f *processFallback) collect(ctx context.Context, now time.Time) ([]Process
 		}
 		out = append(out, pr)
 	}
-	slices.SortFunc(out, func(a, b Process) int { return int(a.PID) - int(b.PID) })
+	sortByPID(out)
 	f.prev, f.prevTime = next, now
 	return out, nil
 }
