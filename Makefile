@@ -69,9 +69,9 @@ size:
 	bash bench/size.sh
 
 # .ci/run's gate: fails when the stripped linux/amd64 binary is over
-# MAX_BINARY_KB KiB (the size achieved + 5 %: 11637 KiB on go1.26.8). Raise it only with the size
+# MAX_BINARY_KB KiB (the size achieved + 5 %: 12129 KiB on go1.26.8 with the endpoint and the fleet view). Raise it only with the size
 # delta in the commit message.
-MAX_BINARY_KB ?= 12218
+MAX_BINARY_KB ?= 12735
 size-check:
 	bash bench/size.sh --check $(MAX_BINARY_KB)
 
