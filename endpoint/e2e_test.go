@@ -299,7 +299,9 @@ func spoolEmpty(t *testing.T, d *child) bool {
 	sc := bufio.NewScanner(resp.Body)
 	sc.Buffer(nil, 1<<20)
 	for sc.Scan() {
-		if f := strings.Fields(sc.Text()); len(f) == 2 && f[0] == "virgo_spool_depth" {
+		// virgo_spool_depth{host="..."} N: every family on an agent's
+		// /metrics carries the host label.
+		if f := strings.Fields(sc.Text()); len(f) == 2 && (f[0] == "virgo_spool_depth" || strings.HasPrefix(f[0], "virgo_spool_depth{")) {
 			v, err := strconv.ParseFloat(f[1], 64)
 			return err == nil && v == 0
 		}
