@@ -42,7 +42,6 @@ var (
 
 // Per-connection bounds that are not config keys.
 const (
-	helloTimeout      = 30 * time.Second // TLS handshake plus hello
 	writeTimeout      = 10 * time.Second // one reply; a peer that does not read is dropped
 	maxBadLines       = 32               // garbage or oversized lines before the connection is dropped
 	connPostWorkers   = 4                // posts of one connection handled at once
@@ -51,6 +50,11 @@ const (
 	hostInfoTimeout   = 30 * time.Second // default wait for a host_info.get answer
 	connReadBuffer    = 4 << 10          // per connection; longer lines are still read whole
 )
+
+// helloTimeout bounds the TLS handshake plus the hello, counted from the
+// accept: a peer that has not said hello by then is dropped, whatever it
+// sent meanwhile (a variable for tests).
+var helloTimeout = 30 * time.Second
 
 // Server is one endpoint instance: agents over TLS, outputs, and the HTTP
 // API (Handler). It keeps no state another instance needs.
@@ -431,6 +435,7 @@ type conn struct {
 	// Set once by the reader at hello, before register publishes c.
 	agentID string
 	hello   bool
+	helloBy time.Time // accept + helloTimeout: the hello must have come by then
 
 	wmu      sync.Mutex // one write at a time (deadline + write)
 	ctx      context.Context
@@ -452,7 +457,7 @@ func newConn(s *Server, raw net.Conn) *conn {
 	ctx, cancel := context.WithCancel(s.ctx)
 	return &conn{
 		s: s, raw: raw, nc: raw, remote: raw.RemoteAddr().String(),
-		ctx: ctx, cancel: cancel, posts: make(chan struct{}, connPostWorkers),
+		ctx: ctx, cancel: cancel, posts: make(chan struct{}, connPostWorkers), helloBy: time.Now().Add(helloTimeout),
 		reqs:    newBucket(requestsPerMinute, requestsPerMinute/4, s.now()),
 		pending: map[string]chan *protocol.Response{},
 		periods: map[string]int64{}, period: map[string]time.Duration{},
@@ -479,7 +484,7 @@ func (c *conn) serve() {
 	defer c.cancel()
 	if s.tlsCfg != nil {
 		tc := tls.Server(c.raw, s.tlsCfg)
-		_ = c.raw.SetDeadline(time.Now().Add(helloTimeout))
+		_ = c.raw.SetDeadline(c.helloBy)
 		if err := tc.HandshakeContext(c.ctx); err != nil {
 			s.stats.tlsFailed.Add(1)
 			s.log.Debug("TLS handshake failed", "remote", c.remote, "err", err)
@@ -506,20 +511,23 @@ func (c *conn) serve() {
 	}
 }
 
-// idle is how long the reader waits for a line: the hello must come within
-// helloTimeout; after it, heartbeats come every heartbeat_interval.
-func (c *conn) idle() time.Duration {
+// readDeadline is when the reader gives up waiting for a line: before the
+// hello, helloBy, the same for every line (a peer trickling garbage or
+// responses, one line at a time, must not hold one of max_agents slots
+// for ever without a token); after it, heartbeats come every
+// heartbeat_interval.
+func (c *conn) readDeadline() time.Time {
 	if !c.hello {
-		return helloTimeout
+		return c.helloBy
 	}
-	return 3*time.Duration(c.s.cfg.HeartbeatInterval) + 10*time.Second
+	return time.Now().Add(3*time.Duration(c.s.cfg.HeartbeatInterval) + 10*time.Second)
 }
 
 func (c *conn) readLoop() {
 	s := c.s
 	bad := 0
 	for !c.stop.Load() {
-		_ = c.raw.SetReadDeadline(time.Now().Add(c.idle()))
+		_ = c.raw.SetReadDeadline(c.readDeadline())
 		if c.stop.Load() {
 			// stopReading ran between the check above and the deadline
 			// just set, which overrode its own.

@@ -258,6 +258,42 @@ func TestBadInput(t *testing.T) {
 	}
 }
 
+// A peer without a token cannot hold a connection (one of max_agents)
+// by sending a line now and then: the hello is due helloTimeout after the
+// accept, whatever came before it.
+func TestHelloDueFromAccept(t *testing.T) {
+	old := helloTimeout
+	helloTimeout = 300 * time.Millisecond
+	t.Cleanup(func() { helloTimeout = old })
+	te := startEndpoint(t, nil, nil)
+	for _, line := range []string{
+		`{"v":"1","id":"e1","source":"x","target":"endpoint","result":0}`, // a response: no reply, not bad
+		"garbage",
+	} {
+		a := dialAgent(t, te.addr)
+		stop := make(chan struct{})
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			t := time.NewTicker(50 * time.Millisecond)
+			defer t.Stop()
+			for {
+				select {
+				case <-stop:
+					return
+				case <-t.C:
+					if _, err := a.c.Write([]byte(line + "\n")); err != nil {
+						return
+					}
+				}
+			}
+		}()
+		a.expectClosed() // dialAgent's 20 s deadline fails the test if it stays open
+		close(stop)
+		<-done
+	}
+}
+
 func TestBadInputReplies(t *testing.T) {
 	te := startEndpoint(t, nil, nil)
 	a := dialAgent(t, te.addr)
