@@ -18,7 +18,11 @@ func (c *conn) handleLine(line []byte) bool {
 	if err != nil {
 		var ve *protocol.VersionError
 		if errors.As(err, &ve) && m.Request != nil {
+			// Answered (the agent logs why), and counted as a bad line:
+			// else a flood of them would escape both the bad-line limit
+			// and the request rate limit.
 			s.stats.linesBad.Add(1)
+			c.lastBad = true
 			c.reply(m.Request, nil, &protocol.Error{Code: 400, Message: ve.Error()})
 			return true
 		}

@@ -225,6 +225,13 @@ func TestBadInput(t *testing.T) {
 		{"wrong version", []string{`{"v":"2","id":99,"source":"x","target":"endpoint","method":"heartbeat.post"}`}, false},
 		{"unknown method", []string{`{"v":"1","id":98,"source":"x","target":"endpoint","method":"no.such"}`}, false},
 		{"post without check id", []string{`{"v":"1","id":97,"source":"x","target":"endpoint","method":"check_metrics.post","params":{"metrics":5}}`}, false},
+		{"flood of wrong versions", func() []string {
+			l := make([]string, maxBadLines+5)
+			for i := range l {
+				l[i] = `{"v":"2","id":99,"source":"x","target":"endpoint","method":"heartbeat.post"}`
+			}
+			return l
+		}(), true},
 		{"flood of garbage", func() []string {
 			l := make([]string, maxBadLines+5)
 			for i := range l {
