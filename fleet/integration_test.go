@@ -1,12 +1,16 @@
 package fleet_test
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/virgo-top/virgo-top/fleet"
 )
 
 // TestFleetRealEngines: three virgo-top daemons (one with a CRITICAL
@@ -102,6 +106,35 @@ func TestFleetRealEngines(t *testing.T) {
 			}
 			if nodeRow := rowOf(hosts, nodename); nodeRow != nil && nodeRow["alarm"] != "" {
 				t.Errorf("node_exporter host has an alarm: %v", nodeRow)
+			}
+			// The console's paging (sort key, topk and "unless" in the
+			// engine), one host a page: every host once, the CRITICAL
+			// one first.
+			c, err := fleet.New(fleet.Config{URL: e.url})
+			if err != nil {
+				t.Fatal(err)
+			}
+			f, err := fleet.NewFleet(c, fleet.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var paged []string
+			for off := 0; off < len(hosts)+1; off++ {
+				tb, err := f.Table(context.Background(), fleet.Request{Sort: fleet.ColAlarm, Desc: true, Offset: off, Limit: 1})
+				if err != nil {
+					t.Fatalf("page %d: %v", off, err)
+				}
+				for _, h := range tb.Hosts {
+					paged = append(paged, h.Host)
+				}
+			}
+			if len(paged) != len(hosts) || paged[0] != "vt1" {
+				t.Errorf("paged one by one: %v, want the %d hosts once each, vt1 first", paged, len(hosts))
+			}
+			for _, want := range []string{"vt1", "vt2", "vt3", nodename} {
+				if !slices.Contains(paged, want) {
+					t.Errorf("paging never showed %s: %v", want, paged)
+				}
 			}
 		})
 	}

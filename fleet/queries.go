@@ -383,14 +383,19 @@ func (f *Fleet) Table(ctx context.Context, req Request) (*Table, error) {
 	var page []string
 	if req.Limit > 0 && req.Sort != ColHost {
 		// Phase 1: the count and the page's hosts, sorted in the engine.
-		k := req.Offset + req.Limit
+		// Among hosts whose keys tie (a fleet of OK hosts), topk keeps
+		// the ones it meets first, in no order we can ask for; a page is
+		// therefore the first offset+limit less the first offset (one
+		// query, one evaluation), never a slice of a page re-sorted by
+		// name, which shows some hosts twice and others never.
 		fn := "bottomk"
 		if req.Desc {
 			fn = "topk"
 		}
-		qs := map[string]string{
-			"count": f.expand("count(("+columnQuery[ColAge]+") or ("+seenQuery+"))", all, f.opt.RateWindow),
-			"page":  fmt.Sprintf("%s(%d, %s)", fn, k, f.sortExpr(req.Sort, req.Desc, all)),
+		key := f.sortExpr(req.Sort, req.Desc, all)
+		pageQ := fmt.Sprintf("%s(%d, %s)", fn, req.Offset+req.Limit, key)
+		if req.Offset > 0 {
+			pageQ += fmt.Sprintf(" unless %s(%d, %s)", fn, req.Offset, key)
 		}
 		// count() has no host label: read it raw, beside the page.
 		var cr *Result
@@ -398,9 +403,9 @@ func (f *Fleet) Table(ctx context.Context, req Request) (*Table, error) {
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
-			cr, cerr = f.c.Query(ctx, qs["count"], at)
+			cr, cerr = f.c.Query(ctx, f.expand("count(("+columnQuery[ColAge]+") or ("+seenQuery+"))", all, f.opt.RateWindow), at)
 		}()
-		vals, warns, err := f.multi(ctx, map[string]string{"page": qs["page"]}, at)
+		vals, warns, err := f.multi(ctx, map[string]string{"page": pageQ}, at)
 		<-done
 		if err != nil {
 			return nil, err
@@ -413,11 +418,6 @@ func (f *Fleet) Table(ctx context.Context, req Request) (*Table, error) {
 		}
 		t.Warnings = append(t.Warnings, warns...)
 		page = sortHosts(vals["page"], req.Desc)
-		if req.Offset < len(page) {
-			page = page[req.Offset:]
-		} else {
-			page = nil
-		}
 		if len(page) > req.Limit {
 			page = page[:req.Limit]
 		}

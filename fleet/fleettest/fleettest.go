@@ -22,7 +22,7 @@ import (
 type Host struct {
 	Name                         string
 	CPU, Mem, Load, Disk, RX, TX *float64
-	WorstAlarm                   *float64 // 1 OK, 1.5 UNKNOWN, 2 WARNING, 3 CRITICAL
+	WorstAlarm                   *float64 // virgo_alarm_state: -1 UNKNOWN, 0 OK, 1 WARNING, 2 CRITICAL
 	NotOK                        *float64
 	Link                         *float64
 	LastSample                   time.Time             // zero: not answering (DOWN)
@@ -205,38 +205,27 @@ func (e *Engine) serve(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	case "page":
-		// The engine sorts: answer every matching host with its key.
-		col := pageColumn(q)
-		for _, h := range hosts {
-			if !want(h.Name) {
-				continue
-			}
-			live := !h.LastSample.IsZero()
-			missing := -1e300
-			if strings.HasPrefix(q, "bottomk") {
-				missing = 1e300
-			}
-			switch v, ok := value(h, col); {
-			case col == "alarm" && !live && !h.Seen.IsZero():
-				add(map[string]string{"host": h.Name}, 3) // DOWN, as the engine ranks it
-			case col == "alarm" && !ok && live:
-				add(map[string]string{"host": h.Name}, -1)
-			case ok:
-				add(map[string]string{"host": h.Name}, v)
-			case !h.Seen.IsZero():
-				add(map[string]string{"host": h.Name}, missing)
-			}
+		// The engine sorts: every matching host with its key, topk or
+		// bottomk keeping the first encountered (the hosts' order) among
+		// ties, as Prometheus does; "topk(k, E) unless topk(o, E)" is the
+		// page after the first o.
+		page, skip := q, ""
+		if i := strings.Index(q, " unless "); i >= 0 {
+			page, skip = q[:i], q[i+len(" unless "):]
 		}
-		if k := topK(q); k < len(out) {
-			sort.Slice(out, func(i, j int) bool {
-				a, _ := strconv.ParseFloat(out[i].Value[1].(string), 64)
-				b, _ := strconv.ParseFloat(out[j].Value[1].(string), 64)
-				if strings.HasPrefix(q, "bottomk") {
-					return a < b
+		out = pageSamples(page, hosts, at)
+		if skip != "" {
+			drop := map[string]bool{}
+			for _, s := range pageSamples(skip, hosts, at) {
+				drop[s.Metric["host"]] = true
+			}
+			kept := out[:0]
+			for _, s := range out {
+				if !drop[s.Metric["host"]] {
+					kept = append(kept, s)
 				}
-				return a > b
-			})
-			out = out[:k]
+			}
+			out = kept
 		}
 	default:
 		for _, h := range hosts {
@@ -252,6 +241,47 @@ func (e *Engine) serve(w http.ResponseWriter, r *http.Request) {
 		out = []sample{}
 	}
 	json.NewEncoder(w).Encode(map[string]any{"status": "success", "data": map[string]any{"resultType": "vector", "result": out}})
+}
+
+// pageSamples answers one topk/bottomk query q.
+func pageSamples(q string, hosts []Host, at float64) []sample {
+	var out []sample
+	add := func(h string, v float64) {
+		out = append(out, sample{Metric: map[string]string{"host": h}, Value: []any{at, num(v)}})
+	}
+	col := pageColumn(q)
+	for _, h := range hosts {
+		if !hostMatches(q, h.Name) {
+			continue
+		}
+		live := !h.LastSample.IsZero()
+		missing := -1e300
+		if strings.HasPrefix(q, "bottomk") {
+			missing = 1e300
+		}
+		switch v, ok := value(h, col); {
+		case col == "alarm" && !live && !h.Seen.IsZero():
+			add(h.Name, 3) // DOWN, as the engine ranks it
+		case col == "alarm" && !ok && live:
+			add(h.Name, -1)
+		case ok:
+			add(h.Name, v)
+		case !h.Seen.IsZero():
+			add(h.Name, missing)
+		}
+	}
+	if k := topK(q); k < len(out) {
+		sort.SliceStable(out, func(i, j int) bool {
+			a, _ := strconv.ParseFloat(out[i].Value[1].(string), 64)
+			b, _ := strconv.ParseFloat(out[j].Value[1].(string), 64)
+			if strings.HasPrefix(q, "bottomk") {
+				return a < b
+			}
+			return a > b
+		})
+		out = out[:k]
+	}
+	return out
 }
 
 func value(h Host, col string) (float64, bool) {
