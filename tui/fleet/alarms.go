@@ -18,6 +18,7 @@ type alarmList struct {
 	keys   *keyMap
 	w, h   int
 	alarms []fleet.Alarm
+	loaded bool // a fetch succeeded: an empty list means all OK
 	top    int
 	sel    int
 	now    func() time.Time
@@ -33,7 +34,7 @@ func (a *alarmList) SetSize(w, h int) { a.w, a.h = w, h }
 func (a *alarmList) rows() int { return max(a.h-3, 1) }
 
 func (a *alarmList) setAlarms(al []fleet.Alarm) {
-	a.alarms = al
+	a.alarms, a.loaded = al, true
 	a.sel = min(a.sel, max(len(al)-1, 0))
 	a.top = min(a.top, a.sel)
 }
@@ -105,7 +106,10 @@ func alarmLines(st *tui.Styles, alarms []fleet.Alarm, now time.Time, w, sel, top
 // View draws the list in its box.
 func (a *alarmList) View(focused bool) []string {
 	lines := alarmLines(a.st, a.alarms, a.now(), a.w-2, a.sel, a.top, a.rows())
-	if len(a.alarms) == 0 {
+	switch {
+	case !a.loaded:
+		lines = append(lines, a.st.Dim.Render("no answer from the engine yet"))
+	case len(a.alarms) == 0:
 		lines = append(lines, a.st.StateOK.Render("every alarm of the fleet is OK"))
 	}
 	worst := ""

@@ -86,8 +86,11 @@ type Model struct {
 	tableAgain                        bool // the request changed while a fetch ran
 	lastGood                          time.Time
 	version                           string // the engine's, or why it is unknown
-	lastErr                           string
-	took                              time.Duration
+	// The last fetch's error per kind ("" when it succeeded): each view
+	// shows the table's and its own, so one view's success never hides
+	// another's failure.
+	tableErr, alarmsErr, detailErr string
+	took                           time.Duration
 }
 
 // New builds the console's model; r is the renderer its styles are built
@@ -196,9 +199,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tableMsg:
 		m.tableBusy = false
 		if msg.err != nil {
-			m.lastErr = oneLine(msg.err.Error())
+			m.tableErr = oneLine(msg.err.Error())
 		} else {
-			m.lastErr = ""
+			m.tableErr = ""
 			m.lastGood = m.opts.Now()
 			m.took = msg.t.Took
 			m.table.setTable(msg.t)
@@ -211,17 +214,19 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case alarmsMsg:
 		m.alarmsBusy = false
 		if msg.err != nil {
-			m.lastErr = oneLine(msg.err.Error())
+			m.alarmsErr = oneLine(msg.err.Error())
 		} else {
+			m.alarmsErr = ""
 			m.alarms.setAlarms(msg.a)
 		}
 		return m, nil
 	case detailMsg:
 		m.detailBusy = false
 		if msg.err != nil {
-			m.lastErr = oneLine(msg.err.Error())
+			m.detailErr = oneLine(msg.err.Error())
 			return m, nil
 		}
+		m.detailErr = ""
 		m.detail.setDetail(msg.d)
 		if m.detail.d == nil && m.view == viewDetail {
 			// The host or the window changed while it ran.
@@ -369,17 +374,29 @@ func (m Model) detailHeader() string {
 }
 
 // statusLine says when the data shown was fetched, how long the queries
-// took, and what went wrong (the last good data stays on the screen).
+// took, and what went wrong (the last good data stays on the screen): the
+// table's error, and the error of the view shown.
 func (m Model) statusLine() string {
 	now := m.opts.Now()
+	var errs []string
+	if m.tableErr != "" {
+		errs = append(errs, m.tableErr)
+	}
+	switch {
+	case m.view == viewAlarms && m.alarmsErr != "":
+		errs = append(errs, m.alarmsErr)
+	case m.view == viewDetail && m.detailErr != "":
+		errs = append(errs, m.detailErr)
+	}
+	lastErr := strings.Join(errs, "; ")
 	var s string
 	switch {
-	case m.lastGood.IsZero() && m.lastErr == "":
+	case m.lastGood.IsZero() && lastErr == "":
 		s = m.st.Dim.Render("querying the engine…")
 	case m.lastGood.IsZero():
-		s = m.st.Error.Render("engine error: " + m.lastErr + " (no data yet; retrying every " + m.opts.Refresh.String() + ")")
-	case m.lastErr != "":
-		s = m.st.Error.Render("engine error: "+m.lastErr) + m.st.Dim.Render(" · showing data from "+fleet.FormatAge(now.Sub(m.lastGood).Seconds())+" ago")
+		s = m.st.Error.Render("engine error: " + lastErr + " (no data yet; retrying every " + m.opts.Refresh.String() + ")")
+	case lastErr != "":
+		s = m.st.Error.Render("engine error: "+lastErr) + m.st.Dim.Render(" · showing data from "+fleet.FormatAge(now.Sub(m.lastGood).Seconds())+" ago")
 	default:
 		s = m.st.Status.Render("updated "+m.lastGood.Format("15:04:05")+" ("+fleet.FormatAge(now.Sub(m.lastGood).Seconds())+" ago)") +
 			m.st.Dim.Render(" · queries "+m.took.Round(time.Millisecond).String()+" · every "+m.opts.Refresh.String())

@@ -337,3 +337,48 @@ func TestPaging(t *testing.T) {
 		t.Errorf("back:\n%s", s)
 	}
 }
+
+// scriptSource answers the table and fails the alarms and the drill-down.
+type scriptSource struct{}
+
+func (scriptSource) Table(context.Context, fleet.Request) (*fleet.Table, error) {
+	return &fleet.Table{Hosts: []fleet.Host{{Host: "a", Status: fleet.StatusUp}}, Total: 1}, nil
+}
+func (scriptSource) Alarms(context.Context, time.Time) ([]fleet.Alarm, error) {
+	return nil, errors.New("alarms: query processing would load too many samples")
+}
+func (scriptSource) HostDetail(context.Context, string, time.Duration, time.Time, int) (*fleet.Detail, error) {
+	return nil, errors.New("cpu: range too long")
+}
+
+// A view whose fetch failed says so, even after another view's fetch
+// succeeded: the alarms list never claims that every alarm is OK when it
+// could not ask, and the drill-down does not stay "loading" silently.
+func TestFailedViewShowsItsError(t *testing.T) {
+	r := lipgloss.NewRenderer(io.Discard)
+	r.SetColorProfile(termenv.Ascii)
+	hs := &harness{t: t, clock: now}
+	hs.m = New(Options{Source: scriptSource{}, Now: func() time.Time { return hs.clock },
+		Tick: func(time.Duration, func(time.Time) tea.Msg) tea.Cmd { return nil }}, r)
+	hs.send(tea.WindowSizeMsg{Width: 100, Height: 30})
+	hs.run(hs.m.Init())
+	hs.keys("a")
+	hs.send(tickMsg(now)) // the table succeeds after the alarms failed
+	s := hs.screen()
+	if strings.Contains(s, "every alarm of the fleet is OK") {
+		t.Errorf("alarms list claims all OK though it could not be fetched:\n%s", s)
+	}
+	if !strings.Contains(s, "too many samples") {
+		t.Errorf("alarms error not shown:\n%s", s)
+	}
+	hs.keys("esc", "enter")
+	hs.send(tickMsg(now))
+	if s := hs.screen(); !strings.Contains(s, "range too long") {
+		t.Errorf("drill-down error not shown:\n%s", s)
+	}
+	hs.keys("esc")
+	if s := hs.screen(); strings.Contains(s, "engine error") {
+		t.Errorf("the table, fetched fine, shows another view's error:\n%s", s)
+	}
+}
+func (scriptSource) EngineVersion(context.Context) (string, error) { return "3.0", nil }
