@@ -89,6 +89,9 @@ func (f *Fleet) alarmRows(ctx context.Context, vec []Sample, at time.Time) ([]Al
 				ts, ok = firstBad[k]
 			}
 			if ok {
+				// The step after the last OK one may end past at: the
+				// alarm turned within the last step.
+				ts = math.Min(ts, float64(at.UnixMilli())/1000)
 				sec, frac := math.Modf(ts)
 				out[i].Since = time.Unix(int64(sec), int64(frac*1e9)).UTC()
 			} else {

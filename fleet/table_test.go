@@ -276,3 +276,21 @@ func TestTablePagedTies(t *testing.T) {
 		}
 	}
 }
+
+// An alarm last OK at the subquery's last step, which ends before the
+// evaluation time, turned since: "since" is at most the evaluation time,
+// never in the future (a negative "for" on the screen).
+func TestAlarmSinceNotInFuture(t *testing.T) {
+	F := fleettest.F
+	e := fleettest.New([]fleettest.Host{{Name: "a", CPU: F(1), WorstAlarm: F(2), NotOK: F(1), LastSample: now, Seen: now,
+		Alarms: map[[2]string]float64{{"c", "x"}: 2}, LastOK: map[[2]string]time.Time{{"c", "x"}: now.Add(-5 * time.Second)}}})
+	defer e.Close()
+	f := newFleet(t, e)
+	al, err := f.Alarms(context.Background(), time.Time{})
+	if err != nil || len(al) != 1 {
+		t.Fatalf("%v %v", al, err)
+	}
+	if al[0].Since.After(now) {
+		t.Errorf("since %s, after the evaluation time %s", al[0].Since, now)
+	}
+}
