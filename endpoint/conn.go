@@ -175,8 +175,12 @@ func (c *conn) handlePost(req *protocol.Request) bool {
 }
 
 // checkPeriod is the period a post's alerts last for (x3): the check's
-// period in the schedule served, else the interval since the check's last
-// post on this connection, else min_check_period, else a minute.
+// period in the schedule served, else the interval since the check's
+// newest post on this connection (at most a day, protocol.MaxCheckPeriod),
+// else min_check_period, else a minute. Only newer posts move the newest
+// timestamp: a spooled post sent between two live ones (an agent draining
+// its spool) must not make the next live post's interval hours long, which
+// would keep its alerts firing for hours after the agent died.
 func (c *conn) checkPeriod(mp protocol.MetricsPost) time.Duration {
 	if p := c.s.scheds.Period(c.agentID, mp.CheckID); p > 0 {
 		return p
@@ -185,9 +189,9 @@ func (c *conn) checkPeriod(mp protocol.MetricsPost) time.Duration {
 	defer c.pmu.Unlock()
 	last, ok := c.periods[mp.CheckID]
 	if ok && mp.Timestamp > last {
-		c.period[mp.CheckID] = time.Duration(mp.Timestamp-last) * time.Millisecond
+		c.period[mp.CheckID] = time.Duration(min(mp.Timestamp-last, protocol.MaxCheckPeriod)) * time.Millisecond
 	}
-	if ok || len(c.periods) < maxCheckPeriods {
+	if ok && mp.Timestamp > last || !ok && len(c.periods) < maxCheckPeriods {
 		c.periods[mp.CheckID] = mp.Timestamp
 	}
 	if p := c.period[mp.CheckID]; p > 0 {

@@ -227,3 +227,29 @@ func FuzzEndpointLine(f *testing.F) {
 		}
 	})
 }
+
+// TestCheckPeriod: the interval between a check's posts, measured from its
+// newest post (a spooled post in between does not stretch it), at most a
+// day (hostile timestamps do not overflow it).
+func TestCheckPeriod(t *testing.T) {
+	s := New(Options{Config: testConfig()})
+	defer s.Close()
+	c := &conn{s: s, agentID: "a", periods: map[string]int64{}, period: map[string]time.Duration{}}
+	post := func(ts int64) time.Duration {
+		return c.checkPeriod(protocol.MetricsPost{CheckID: "ch", Timestamp: ts})
+	}
+	const t0 = 1_800_000_000_000
+	if got := post(t0); got != time.Minute {
+		t.Errorf("first post: %v, want the default minute", got)
+	}
+	if got := post(t0 + 30_000); got != 30*time.Second {
+		t.Errorf("second post 30 s later: %v", got)
+	}
+	post(t0 - 2*3600_000) // from the spool, two hours old
+	if got := post(t0 + 60_000); got != 30*time.Second {
+		t.Errorf("live post after a spooled one: %v, want 30s (from the newest post)", got)
+	}
+	if got := post(1 << 62); got != 24*time.Hour {
+		t.Errorf("a timestamp centuries ahead: %v, want at most a day", got)
+	}
+}
