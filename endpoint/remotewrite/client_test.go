@@ -355,8 +355,16 @@ func TestSecretsOnlyOnTheWire(t *testing.T) {
 	if u, p, ok := (&http.Request{Header: rc.last(t).header}).BasicAuth(); !ok || u != "alice" || p != testPassword {
 		t.Errorf("basic auth = %q %q %v", u, p, ok)
 	}
+	// A key in the URL's query (some hosted engines take one there).
+	cq, err := New(Config{URL: srv.URL + "/api/v1/write?api_key=" + testToken})
+	if err != nil {
+		t.Fatal(err)
+	}
 	srv.Close() // now a transport error
-	errs = append(errs, fmt.Sprint(c.Write(context.Background(), oneSeries)), fmt.Sprint(cb.Write(context.Background(), oneSeries)))
+	errs = append(errs, fmt.Sprint(c.Write(context.Background(), oneSeries)), fmt.Sprint(cb.Write(context.Background(), oneSeries)),
+		fmt.Sprint(cq.Write(context.Background(), oneSeries)))
+	_, err = New(Config{URL: "http://u:" + testPassword + "@127.0.0.1:1/w?api_key=" + testToken})
+	errs = append(errs, fmt.Sprint(err))
 	audit.Check(t, "errors", []byte(strings.Join(errs, "\n")))
 }
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -31,6 +32,7 @@ const (
 type Poster struct {
 	what    string // "remote write", "alertmanager": starts every error
 	url     string
+	logURL  string // url without its query and fragment: what errors show
 	timeout time.Duration
 	headers map[string]string
 	user    string
@@ -58,10 +60,10 @@ func NewPoster(what string, cfg Config) (*Poster, error) {
 		return nil, fmt.Errorf("%s URL: %w", what, err)
 	}
 	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
-		return nil, fmt.Errorf("%s URL %q: want http:// or https:// and a host", what, u.Redacted())
+		return nil, fmt.Errorf("%s URL %q: want http:// or https:// and a host", what, shownURL(u))
 	}
 	if u.User != nil {
-		return nil, fmt.Errorf("%s URL %q: credentials go in basic auth or bearer token files, not the URL", what, u.Redacted())
+		return nil, fmt.Errorf("%s URL %q: credentials go in basic auth or bearer token files, not the URL", what, shownURL(u))
 	}
 	hs := make(map[string]string, len(cfg.Headers))
 	for k, v := range cfg.Headers {
@@ -76,7 +78,7 @@ func NewPoster(what string, cfg Config) (*Poster, error) {
 	if (cfg.BasicAuthUser == "") != (cfg.BasicAuthPasswordFile == "") {
 		return nil, fmt.Errorf("%s: basic auth needs both a user and a password file", what)
 	}
-	p := &Poster{what: what, url: u.String(), timeout: cfg.Timeout, headers: hs, user: cfg.BasicAuthUser, files: cfg}
+	p := &Poster{what: what, url: u.String(), logURL: shownURL(u), timeout: cfg.Timeout, headers: hs, user: cfg.BasicAuthUser, files: cfg}
 	if p.timeout <= 0 {
 		p.timeout = defaultTimeout
 	}
@@ -84,6 +86,14 @@ func NewPoster(what string, cfg Config) (*Poster, error) {
 		return nil, err
 	}
 	return p, nil
+}
+
+// shownURL is u as errors show it: without its password, query and
+// fragment, where keys may be.
+func shownURL(u *url.URL) string {
+	v := *u
+	v.RawQuery, v.ForceQuery, v.Fragment, v.RawFragment = "", false, "", ""
+	return v.Redacted()
 }
 
 // Reload re-reads the token, password and CA files (on SIGHUP). On error
@@ -178,8 +188,12 @@ func (p *Poster) Post(ctx context.Context, body []byte, header ...string) error 
 	}
 	resp, err := a.hc.Do(req)
 	if err != nil {
-		// net/http's errors name the URL (without a password) and the
-		// cause.
+		// net/http's errors name the URL and the cause: the URL without
+		// its query, which may hold a key (api_key=...).
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			ue.URL = p.logURL
+		}
 		return fmt.Errorf("%s: %w", p.what, err)
 	}
 	defer resp.Body.Close()
