@@ -203,7 +203,7 @@ func TestSecrets(t *testing.T) {
 	for _, cfg := range []Config{
 		{URL: "http://bob:" + testPassword + "@127.0.0.1:1"},
 		{URL: "http://127.0.0.1:1", Headers: map[string]string{"Authorization": "Bearer " + testToken}},
-		{URL: "http://127.0.0.1:1?x=1"},
+		{URL: "http://127.0.0.1:1?api_key=" + testToken},
 		{URL: "http://127.0.0.1:1", BearerTokenFile: writeFile(t, "empty", "")},
 		{URL: "http://127.0.0.1:1", BasicAuthUser: "bob"},
 	} {

@@ -22,7 +22,9 @@ func New(cfg Config) (*Client, error) {
 		return nil, fmt.Errorf("alertmanager URL: %w", err)
 	}
 	if u.RawQuery != "" || u.Fragment != "" {
-		return nil, fmt.Errorf("alertmanager URL %q: want the base URL only, e.g. http://127.0.0.1:9093", u.Redacted())
+		// Not the URL itself: the query may hold a key.
+		return nil, fmt.Errorf("alertmanager URL %s://%s%s: want the base URL only (no query or fragment), e.g. http://127.0.0.1:9093",
+			u.Scheme, u.Host, u.EscapedPath())
 	}
 	p, err := remotewrite.NewPoster("alertmanager", remotewrite.Config{
 		URL:                   strings.TrimRight(cfg.URL, "/") + "/api/v2/alerts",
