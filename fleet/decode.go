@@ -92,7 +92,10 @@ func DecodeResponse(body []byte, status int) (*Result, error) {
 	if err := json.Unmarshal(env.Data, &d); err != nil {
 		return nil, fmt.Errorf("engine answer: data: %w", err)
 	}
-	r := &Result{Type: d.ResultType, Warnings: env.Warnings}
+	r := &Result{Type: d.ResultType}
+	for _, w := range env.Warnings {
+		r.Warnings = append(r.Warnings, clean(w))
+	}
 	switch d.ResultType {
 	case TypeVector:
 		var raw []rawVector
@@ -211,6 +214,11 @@ func bodySnippet(b []byte) string {
 	}
 	return s
 }
+
+// Printable is s without control characters, invalid UTF-8 and
+// bidirectional overrides: for showing a label value (a host, check or
+// alarm name, which the hosts choose) on a terminal.
+func Printable(s string) string { return clean(s) }
 
 // clean drops control characters and invalid UTF-8, so an engine's text
 // cannot rewrite a terminal.

@@ -78,7 +78,11 @@ func TestDecodeResponse(t *testing.T) {
 	if !errors.As(err, &ae) || ae.ErrorType != "timeout" || ae.Status != 503 {
 		t.Errorf("APIError = %#v", err)
 	}
-	r, _ := DecodeResponse([]byte(`{"status":"success","data":{"resultType":"vector","result":[{"metric":{"host":"a"},"value":[1796079673.333,"1"]}]}}`), 200)
+	r, _ := DecodeResponse([]byte("{\"status\":\"success\",\"warnings\":[\"a\\u001b]0;x\\u0007b\"],\"data\":{\"resultType\":\"vector\",\"result\":[]}}"), 200)
+	if len(r.Warnings) != 1 || r.Warnings[0] != "a]0;xb" {
+		t.Errorf("warnings %q: control characters kept", r.Warnings)
+	}
+	r, _ = DecodeResponse([]byte(`{"status":"success","data":{"resultType":"vector","result":[{"metric":{"host":"a"},"value":[1796079673.333,"1"]}]}}`), 200)
 	if want := time.UnixMilli(1796079673333).UTC(); !r.Vector[0].Time.Equal(want) {
 		t.Errorf("time %v, want %v", r.Vector[0].Time, want)
 	}
@@ -90,6 +94,7 @@ func FuzzDecodeResponse(f *testing.F) {
 	f.Add([]byte(`{"status":"success","data":{"resultType":"scalar","result":[1e300,"-Inf"]}}`), 200)
 	f.Add([]byte(`{"status":"error","errorType":"bad_data","error":"x"}`), 400)
 	f.Add([]byte(`<html>`), 502)
+	f.Add([]byte(`{"status":"success","warnings":["w\u001b[2J"],"data":{"resultType":"vector","result":[]}}`), 200)
 	f.Fuzz(func(t *testing.T, body []byte, status int) {
 		r, err := DecodeResponse(body, status)
 		if err == nil && r == nil {
@@ -97,6 +102,13 @@ func FuzzDecodeResponse(f *testing.F) {
 		}
 		if err != nil && strings.ContainsAny(err.Error(), "\x1b\r\n") {
 			t.Fatalf("error holds control characters: %q", err)
+		}
+		if r != nil {
+			for _, w := range r.Warnings {
+				if strings.ContainsAny(w, "\x1b\r\n") {
+					t.Fatalf("warning holds control characters: %q", w)
+				}
+			}
 		}
 		_, _ = decodeBuildInfo(body, status)
 	})

@@ -657,6 +657,7 @@ func SortHosts(rows []Host, col string, desc bool) {
 }
 
 // Cells formats a row for a text table, in Columns order; blanks are "".
+// The host's name is made Printable.
 func Cells(h Host) []string {
 	f := func(v *float64, prec int, unit string) string {
 		if v == nil {
@@ -678,7 +679,7 @@ func Cells(h Host) []string {
 	if h.Age != nil {
 		age = FormatAge(*h.Age)
 	}
-	return []string{h.Host, h.Status, f(h.CPU, 1, ""), f(h.Mem, 1, ""), f(h.Load, 2, ""), f(h.Disk, 1, ""),
+	return []string{Printable(h.Host), h.Status, f(h.CPU, 1, ""), f(h.Mem, 1, ""), f(h.Load, 2, ""), f(h.Disk, 1, ""),
 		rate(h.RX), rate(h.TX), h.Alarm, notOK, h.Link, age}
 }
 

@@ -94,7 +94,7 @@ func alarmLines(st *tui.Styles, alarms []fleet.Alarm, now time.Time, w, sel, top
 		if i != sel {
 			state = st.StateStyle(al.State).Render(state)
 		}
-		line := tui.Fit(state+" "+pad(al.Host, hostW, false)+" "+pad(al.CheckID, checkW, false)+" "+pad(since, 7, true)+" "+al.Alarm, w)
+		line := tui.Fit(state+" "+pad(fleet.Printable(al.Host), hostW, false)+" "+pad(fleet.Printable(al.CheckID), checkW, false)+" "+pad(since, 7, true)+" "+fleet.Printable(al.Alarm), w)
 		if i == sel {
 			line = st.Selected.Render(line)
 		}

@@ -149,7 +149,7 @@ func (d *hostDetail) listBox(w, h int) []string {
 	if d.d != nil {
 		checks = append(checks, d.st.TableHeader.Render(tui.Fit(pad("STATE", 9, false)+" CHECK", lw-2)))
 		for _, c := range d.d.Checks {
-			checks = append(checks, tui.Fit(d.st.StateStyle(c.State).Render(pad(c.State, 9, false))+" "+c.CheckID+" ("+c.Type+")", lw-2))
+			checks = append(checks, tui.Fit(d.st.StateStyle(c.State).Render(pad(c.State, 9, false))+" "+fleet.Printable(c.CheckID+" ("+c.Type+")"), lw-2))
 		}
 		if len(d.d.Checks) == 0 {
 			checks = append(checks, d.st.Dim.Render("no virgo-top checks (node_exporter host?)"))

@@ -361,7 +361,7 @@ func (m Model) detailHeader() string {
 			h = &m.table.hosts[i]
 		}
 	}
-	s := m.st.PanelTitle.Render(m.detail.host)
+	s := m.st.PanelTitle.Render(fleet.Printable(m.detail.host))
 	if h != nil {
 		cells := fleet.Cells(*h)
 		for i, c := range fleet.Columns[1:] {

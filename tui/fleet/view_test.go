@@ -382,3 +382,37 @@ func TestFailedViewShowsItsError(t *testing.T) {
 	}
 }
 func (scriptSource) EngineVersion(context.Context) (string, error) { return "3.0", nil }
+
+// Label values come from the hosts (through the engine): control
+// characters in a host, check or alarm name never reach the terminal.
+func TestLabelsCannotRewriteTerminal(t *testing.T) {
+	evil := "evil\x1b]0;pwned\x07\x1b[2J"
+	F := fleettest.F
+	e := fleettest.New([]fleettest.Host{{Name: evil, CPU: F(1), WorstAlarm: F(2), NotOK: F(1), LastSample: now, Seen: now,
+		Checks: map[string]float64{"c\x1b[31m": 2}, Alarms: map[[2]string]float64{{"c\x1b[31m", "x\x9b2J"}: 2}}})
+	t.Cleanup(e.Close)
+	c, _ := fleet.New(fleet.Config{URL: e.URL})
+	f, _ := fleet.NewFleet(c, fleet.Options{Now: func() time.Time { return now }})
+	r := lipgloss.NewRenderer(io.Discard)
+	r.SetColorProfile(termenv.Ascii)
+	hs := &harness{t: t, e: e, clock: now}
+	hs.m = New(Options{Source: f, Now: func() time.Time { return hs.clock },
+		Tick: func(time.Duration, func(time.Time) tea.Msg) tea.Cmd { return nil }}, r)
+	hs.send(tea.WindowSizeMsg{Width: 120, Height: 40})
+	hs.run(hs.m.Init())
+	for _, step := range []string{"table", "a", "enter"} {
+		if step != "table" {
+			hs.keys(step)
+		}
+		v := hs.m.View()
+		if !strings.Contains(v, "evil") {
+			t.Errorf("%s: host not shown:\n%s", step, v)
+		}
+		if strings.ContainsAny(v, "\x1b\x07\u009b") {
+			t.Errorf("%s: a label's control characters reach the terminal: %q", step, v)
+		}
+	}
+	if cells := strings.Join(fleet.Cells(fleet.Host{Host: evil}), " "); strings.ContainsAny(cells, "\x1b\x07") {
+		t.Errorf("Cells (the --once table) keeps control characters: %q", cells)
+	}
+}
