@@ -416,3 +416,29 @@ func TestLabelsCannotRewriteTerminal(t *testing.T) {
 		t.Errorf("Cells (the --once table) keeps control characters: %q", cells)
 	}
 }
+
+// Tiny terminals (down to nothing) never panic, in any view, and the
+// screen is exactly the terminal's size.
+func TestTinyTerminals(t *testing.T) {
+	h := newHarness(t, 80, 24)
+	for _, view := range [][]string{nil, {"a"}, {"a", "esc", "enter"}, {"a", "esc", "enter", "w"}, {"esc", "?"}, {"esc", "esc", "/", "d"}} {
+		h.keys("esc", "esc", "esc")
+		h.keys(view...)
+		for w := 0; w <= 24; w++ {
+			for ht := 0; ht <= 8; ht++ {
+				h.send(tea.WindowSizeMsg{Width: w, Height: ht})
+				v := ansi.Strip(h.m.View())
+				lines := strings.Split(v, "\n")
+				if ht > 0 && len(lines) != ht {
+					t.Errorf("%v at %dx%d: %d lines", view, w, ht, len(lines))
+				}
+				for _, l := range lines {
+					if ansi.StringWidth(l) != w {
+						t.Errorf("%v at %dx%d: line %q is %d wide", view, w, ht, l, ansi.StringWidth(l))
+						break
+					}
+				}
+			}
+		}
+	}
+}
