@@ -208,7 +208,7 @@ var columnQuery = map[string]string{
 		` or max by ($H) (timestamp(` + schema.AgentInfo + `{$S}))` +
 		` or max by ($H) (timestamp(virgo_check_metric{check_type="agent.cpu",metric="usage_average",$S}))` +
 		` or max by ($H) (timestamp(node_time_seconds{$S}))` +
-		` or max by ($H) (label_replace(timestamp(node_uname_info{$N}), "$H", "$1", "nodename", "(.+)"))`,
+		` or max by ($H) (label_replace(timestamp(node_uname_info{$Z,$N}), "$H", "$1", "nodename", "(.+)"))`,
 }
 
 // seenQuery is the last time each host was seen within the lookback: the

@@ -1,0 +1,85 @@
+package fleet_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/virgo-top/virgo-top/fleet"
+)
+
+// backfilledPrometheus writes om (OpenMetrics text, "# EOF" added) into a
+// fresh TSDB with promtool and starts Prometheus on it, scraping nothing.
+func backfilledPrometheus(t *testing.T, om string) string {
+	t.Helper()
+	needBinary(t, "/usr/bin/promtool")
+	dir := t.TempDir()
+	src := filepath.Join(dir, "data.om")
+	if err := os.WriteFile(src, []byte(om+"# EOF\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("/usr/bin/promtool", "tsdb", "create-blocks-from", "openmetrics", src, filepath.Join(dir, "prom-data")).CombinedOutput(); err != nil {
+		t.Fatalf("promtool: %v\n%s", err, out)
+	}
+	return startPrometheus(t, dir, "global:\n  scrape_interval: 1m\n").url
+}
+
+// Hosts named by a host label whose node_uname_info names another
+// nodename (node_exporter targets labelled with host) are one host, not
+// two: the host label wins over the nodename. A host that stopped within
+// the lookback is DOWN with the age of its last sample.
+func TestHostLabelledNodeExporter(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts Prometheus")
+	}
+	end := time.Now().Add(-time.Hour).Truncate(time.Minute)
+	var b strings.Builder
+	b.WriteString("# TYPE node_uname_info gauge\n")
+	series := func(name, labels string, last time.Time, value func(ts int64) float64) {
+		for ts := end.Add(-time.Hour); !ts.After(last); ts = ts.Add(time.Minute) {
+			fmt.Fprintf(&b, "%s{%s} %g %d\n", name, labels, value(ts.Unix()), ts.Unix())
+		}
+	}
+	one := func(int64) float64 { return 1 }
+	self := func(ts int64) float64 { return float64(ts) }
+	series("node_uname_info", `host="nodeh",instance="a:9100",job="node",nodename="other-name"`, end, one)
+	series("node_uname_info", `instance="b:9100",job="node",nodename="plain"`, end, one)
+	series("node_uname_info", `instance="c:9100",job="node",nodename="stopped"`, end.Add(-30*time.Minute), one)
+	b.WriteString("# TYPE node_time_seconds gauge\n")
+	series("node_time_seconds", `host="nodeh",instance="a:9100",job="node"`, end, self)
+	series("node_time_seconds", `instance="b:9100",job="node"`, end, self)
+	series("node_time_seconds", `instance="c:9100",job="node"`, end.Add(-30*time.Minute), self)
+	url := backfilledPrometheus(t, b.String())
+	c, err := fleet.New(fleet.Config{URL: url})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := fleet.NewFleet(c, fleet.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, limit := range []int{0, 10} {
+		tb, err := f.Table(context.Background(), fleet.Request{Sort: fleet.ColHost, Limit: limit, At: end})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, h := range tb.Hosts {
+			s := h.Host + ":" + h.Status
+			if h.Age != nil {
+				s += ":" + fleet.FormatAge(*h.Age)
+			}
+			got = append(got, s)
+		}
+		sort.Strings(got)
+		if want := "nodeh:UP:0s plain:UP:0s stopped:DOWN:30m"; strings.Join(got, " ") != want || tb.Total != 3 {
+			t.Errorf("limit %d: %d hosts %v, want %s", limit, tb.Total, got, want)
+		}
+	}
+}
