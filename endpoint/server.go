@@ -144,18 +144,31 @@ func (s *Server) Serve(ln net.Listener) error {
 	}
 	s.lns = append(s.lns, ln)
 	s.mu.Unlock()
+	var backoff time.Duration
 	for {
 		raw, err := ln.Accept()
 		if err != nil {
 			if s.draining.Load() || s.isClosed() {
 				return nil
 			}
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				continue
+			if errors.Is(err, net.ErrClosed) {
+				return fmt.Errorf("accept: %w", err)
 			}
-			return fmt.Errorf("accept: %w", err)
+			// Out of file descriptors (a flood of connections), a
+			// connection reset before the accept...: wait and accept
+			// again, as net/http does; returning would stop the
+			// endpoint for every agent.
+			backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
+			s.log.Warn("accept failed: retrying", "err", err, "retry_in", backoff)
+			t := time.NewTimer(backoff)
+			select {
+			case <-t.C:
+			case <-s.ctx.Done():
+				t.Stop()
+			}
+			continue
 		}
+		backoff = 0
 		s.mu.Lock()
 		if s.closed || s.draining.Load() {
 			s.mu.Unlock()

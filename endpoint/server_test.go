@@ -1,10 +1,12 @@
 package endpoint
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -12,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -636,5 +639,60 @@ func TestPermanentRefusalOfABatchCostsOnlyTheBadPost(t *testing.T) {
 	}
 	if m := scrape(t, te.srv); !strings.Contains(m, `virgo_endpoint_output_sends_total{output="fake",result="permanent_error"} 1`) {
 		t.Errorf("/metrics:\n%s", m)
+	}
+}
+
+// failingListener fails its first Accepts the way a process out of file
+// descriptors does.
+type failingListener struct {
+	net.Listener
+	fails atomic.Int32
+}
+
+func (l *failingListener) Accept() (net.Conn, error) {
+	if l.fails.Add(-1) >= 0 {
+		return nil, &net.OpError{Op: "accept", Net: "tcp", Err: os.NewSyscallError("accept4", syscall.EMFILE)}
+	}
+	return l.Listener.Accept()
+}
+
+// TestServeSurvivesAcceptErrors: running out of file descriptors (a
+// connection flood) does not stop the endpoint: it accepts again once
+// descriptors are free.
+func TestServeSurvivesAcceptErrors(t *testing.T) {
+	srv := New(Options{Config: testConfig(), Outputs: []Output{&fakeOutput{name: "fake"}}})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fl := &failingListener{Listener: ln}
+	fl.fails.Store(3)
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(fl) }()
+	c, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(20 * time.Second))
+	// The endpoint answers (a request before the hello is refused), so
+	// the connection was accepted.
+	if _, err := c.Write([]byte(`{"v":"1","id":1,"source":"a","target":"endpoint","method":"heartbeat.post","params":{}}` + "\n")); err != nil {
+		t.Fatal(err)
+	}
+	line, err := bufio.NewReader(c).ReadString('\n')
+	if err != nil || !strings.Contains(line, "handshake.hello must come first") {
+		t.Fatalf("got %q %v (Serve: %v)", line, err, func() error {
+			select {
+			case err := <-done:
+				return err
+			default:
+				return nil
+			}
+		}())
+	}
+	srv.Close()
+	if err := <-done; err != nil {
+		t.Fatalf("Serve after Close: %v", err)
 	}
 }
