@@ -120,14 +120,17 @@ func New(opts Options, r *lipgloss.Renderer) Model {
 	return m
 }
 
-// Init fetches everything once and starts the refresh tick.
+// Init fetches the host table and the engine's version once and starts
+// the refresh tick. The fleet's alarms (every alarm not OK, and two
+// subqueries over the lookback: they grow with the fleet) are fetched
+// only while their list is shown.
 func (m Model) Init() tea.Cmd {
 	src, ctx := m.opts.Source, m.opts.Ctx
 	version := func() tea.Msg {
 		v, err := src.EngineVersion(ctx)
 		return versionMsg{v, err}
 	}
-	return tea.Batch(m.fetchTable(), m.fetchAlarms(), version, m.tick())
+	return tea.Batch(m.fetchTable(), version, m.tick())
 }
 
 func (m *Model) tick() tea.Cmd {
@@ -191,11 +194,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return m, nil
 	case tickMsg:
-		cmds := []tea.Cmd{m.tick(), m.fetchTable(), m.fetchAlarms()}
-		if m.view == viewDetail {
-			cmds = append(cmds, m.fetchDetail())
-		}
-		return m, tea.Batch(cmds...)
+		return m, tea.Batch(m.tick(), m.refresh())
 	case tableMsg:
 		m.tableBusy = false
 		if msg.err != nil {
@@ -263,11 +262,7 @@ func (m Model) key(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		m.help = true
 		return m, nil
 	case key.Matches(msg, k.Refresh):
-		cmds := []tea.Cmd{m.fetchTable(), m.fetchAlarms()}
-		if m.view == viewDetail {
-			cmds = append(cmds, m.fetchDetail())
-		}
-		return m, tea.Batch(cmds...)
+		return m, m.refresh()
 	}
 	switch m.view {
 	case viewTable:
@@ -298,6 +293,9 @@ func (m Model) key(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		switch {
 		case key.Matches(msg, k.Back):
 			m.view = m.back
+			if m.view == viewAlarms {
+				return m, m.fetchAlarms()
+			}
 			return m, nil
 		case key.Matches(msg, k.Window):
 			m.detail.nextSpan()
@@ -305,6 +303,19 @@ func (m Model) key(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		}
 	}
 	return m, nil
+}
+
+// refresh fetches the host table (the drill-down's header and the status
+// line use it) and what the view shown needs.
+func (m *Model) refresh() tea.Cmd {
+	cmds := []tea.Cmd{m.fetchTable()}
+	switch m.view {
+	case viewAlarms:
+		cmds = append(cmds, m.fetchAlarms())
+	case viewDetail:
+		cmds = append(cmds, m.fetchDetail())
+	}
+	return tea.Batch(cmds...)
 }
 
 func (m *Model) openDetail(host string, from view) tea.Cmd {

@@ -442,3 +442,35 @@ func TestTinyTerminals(t *testing.T) {
 		}
 	}
 }
+
+// The fleet's alarms (every non-OK alarm and two subqueries over the
+// lookback: they grow with the fleet) are asked only while the alarms
+// list is shown, not on every refresh of the host table.
+func TestAlarmsFetchedOnlyWhenShown(t *testing.T) {
+	h := newHarness(t, 120, 30)
+	alarmQueries := func() int {
+		n := 0
+		for _, q := range h.e.Queries() {
+			if fleettest.Classify(q) == "alarms" {
+				n++
+			}
+		}
+		return n
+	}
+	before := alarmQueries()
+	for range 3 {
+		h.send(tickMsg(now))
+	}
+	if n := alarmQueries() - before; n != 0 {
+		t.Errorf("the table's refreshes asked the alarms %d times", n)
+	}
+	h.keys("a")
+	if s := h.screen(); !strings.Contains(s, "fleet alarms not OK: 3") {
+		t.Errorf("alarms list:\n%s", s)
+	}
+	before = alarmQueries()
+	h.send(tickMsg(now))
+	if n := alarmQueries() - before; n != 1 {
+		t.Errorf("a refresh of the alarms list asked the alarms %d times", n)
+	}
+}
