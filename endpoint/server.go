@@ -404,6 +404,10 @@ var ErrNotConnected = errors.New("agent not connected to this instance")
 // good, else the retryable "unavailable" error.
 func (s *Server) sendPost(ctx context.Context, p Post, period time.Duration) *protocol.Error {
 	now := s.now()
+	sampled := now // the samples' time: PostSeries stamps a post without one now
+	if p.Timestamp > 0 {
+		sampled = time.UnixMilli(p.Timestamp)
+	}
 	series := PostSeries(p, now)
 	alerts := PostAlerts(p, period, now)
 	errs := make([]error, len(s.outs))
@@ -414,7 +418,7 @@ func (s *Server) sendPost(ctx context.Context, p Post, period time.Duration) *pr
 			defer wg.Done()
 			start := time.Now()
 			errs[i] = s.senders[i].send(ctx, series, alerts)
-			s.stats.outputs[i].observe(errs[i], o.Permanent(errs[i]), time.Since(start), s.now().Sub(time.UnixMilli(p.Timestamp)))
+			s.stats.outputs[i].observe(errs[i], o.Permanent(errs[i]), time.Since(start), s.now().Sub(sampled))
 		}()
 	}
 	wg.Wait()

@@ -696,3 +696,27 @@ func TestServeSurvivesAcceptErrors(t *testing.T) {
 		t.Fatalf("Serve after Close: %v", err)
 	}
 }
+
+// TestOutputLag: the lag gauge is the age of the samples the output took;
+// a post without a timestamp is stamped on arrival, so its lag is 0, not
+// the time since 1970.
+func TestOutputLag(t *testing.T) {
+	te := startEndpoint(t, nil, nil)
+	a := dialAgent(t, te.addr)
+	a.hello(tokenA, "agent-a1")
+	now := te.clock.Now().UnixMilli()
+	for _, tt := range []struct {
+		ts   int64
+		want string
+	}{
+		{now - 90_000, `virgo_endpoint_output_lag_seconds{output="fake"} 90` + "\n"},
+		{0, `virgo_endpoint_output_lag_seconds{output="fake"} 0` + "\n"},
+	} {
+		if r := a.call(protocol.MethodMetricsPost, cpuPost("chCPU", tt.ts, nil)); r.Error != nil {
+			t.Fatal(r.Error)
+		}
+		if m := scrape(t, te.srv); !strings.Contains(m, tt.want) {
+			t.Errorf("post at %d: /metrics lacks %q:\n%s", tt.ts, tt.want, m)
+		}
+	}
+}
