@@ -204,6 +204,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.lastGood = m.opts.Now()
 			m.took = msg.t.Took
 			m.table.setTable(msg.t)
+			if m.table.clampOffset() {
+				m.tableAgain = true
+			}
 		}
 		if m.tableAgain {
 			m.tableAgain = false

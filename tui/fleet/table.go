@@ -79,6 +79,21 @@ func (t *hostTable) setTable(tb *fleet.Table) {
 	}
 }
 
+// clampOffset moves a page past the end of a fleet that shrank (hosts
+// left the lookback) back to the last page; true when the offset changed
+// and the page must be fetched again.
+func (t *hostTable) clampOffset() bool {
+	if len(t.hosts) > 0 || t.offset == 0 {
+		return false
+	}
+	last := max(t.total-t.rows(), 0)
+	if last >= t.offset {
+		return false
+	}
+	t.offset, t.sel = last, 0
+	return true
+}
+
 // selected is the selected host's name, "" when none.
 func (t *hostTable) selected() string {
 	if t.sel < len(t.hosts) {

@@ -474,3 +474,19 @@ func TestAlarmsFetchedOnlyWhenShown(t *testing.T) {
 		t.Errorf("a refresh of the alarms list asked the alarms %d times", n)
 	}
 }
+
+// When the fleet shrinks under the page shown (hosts past the lookback
+// leave), the table goes back to the last page that has hosts instead of
+// an empty one.
+func TestPageBeyondShrunkFleet(t *testing.T) {
+	h := newHarness(t, 120, 8) // 3 rows
+	h.send(tea.KeyMsg{Type: tea.KeyPgDown})
+	if s := h.screen(); !strings.Contains(s, "hosts 4-6 of 6") {
+		t.Fatalf("second page:\n%s", s)
+	}
+	h.e.SetHosts(cannedHosts()[:2])
+	h.send(tickMsg(now))
+	if s := h.screen(); !strings.Contains(s, "hosts 1-2 of 2") || !strings.Contains(s, "db1.example.com") {
+		t.Errorf("after the fleet shrank:\n%s", s)
+	}
+}
