@@ -87,6 +87,20 @@ func ParseTokens(data []byte) (*Tokens, error) {
 	return t, nil
 }
 
+// LoadTokens reads and parses a token file of at most MaxConfigFile bytes.
+// Errors name the file and the line, never a token.
+func LoadTokens(file string) (*Tokens, error) {
+	data, err := readCapped(file, MaxConfigFile)
+	if err != nil {
+		return nil, fmt.Errorf("token_file: %w", err)
+	}
+	t, err := ParseTokens(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	return t, nil
+}
+
 // Len returns the number of tokens.
 func (t *Tokens) Len() int { return len(t.entries) }
 

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"net"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -251,5 +253,24 @@ func TestCheckPeriod(t *testing.T) {
 	}
 	if got := post(1 << 62); got != 24*time.Hour {
 		t.Errorf("a timestamp centuries ahead: %v, want at most a day", got)
+	}
+}
+
+func TestLoadTokens(t *testing.T) {
+	dir := t.TempDir()
+	good, big := filepath.Join(dir, "tokens"), filepath.Join(dir, "big")
+	if err := os.WriteFile(good, []byte(tokenA+" agent-*\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(big, bytes.Repeat([]byte("# comment\n"), MaxConfigFile/10+1), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if toks, err := LoadTokens(good); err != nil || toks.Check(tokenA, "agent-1") != nil {
+		t.Fatalf("LoadTokens: %v", err)
+	}
+	for file, want := range map[string]string{big: "larger than", filepath.Join(dir, "missing"): "token_file:"} {
+		if _, err := LoadTokens(file); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("LoadTokens(%s) = %v, want %q", file, err, want)
+		}
 	}
 }

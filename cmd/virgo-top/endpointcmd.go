@@ -98,7 +98,7 @@ func loadEndpoint(file string) (*endpointState, error) {
 		}
 	}
 	st := &endpointState{file: file, cfg: cfg}
-	if st.tokens, err = readTokens(cfg.TokenFile); err != nil {
+	if st.tokens, err = endpoint.LoadTokens(cfg.TokenFile); err != nil {
 		return nil, err
 	}
 	if !cfg.InsecurePlaintext {
@@ -117,26 +117,6 @@ func loadEndpoint(file string) (*endpointState, error) {
 		return nil, fmt.Errorf("outputs: %w", err)
 	}
 	return st, nil
-}
-
-func readTokens(file string) (*endpoint.Tokens, error) {
-	f, err := os.Open(file)
-	if err != nil {
-		return nil, fmt.Errorf("token_file: %w", err)
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, endpoint.MaxConfigFile+1))
-	if err != nil {
-		return nil, fmt.Errorf("token_file: %w", err)
-	}
-	if len(data) > endpoint.MaxConfigFile {
-		return nil, fmt.Errorf("token_file %s: larger than %d bytes", file, endpoint.MaxConfigFile)
-	}
-	t, err := endpoint.ParseTokens(data)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", file, err)
-	}
-	return t, nil
 }
 
 func readCert(cfg *endpoint.Config) (*tls.Certificate, error) {
@@ -239,7 +219,7 @@ loop:
 // reloadEndpoint re-reads the token file, the certificate, the schedules
 // and the outputs' secret files; whatever fails keeps what it had.
 func reloadEndpoint(st *endpointState, srv *endpoint.Server, log *slog.Logger) {
-	if t, err := readTokens(st.cfg.TokenFile); err != nil {
+	if t, err := endpoint.LoadTokens(st.cfg.TokenFile); err != nil {
 		log.Error("SIGHUP: token file refused, the previous tokens stay", "err", err)
 	} else {
 		srv.SetTokens(t)
