@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"os"
 	"os/signal"
@@ -15,6 +16,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/virgo-top/virgo-top/config"
 	"github.com/virgo-top/virgo-top/fleet"
 	"github.com/virgo-top/virgo-top/internal/when"
 )
@@ -24,8 +26,8 @@ const fleetUsage = `Usage: virgo-top fleet [--prometheus URL] [--once [--json]] 
 fleet shows every host of a fleet from an engine that speaks the Prometheus
 HTTP API (Prometheus, Thanos, Mimir, VictoriaMetrics) and scrapes the hosts'
 virgo-top --daemon /metrics (or node_exporter): a console with the host
-table (one row per host; s/S sort, / filter, Enter a host's graphs, checks
-and alarms, a the fleet's alarms). With --once it prints the host table once
+table (one row per host; < > sort, P M cpu, memory, I invert, / filter,
+Enter a host's graphs, checks and alarms, a the fleet's alarms, ? help). With --once it prints the host table once
 and exits; --json prints it as a JSON array whose field names are the
 console's column names in lower case (host, status, cpu, mem, load, disk,
 rx, tx, alarm, not_ok, link, age; a blank is null or ""). The engine's URL
@@ -85,7 +87,7 @@ func parseFleetFlags(args []string, stdout io.Writer) (*fleetFlags, error) {
 	fs := newFlagSet("fleet", fleetUsage, stdout)
 	var hdr headerFlags
 	fs.StringVar(&ff.cfg.URL, "prometheus", "", "base URL of the engine (default: the config's fleet_prometheus)")
-	fs.StringVar(&ff.configPath, "config", "", "config file (default "+defaultConfigPathForHelp()+")")
+	fs.StringVar(&ff.configPath, "config", "", "config file (default "+config.DefaultPath+")")
 	fs.StringVar(&ff.opt.HostLabel, "host-label", "host", "the label that names a host")
 	fs.DurationVar(&ff.opt.Lookback, "lookback", 24*time.Hour, "hosts seen this far back stay in the table, marked DOWN")
 	fs.DurationVar(&ff.refresh, "refresh", 15*time.Second, "console refresh interval (5s at least)")
@@ -141,8 +143,6 @@ func parseFleetFlags(args []string, stdout io.Writer) (*fleetFlags, error) {
 	return ff, nil
 }
 
-func defaultConfigPathForHelp() string { return "/etc/virgo-top.cfg" }
-
 func runFleet(args []string, stdout, stderr io.Writer) error {
 	ff, err := parseFleetFlags(args, stdout)
 	if err != nil {
@@ -151,6 +151,11 @@ func runFleet(args []string, stdout, stderr io.Writer) error {
 	var at time.Time
 	if ff.at != "" {
 		if sec, perr := strconv.ParseFloat(ff.at, 64); perr == nil {
+			// ParseFloat takes NaN and Inf, which no conversion to a
+			// time survives.
+			if math.IsNaN(sec) || math.Abs(sec) > 1e11 {
+				return fmt.Errorf("%w: fleet: --time %s: not a unix time", errUsage, ff.at)
+			}
 			at = time.UnixMilli(int64(sec * 1000))
 		} else if at, err = when.Parse(ff.at, time.Now(), time.Local); err != nil {
 			return fmt.Errorf("%w: fleet: --time: %v", errUsage, err)

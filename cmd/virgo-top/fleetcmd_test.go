@@ -68,6 +68,8 @@ func TestFleetUsage(t *testing.T) {
 		{"fleet", "--prometheus", "http://127.0.0.1:1", "--once", "--header", "nocolon"},
 		{"fleet", "--prometheus", "http://u:pw-in-url@127.0.0.1:1", "--once"},
 		{"fleet", "--config", "/nonexistent/virgo-top.cfg", "--once"},
+		{"fleet", "--prometheus", "http://127.0.0.1:1", "--once", "--time", "NaN"},
+		{"fleet", "--prometheus", "http://127.0.0.1:1", "--once", "--time", "-Inf"},
 	} {
 		var out, errb bytes.Buffer
 		if code := run(args, &out, &errb); code != 2 {
