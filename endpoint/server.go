@@ -330,17 +330,7 @@ func (s *Server) PollSchedules(ctx context.Context, interval time.Duration) {
 // by their agents). Drain returns when every connection is closed.
 func (s *Server) Drain(ctx context.Context) error {
 	s.draining.Store(true)
-	s.mu.Lock()
-	lns := s.lns
-	s.lns = nil
-	conns := make([]*conn, 0, len(s.conns))
-	for c := range s.conns {
-		conns = append(conns, c)
-	}
-	s.mu.Unlock()
-	for _, ln := range lns {
-		ln.Close()
-	}
+	conns := s.closeListeners(false)
 	for _, c := range conns {
 		c.stopReading()
 	}
@@ -359,11 +349,14 @@ func (s *Server) Drain(ctx context.Context) error {
 	}
 }
 
-// Close closes the listeners and every connection at once and cancels the
-// writes in flight. It waits for the connection goroutines.
-func (s *Server) Close() error {
+// closeListeners closes the listeners (and marks the server closed when
+// closed is set) and returns the connections open at that moment: no
+// connection is added after it (Serve checks draining and closed).
+func (s *Server) closeListeners(closed bool) []*conn {
 	s.mu.Lock()
-	s.closed = true
+	if closed {
+		s.closed = true
+	}
 	lns := s.lns
 	s.lns = nil
 	conns := make([]*conn, 0, len(s.conns))
@@ -371,10 +364,17 @@ func (s *Server) Close() error {
 		conns = append(conns, c)
 	}
 	s.mu.Unlock()
-	s.cancel()
 	for _, ln := range lns {
 		ln.Close()
 	}
+	return conns
+}
+
+// Close closes the listeners and every connection at once and cancels the
+// writes in flight. It waits for the connection goroutines.
+func (s *Server) Close() error {
+	conns := s.closeListeners(true)
+	s.cancel()
 	for _, c := range conns {
 		c.close()
 	}
