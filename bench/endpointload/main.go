@@ -173,8 +173,9 @@ func connect(addr string, tcfg *tls.Config, n int) ([]*agent, error) {
 			}
 			a := &agent{c: c, r: bufio.NewReader(c)}
 			p, _ := json.Marshal(protocol.HelloParams{Token: token, AgentID: fmt.Sprintf("sim-%05d", i), AgentName: "endpointload", ProcessVersion: "1.0.0", BundleVersion: "1.0.0"})
-			if r, err := a.call(protocol.MethodHello, p); err != nil || r.Error != nil {
-				errs <- fmt.Errorf("hello: %v %v", err, r.Error)
+			if err := callErr(a.call(protocol.MethodHello, p)); err != nil {
+				c.Close()
+				errs <- fmt.Errorf("hello: %w", err)
 				return
 			}
 			agents[i] = a
@@ -186,6 +187,18 @@ func connect(addr string, tcfg *tls.Config, n int) ([]*agent, error) {
 		return nil, err
 	}
 	return agents, nil
+}
+
+// callErr is the error of a call: its transport error, else the
+// endpoint's answer if that is an error.
+func callErr(r *protocol.Response, err error) error {
+	if err != nil {
+		return err
+	}
+	if r.Error != nil {
+		return r.Error
+	}
+	return nil
 }
 
 func (a *agent) call(method string, params json.RawMessage) (*protocol.Response, error) {
@@ -239,9 +252,15 @@ func postLoop(agents []*agent, d time.Duration, pid int) (acked, unavail int64, 
 				switch {
 				case err != nil:
 					return
+				case ctx.Err() != nil:
+					// Answered after the measured time: not counted
+					// (posts/s is over d).
 				case r.Error != nil:
 					u1.Add(1)
-					time.Sleep(time.Second)
+					select { // an agent's 1 s backoff, cut short by the end
+					case <-time.After(time.Second):
+					case <-ctx.Done():
+					}
 				default:
 					a1.Add(1)
 				}
