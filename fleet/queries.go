@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -281,6 +282,16 @@ type Table struct {
 	Warnings []string
 }
 
+// warn adds the engine's warnings, each once (every column's query
+// carries the same ones).
+func (t *Table) warn(ws []string) {
+	for _, w := range ws {
+		if !slices.Contains(t.Warnings, w) {
+			t.Warnings = append(t.Warnings, w)
+		}
+	}
+}
+
 // query runs one instant query and indexes its samples by host.
 func (f *Fleet) query(ctx context.Context, q string, at time.Time) (map[string]float64, []string, error) {
 	r, err := f.c.Query(ctx, q, at)
@@ -416,7 +427,8 @@ func (f *Fleet) Table(ctx context.Context, req Request) (*Table, error) {
 		for _, s := range cr.Vector {
 			t.Total = int(s.Value)
 		}
-		t.Warnings = append(t.Warnings, warns...)
+		t.warn(cr.Warnings)
+		t.warn(warns)
 		page = sortHosts(vals["page"], req.Desc)
 		if len(page) > req.Limit {
 			page = page[:req.Limit]
@@ -432,7 +444,7 @@ func (f *Fleet) Table(ctx context.Context, req Request) (*Table, error) {
 		if err != nil {
 			return nil, err
 		}
-		t.Warnings = append(t.Warnings, warns...)
+		t.warn(warns)
 		names := make([]string, 0, len(vals["hosts"]))
 		for h := range vals["hosts"] {
 			names = append(names, h)
@@ -463,7 +475,7 @@ func (f *Fleet) Table(ctx context.Context, req Request) (*Table, error) {
 	if err != nil {
 		return nil, err
 	}
-	t.Warnings = append(t.Warnings, warns...)
+	t.warn(warns)
 	rows := buildRows(vals, at)
 	if page != nil {
 		byName := make(map[string]Host, len(rows))

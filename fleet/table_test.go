@@ -294,3 +294,20 @@ func TestAlarmSinceNotInFuture(t *testing.T) {
 		t.Errorf("since %s, after the evaluation time %s", al[0].Since, now)
 	}
 }
+
+// The engine's warnings reach the table once each, not once per column.
+func TestTableWarningsOnce(t *testing.T) {
+	e := fleettest.New(cannedHosts())
+	defer e.Close()
+	e.SetWarning("partial response")
+	f := newFleet(t, e)
+	for _, req := range []fleet.Request{fleet.DefaultRequest(), {Sort: fleet.ColCPU, Desc: true, Limit: 2}} {
+		tb, err := f.Table(context.Background(), req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(tb.Warnings) != 1 || tb.Warnings[0] != "partial response" {
+			t.Errorf("%+v: warnings %q", req, tb.Warnings)
+		}
+	}
+}

@@ -41,6 +41,7 @@ type Engine struct {
 	mu      sync.Mutex
 	hosts   []Host
 	fail    string // when set: every query answers this error
+	warning string // when set: every answer carries this warning
 	queries []string
 	headers []http.Header
 }
@@ -54,6 +55,10 @@ func New(hosts []Host) *Engine {
 
 // SetFail makes every query fail with msg ("" stops it).
 func (e *Engine) SetFail(msg string) { e.mu.Lock(); e.fail = msg; e.mu.Unlock() }
+
+// SetWarning makes every successful answer carry the warning w (partial
+// data, as Thanos says when a store is down); "" stops it.
+func (e *Engine) SetWarning(w string) { e.mu.Lock(); e.warning = w; e.mu.Unlock() }
 
 // SetHosts replaces the hosts.
 func (e *Engine) SetHosts(h []Host) { e.mu.Lock(); e.hosts = h; e.mu.Unlock() }
@@ -133,7 +138,7 @@ func (e *Engine) serve(w http.ResponseWriter, r *http.Request) {
 	e.mu.Lock()
 	e.queries = append(e.queries, q)
 	e.headers = append(e.headers, r.Header.Clone())
-	fail, hosts := e.fail, e.hosts
+	fail, hosts, warning := e.fail, e.hosts, e.warning
 	e.mu.Unlock()
 	w.Header().Set("Content-Type", "application/json")
 	if r.URL.Path == "/api/v1/status/buildinfo" {
@@ -240,7 +245,11 @@ func (e *Engine) serve(w http.ResponseWriter, r *http.Request) {
 	if out == nil {
 		out = []sample{}
 	}
-	json.NewEncoder(w).Encode(map[string]any{"status": "success", "data": map[string]any{"resultType": "vector", "result": out}})
+	answer := map[string]any{"status": "success", "data": map[string]any{"resultType": "vector", "result": out}}
+	if warning != "" {
+		answer["warnings"] = []string{warning}
+	}
+	json.NewEncoder(w).Encode(answer)
 }
 
 // pageSamples answers one topk/bottomk query q.

@@ -90,6 +90,7 @@ type Model struct {
 	// shows the table's and its own, so one view's success never hides
 	// another's failure.
 	tableErr, alarmsErr, detailErr string
+	warning                        string // the table's last answer's warnings (partial data)
 	took                           time.Duration
 }
 
@@ -203,6 +204,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.tableErr = ""
 			m.lastGood = m.opts.Now()
 			m.took = msg.t.Took
+			m.warning = oneLine(strings.Join(msg.t.Warnings, "; "))
 			m.table.setTable(msg.t)
 			if m.table.clampOffset() {
 				m.tableAgain = true
@@ -414,6 +416,10 @@ func (m Model) statusLine() string {
 	default:
 		s = m.st.Status.Render("updated "+m.lastGood.Format("15:04:05")+" ("+fleet.FormatAge(now.Sub(m.lastGood).Seconds())+" ago)") +
 			m.st.Dim.Render(" · queries "+m.took.Round(time.Millisecond).String()+" · every "+m.opts.Refresh.String())
+		if m.warning != "" {
+			// Partial data: say so before the timings.
+			s = m.st.StateWarn.Render("engine warning: "+m.warning) + m.st.Dim.Render(" · ") + s
+		}
 	}
 	return s
 }

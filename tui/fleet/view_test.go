@@ -490,3 +490,23 @@ func TestPageBeyondShrunkFleet(t *testing.T) {
 		t.Errorf("after the fleet shrank:\n%s", s)
 	}
 }
+
+// Partial data (the engine's warnings, e.g. a Thanos store down) is said
+// on the status line, once, and goes when the engine stops warning.
+func TestEngineWarningShown(t *testing.T) {
+	h := newHarness(t, 160, 30)
+	h.e.SetWarning("partial response: store 10.0.0.7:10901 unreachable")
+	h.send(tickMsg(now))
+	s := h.screen()
+	if !strings.Contains(s, "store 10.0.0.7:10901 unreachable") || strings.Count(s, "unreachable") != 1 {
+		t.Errorf("warning not shown once:\n%s", s)
+	}
+	if !strings.Contains(s, "db1.example.com") {
+		t.Errorf("data gone:\n%s", s)
+	}
+	h.e.SetWarning("")
+	h.send(tickMsg(now))
+	if s := h.screen(); strings.Contains(s, "unreachable") {
+		t.Errorf("warning stays:\n%s", s)
+	}
+}
