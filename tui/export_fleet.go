@@ -31,11 +31,7 @@ func Fit(s string, w int) string { return fit(s, w) }
 // Box frames lines in a w x h panel border with title; focused panels get
 // the heavy border and the focus colour, warn the warning colour.
 func Box(st *Styles, title string, lines []string, w, h int, focused bool) []string {
-	border, bc := st.Border, thinBorder
-	if focused {
-		border, bc = st.BorderFocus, heavyBorder
-	}
-	return frame(bc, border, " "+st.PanelTitle.Render(title)+" ", lines, w, h)
+	return StateBox(st, title, lines, w, h, focused, "")
 }
 
 // TrendGraph draws vals (oldest first, NaN for no value) as the console's
