@@ -246,7 +246,7 @@ func (e *QueryError) Unwrap() error { return e.Err }
 // Points is a graph's values, evenly spaced from end-span to end at n
 // points, NaN where the engine had none (for graphs).
 func Points(g Graph, end time.Time, span time.Duration, n int) []float64 {
-	out := make([]float64, n)
+	out := make([]float64, max(n, 0))
 	for i := range out {
 		out[i] = math.NaN()
 	}

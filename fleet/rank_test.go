@@ -1,6 +1,9 @@
 package fleet
 
-import "testing"
+import (
+	"testing"
+	"time"
+)
 
 // The alarm column's rank, (state+0.25)^2 in the engine, reads back as
 // the state, and orders CRITICAL, DOWN, WARNING, UNKNOWN, OK, none.
@@ -25,5 +28,14 @@ func TestAlarmRank(t *testing.T) {
 	}
 	if rankState(-1) != "" {
 		t.Error("a live host without alarms (-1 in the sort) has a state")
+	}
+}
+
+// Points never panics, whatever the width asked.
+func TestPointsAnyWidth(t *testing.T) {
+	for _, n := range []int{-3, 0, 1, 5} {
+		if got := Points(Graph{Points: []Point{{}}}, time.Unix(100, 0), time.Minute, n); len(got) != max(n, 0) {
+			t.Errorf("n=%d: %d points", n, len(got))
+		}
 	}
 }
