@@ -34,8 +34,8 @@ type Schedules struct {
 	groupOf func(agentID string) string
 
 	mu    sync.RWMutex
-	sets  map[string][]protocol.CheckDef // "agents/<id>", "groups/<g>", "default"
-	print string                         // fingerprint of the tree last read
+	sets  scheduleSets // "agents/<id>", "groups/<g>", "default"
+	print string       // fingerprint of the tree last read
 }
 
 // MaxScheduleDirs bounds the directories read (agents plus groups).
@@ -47,28 +47,38 @@ func NewSchedules(dir string, groupOf func(string) string) *Schedules {
 	if groupOf == nil {
 		groupOf = func(string) string { return "" }
 	}
-	return &Schedules{dir: dir, groupOf: groupOf, sets: map[string][]protocol.CheckDef{}}
+	return &Schedules{dir: dir, groupOf: groupOf, sets: scheduleSets{}}
 }
 
 // Get returns the schedule of agentID and the set it came from.
 func (s *Schedules) Get(agentID string) ([]protocol.CheckDef, string) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return s.getLocked(agentID)
+	return s.getFrom(s.snapshot(), agentID)
 }
 
-func (s *Schedules) getLocked(agentID string) ([]protocol.CheckDef, string) {
+// scheduleSets are the schedules as one Reload read them; a Reload
+// replaces them whole, so a snapshot never changes.
+type scheduleSets map[string][]protocol.CheckDef
+
+// snapshot returns the schedules served now.
+func (s *Schedules) snapshot() scheduleSets {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.sets
+}
+
+// getFrom is Get on a snapshot.
+func (s *Schedules) getFrom(sets scheduleSets, agentID string) ([]protocol.CheckDef, string) {
 	if safeName(agentID) {
-		if c, ok := s.sets["agents/"+agentID]; ok {
+		if c, ok := sets["agents/"+agentID]; ok {
 			return c, "agents/" + agentID
 		}
 	}
 	if g := s.groupOf(agentID); g != "" {
-		if c, ok := s.sets["groups/"+g]; ok {
+		if c, ok := sets["groups/"+g]; ok {
 			return c, "groups/" + g
 		}
 	}
-	if c, ok := s.sets["default"]; ok {
+	if c, ok := sets["default"]; ok {
 		return c, "default"
 	}
 	return []protocol.CheckDef{}, ""
@@ -103,7 +113,7 @@ func (s *Schedules) Reload() (changed bool, errs []error) {
 	if same {
 		return false, nil
 	}
-	sets := make(map[string][]protocol.CheckDef, len(dirs))
+	sets := make(scheduleSets, len(dirs))
 	for _, key := range dirs {
 		defs, derrs := check.LoadConfD(filepath.Join(s.dir, filepath.FromSlash(key)))
 		if len(derrs) > 0 {
@@ -217,20 +227,22 @@ func checkDef(d check.Def) (protocol.CheckDef, error) {
 	return cd, nil
 }
 
-func sameSets(a, b map[string][]protocol.CheckDef) bool {
+func sameSets(a, b scheduleSets) bool {
 	if len(a) != len(b) {
 		return false
 	}
 	for k, va := range a {
 		vb, ok := b[k]
-		if !ok {
-			return false
-		}
-		ja, _ := json.Marshal(va)
-		jb, _ := json.Marshal(vb)
-		if string(ja) != string(jb) {
+		if !ok || !sameChecks(va, vb) {
 			return false
 		}
 	}
 	return true
+}
+
+// sameChecks reports whether two schedules are the same.
+func sameChecks(a, b []protocol.CheckDef) bool {
+	ja, _ := json.Marshal(a)
+	jb, _ := json.Marshal(b)
+	return string(ja) == string(jb)
 }

@@ -274,22 +274,21 @@ func (s *Server) ReloadSchedules() []error {
 		conns = append(conns, c)
 	}
 	s.mu.Unlock()
-	before := make([][]byte, len(conns))
-	for i, c := range conns {
-		sched, _ := s.scheds.Get(c.agentID)
-		before[i], _ = json.Marshal(sched)
-	}
+	// The schedules before, compared agent by agent only when they
+	// changed: a poll that finds nothing new costs no agent anything.
+	old := s.scheds.snapshot()
 	changed, errs := s.scheds.Reload()
 	if !changed {
 		return errs
 	}
+	now := s.scheds.snapshot()
 	pushed := 0
 	var wg sync.WaitGroup
 	slots := make(chan struct{}, 64) // a slow agent holds one slot for at most writeTimeout
-	for i, c := range conns {
-		sched, _ := s.scheds.Get(c.agentID)
-		after, _ := json.Marshal(sched)
-		if string(after) == string(before[i]) {
+	for _, c := range conns {
+		before, _ := s.scheds.getFrom(old, c.agentID)
+		after, _ := s.scheds.getFrom(now, c.agentID)
+		if sameChecks(before, after) {
 			continue
 		}
 		pushed++

@@ -736,3 +736,37 @@ func TestOutputLag(t *testing.T) {
 		}
 	}
 }
+
+// TestReloadSchedulesUnchangedIsCheap: a poll that finds the schedule dir
+// unchanged does no work per connected agent (it marshalled every agent's
+// schedule every 5 s: 20000 agents, 20000 encodings a poll).
+func TestReloadSchedulesUnchangedIsCheap(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "default"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "default", "cpu.yaml"), []byte("type: agent.cpu\nperiod: 30\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	scheds := NewSchedules(dir, nil)
+	if _, errs := scheds.Reload(); len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	s := New(Options{Config: testConfig(), Schedules: scheds})
+	defer s.Close()
+	const agents = 2000
+	s.mu.Lock()
+	for i := range agents {
+		id := "agent-" + strconv.Itoa(i)
+		s.agents[id] = &conn{s: s, agentID: id}
+	}
+	s.mu.Unlock()
+	allocs := testing.AllocsPerRun(5, func() {
+		if errs := s.ReloadSchedules(); len(errs) > 0 {
+			t.Fatal(errs)
+		}
+	})
+	if allocs > agents/4 {
+		t.Fatalf("%.0f allocations for an unchanged dir and %d agents", allocs, agents)
+	}
+}
