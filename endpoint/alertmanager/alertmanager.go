@@ -9,9 +9,6 @@
 package alertmanager
 
 import (
-	"errors"
-	"fmt"
-	"net/http"
 	"time"
 
 	"github.com/virgo-top/virgo-top/endpoint/remotewrite"
@@ -42,29 +39,11 @@ type Client struct {
 	p *remotewrite.Poster // posts to the base URL + "/api/v2/alerts"
 }
 
-// Error is Alertmanager's refusal: an HTTP status other than 2xx.
-type Error struct {
-	Status    int
-	Permanent bool   // a 4xx other than 429
-	Body      string // Alertmanager's message, trimmed to 512 bytes
-}
-
-func (e *Error) Error() string {
-	kind := "retryable"
-	if e.Permanent {
-		kind = "permanent"
-	}
-	msg := fmt.Sprintf("alertmanager refused alerts (%s): HTTP %d %s", kind, e.Status, http.StatusText(e.Status))
-	if e.Body != "" {
-		msg += ": " + e.Body
-	}
-	return msg
-}
+// Error is Alertmanager's refusal, an HTTP status other than 2xx: the
+// Poster's (its What is "alertmanager").
+type Error = remotewrite.Error
 
 // IsPermanent reports whether err is a refusal that retrying cannot fix: a
 // 4xx other than 429 (e.g. 400 for a malformed alert). Transport errors,
 // timeouts, 5xx and 429 are retryable.
-func IsPermanent(err error) bool {
-	var e *Error
-	return errors.As(err, &e) && e.Permanent
-}
+func IsPermanent(err error) bool { return remotewrite.IsPermanent(err) }

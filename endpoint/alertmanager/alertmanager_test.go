@@ -156,6 +156,9 @@ func TestPostStatus(t *testing.T) {
 			if err != nil && (!errors.As(err, &e) || e.Status != tt.status || e.Body != tt.wantBody) {
 				t.Errorf("err = %#v, want status %d body %q", err, tt.status, tt.wantBody)
 			}
+			if err != nil && !strings.HasPrefix(err.Error(), "alertmanager refused") {
+				t.Errorf("err = %q: does not name Alertmanager", err)
+			}
 		})
 	}
 }

@@ -3,7 +3,6 @@ package alertmanager
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/url"
 	"strings"
@@ -89,10 +88,5 @@ func (c *Client) Post(ctx context.Context, alerts []Alert) error {
 	if err != nil {
 		return fmt.Errorf("alertmanager: %w", err)
 	}
-	err = c.p.Post(ctx, body, "Content-Type", "application/json")
-	var e *remotewrite.Error
-	if errors.As(err, &e) {
-		return &Error{Status: e.Status, Permanent: e.Permanent, Body: e.Body}
-	}
-	return err
+	return c.p.Post(ctx, body, "Content-Type", "application/json")
 }

@@ -205,6 +205,7 @@ func (p *Poster) Post(ctx context.Context, body []byte, header ...string) error 
 	msg, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4<<10))
 	return &Error{
+		What:      p.what,
 		Status:    resp.StatusCode,
 		Permanent: permanentStatus(resp.StatusCode),
 		Body:      cleanBody(msg),

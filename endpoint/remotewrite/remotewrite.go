@@ -53,8 +53,10 @@ type Client struct {
 	p *Poster
 }
 
-// Error is an engine's refusal: an HTTP status other than 2xx.
+// Error is an engine's refusal: an HTTP status other than 2xx. It is
+// endpoint/alertmanager's Error as well.
 type Error struct {
+	What      string // the output ("remote write", "alertmanager"); "" is remote write
 	Status    int
 	Permanent bool   // a 4xx other than 429: retrying the same request cannot succeed
 	Body      string // the engine's message, trimmed to 512 bytes
@@ -65,7 +67,11 @@ func (e *Error) Error() string {
 	if e.Permanent {
 		kind = "permanent"
 	}
-	msg := fmt.Sprintf("remote write refused (%s): HTTP %d %s", kind, e.Status, http.StatusText(e.Status))
+	what := e.What
+	if what == "" {
+		what = "remote write"
+	}
+	msg := fmt.Sprintf("%s refused (%s): HTTP %d %s", what, kind, e.Status, http.StatusText(e.Status))
 	if e.Body != "" {
 		msg += ": " + e.Body
 	}
