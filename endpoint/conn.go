@@ -32,7 +32,14 @@ func (c *conn) handleLine(line []byte) bool {
 		return true
 	}
 	if m.Response != nil {
-		c.deliver(m.Response)
+		// An answer nobody waits for (to a notify, or made up) counts
+		// against the request rate: else a flood of them would cost
+		// decoding without limit.
+		if !c.deliver(m.Response) && !c.reqs.take(s.now()) {
+			s.stats.rateLimited.Add(1)
+			s.log.Warn("agent over its request rate with responses: connection dropped", "agent_id", c.agentID, "remote", c.remote)
+			return false
+		}
 		return true
 	}
 	req := m.Request
@@ -285,9 +292,9 @@ func (c *conn) call(ctx context.Context, method string, params any) (json.RawMes
 	}
 }
 
-// deliver hands an agent's response to the call waiting for it; others
-// (answers to notify) are dropped.
-func (c *conn) deliver(r *protocol.Response) {
+// deliver hands an agent's response to the call waiting for it and
+// reports whether one was; others (answers to notify) are dropped.
+func (c *conn) deliver(r *protocol.Response) bool {
 	c.pmu.Lock()
 	ch := c.pending[r.ID.String()]
 	delete(c.pending, r.ID.String())
@@ -295,6 +302,7 @@ func (c *conn) deliver(r *protocol.Response) {
 	if ch != nil {
 		ch <- r
 	}
+	return ch != nil
 }
 
 func truncate(s string, n int) string {

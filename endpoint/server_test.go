@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -518,6 +519,19 @@ func TestFloods(t *testing.T) {
 		if r := bystander.call(protocol.MethodHeartbeat, protocol.HeartbeatParams{}); r.Error != nil {
 			t.Fatalf("bystander: %v", r.Error)
 		}
+	})
+	t.Run("responses nobody asked for", func(t *testing.T) {
+		te := startEndpoint(t, nil, nil)
+		a := dialAgent(t, te.addr)
+		a.hello(tokenA, "agent-a1")
+		// The clock stands still: the request bucket's burst is all
+		// there is.
+		var lines strings.Builder
+		for i := range requestsPerMinute {
+			fmt.Fprintf(&lines, `{"v":"1","id":"x%d","source":"a","target":"endpoint","result":0}`+"\n", i)
+		}
+		go func() { _, _ = a.c.Write([]byte(lines.String())) }()
+		a.expectClosed()
 	})
 	t.Run("pipelined posts are all answered", func(t *testing.T) {
 		te := startEndpoint(t, nil, nil)
