@@ -60,11 +60,14 @@
 // flight are at most max_inflight_posts; an idle connection costs about 54
 // KiB (BENCHMARKS.md, "Endpoint").
 //
-// Lines that are not messages, and lines over limits.max_line_size (read
-// and discarded without buffering), are counted and skipped; after 32 of
-// them the connection is dropped. A connection sends at most 600 other
-// requests a minute (heartbeats, schedule gets). An agent silent for 3
-// heartbeat intervals (plus 10 s) is dropped.
+// Lines that are not messages, requests of another protocol version, and
+// lines over limits.max_line_size (read and discarded without buffering),
+// are counted and skipped; after 32 of them the connection is dropped. A
+// connection sends at most 600 other requests a minute (heartbeats,
+// schedule gets, and responses nobody asked for). A connection that has not
+// said hello 30 s after it was accepted is dropped, whatever it sent; an
+// agent silent for 3 heartbeat intervals (plus 10 s) is dropped. A failed
+// accept (out of file descriptors) is retried after a pause.
 //
 // # Drain
 //
