@@ -136,6 +136,20 @@ func TestFleetRealEngines(t *testing.T) {
 					t.Errorf("paging never showed %s: %v", want, paged)
 				}
 			}
+			// Ascending (bottomk), on a column the hosts mostly share.
+			paged = nil
+			for off := 0; off < len(hosts)+1; off++ {
+				tb, err := f.Table(context.Background(), fleet.Request{Sort: fleet.ColLink, Offset: off, Limit: 1})
+				if err != nil {
+					t.Fatalf("page %d by link: %v", off, err)
+				}
+				for _, h := range tb.Hosts {
+					paged = append(paged, h.Host)
+				}
+			}
+			if uniq := slices.Compact(slices.Sorted(slices.Values(paged))); len(paged) != len(hosts) || len(uniq) != len(hosts) {
+				t.Errorf("paged by link, ascending: %v, want the %d hosts once each", paged, len(hosts))
+			}
 		})
 	}
 	// A daemon that stops answering stays in the table, DOWN (Prometheus

@@ -393,21 +393,20 @@ func (f *Fleet) Table(ctx context.Context, req Request) (*Table, error) {
 	t := &Table{At: at}
 	var page []string
 	if req.Limit > 0 && req.Sort != ColHost {
-		// Phase 1: the count and the page's hosts, sorted in the engine.
-		// Among hosts whose keys tie (a fleet of OK hosts), topk keeps
-		// the ones it meets first, in no order we can ask for; a page is
-		// therefore the first offset+limit less the first offset (one
-		// query, one evaluation), never a slice of a page re-sorted by
-		// name, which shows some hosts twice and others never.
+		// Phase 1: the count and the page's hosts, sorted in the engine:
+		// the order is the key, then the name. topk keeps, among hosts
+		// whose keys tie at the edge of the first offset+limit (a fleet
+		// of OK hosts), whichever it meets first, and engines differ in
+		// that (VictoriaMetrics' choice changes with k): a page cut from
+		// it shows some hosts twice and others never. So the hosts tied
+		// at the edge are asked for in full ("key == edge": one value a
+		// host, as sorting by name asks) and ordered by name here.
 		fn := "bottomk"
 		if req.Desc {
 			fn = "topk"
 		}
 		key := f.sortExpr(req.Sort, req.Desc, all)
-		pageQ := fmt.Sprintf("%s(%d, %s)", fn, req.Offset+req.Limit, key)
-		if req.Offset > 0 {
-			pageQ += fmt.Sprintf(" unless %s(%d, %s)", fn, req.Offset, key)
-		}
+		k := req.Offset + req.Limit
 		// count() has no host label: read it raw, beside the page.
 		var cr *Result
 		var cerr error
@@ -416,7 +415,7 @@ func (f *Fleet) Table(ctx context.Context, req Request) (*Table, error) {
 			defer close(done)
 			cr, cerr = f.c.Query(ctx, f.expand("count(("+columnQuery[ColAge]+") or ("+seenQuery+"))", all, f.opt.RateWindow), at)
 		}()
-		vals, warns, err := f.multi(ctx, map[string]string{"page": pageQ}, at)
+		vals, warns, err := f.multi(ctx, map[string]string{"page": fmt.Sprintf("%s(%d, %s)", fn, k, key)}, at)
 		<-done
 		if err != nil {
 			return nil, err
@@ -429,7 +428,28 @@ func (f *Fleet) Table(ctx context.Context, req Request) (*Table, error) {
 		}
 		t.warn(cr.Warnings)
 		t.warn(warns)
-		page = sortHosts(vals["page"], req.Desc)
+		first := vals["page"]
+		if edge, ok := edgeValue(first, req.Desc); ok && len(first) >= k {
+			tied, warns, err := f.multi(ctx, map[string]string{"ties": "(" + key + ") == " + strconv.FormatFloat(edge, 'g', -1, 64)}, at)
+			if err != nil {
+				return nil, err
+			}
+			t.warn(warns)
+			for h, v := range first {
+				if v == edge {
+					delete(first, h)
+				}
+			}
+			for h := range tied["ties"] {
+				first[h] = edge
+			}
+		}
+		page = sortHosts(first, req.Desc)
+		if req.Offset < len(page) {
+			page = page[req.Offset:]
+		} else {
+			page = nil
+		}
 		if len(page) > req.Limit {
 			page = page[:req.Limit]
 		}
@@ -512,6 +532,21 @@ func reverse(s []string) {
 	for i, j := 0, len(s)-1; i < j; i, j = i+1, j-1 {
 		s[i], s[j] = s[j], s[i]
 	}
+}
+
+// edgeValue is the last key of a topk (the least) or bottomk (the
+// greatest) answer; false when there is none or it is NaN.
+func edgeValue(v map[string]float64, desc bool) (float64, bool) {
+	edge, ok := 0.0, false
+	for _, x := range v {
+		if math.IsNaN(x) {
+			return 0, false
+		}
+		if !ok || desc && x < edge || !desc && x > edge {
+			edge, ok = x, true
+		}
+	}
+	return edge, ok
 }
 
 // sortHosts orders the hosts of a topk/bottomk answer (its order is not

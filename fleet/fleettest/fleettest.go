@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -78,13 +79,15 @@ func (e *Engine) Headers() []http.Header {
 }
 
 // Classify names the fleet query q: a column name, "seen", "count",
-// "page", "alarms", "since", "checks" or "host_alarms"; "" when unknown.
+// "page", "ties" (the hosts whose sort key is the page's edge), "alarms", "since", "checks" or "host_alarms"; "" when unknown.
 func Classify(q string) string {
 	switch {
 	case strings.HasPrefix(q, "count(("):
 		return "count"
 	case strings.HasPrefix(q, "topk(") || strings.HasPrefix(q, "bottomk("):
 		return "page"
+	case strings.HasPrefix(q, "(") && strings.Contains(q, ") == "):
+		return "ties"
 	case strings.HasPrefix(q, "max_over_time(timestamp(virgo_alarm_state"):
 		return "since"
 	case strings.HasPrefix(q, "min_over_time(timestamp(virgo_alarm_state"):
@@ -211,26 +214,32 @@ func (e *Engine) serve(w http.ResponseWriter, r *http.Request) {
 		}
 	case "page":
 		// The engine sorts: every matching host with its key, topk or
-		// bottomk keeping the first encountered (the hosts' order) among
-		// ties, as Prometheus does; "topk(k, E) unless topk(o, E)" is the
-		// page after the first o.
-		page, skip := q, ""
-		if i := strings.Index(q, " unless "); i >= 0 {
-			page, skip = q[:i], q[i+len(" unless "):]
-		}
-		out = pageSamples(page, hosts, at)
-		if skip != "" {
-			drop := map[string]bool{}
-			for _, s := range pageSamples(skip, hosts, at) {
-				drop[s.Metric["host"]] = true
-			}
-			kept := out[:0]
-			for _, s := range out {
-				if !drop[s.Metric["host"]] {
-					kept = append(kept, s)
+		// bottomk keeping among ties whichever it meets first (here: the
+		// last in the hosts' order, so never by name).
+		inner := strings.TrimSuffix(strings.TrimSpace(q[strings.Index(q, ",")+1:]), ")")
+		bottom := strings.HasPrefix(q, "bottomk")
+		out = keySamples(inner, bottom, hosts, at)
+		if k := topK(q); k < len(out) {
+			slices.Reverse(out)
+			sort.SliceStable(out, func(i, j int) bool {
+				a, _ := strconv.ParseFloat(out[i].Value[1].(string), 64)
+				b, _ := strconv.ParseFloat(out[j].Value[1].(string), 64)
+				if bottom {
+					return a < b
 				}
+				return a > b
+			})
+			out = out[:k]
+		}
+	case "ties":
+		// "(key) == v": the hosts whose key is v.
+		i := strings.LastIndex(q, ") == ")
+		v, _ := strconv.ParseFloat(q[i+len(") == "):], 64)
+		inner := q[1:i]
+		for _, s := range keySamples(inner, strings.HasSuffix(inner, "+ Inf"), hosts, at) {
+			if x, _ := strconv.ParseFloat(s.Value[1].(string), 64); x == v {
+				out = append(out, s)
 			}
-			out = kept
 		}
 	default:
 		for _, h := range hosts {
@@ -252,22 +261,23 @@ func (e *Engine) serve(w http.ResponseWriter, r *http.Request) {
 	json.NewEncoder(w).Encode(answer)
 }
 
-// pageSamples answers one topk/bottomk query q.
-func pageSamples(q string, hosts []Host, at float64) []sample {
+// keySamples is every matching host's sort key: the sort expression
+// inner of a page query, bottom for an ascending one.
+func keySamples(inner string, bottom bool, hosts []Host, at float64) []sample {
 	var out []sample
 	add := func(h string, v float64) {
 		out = append(out, sample{Metric: map[string]string{"host": h}, Value: []any{at, num(v)}})
 	}
-	col := pageColumn(q)
+	col := pageColumn(inner)
+	missing := -1e300
+	if bottom {
+		missing = 1e300
+	}
 	for _, h := range hosts {
-		if !hostMatches(q, h.Name) {
+		if !hostMatches(inner, h.Name) {
 			continue
 		}
 		live := !h.LastSample.IsZero()
-		missing := -1e300
-		if strings.HasPrefix(q, "bottomk") {
-			missing = 1e300
-		}
 		switch v, ok := value(h, col); {
 		case col == "alarm" && !live && !h.Seen.IsZero():
 			add(h.Name, 3) // DOWN, as the engine ranks it
@@ -278,17 +288,6 @@ func pageSamples(q string, hosts []Host, at float64) []sample {
 		case !h.Seen.IsZero():
 			add(h.Name, missing)
 		}
-	}
-	if k := topK(q); k < len(out) {
-		sort.SliceStable(out, func(i, j int) bool {
-			a, _ := strconv.ParseFloat(out[i].Value[1].(string), 64)
-			b, _ := strconv.ParseFloat(out[j].Value[1].(string), 64)
-			if strings.HasPrefix(q, "bottomk") {
-				return a < b
-			}
-			return a > b
-		})
-		out = out[:k]
 	}
 	return out
 }
@@ -347,10 +346,10 @@ func value(h Host, col string) (float64, bool) {
 	return 0, false
 }
 
-// pageColumn guesses the sort column of a topk/bottomk query from the
-// first column query it holds.
-func pageColumn(q string) string {
-	inner := strings.TrimSpace(q[strings.Index(q, ",")+1:])
+// pageColumn guesses the sort column of a sort expression (a page
+// query's) from the first column query it holds.
+func pageColumn(inner string) string {
+	inner = strings.TrimSpace(inner)
 	if strings.HasPrefix(inner, "time() -") {
 		return "age"
 	}
