@@ -56,7 +56,9 @@
 // one sample per series and timestamp, Alertmanager merges alerts.
 //
 // Memory is bounded by the limits: at worst every connection holds one line
-// of max_line_size being read (max_agents x max_line_size), and posts in
+// of max_line_size being read (max_agents x max_line_size; a connection
+// sends at most 16 KiB before its hello is accepted, so only agents with
+// a token can make it hold more), and posts in
 // flight are at most max_inflight_posts; an idle connection costs about 54
 // KiB (BENCHMARKS.md, "Endpoint").
 //

@@ -49,6 +49,7 @@ const (
 	maxCheckPeriods   = 4096             // checks whose post interval a connection remembers
 	hostInfoTimeout   = 30 * time.Second // default wait for a host_info.get answer
 	connReadBuffer    = 4 << 10          // per connection; longer lines are still read whole
+	maxBeforeHello    = 16 << 10         // bytes a connection may send until its hello is accepted
 )
 
 // helloTimeout bounds the TLS handshake plus the hello, counted from the
@@ -508,7 +509,10 @@ func (c *conn) serve() {
 		}
 		c.nc = tc
 	}
-	c.codec = protocol.NewCodecSize(c.nc, s.cfg.Limits.MaxLineSize, connReadBuffer)
+	c.codec = protocol.NewCodecSize(struct {
+		io.Reader
+		io.Writer
+	}{&helloReader{c: c, left: maxBeforeHello}, c.nc}, s.cfg.Limits.MaxLineSize, connReadBuffer)
 	c.readLoop()
 	// Let the posts in flight finish and be answered, then say goodbye.
 	c.inflight.Wait()
@@ -586,4 +590,33 @@ func (c *conn) badLines(bad *int) bool {
 		}
 	}
 	return false
+}
+
+// errBeforeHello ends a connection that sent more than maxBeforeHello
+// bytes without a hello accepted.
+var errBeforeHello = errors.New("too much sent before the hello")
+
+// helloReader is the connection's reader, capped to maxBeforeHello bytes
+// until the hello is accepted: a peer without a token must not make the
+// endpoint hold max_line_size (1 MiB) for each of max_agents connections
+// (20 GiB); a hello is well under 1 KiB. It is read by the reader only,
+// which also sets hello.
+type helloReader struct {
+	c    *conn
+	left int
+}
+
+func (h *helloReader) Read(p []byte) (int, error) {
+	if h.c.hello {
+		return h.c.nc.Read(p)
+	}
+	if h.left <= 0 {
+		return 0, errBeforeHello
+	}
+	if len(p) > h.left {
+		p = p[:h.left]
+	}
+	n, err := h.c.nc.Read(p)
+	h.left -= n
+	return n, err
 }

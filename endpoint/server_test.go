@@ -305,6 +305,26 @@ func TestHelloDueFromAccept(t *testing.T) {
 	}
 }
 
+// TestLongLineBeforeHello: a peer without a token cannot make the endpoint
+// buffer a line of max_line_size (20000 of them: 20 GiB); past
+// maxBeforeHello bytes without a hello it is dropped.
+func TestLongLineBeforeHello(t *testing.T) {
+	te := startEndpoint(t, nil, nil)
+	a := dialAgent(t, te.addr)
+	go func() {
+		_, _ = a.c.Write([]byte(`{"v":"1","id":1,"method":"handshake.hello","params":{"x":"` + strings.Repeat("x", 60<<10)))
+	}()
+	a.expectClosed()
+	// An agent's hello is well within the bound.
+	b := dialAgent(t, te.addr)
+	if r := b.hello(tokenA, "agent-a1"); r.Error != nil {
+		t.Fatal(r.Error)
+	}
+	if r := b.call(protocol.MethodMetricsPost, cpuPost("c", 1, nil)); r.Error != nil {
+		t.Fatalf("post after the hello: %v", r.Error)
+	}
+}
+
 func TestBadInputReplies(t *testing.T) {
 	te := startEndpoint(t, nil, nil)
 	a := dialAgent(t, te.addr)
