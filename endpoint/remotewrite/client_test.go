@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/golang/snappy"
@@ -424,4 +425,54 @@ func TestConcurrentWriteAndReload(t *testing.T) {
 		}
 	}
 	wg.Wait()
+}
+
+// TestConcurrentWritesReuseConnections: writes from several goroutines at
+// once (the endpoint's senders) keep their connections between requests
+// instead of dialling the engine again for each one.
+func TestConcurrentWritesReuseConnections(t *testing.T) {
+	const parallel, rounds = 6, 10
+	var dialled atomic.Int32
+	arrived := make(chan struct{}, parallel)
+	release := make(chan struct{})
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		arrived <- struct{}{}
+		<-release // every request of a round is in flight at once
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	srv.Config.ConnState = func(_ net.Conn, st http.ConnState) {
+		if st == http.StateNew {
+			dialled.Add(1)
+		}
+	}
+	srv.Start()
+	defer srv.Close()
+	c, err := New(Config{URL: srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range rounds {
+		errs := make(chan error, parallel)
+		for range parallel {
+			go func() { errs <- c.Write(context.Background(), oneSeries) }()
+		}
+		for range parallel {
+			<-arrived
+		}
+		for range parallel {
+			release <- struct{}{}
+		}
+		for range parallel {
+			if err := <-errs; err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	// A connection goes back to the pool just after its Write returns,
+	// so a round may dial one the previous round was about to free: some
+	// slack, far from the one connection per write beyond 2 of before.
+	if n := dialled.Load(); n > 2*parallel {
+		t.Fatalf("%d connections for %d rounds of %d concurrent writes, want at most %d", n, rounds, parallel, 2*parallel)
+	}
 }

@@ -21,6 +21,7 @@ import (
 const (
 	defaultTimeout = 10 * time.Second
 	maxErrorBody   = 512
+	maxIdlePerHost = 16 // connections kept open to the engine between requests
 )
 
 // Poster is the HTTP half of a Client: it posts bodies to one URL with a
@@ -126,6 +127,11 @@ func (p *Poster) load() (*auth, error) {
 		}
 	}
 	tr := http.DefaultTransport.(*http.Transport).Clone()
+	// The endpoint sends to one host from several goroutines at once
+	// (endpoint/batch.go: 4 per output); net/http keeps 2 idle
+	// connections per host by default, so the others were closed after
+	// every request and dialled again for the next one.
+	tr.MaxIdleConnsPerHost = maxIdlePerHost
 	if f := p.files.CAFile; f != "" {
 		pem, err := os.ReadFile(f)
 		if err != nil {
