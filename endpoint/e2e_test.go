@@ -389,8 +389,7 @@ func buildVirgoTop(t *testing.T) string {
 	if buildErr != nil {
 		t.Fatalf("go build: %v\n%s", buildErr, buildOut)
 	}
-	t.Cleanup(func() {}) // the binary's dir is removed by TestMain
-	return builtBin
+	return builtBin // its dir is removed by TestMain
 }
 
 func TestMain(m *testing.M) {
