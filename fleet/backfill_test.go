@@ -33,7 +33,9 @@ func backfilledPrometheus(t *testing.T, om string) string {
 // Hosts named by a host label whose node_uname_info names another
 // nodename (node_exporter targets labelled with host) are one host, not
 // two: the host label wins over the nodename. A host that stopped within
-// the lookback is DOWN with the age of its last sample.
+// the lookback is DOWN with the age of its last sample. An agent through
+// virgo-top endpoint (no series whose value is a time) is on every page
+// sort, even by a column it has no value for.
 func TestHostLabelledNodeExporter(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts Prometheus")
@@ -55,6 +57,9 @@ func TestHostLabelledNodeExporter(t *testing.T) {
 	series("node_time_seconds", `host="nodeh",instance="a:9100",job="node"`, end, self)
 	series("node_time_seconds", `instance="b:9100",job="node"`, end, self)
 	series("node_time_seconds", `instance="c:9100",job="node"`, end.Add(-30*time.Minute), self)
+	// An agent through virgo-top endpoint: no series whose value is a time.
+	b.WriteString("# TYPE virgo_check_metric gauge\n")
+	series("virgo_check_metric", `check_type="agent.cpu",host="ep1",instance="gw:9111",job="endpoint",metric="usage_average"`, end, func(int64) float64 { return 12 })
 	url := backfilledPrometheus(t, b.String())
 	c, err := fleet.New(fleet.Config{URL: url})
 	if err != nil {
@@ -64,8 +69,9 @@ func TestHostLabelledNodeExporter(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, limit := range []int{0, 10} {
-		tb, err := f.Table(context.Background(), fleet.Request{Sort: fleet.ColHost, Limit: limit, At: end})
+	for _, req := range []fleet.Request{{Sort: fleet.ColHost}, {Sort: fleet.ColHost, Limit: 10}, {Sort: fleet.ColMem, Desc: true, Limit: 10}, {Sort: fleet.ColLoad, Limit: 10}} {
+		req.At = end
+		tb, err := f.Table(context.Background(), req)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -78,8 +84,8 @@ func TestHostLabelledNodeExporter(t *testing.T) {
 			got = append(got, s)
 		}
 		sort.Strings(got)
-		if want := "nodeh:UP:0s plain:UP:0s stopped:DOWN:30m"; strings.Join(got, " ") != want || tb.Total != 3 {
-			t.Errorf("limit %d: %d hosts %v, want %s", limit, tb.Total, got, want)
+		if want := "ep1:UP:0s nodeh:UP:0s plain:UP:0s stopped:DOWN:30m"; strings.Join(got, " ") != want || tb.Total != 4 {
+			t.Errorf("%s limit %d: %d hosts %v, want %s", req.Sort, req.Limit, tb.Total, got, want)
 		}
 	}
 }

@@ -352,7 +352,8 @@ func (f *Fleet) multi(ctx context.Context, qs map[string]string, at time.Time) (
 
 // sortExpr is the PromQL for ordering hosts by col; hosts without a value
 // get -Inf (desc) or +Inf (asc) so they come last, DOWN hosts rank just
-// below CRITICAL on the alarm column.
+// below CRITICAL on the alarm column. It ends in "- Inf" or "+ Inf" for
+// the other columns (fleettest reads the direction from it).
 func (f *Fleet) sortExpr(col string, desc bool, s scope) string {
 	missing := "+Inf"
 	if desc {
@@ -369,7 +370,9 @@ func (f *Fleet) sortExpr(col string, desc bool, s scope) string {
 	case ColAge:
 		return "time() - " + live + " or time() - " + seen
 	}
-	return "(" + f.expand(columnQuery[col], s, f.opt.RateWindow) + ") or " + seen + " * 0 " + missing[:1] + " Inf"
+	// Every host, live or seen, has a key: agents through an endpoint
+	// (no series whose value is a time) are live but never seen.
+	return "(" + f.expand(columnQuery[col], s, f.opt.RateWindow) + ") or (" + live + " or " + seen + ") * 0 " + missing[:1] + " Inf"
 }
 
 // ErrBadColumn is returned for a sort column that does not exist.

@@ -285,7 +285,7 @@ func keySamples(inner string, bottom bool, hosts []Host, at float64) []sample {
 			add(h.Name, -1)
 		case ok:
 			add(h.Name, v)
-		case !h.Seen.IsZero():
+		case live || !h.Seen.IsZero():
 			add(h.Name, missing)
 		}
 	}
