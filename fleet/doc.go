@@ -17,6 +17,14 @@
 // expression through node_uname_info", and PromQL's or keeps the left
 // side's series. The metric names and labels come from internal/schema.
 //
+// A page of the table (Request.Limit) is sorted in the engine: topk or
+// bottomk of the sort key for the first offset+limit hosts, then the
+// hosts whose key ties with the last of them, in full (names are the
+// tie-break, and engines choose among ties each their own way), then the
+// page's hosts' columns. So a page costs the page plus the edge's tie
+// group: in a fleet of OK hosts sorted by alarm, one value a host, as
+// sorting by name costs.
+//
 // What does not live here: rendering (tui/fleet), flags (cmd/virgo-top)
 // and any store of our own: the engine holds the data.
 package fleet
