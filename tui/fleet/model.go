@@ -253,6 +253,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 
 func (m Model) key(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	k := m.keys
+	if msg.Type == tea.KeyCtrlC {
+		return m, tea.Quit // also while typing a filter
+	}
 	if m.view == viewTable && m.table.editing {
 		return m, m.table.Update(msg)
 	}

@@ -510,3 +510,16 @@ func TestEngineWarningShown(t *testing.T) {
 		t.Errorf("warning stays:\n%s", s)
 	}
 }
+
+// ctrl+c quits even while the filter is being typed.
+func TestCtrlCWhileFiltering(t *testing.T) {
+	h := newHarness(t, 80, 24)
+	h.keys("/", "x")
+	_, cmd := h.m.Update(tea.KeyMsg{Type: tea.KeyCtrlC})
+	if cmd == nil {
+		t.Fatal("ctrl+c while filtering does nothing")
+	}
+	if _, ok := cmd().(tea.QuitMsg); !ok {
+		t.Error("ctrl+c while filtering does not quit")
+	}
+}
