@@ -244,9 +244,21 @@ func (s *Server) allowPost(agentID string) bool {
 	s.mu.Lock()
 	b := s.limiters[agentID]
 	if b == nil {
-		if len(s.limiters) >= 2*s.cfg.Limits.MaxAgents {
+		if limit := 2 * s.cfg.Limits.MaxAgents; len(s.limiters) >= limit {
+			// Forget the buckets that refilled (nothing to remember),
+			// then, if agent ids keep coming (a token with a wide glob,
+			// a slow posts_per_minute), those of agents not connected
+			// here: the map stays within twice max_agents.
 			for id, ob := range s.limiters {
 				if ob.full(now) {
+					delete(s.limiters, id)
+				}
+			}
+			for id := range s.limiters {
+				if len(s.limiters) < limit {
+					break
+				}
+				if s.agents[id] == nil {
 					delete(s.limiters, id)
 				}
 			}

@@ -804,3 +804,31 @@ func TestReloadSchedulesUnchangedIsCheap(t *testing.T) {
 		t.Fatalf("%.0f allocations for an unchanged dir and %d agents", allocs, agents)
 	}
 }
+
+// TestPostLimitersBounded: agents that come and go under ever new ids (a
+// token with a wide glob) do not grow the per-agent rate limits without
+// bound, even when their buckets refill slowly.
+func TestPostLimitersBounded(t *testing.T) {
+	cfg := testConfig()
+	cfg.Limits.MaxAgents, cfg.Limits.PostsPerMinute = 2, 1 // the clock stands still: nothing refills
+	te := startEndpoint(t, cfg, nil)
+	for i := range 10 {
+		a := dialAgent(t, te.addr)
+		if r := a.hello(tokenA, "agent-a"+strconv.Itoa(i)); r.Error != nil {
+			t.Fatal(r.Error)
+		}
+		if r := a.call(protocol.MethodMetricsPost, cpuPost("c", 1, nil)); r.Error != nil {
+			t.Fatalf("post %d: %v", i, r.Error)
+		}
+		a.c.Close()
+		for te.srv.Agents() > 0 { // the endpoint saw it go
+			time.Sleep(time.Millisecond)
+		}
+	}
+	te.srv.mu.Lock()
+	n := len(te.srv.limiters)
+	te.srv.mu.Unlock()
+	if n > 2*cfg.Limits.MaxAgents {
+		t.Fatalf("%d rate limiters kept for max_agents %d", n, cfg.Limits.MaxAgents)
+	}
+}
