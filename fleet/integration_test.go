@@ -66,6 +66,7 @@ func TestFleetRealEngines(t *testing.T) {
 				}
 				return ""
 			})
+			ready := time.Now()
 			for _, h := range hosts {
 				t.Logf("%s: %v", e.name, h)
 			}
@@ -118,9 +119,14 @@ func TestFleetRealEngines(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			// Every page at one time, when the table above was ready,
+			// once the engine has taken every sample up to it: the
+			// data does not change between pages.
+			at := ready
+			time.Sleep(time.Until(at.Add(2 * time.Second)))
 			var paged []string
 			for off := 0; off < len(hosts)+1; off++ {
-				tb, err := f.Table(context.Background(), fleet.Request{Sort: fleet.ColAlarm, Desc: true, Offset: off, Limit: 1})
+				tb, err := f.Table(context.Background(), fleet.Request{Sort: fleet.ColAlarm, Desc: true, Offset: off, Limit: 1, At: at})
 				if err != nil {
 					t.Fatalf("page %d: %v", off, err)
 				}
@@ -136,19 +142,24 @@ func TestFleetRealEngines(t *testing.T) {
 					t.Errorf("paging never showed %s: %v", want, paged)
 				}
 			}
-			// Ascending (bottomk), on a column the hosts mostly share.
-			paged = nil
-			for off := 0; off < len(hosts)+1; off++ {
-				tb, err := f.Table(context.Background(), fleet.Request{Sort: fleet.ColLink, Offset: off, Limit: 1})
-				if err != nil {
-					t.Fatalf("page %d by link: %v", off, err)
+			// Ascending (bottomk), on a column the hosts mostly share,
+			// and on a column of unrounded values (VictoriaMetrics
+			// prints them rounded).
+			for _, req := range []fleet.Request{{Sort: fleet.ColLink}, {Sort: fleet.ColCPU, Desc: true}, {Sort: fleet.ColMem}} {
+				paged = nil
+				for off := 0; off < len(hosts)+1; off++ {
+					req.Offset, req.Limit, req.At = off, 1, at
+					tb, err := f.Table(context.Background(), req)
+					if err != nil {
+						t.Fatalf("page %d by %s: %v", off, req.Sort, err)
+					}
+					for _, h := range tb.Hosts {
+						paged = append(paged, h.Host)
+					}
 				}
-				for _, h := range tb.Hosts {
-					paged = append(paged, h.Host)
+				if uniq := slices.Compact(slices.Sorted(slices.Values(paged))); len(paged) != len(hosts) || len(uniq) != len(hosts) {
+					t.Errorf("paged by %s: %v, want the %d hosts once each", req.Sort, paged, len(hosts))
 				}
-			}
-			if uniq := slices.Compact(slices.Sorted(slices.Values(paged))); len(paged) != len(hosts) || len(uniq) != len(hosts) {
-				t.Errorf("paged by link, ascending: %v, want the %d hosts once each", paged, len(hosts))
 			}
 		})
 	}

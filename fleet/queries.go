@@ -438,11 +438,9 @@ func (f *Fleet) Table(ctx context.Context, req Request) (*Table, error) {
 				return nil, err
 			}
 			t.warn(warns)
-			for h, v := range first {
-				if v == edge {
-					delete(first, h)
-				}
-			}
+			// The tie group joins topk's own hosts at the edge, not
+			// replaces them: an engine that prints values rounded
+			// (VictoriaMetrics) matches no host with "== edge".
 			for h := range tied["ties"] {
 				first[h] = edge
 			}
