@@ -402,7 +402,9 @@ func (s *Server) Draining() bool { return s.draining.Load() }
 // returns its result. ErrNotConnected: no such agent on this instance.
 func (s *Server) HostInfo(ctx context.Context, agentID, typ string) (json.RawMessage, error) {
 	c := s.agent(agentID)
-	if c == nil {
+	if c == nil || c.stop.Load() {
+		// A connection that no longer reads (drain, rate limit) would
+		// never see the answer: the agent is on its way elsewhere.
 		return nil, ErrNotConnected
 	}
 	return c.call(ctx, protocol.MethodHostInfo, protocol.HostInfoParams{Type: typ})

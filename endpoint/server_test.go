@@ -832,3 +832,24 @@ func TestPostLimitersBounded(t *testing.T) {
 		t.Fatalf("%d rate limiters kept for max_agents %d", n, cfg.Limits.MaxAgents)
 	}
 }
+
+// TestHostInfoOfADrainingAgent: an agent whose connection no longer reads
+// (the instance drains) is not asked: its answer would never be read.
+func TestHostInfoOfADrainingAgent(t *testing.T) {
+	te := startEndpoint(t, nil, nil)
+	te.out.gate, te.out.entered = make(chan struct{}), make(chan struct{}, 1)
+	defer close(te.out.gate)
+	a := dialAgent(t, te.addr)
+	a.hello(tokenA, "agent-a1")
+	a.request(protocol.MethodMetricsPost, cpuPost("chCPU", 1, nil)) // keeps the connection open through the drain
+	<-te.out.entered
+	go func() { _ = te.srv.Drain(context.Background()) }()
+	for !te.srv.agent("agent-a1").stop.Load() {
+		time.Sleep(time.Millisecond)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := te.srv.HostInfo(ctx, "agent-a1", "MEMORY"); !errors.Is(err, ErrNotConnected) {
+		t.Fatalf("HostInfo of a draining agent: %v, want ErrNotConnected", err)
+	}
+}
