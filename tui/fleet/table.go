@@ -3,6 +3,7 @@ package fleet
 import (
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
@@ -35,6 +36,9 @@ var tableColumns = []column{
 }
 
 const minHostWidth = 12
+
+// maxFilter caps the filter (it goes into every query), in bytes.
+const maxFilter = 64
 
 // sortMsg asks the root to fetch the table again (sort, filter or page
 // changed).
@@ -120,8 +124,11 @@ func (t *hostTable) Update(msg tea.KeyMsg) tea.Cmd {
 				t.filter = string(r[:len(r)-1])
 			}
 		case tea.KeyRunes, tea.KeySpace:
-			if len(t.filter) < 64 {
-				t.filter += string(msg.Runes)
+			for _, r := range msg.Runes { // a paste too: at most 64 bytes
+				if len(t.filter)+utf8.RuneLen(r) > maxFilter {
+					break
+				}
+				t.filter += string(r)
 			}
 		default:
 			return nil

@@ -523,3 +523,13 @@ func TestCtrlCWhileFiltering(t *testing.T) {
 		t.Error("ctrl+c while filtering does not quit")
 	}
 }
+
+// A paste into the filter is capped like typing (64 bytes).
+func TestFilterPasteCapped(t *testing.T) {
+	h := newHarness(t, 80, 24)
+	h.keys("/")
+	h.send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(strings.Repeat("é", 5000)), Paste: true})
+	if n := len(h.m.table.filter); n > 64 {
+		t.Errorf("filter is %d bytes after a paste", n)
+	}
+}
