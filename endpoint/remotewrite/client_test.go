@@ -280,6 +280,8 @@ func TestNewRefuses(t *testing.T) {
 		{"empty token file", Config{URL: "http://127.0.0.1:1/w", BearerTokenFile: empty}, "empty"},
 		{"two-line token file", Config{URL: "http://127.0.0.1:1/w", BearerTokenFile: twoLines}, "more than one line"},
 		{"CA not PEM", Config{URL: "https://127.0.0.1:1/w", CAFile: notPEM}, "no PEM"},
+		{"header value with a line break", Config{URL: "http://127.0.0.1:1/w", Headers: map[string]string{"X-Scope-OrgID": "a\nb"}}, "line break"},
+		{"bad header name", Config{URL: "http://127.0.0.1:1/w", Headers: map[string]string{"X Org": "a"}}, "not a header name"},
 	}
 	audit := secretaudit.New(
 		secretaudit.Secret{Name: "token", Value: testToken},

@@ -71,6 +71,14 @@ func NewPoster(what string, cfg Config) (*Poster, error) {
 		if strings.EqualFold(k, "Authorization") {
 			return nil, fmt.Errorf("%s headers: Authorization comes from the bearer token or basic auth files, not a header", what)
 		}
+		// net/http refuses such a header at every request: the output
+		// would answer every post "unavailable" for good.
+		if !validHeaderName(k) {
+			return nil, fmt.Errorf("%s headers: %q is not a header name", what, k)
+		}
+		if strings.ContainsAny(v, "\r\n\x00") {
+			return nil, fmt.Errorf("%s headers: the value of %s has a line break or NUL", what, k)
+		}
 		hs[k] = v
 	}
 	if cfg.BearerTokenFile != "" && (cfg.BasicAuthUser != "" || cfg.BasicAuthPasswordFile != "") {
@@ -87,6 +95,22 @@ func NewPoster(what string, cfg Config) (*Poster, error) {
 		return nil, err
 	}
 	return p, nil
+}
+
+// validHeaderName reports whether k is an HTTP token (RFC 9110), as
+// net/http wants a header name.
+func validHeaderName(k string) bool {
+	if k == "" {
+		return false
+	}
+	for _, r := range k {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', strings.ContainsRune("!#$%&'*+-.^_`|~", r):
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // shownURL is u as errors show it: without its password, query and
