@@ -89,3 +89,60 @@ func TestHostLabelledNodeExporter(t *testing.T) {
 		}
 	}
 }
+
+// TestColumnsPreferTheWholeHost: an agent's /metrics has node_filesystem_*
+// for every filesystem and an agent.filesystem check for one of them; the
+// fullest filesystem (and memory, network) comes from the whole host, never
+// from the one filesystem a check happens to target. A host reporting only
+// check metrics (through virgo-top endpoint) still gets them from those.
+func TestColumnsPreferTheWholeHost(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts Prometheus")
+	}
+	end := time.Now().Add(-time.Hour).Truncate(time.Minute)
+	var b strings.Builder
+	series := func(name, labels string, value float64) {
+		for ts := end.Add(-time.Hour); !ts.After(end); ts = ts.Add(time.Minute) {
+			fmt.Fprintf(&b, "%s{%s} %g %d\n", name, labels, value, ts.Unix())
+		}
+	}
+	const agent = `host="both",instance="a:19100",job="virgo"`
+	b.WriteString("# TYPE virgo_agent_info gauge\n")
+	series("virgo_agent_info", agent+`,agent_id="both"`, 1)
+	b.WriteString("# TYPE node_filesystem_avail_bytes gauge\n")
+	series("node_filesystem_avail_bytes", agent+`,device="/dev/vda",fstype="ext4",mountpoint="/"`, 90)
+	series("node_filesystem_avail_bytes", agent+`,device="/dev/vdb",fstype="ext4",mountpoint="/data"`, 25)
+	b.WriteString("# TYPE node_filesystem_size_bytes gauge\n")
+	series("node_filesystem_size_bytes", agent+`,device="/dev/vda",fstype="ext4",mountpoint="/"`, 100)
+	series("node_filesystem_size_bytes", agent+`,device="/dev/vdb",fstype="ext4",mountpoint="/data"`, 100)
+	b.WriteString("# TYPE virgo_check_metric_bytes gauge\n")
+	series("virgo_check_metric_bytes", agent+`,check_id="root",check_type="agent.filesystem",metric="used"`, 10)
+	series("virgo_check_metric_bytes", agent+`,check_id="root",check_type="agent.filesystem",metric="total"`, 100)
+	const ep = `host="ep",instance="gw:9111",job="endpoint",agent_id="ep"`
+	series("virgo_check_metric_bytes", ep+`,check_id="root",check_type="agent.filesystem",metric="used"`, 40)
+	series("virgo_check_metric_bytes", ep+`,check_id="root",check_type="agent.filesystem",metric="total"`, 100)
+	b.WriteString("# TYPE virgo_check_metric gauge\n")
+	series("virgo_check_metric", ep+`,check_id="cpu",check_type="agent.cpu",metric="usage_average"`, 12)
+	url := backfilledPrometheus(t, b.String())
+	c, err := fleet.New(fleet.Config{URL: url})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := fleet.NewFleet(c, fleet.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tb, err := f.Table(context.Background(), fleet.Request{Sort: fleet.ColHost, At: end})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]float64{}
+	for _, h := range tb.Hosts {
+		if h.Disk != nil {
+			got[h.Host] = *h.Disk
+		}
+	}
+	if want := map[string]float64{"both": 75, "ep": 40}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("fullest filesystem %v, want %v", got, want)
+	}
+}

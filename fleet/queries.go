@@ -175,27 +175,32 @@ const join = ` * on (instance, job) group_left ($H) $U`
 
 const fsSel = `fstype!~"tmpfs|ramfs|devtmpfs|overlay|squashfs|nsfs|autofs|proc|sysfs|fuse.*"`
 
-// Column queries: each one query for the whole fleet, aggregated by host;
-// virgo_* terms first, then node_* by host label, then node_* through
-// node_uname_info.
+// Column queries: each one query for the whole fleet, aggregated by host.
+// CPU: virgo_* terms first, then node_* by host label, then node_* through
+// node_uname_info. Memory, disk and network: node_* by host label first
+// (an agent's /metrics has them for every filesystem and interface), then
+// the check metrics an agent reporting through the endpoint sends (only the
+// filesystems and interfaces its checks target), then node_* through
+// node_uname_info: the fullest filesystem of a host must not depend on
+// whether it also runs an agent.filesystem check.
 var columnQuery = map[string]string{
 	ColCPU: `max by ($H) (virgo_cpu_usage_percent{mode="total",$S})` +
 		` or avg by ($H) (virgo_check_metric{check_type="agent.cpu",metric="usage_average",$S})` +
 		` or 100 * (1 - avg by ($H) (rate(node_cpu_seconds_total{mode="idle",$S}[$R])))` +
 		` or 100 * (1 - avg by ($H) (rate(node_cpu_seconds_total{mode="idle",$Z}[$R])` + join + `))`,
-	ColMem: `100 * max by ($H) (virgo_check_metric_bytes{check_type="agent.memory",metric="actual_used",$S}) / max by ($H) (virgo_check_metric_bytes{check_type="agent.memory",metric="total",$S} > 0)` +
-		` or 100 * (1 - max by ($H) (node_memory_MemAvailable_bytes{$S}) / max by ($H) (node_memory_MemTotal_bytes{$S} > 0))` +
+	ColMem: `100 * (1 - max by ($H) (node_memory_MemAvailable_bytes{$S}) / max by ($H) (node_memory_MemTotal_bytes{$S} > 0))` +
+		` or 100 * max by ($H) (virgo_check_metric_bytes{check_type="agent.memory",metric="actual_used",$S}) / max by ($H) (virgo_check_metric_bytes{check_type="agent.memory",metric="total",$S} > 0)` +
 		` or 100 * (1 - max by ($H) (node_memory_MemAvailable_bytes{$Z}` + join + `) / max by ($H) ((node_memory_MemTotal_bytes{$Z} > 0)` + join + `))`,
 	ColLoad: `max by ($H) (node_load1{$S}) / (count by ($H) (virgo_cpu_core_usage_percent{$S}) or count by ($H) (node_cpu_seconds_total{mode="idle",$S}))` +
 		` or max by ($H) (node_load1{$Z}` + join + `) / count by ($H) (node_cpu_seconds_total{mode="idle",$Z}` + join + `)`,
-	ColDisk: `max by ($H) (100 * virgo_check_metric_bytes{check_type="agent.filesystem",metric="used",$S} / ignoring (metric) (virgo_check_metric_bytes{check_type="agent.filesystem",metric="total",$S} > 0))` +
-		` or max by ($H) (100 * (1 - node_filesystem_avail_bytes{` + fsSel + `,$S} / (node_filesystem_size_bytes{` + fsSel + `,$S} > 0)))` +
+	ColDisk: `max by ($H) (100 * (1 - node_filesystem_avail_bytes{` + fsSel + `,$S} / (node_filesystem_size_bytes{` + fsSel + `,$S} > 0)))` +
+		` or max by ($H) (100 * virgo_check_metric_bytes{check_type="agent.filesystem",metric="used",$S} / ignoring (metric) (virgo_check_metric_bytes{check_type="agent.filesystem",metric="total",$S} > 0))` +
 		` or max by ($H) (100 * (1 - node_filesystem_avail_bytes{` + fsSel + `,$Z} / (node_filesystem_size_bytes{` + fsSel + `,$Z} > 0))` + join + `)`,
-	ColRX: `sum by ($H) (rate(virgo_check_metric_bytes_total{check_type="agent.network",metric="rx_bytes",$S}[$R]))` +
-		` or sum by ($H) (rate(node_network_receive_bytes_total{device!="lo",$S}[$R]))` +
+	ColRX: `sum by ($H) (rate(node_network_receive_bytes_total{device!="lo",$S}[$R]))` +
+		` or sum by ($H) (rate(virgo_check_metric_bytes_total{check_type="agent.network",metric="rx_bytes",$S}[$R]))` +
 		` or sum by ($H) (rate(node_network_receive_bytes_total{device!="lo",$Z}[$R])` + join + `)`,
-	ColTX: `sum by ($H) (rate(virgo_check_metric_bytes_total{check_type="agent.network",metric="tx_bytes",$S}[$R]))` +
-		` or sum by ($H) (rate(node_network_transmit_bytes_total{device!="lo",$S}[$R]))` +
+	ColTX: `sum by ($H) (rate(node_network_transmit_bytes_total{device!="lo",$S}[$R]))` +
+		` or sum by ($H) (rate(virgo_check_metric_bytes_total{check_type="agent.network",metric="tx_bytes",$S}[$R]))` +
 		` or sum by ($H) (rate(node_network_transmit_bytes_total{device!="lo",$Z}[$R])` + join + `)`,
 	// The worst alarm as a rank, (state + 0.25)^2: OK 0.0625, UNKNOWN
 	// 0.5625, WARNING 1.5625, CRITICAL 5.0625 (the state encoding puts
