@@ -715,10 +715,19 @@ The file-backed part is most of the binary: Go spreads package initialisers over
 text, and on this kernel every page fault maps the neighbouring pages of the page cache too, so
 start-up alone makes most of the binary resident; dropping the pages after start-up
 (MADV_DONTNEED) was tried and they fault back within 30 s. It shrinks only with the binary.
-The largest single part is prometheus/client_golang, which issue 6 asks for: the binary is 14.7
-MB with it and 10.5 MB without (measured 2026-11-24 by building with /metrics removed), about
-3-4 MiB of RSS. Beyond its own code, its protobuf dependency calls reflect's MethodByName, and
-that keeps every exported method of every type in the binary.
+prometheus/client_golang was the largest single part (with protobuf's reflect MethodByName,
+which kept every exported method of every reachable type): /metrics is now written by package
+metrics itself and the binary went from 16.1 MB to 12.6 MB (issue 16); HTTP/2 left out and
+smaller sorts and inlining cuts took it to 11.6 MiB before the endpoint and the fleet view
+added 0.5 MiB. What is left is listed per package under "Binary size": .gopclntab (35 %, the
+runtime's function tables, proportional to the code), type and string data, TLS/x509 and
+net/http; every third-party module together is about 600 KiB.
+
+Against node_exporter the daemon's CPU (above) is what the flight recorder costs: the
+daemon profile below spends 36 % of its time in the process table scan (the recording keeps
+the processes every `record_process_interval`, 5 s), which node_exporter does not do, and
+the rest in the 5 s sample and the posts to the endpoint; /metrics itself adds about
+0.06 % of a core (metr vs rec).
 
 ## Recording (issue 13)
 
