@@ -47,12 +47,15 @@ func (c *Client) Write(ctx context.Context, series []Series) error {
 	if len(series) == 0 {
 		return nil
 	}
-	pb, sn := bufs.Get().(*[]byte), bufs.Get().(*[]byte)
+	pb := bufs.Get().(*[]byte)
 	defer putBuf(pb)
-	defer putBuf(sn)
 	*pb = Encode((*pb)[:0], series)
-	*sn = AppendSnappy((*sn)[:0], *pb)
-	return c.p.Post(ctx, *sn,
+	// The compressed body is not pooled: it belongs to the transport once
+	// handed over, and net/http may still be writing it after Do returned
+	// (an engine that answers before the upload ends); reusing it would
+	// send the next request's bytes in its place.
+	sn := AppendSnappy(make([]byte, 0, len(*pb)/4+64), *pb)
+	return c.p.Post(ctx, sn,
 		"Content-Encoding", "snappy",
 		"Content-Type", "application/x-protobuf",
 		"X-Prometheus-Remote-Write-Version", "0.1.0")

@@ -478,3 +478,46 @@ func TestConcurrentWritesReuseConnections(t *testing.T) {
 		t.Fatalf("%d connections for %d rounds of %d concurrent writes, want at most %d", n, rounds, parallel, 2*parallel)
 	}
 }
+
+// lateReader is a transport that answers at once and reads the request
+// body only later, as net/http's may: it still writes a body after Do has
+// returned when the engine answered early (a 400 before the upload ended).
+type lateReader struct{ bodies []io.ReadCloser }
+
+func (l *lateReader) RoundTrip(r *http.Request) (*http.Response, error) {
+	l.bodies = append(l.bodies, r.Body)
+	return &http.Response{StatusCode: http.StatusBadRequest, Body: io.NopCloser(strings.NewReader("out of order")), Header: http.Header{}}, nil
+}
+
+// TestBodyOutlivesWrite: the request body handed to the transport stays
+// intact after Write returns, though the next Write reuses the encoder's
+// buffers (the body used to go back to the pool when Write returned).
+func TestBodyOutlivesWrite(t *testing.T) {
+	c, err := New(Config{URL: "http://127.0.0.1:1/api/v1/write"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lr := &lateReader{}
+	c.p.auth.hc.Transport = lr
+	first := []Series{{Labels: []Label{{"__name__", "first"}}, Samples: []Sample{{1, 1700000000000}}}}
+	second := []Series{{Labels: []Label{{"__name__", "second_series_with_a_longer_name"}}, Samples: []Sample{{2, 1700000000001}}}}
+	for _, s := range [][]Series{first, second} {
+		if err := c.Write(context.Background(), s); !IsPermanent(err) {
+			t.Fatalf("Write: %v, want the 400", err)
+		}
+	}
+	b, err := io.ReadAll(lr.bodies[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, err = snappy.Decode(nil, b); err != nil {
+		t.Fatalf("first body after the second Write: %v", err)
+	}
+	var req prompb.WriteRequest
+	if err := req.Unmarshal(b); err != nil {
+		t.Fatalf("first body after the second Write: %v", err)
+	}
+	if len(req.Timeseries) != 1 || req.Timeseries[0].Labels[0].Value != "first" {
+		t.Errorf("first body after the second Write: %v", req.Timeseries)
+	}
+}
