@@ -111,15 +111,22 @@ func runDaemonOnce(ctx context.Context, rf *rootFlags, cfg config.Config, log *s
 	done := make(chan error, 1)
 	go func() { done <- rt.Run(runCtx) }()
 	metricsErr := make(chan error, 1)
+	metricsDone := make(chan struct{})
 	if cfg.MetricsListen != "" {
 		go func() {
+			defer close(metricsDone)
 			h := metrics.NewHandler(metrics.RuntimeSource(rt), metrics.Options{Version: version, AgentID: rt.AgentID,
 				OmitNodeFamilies: !cfg.MetricsNodeFamilies})
 			if err := metrics.Serve(runCtx, cfg.MetricsListen, h, log); err != nil {
 				metricsErr <- err
 			}
 		}()
+	} else {
+		close(metricsDone)
 	}
+	// The /metrics server is this function's: it has let go of its
+	// address before a rebuilt daemon (SIGHUP) listens on it again.
+	defer func() { cancel(); <-metricsDone }()
 	for {
 		select {
 		case err := <-done:

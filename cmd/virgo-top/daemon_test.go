@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -198,6 +199,23 @@ func TestDaemonLifecycle(t *testing.T) {
 	if n := recordCount(t, rec, "handshake.hello"); n != hellos {
 		t.Errorf("SIGHUP reconnected: %d hellos, had %d", n, hellos)
 	}
+
+	// SIGHUP with the endpoint changed: the daemon is rebuilt, and its
+	// /metrics comes back on the same address with the new agent id.
+	os.WriteFile(cfgPath, []byte(strings.Replace(cfg, "monitoring_id agentA", "monitoring_id agentB", 1)), 0o600)
+	d.cmd.Process.Signal(syscall.SIGHUP)
+	waitFor(t, "the rebuild", logged("reload: endpoint settings changed, reconnecting"))
+	waitFor(t, "/metrics of the rebuilt daemon", func() bool {
+		resp, err := http.Get("http://" + metricsAddr + "/metrics")
+		if err != nil {
+			return false
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return strings.Contains(string(b), `virgo_agent_info{agent_id="agentB"`)
+	})
+	posts = recordCount(t, rec, "check_metrics.post")
+	waitFor(t, "posts after the rebuild", func() bool { return recordCount(t, rec, "check_metrics.post") >= posts+2 })
 
 	// SIGTERM: graceful stop, exit 0, pidfile removed.
 	d.cmd.Process.Signal(syscall.SIGTERM)
