@@ -83,9 +83,15 @@ func runConsole(ctx context.Context, rf *rootFlags, stderr io.Writer) error {
 	runErr := make(chan error, 1)
 	go func() { runErr <- rt.Run(ctx) }()
 
+	// The /metrics server and the feed are this function's: it waits for
+	// them after the console ends.
+	var wg sync.WaitGroup
+	defer func() { cancel(); wg.Wait() }()
 	if cfg.MetricsListen != "" {
 		// The console is an agent too: it can be scraped while it runs.
+		wg.Add(1)
 		go func() {
+			defer wg.Done()
 			h := metrics.NewHandler(metrics.RuntimeSource(rt), metrics.Options{Version: version, AgentID: rt.AgentID,
 				OmitNodeFamilies: !cfg.MetricsNodeFamilies})
 			if err := metrics.Serve(ctx, cfg.MetricsListen, h, log); err != nil {
@@ -94,7 +100,11 @@ func runConsole(ctx context.Context, rf *rootFlags, stderr io.Writer) error {
 		}()
 	}
 	feed := make(chan tea.Msg, 4)
-	go feedConsole(ctx, rt, mode, cfg.Interval, feed)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		feedConsole(ctx, rt, mode, cfg.Interval, feed)
+	}()
 	opts := tui.Options{
 		Feed:     feed,
 		History:  rt.Agent.History(),
