@@ -3,17 +3,16 @@ package fleet
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
-	"os"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/virgo-top/virgo-top/internal/httpauth"
 )
 
 // maxBody caps what one API answer may hold; a bigger one is an error,
@@ -35,9 +34,7 @@ type Config struct {
 // Client talks to one engine. It is safe for concurrent use.
 type Client struct {
 	base    *url.URL
-	hc      *http.Client
-	headers http.Header
-	auth    string // Authorization header value, never logged
+	auth    *httpauth.Auth // headers, credentials and CA
 	timeout time.Duration
 }
 
@@ -56,84 +53,36 @@ func (e *APIError) Error() string {
 	return fmt.Sprintf("engine: HTTP %d: %s", e.Status, e.Message)
 }
 
-// New checks cfg and reads its secret files once.
+// New checks cfg and reads its secret files once. Secrets come from
+// files only: a URL with credentials in it, or an Authorization header in
+// Headers, is refused.
 func New(cfg Config) (*Client, error) {
-	u, err := url.Parse(strings.TrimSpace(cfg.URL))
+	u, err := httpauth.ParseURL("engine", strings.TrimSpace(cfg.URL))
 	if err != nil {
-		// url's error repeats the URL, which may hold a password.
-		return nil, errors.New("engine URL: not a URL; want http:// or https://host[:port]")
-	}
-	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
-		return nil, fmt.Errorf("engine URL %q: want http:// or https://host[:port]", redactURL(u))
-	}
-	if u.User != nil {
-		return nil, errors.New("engine URL: put no credentials in the URL; use --basic-auth-user and --basic-auth-password-file")
+		return nil, err
 	}
 	u.Path = strings.TrimRight(u.Path, "/")
-	c := &Client{base: u, headers: cfg.Headers.Clone(), timeout: cfg.Timeout}
+	a, err := httpauth.New(httpauth.Config{
+		What:                  "engine",
+		BearerTokenFile:       cfg.BearerTokenFile,
+		BasicAuthUser:         cfg.BasicAuthUser,
+		BasicAuthPasswordFile: cfg.BasicAuthPasswordFile,
+		CAFile:                cfg.CAFile,
+		Headers:               cfg.Headers,
+		Direct:                true, // the engine is reached directly; a proxy would see the credentials
+	})
+	if err != nil {
+		return nil, err
+	}
+	c := &Client{base: u, auth: a, timeout: cfg.Timeout}
 	if c.timeout <= 0 {
-		c.timeout = 10 * time.Second
+		c.timeout = httpauth.DefaultTimeout
 	}
-	switch {
-	case cfg.BearerTokenFile != "" && cfg.BasicAuthUser != "":
-		return nil, errors.New("set a bearer token or basic auth, not both")
-	case cfg.BearerTokenFile != "":
-		tok, err := readSecret(cfg.BearerTokenFile)
-		if err != nil {
-			return nil, fmt.Errorf("bearer token: %w", err)
-		}
-		c.auth = "Bearer " + tok
-	case cfg.BasicAuthUser != "":
-		pw := ""
-		if cfg.BasicAuthPasswordFile != "" {
-			if pw, err = readSecret(cfg.BasicAuthPasswordFile); err != nil {
-				return nil, fmt.Errorf("basic auth password: %w", err)
-			}
-		}
-		r := &http.Request{Header: http.Header{}}
-		r.SetBasicAuth(cfg.BasicAuthUser, pw)
-		c.auth = r.Header.Get("Authorization")
-	case cfg.BasicAuthPasswordFile != "":
-		return nil, errors.New("a basic auth password file needs --basic-auth-user")
-	}
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.Proxy = nil // the engine is reached directly; a proxy would see the credentials
-	if cfg.CAFile != "" {
-		pem, err := os.ReadFile(cfg.CAFile)
-		if err != nil {
-			return nil, fmt.Errorf("CA file: %w", err)
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("CA file %s: no PEM certificate", cfg.CAFile)
-		}
-		tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
-	}
-	c.hc = &http.Client{Transport: tr}
 	return c, nil
 }
 
 // String names the engine without credentials.
-func (c *Client) String() string { return redactURL(c.base) }
-
-func redactURL(u *url.URL) string {
-	v := *u
-	v.User = nil
-	v.RawQuery = ""
-	return v.String()
-}
-
-func readSecret(path string) (string, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return "", err
-	}
-	s := strings.TrimSpace(string(b))
-	if s == "" {
-		return "", fmt.Errorf("%s is empty", path)
-	}
-	return s, nil
-}
+func (c *Client) String() string { return httpauth.Redact(c.base) }
 
 // Query evaluates an instant query at t (zero: the engine's now).
 func (c *Client) Query(ctx context.Context, q string, t time.Time) (*Result, error) {
@@ -201,18 +150,10 @@ func (c *Client) do(ctx context.Context, method, path string, form url.Values) (
 	if err != nil {
 		return nil, 0, err
 	}
-	for k, vs := range c.headers {
-		for _, v := range vs {
-			req.Header.Add(k, v)
-		}
-	}
 	if form != nil {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	}
-	if c.auth != "" {
-		req.Header.Set("Authorization", c.auth)
-	}
-	resp, err := c.hc.Do(req)
+	resp, err := c.auth.Do(req)
 	if err != nil {
 		if ctx.Err() == context.DeadlineExceeded {
 			return nil, 0, fmt.Errorf("%s: no answer within %s", path, c.timeout)

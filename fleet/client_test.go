@@ -87,11 +87,15 @@ func TestNewRefuses(t *testing.T) {
 	}{
 		{"no scheme", Config{URL: "127.0.0.1:9090"}, "want http"},
 		{"ftp", Config{URL: "ftp://x"}, "want http"},
-		{"credentials in URL", Config{URL: "http://u:hunter2@x"}, "no credentials in the URL"},
-		{"missing token", Config{URL: "http://x", BearerTokenFile: "/nonexistent/tok"}, "bearer token"},
+		{"credentials in URL", Config{URL: "http://u:hunter2@x"}, "credentials go in"},
+		{"missing token", Config{URL: "http://x", BearerTokenFile: "/nonexistent/tok"}, "engine bearer token"},
+		{"two-line token", Config{URL: "http://x", BearerTokenFile: writeFile(t, "two", "hunter2\nhunter2\n")}, "more than one line"},
 		{"empty token", Config{URL: "http://x", BearerTokenFile: writeFile(t, "e", "\n")}, "empty"},
-		{"both", Config{URL: "http://x", BearerTokenFile: "a", BasicAuthUser: "u"}, "not both"},
-		{"password without user", Config{URL: "http://x", BasicAuthPasswordFile: "a"}, "needs --basic-auth-user"},
+		{"both", Config{URL: "http://x", BearerTokenFile: "a", BasicAuthUser: "u"}, "exclusive"},
+		{"password without user", Config{URL: "http://x", BasicAuthPasswordFile: "a"}, "both a user and a password file"},
+		{"user without password", Config{URL: "http://x", BasicAuthUser: "u"}, "both a user and a password file"},
+		{"Authorization header", Config{URL: "http://x", Headers: http.Header{"Authorization": {"Basic hunter2"}}}, "engine headers: the Authorization header"},
+		{"header with a line break", Config{URL: "http://x", Headers: http.Header{"X-Scope-OrgID": {"a\r\nX-Evil: hunter2"}}}, "line break"},
 		{"bad CA", Config{URL: "https://x", CAFile: writeFile(t, "ca", "junk")}, "no PEM"},
 	}
 	for _, tt := range tests {

@@ -2,8 +2,9 @@
 // Prometheus HTTP API (Prometheus, Thanos, Mimir, VictoriaMetrics): a small
 // client written with the standard library (/api/v1/query,
 // /api/v1/query_range, /api/v1/status/buildinfo; basic auth, a bearer
-// token read from a file, a CA file, extra headers such as X-Scope-OrgID,
-// a timeout per query) and the queries behind `virgo-top fleet`'s host
+// token read from a file, a CA file, extra headers such as X-Scope-OrgID:
+// internal/httpauth, shared with endpoint/remotewrite; a timeout per
+// query) and the queries behind `virgo-top fleet`'s host
 // table, alarms list and host drill-down.
 //
 // Every column of the host table is one query for the whole fleet,

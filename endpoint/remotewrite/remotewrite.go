@@ -8,7 +8,8 @@
 // (snappy.go), so that the binary carries no protobuf runtime and no
 // generated code (measured in cmd/virgo-top: Prometheus' gogo-generated
 // prompb would add about 940 KB). Poster (poster.go) is the HTTP side,
-// shared with endpoint/alertmanager. What goes in the series (family names, labels, units)
+// shared with endpoint/alertmanager; its credentials, headers, CA and
+// Reload are internal/httpauth's, shared with fleet's client. What goes in the series (family names, labels, units)
 // is internal/schema's business, not this package's: it sends what it is
 // given. It keeps no queue either: a failed Write is the caller's to retry
 // (IsPermanent tells which failures retrying cannot fix).
