@@ -34,7 +34,7 @@ func TestEndpointE2E(t *testing.T) {
 		t.Skip("starts engines, endpoints and agents")
 	}
 	prom := enginetest.StartPrometheus(t, enginetest.PrometheusOptions{RemoteWriteReceiver: true})
-	vm := enginetest.StartVictoriaMetrics(t)
+	vm := enginetest.StartVictoriaMetrics(t, enginetest.VictoriaMetricsOptions{})
 	am := enginetest.StartAlertmanager(t)
 	bin := buildVirgoTop(t)
 	dir := t.TempDir()

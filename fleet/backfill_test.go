@@ -12,22 +12,23 @@ import (
 	"time"
 
 	"github.com/virgo-top/virgo-top/fleet"
+	"github.com/virgo-top/virgo-top/internal/enginetest"
 )
 
 // backfilledPrometheus writes om (OpenMetrics text, "# EOF" added) into a
 // fresh TSDB with promtool and starts Prometheus on it, scraping nothing.
 func backfilledPrometheus(t *testing.T, om string) string {
 	t.Helper()
-	needBinary(t, "/usr/bin/promtool")
+	promtool := enginetest.Binary(t, "/usr/bin/promtool")
 	dir := t.TempDir()
 	src := filepath.Join(dir, "data.om")
 	if err := os.WriteFile(src, []byte(om+"# EOF\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if out, err := exec.Command("/usr/bin/promtool", "tsdb", "create-blocks-from", "openmetrics", src, filepath.Join(dir, "prom-data")).CombinedOutput(); err != nil {
+	if out, err := exec.Command(promtool, "tsdb", "create-blocks-from", "openmetrics", src, filepath.Join(dir, "prom-data")).CombinedOutput(); err != nil {
 		t.Fatalf("promtool: %v\n%s", err, out)
 	}
-	return startPrometheus(t, dir, "global:\n  scrape_interval: 1m\n").url
+	return enginetest.StartPrometheus(t, enginetest.PrometheusOptions{ScrapeInterval: time.Minute, DataDir: filepath.Join(dir, "prom-data")})
 }
 
 // Hosts named by a host label whose node_uname_info names another

@@ -21,16 +21,6 @@ import (
 	"time"
 )
 
-func needBinary(t testing.TB, path string) {
-	t.Helper()
-	if _, err := os.Stat(path); err != nil {
-		if os.Getenv("VIRGO_CI") != "" {
-			t.Fatalf("%s is not installed (VIRGO_CI is set: .ci/install-deps installs it)", path)
-		}
-		t.Skipf("%s is not installed: sudo .ci/install-deps installs it", path)
-	}
-}
-
 func freePort(t testing.TB) int {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -163,16 +153,17 @@ alarms:
 	return a
 }
 
-// scrapeConfig is one Prometheus scrape config for the agents (each with
-// its host as a target label, so three agents on one machine are three
-// hosts) and node_exporter (named by node_uname_info's nodename), every 1 s.
-func scrapeConfig(agents []*agent, nodePort int) string {
+// scrapeConfigs lists the Prometheus scrape configs for the agents (each
+// with its host as a target label, so three agents on one machine are
+// three hosts) and node_exporter at nodeAddr (named by node_uname_info's
+// nodename); the engines scrape them every 1 s.
+func scrapeConfigs(agents []*agent, nodeAddr string) string {
 	var b bytes.Buffer
-	b.WriteString("global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\nscrape_configs:\n- job_name: virgo\n  static_configs:\n")
+	b.WriteString("- job_name: virgo\n  static_configs:\n")
 	for _, a := range agents {
 		fmt.Fprintf(&b, "  - targets: ['127.0.0.1:%d']\n    labels: {host: %s}\n", a.port, a.name)
 	}
-	fmt.Fprintf(&b, "- job_name: node\n  static_configs:\n  - targets: ['127.0.0.1:%d']\n", nodePort)
+	fmt.Fprintf(&b, "- job_name: node\n  static_configs:\n  - targets: ['%s']\n", nodeAddr)
 	return b.String()
 }
 
@@ -180,46 +171,6 @@ func scrapeConfig(agents []*agent, nodePort int) string {
 type engine struct {
 	name string
 	url  string
-}
-
-func startPrometheus(t testing.TB, dir, config string) engine {
-	t.Helper()
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	needBinary(t, "/usr/bin/prometheus")
-	cfg := filepath.Join(dir, "prometheus.yml")
-	if err := os.WriteFile(cfg, []byte(config), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	port := freePort(t)
-	startProc(t, dir, "prometheus", "/usr/bin/prometheus", "--config.file="+cfg,
-		"--storage.tsdb.path="+filepath.Join(dir, "prom-data"),
-		fmt.Sprintf("--web.listen-address=127.0.0.1:%d", port))
-	url := fmt.Sprintf("http://127.0.0.1:%d", port)
-	waitHTTP(t, url+"/-/ready", 30*time.Second)
-	return engine{"prometheus", url}
-}
-
-func startVictoria(t testing.TB, dir, config string) engine {
-	t.Helper()
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	needBinary(t, "/usr/bin/victoria-metrics")
-	cfg := filepath.Join(dir, "scrape.yml")
-	if err := os.WriteFile(cfg, []byte(config), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	port := freePort(t)
-	startProc(t, dir, "victoria-metrics", "/usr/bin/victoria-metrics",
-		"-promscrape.config="+cfg,
-		"-storageDataPath="+filepath.Join(dir, "vm-data"),
-		fmt.Sprintf("-httpListenAddr=127.0.0.1:%d", port),
-		"-search.latencyOffset=0s", "-search.disableCache")
-	url := fmt.Sprintf("http://127.0.0.1:%d", port)
-	waitHTTP(t, url+"/health", 30*time.Second)
-	return engine{"victoria-metrics", url}
 }
 
 // fleetOnce runs `virgo-top fleet --once --json` against url.

@@ -4,13 +4,13 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/virgo-top/virgo-top/fleet"
+	"github.com/virgo-top/virgo-top/internal/enginetest"
 )
 
 // TestFleetRealEngines: three virgo-top daemons (one with a CRITICAL
@@ -22,9 +22,6 @@ func TestFleetRealEngines(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts real engines")
 	}
-	needBinary(t, "/usr/bin/prometheus-node-exporter")
-	needBinary(t, "/usr/bin/prometheus")
-	needBinary(t, "/usr/bin/victoria-metrics")
 	bin := virgoTop(t)
 	root := t.TempDir()
 	agents := []*agent{
@@ -32,15 +29,12 @@ func TestFleetRealEngines(t *testing.T) {
 		startAgent(t, bin, root, "vt2", "OK"),
 		startAgent(t, bin, root, "vt3", "OK"),
 	}
-	nodePort := freePort(t)
-	startProc(t, root, "node_exporter", "/usr/bin/prometheus-node-exporter",
-		fmt.Sprintf("--web.listen-address=127.0.0.1:%d", nodePort))
-	waitHTTP(t, fmt.Sprintf("http://127.0.0.1:%d/metrics", nodePort), 20*time.Second)
+	nodeExporter := enginetest.StartNodeExporter(t)
 	nodename, _ := os.Hostname()
-	config := scrapeConfig(agents, nodePort)
+	scrape := scrapeConfigs(agents, strings.TrimPrefix(nodeExporter, "http://"))
 	engines := []engine{
-		startPrometheus(t, filepath.Join(root, "p"), config),
-		startVictoria(t, filepath.Join(root, "v"), config),
+		{"prometheus", enginetest.StartPrometheus(t, enginetest.PrometheusOptions{ScrapeConfigs: scrape})},
+		{"victoria-metrics", enginetest.StartVictoriaMetrics(t, enginetest.VictoriaMetricsOptions{ScrapeConfigs: scrape})},
 	}
 	for _, e := range engines {
 		t.Run(e.name, func(t *testing.T) {

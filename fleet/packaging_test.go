@@ -6,12 +6,14 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/virgo-top/virgo-top/internal/enginetest"
 )
 
 // The example scrape config of packaging/prometheus is valid for
 // promtool, with its target files in place.
 func TestPackagedScrapeConfig(t *testing.T) {
-	needBinary(t, "/usr/bin/promtool")
+	promtool := enginetest.Binary(t, "/usr/bin/promtool")
 	dir := t.TempDir()
 	src, err := os.ReadFile("../packaging/prometheus/prometheus.yml")
 	if err != nil {
@@ -30,7 +32,7 @@ func TestPackagedScrapeConfig(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	out, err := exec.Command("/usr/bin/promtool", "check", "config", filepath.Join(dir, "prometheus.yml")).CombinedOutput()
+	out, err := exec.Command(promtool, "check", "config", filepath.Join(dir, "prometheus.yml")).CombinedOutput()
 	if err != nil || strings.Contains(string(out), "WARNING") || !strings.Contains(string(out), "SUCCESS") {
 		t.Fatalf("promtool check config: %v\n%s", err, out)
 	}

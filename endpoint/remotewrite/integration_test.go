@@ -100,7 +100,7 @@ func TestPrometheus(t *testing.T) {
 }
 
 func TestVictoriaMetrics(t *testing.T) {
-	base := enginetest.StartVictoriaMetrics(t)
+	base := enginetest.StartVictoriaMetrics(t, enginetest.VictoriaMetricsOptions{})
 	c, err := New(Config{URL: base + "/api/v1/write", Timeout: 30 * time.Second})
 	if err != nil {
 		t.Fatal(err)

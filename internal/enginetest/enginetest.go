@@ -58,30 +58,26 @@ type PrometheusOptions struct {
 	ScrapeInterval time.Duration
 	// Args are further command-line flags.
 	Args []string
+	// DataDir is an existing TSDB to start on (e.g. blocks promtool
+	// backfilled); empty means a fresh one in t.TempDir().
+	DataDir string
 }
 
 // StartPrometheus starts Prometheus and returns its base URL,
 // e.g. http://127.0.0.1:PORT (no trailing slash).
 func StartPrometheus(t testing.TB, opts PrometheusOptions) string {
 	t.Helper()
-	bin := binary(t, PrometheusBin)
+	bin := Binary(t, PrometheusBin)
 	dir := t.TempDir()
-	interval := opts.ScrapeInterval
-	if interval <= 0 {
-		interval = time.Second
-	}
-	cfg := fmt.Sprintf("global:\n  scrape_interval: %s\n  evaluation_interval: %s\n", interval, interval)
-	if s := strings.TrimSpace(opts.ScrapeConfigs); s != "" {
-		cfg += "scrape_configs:\n" + indent(opts.ScrapeConfigs, "  ")
-	}
-	cfgPath := filepath.Join(dir, "prometheus.yml")
-	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
+	cfgPath := writeScrapeConfig(t, dir, opts.ScrapeConfigs, opts.ScrapeInterval, true)
+	data := opts.DataDir
+	if data == "" {
+		data = filepath.Join(dir, "data")
 	}
 	return start(t, "prometheus", bin, "/-/ready", func(addr string) []string {
 		args := []string{
 			"--config.file=" + cfgPath,
-			"--storage.tsdb.path=" + filepath.Join(dir, "data"),
+			"--storage.tsdb.path=" + data,
 			"--web.listen-address=" + addr,
 			"--log.level=warn",
 		}
@@ -92,24 +88,60 @@ func StartPrometheus(t testing.TB, opts PrometheusOptions) string {
 	})
 }
 
+// writeScrapeConfig writes a Prometheus-format configuration file into dir
+// (global interval, default 1s, and scrapeConfigs under scrape_configs:)
+// and returns its path. VictoriaMetrics' -promscrape.config reads the same
+// format, but without evaluation_interval.
+func writeScrapeConfig(t testing.TB, dir, scrapeConfigs string, interval time.Duration, evaluation bool) string {
+	t.Helper()
+	if interval <= 0 {
+		interval = time.Second
+	}
+	cfg := fmt.Sprintf("global:\n  scrape_interval: %s\n", interval)
+	if evaluation {
+		cfg += fmt.Sprintf("  evaluation_interval: %s\n", interval)
+	}
+	if s := strings.TrimSpace(scrapeConfigs); s != "" {
+		cfg += "scrape_configs:\n" + indent(scrapeConfigs, "  ")
+	}
+	path := filepath.Join(dir, "prometheus.yml")
+	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// VictoriaMetricsOptions configures StartVictoriaMetrics.
+type VictoriaMetricsOptions struct {
+	// ScrapeConfigs is YAML text put under scrape_configs: of its
+	// -promscrape.config, as PrometheusOptions' (empty: no scraping).
+	ScrapeConfigs string
+	// ScrapeInterval is the global scrape interval; 0 = 1s.
+	ScrapeInterval time.Duration
+}
+
 // StartVictoriaMetrics starts single-node VictoriaMetrics and returns its
 // base URL. Remote write goes to BaseURL + "/api/v1/write", queries to
 // BaseURL + "/api/v1/query". Freshly written samples become searchable
 // only after a flush: Query, QueryAt and QueryUntil first call its
 // /internal/force_flush (which Prometheus answers with a harmless 404).
-func StartVictoriaMetrics(t testing.TB) string {
+func StartVictoriaMetrics(t testing.TB, opts VictoriaMetricsOptions) string {
 	t.Helper()
-	bin := binary(t, VictoriaMetricsBin)
+	bin := Binary(t, VictoriaMetricsBin)
 	dir := t.TempDir()
+	var scrape []string
+	if strings.TrimSpace(opts.ScrapeConfigs) != "" {
+		scrape = []string{"-promscrape.config=" + writeScrapeConfig(t, dir, opts.ScrapeConfigs, opts.ScrapeInterval, false)}
+	}
 	return start(t, "victoria-metrics", bin, "/health", func(addr string) []string {
-		return []string{
+		return append([]string{
 			"-storageDataPath=" + filepath.Join(dir, "data"),
 			"-httpListenAddr=" + addr,
 			"-retentionPeriod=100y",
 			"-search.latencyOffset=0s",
 			"-search.disableCache",
 			"-loggerLevel=ERROR",
-		}
+		}, scrape...)
 	})
 }
 
@@ -118,7 +150,7 @@ func StartVictoriaMetrics(t testing.TB) string {
 // BaseURL + "/api/v2/").
 func StartAlertmanager(t testing.TB) string {
 	t.Helper()
-	bin := binary(t, AlertmanagerBin)
+	bin := Binary(t, AlertmanagerBin)
 	dir := t.TempDir()
 	cfgPath := filepath.Join(dir, "alertmanager.yml")
 	cfg := "route:\n  receiver: \"null\"\nreceivers:\n  - name: \"null\"\n"
@@ -140,7 +172,7 @@ func StartAlertmanager(t testing.TB) string {
 // metrics are at BaseURL + "/metrics".
 func StartNodeExporter(t testing.TB) string {
 	t.Helper()
-	bin := binary(t, NodeExporterBin)
+	bin := Binary(t, NodeExporterBin)
 	return start(t, "node-exporter", bin, "/metrics", func(addr string) []string {
 		return []string{
 			"--web.listen-address=" + addr,
@@ -149,9 +181,9 @@ func StartNodeExporter(t testing.TB) string {
 	})
 }
 
-// binary returns path when it is an executable file; otherwise it skips
-// the test, or fails it under VIRGO_CI.
-func binary(t testing.TB, path string) string {
+// Binary returns path when it is an executable file; otherwise it skips
+// the test, or fails it under VIRGO_CI (set by .ci/run).
+func Binary(t testing.TB, path string) string {
 	t.Helper()
 	if st, err := os.Stat(path); err == nil && !st.IsDir() && st.Mode()&0o111 != 0 {
 		return path

@@ -71,7 +71,7 @@ func TestEngines(t *testing.T) {
 	if up[0].Metric["job"] != "node" {
 		t.Errorf("up = %+v", up)
 	}
-	vm := StartVictoriaMetrics(t)
+	vm := StartVictoriaMetrics(t, VictoriaMetricsOptions{})
 	if got := Query(t, vm, `vector(1)`); len(got) != 1 || got[0].Value != 1 {
 		t.Errorf("VictoriaMetrics vector(1) = %+v", got)
 	}
