@@ -145,10 +145,11 @@ type Options struct {
 	SetProcessIO func(on bool)
 	SetThreads   func(on bool)
 	SetCgroups   func(on bool)
-	// SettingsPath is the console's settings file
-	// ($XDG_CONFIG_HOME/virgo-top/console.yaml), read at start and written
-	// when the user changes a setting; "" keeps settings for the session.
-	SettingsPath string
+	// Settings is the console's settings file
+	// ($XDG_CONFIG_HOME/virgo-top/console.yaml) as LoadSettings read it
+	// before start, written when the user changes a setting; nil keeps
+	// settings for the session.
+	Settings *Settings
 }
 
 // frameRate caps redraws: a monitoring console changes once per sample.
@@ -183,13 +184,30 @@ func run(ctx context.Context, opts Options, extra ...tea.ProgramOption) error {
 // config dir on macOS and Windows); "" when there is no home to keep them.
 func DefaultSettingsPath() string { return defaultSettingsPath() }
 
-// SettingsRefresh is the refresh interval the settings file at path
-// asks for, 0 when it names none (or cannot be read: the console says why
-// when it starts).
-func SettingsRefresh(path string) time.Duration {
+// Settings is a settings file read once (LoadSettings): what it says, and
+// the one-line warning about what could not be read, for the status line.
+type Settings struct {
+	path    string
+	s       settings
+	warning string
+}
+
+// LoadSettings reads the settings file at path ("" : none, nil). A bad
+// file is never fatal: what cannot be read is the default, and the console
+// says why when it starts.
+func LoadSettings(path string) *Settings {
 	if path == "" {
+		return nil
+	}
+	s, warning := loadSettings(path)
+	return &Settings{path: path, s: s, warning: warning}
+}
+
+// Refresh is the refresh interval the settings ask for, 0 when they name
+// none.
+func (st *Settings) Refresh() time.Duration {
+	if st == nil {
 		return 0
 	}
-	s, _ := loadSettings(path)
-	return s.Refresh
+	return st.s.Refresh
 }

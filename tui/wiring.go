@@ -10,14 +10,13 @@ import (
 // components that have a screen of their own: the check detail, the
 // cgroup view and the PSI/sensor meters.
 
-// loadSettings reads Options.SettingsPath (once, at start) and arranges
-// the console as it says; a bad file's warning goes to the status line.
+// loadSettings arranges the console as Options.Settings (read before
+// start) says; a bad file's warning goes to the status line.
 func (m *Model) loadSettings() {
-	if m.opts.SettingsPath != "" {
-		s, warn := loadSettings(m.opts.SettingsPath)
-		m.settings = s
-		if warn != "" {
-			m.setStatus(warn, true)
+	if st := m.opts.Settings; st != nil {
+		m.settings = st.s
+		if st.warning != "" {
+			m.setStatus(st.warning, true)
 		}
 		m.applyPrefs(m.settings.prefs())
 	}
@@ -38,10 +37,10 @@ func (s settings) withPrefs(p viewPrefs) settings {
 
 // saveSettings writes the settings in a command, when there is a file.
 func (m Model) saveSettings() tea.Cmd {
-	if m.opts.SettingsPath == "" || !m.settingsDirty {
+	if m.opts.Settings == nil || !m.settingsDirty {
 		return nil
 	}
-	return saveSettingsCmd(m.opts.SettingsPath, m.settings)
+	return saveSettingsCmd(m.opts.Settings.path, m.settings)
 }
 
 // quit marks the model as quitting; Update then saves what changed and

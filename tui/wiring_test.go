@@ -37,7 +37,7 @@ func driveKey(t *testing.T, m Model, k string) (Model, []tea.Msg) {
 }
 
 func settingsModel(t *testing.T, path string) Model {
-	m := New(Options{History: fakeHistory{}, NoColor: true, Now: fixedNow, Interval: 5 * time.Second, SettingsPath: path})
+	m := New(Options{History: fakeHistory{}, NoColor: true, Now: fixedNow, Interval: 5 * time.Second, Settings: LoadSettings(path)})
 	m = step(m, sizeMsg(120, 40))
 	m = step(m, ChecksMsg{Rows: testChecks()})
 	return step(m, SnapshotMsg{Snap: testSnapshot(50)})
@@ -107,7 +107,7 @@ func TestSettingsUnwritable(t *testing.T) {
 
 func TestThemeKeyInSetup(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "console.yaml")
-	m := New(Options{History: fakeHistory{}, Now: fixedNow, SettingsPath: path})
+	m := New(Options{History: fakeHistory{}, Now: fixedNow, Settings: LoadSettings(path)})
 	m = step(m, sizeMsg(120, 40))
 	m, _ = driveKey(t, m, "f2")
 	m, _ = driveKey(t, m, "t")
@@ -122,7 +122,7 @@ func TestThemeKeyInSetup(t *testing.T) {
 		t.Errorf("saved theme %q (%s)", s.Theme, warn)
 	}
 	// NO_COLOR keeps mono.
-	nc := New(Options{NoColor: true, SettingsPath: path})
+	nc := New(Options{NoColor: true, Settings: LoadSettings(path)})
 	nc = step(nc, sizeMsg(120, 40))
 	nc, _ = driveKey(t, nc, "f2")
 	nc, _ = driveKey(t, nc, "t")

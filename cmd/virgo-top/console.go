@@ -39,11 +39,11 @@ func runConsole(ctx context.Context, rf *rootFlags, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	settingsPath := tui.DefaultSettingsPath()
+	settings := tui.LoadSettings(tui.DefaultSettingsPath())
 	if _, set := cfg.Source["interval"]; !set {
 		// The console's own refresh, when neither a flag nor the config
 		// file chose one.
-		if d := tui.SettingsRefresh(settingsPath); d >= config.MinInterval && d <= config.MaxInterval {
+		if d := settings.Refresh(); d >= config.MinInterval && d <= config.MaxInterval {
 			cfg.Interval = d
 		}
 	}
@@ -112,7 +112,7 @@ func runConsole(ctx context.Context, rf *rootFlags, stderr io.Writer) error {
 		Interval: cfg.Interval,
 		NoColor:  noColor(rf),
 		// The user's console settings (layout, columns, sort, theme...).
-		SettingsPath: settingsPath,
+		Settings: settings,
 		// What the sampler reads only while a view shows it.
 		SetProcessIO: rt.Agent.SetProcessIO,
 		SetThreads:   rt.Agent.SetThreads,

@@ -89,7 +89,7 @@ func replayOptions(args []string, stdout io.Writer, now time.Time) (tui.Options,
 	default:
 		target = to
 	}
-	return tui.Options{Timeline: r, ReplayAt: target, NoColor: noColor(&root), SettingsPath: tui.DefaultSettingsPath()}, nil
+	return tui.Options{Timeline: r, ReplayAt: target, NoColor: noColor(&root), Settings: tui.LoadSettings(tui.DefaultSettingsPath())}, nil
 }
 
 // replaySince reads --since as when.Parse reads "N[smhd] ago": a positive
