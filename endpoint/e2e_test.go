@@ -11,12 +11,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/prometheus/common/expfmt"
 
 	"github.com/virgo-top/virgo-top/fixtures"
 	"github.com/virgo-top/virgo-top/internal/enginetest"
@@ -235,23 +236,48 @@ metrics_listen %s
 	}
 }
 
-// scrapeValue reads one unlabelled sample from a /metrics page (0 when
-// absent).
+// scrapeValue reads the first sample of family name from a /metrics page
+// (0 when absent), whatever its labels.
 func scrapeValue(t *testing.T, addr, name string) float64 {
 	t.Helper()
-	resp, err := http.Get("http://" + addr + "/metrics")
+	v, ok, err := sample("http://"+addr+"/metrics", name)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
-	sc := bufio.NewScanner(resp.Body)
-	for sc.Scan() {
-		if f := strings.Fields(sc.Text()); len(f) == 2 && f[0] == name {
-			v, _ := strconv.ParseFloat(f[1], 64)
-			return v
-		}
+	if !ok {
+		return 0
 	}
-	return 0
+	return v
+}
+
+// sample reads the first sample of family name from the /metrics page at
+// url with the Prometheus text parser (an agent's families all carry the
+// host label; the endpoint's do not).
+func sample(url, name string) (v float64, ok bool, err error) {
+	resp, err := http.Get(url)
+	if err != nil {
+		return 0, false, err
+	}
+	defer resp.Body.Close()
+	var p expfmt.TextParser
+	fams, err := p.TextToMetricFamilies(resp.Body)
+	if err != nil {
+		return 0, false, fmt.Errorf("%s does not parse: %w", url, err)
+	}
+	f := fams[name]
+	if f == nil || len(f.GetMetric()) == 0 {
+		return 0, false, nil
+	}
+	m := f.GetMetric()[0]
+	switch {
+	case m.GetGauge() != nil:
+		return m.GetGauge().GetValue(), true, nil
+	case m.GetCounter() != nil:
+		return m.GetCounter().GetValue(), true, nil
+	case m.GetUntyped() != nil:
+		return m.GetUntyped().GetValue(), true, nil
+	}
+	return 0, false, nil
 }
 
 // storedCPU counts each agent's cpu results in Prometheus (one
@@ -290,23 +316,8 @@ func recordedCPU(t *testing.T, bin, state string) int {
 // spoolEmpty reads virgo_spool_depth from the daemon's /metrics.
 func spoolEmpty(t *testing.T, d *child) bool {
 	t.Helper()
-	addr := d.metricsAddr()
-	resp, err := http.Get("http://" + addr + "/metrics")
-	if err != nil {
-		return false
-	}
-	defer resp.Body.Close()
-	sc := bufio.NewScanner(resp.Body)
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		// virgo_spool_depth{host="..."} N: every family on an agent's
-		// /metrics carries the host label.
-		if f := strings.Fields(sc.Text()); len(f) == 2 && (f[0] == "virgo_spool_depth" || strings.HasPrefix(f[0], "virgo_spool_depth{")) {
-			v, err := strconv.ParseFloat(f[1], 64)
-			return err == nil && v == 0
-		}
-	}
-	return false
+	v, ok, err := sample("http://"+d.metricsAddr()+"/metrics", "virgo_spool_depth")
+	return err == nil && ok && v == 0
 }
 
 type child struct {
